@@ -1,0 +1,87 @@
+/**
+ * The handle a subscription returns: it knows its pattern and ends itself.
+ *
+ * @module
+ */
+
+/**
+ * Receives each message published on a matching topic. A returned promise is not awaited by
+ * an unqueued subscription, but its rejection is reported like a throw.
+ */
+export type Handler<T> = (message: T, topic: string) => void | PromiseLike<void>;
+
+/** Why a subscription ended; passed with the broker's `'unsubscribe'` event. */
+export type UnsubscribeReason =
+  /** `unsubscribe()` or disposal. */
+  | 'unsubscribe'
+  /** Its `AbortSignal` fired. */
+  | 'abort'
+  /** Its weakly held `owner` was garbage-collected. */
+  | 'owner-collected'
+  /** The broker was closed. */
+  | 'close'
+  /** Its bounded queue overflowed under the `disconnect` policy. */
+  | 'slow-consumer';
+
+/**
+ * A live subscription. End it with {@link Subscription.unsubscribe}, with `using`, or through
+ * the `signal` / `owner` it was created with.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using sub = broker.subscribe('logs/#', (entry) => console.log(entry));
+ *   broker.publish('logs/api/INFO', 'hello');
+ * } // ended here
+ * ```
+ */
+export class Subscription<T> implements Disposable {
+  /** Unique within its broker, increasing in subscription order. */
+  readonly id: number;
+  /** The pattern it was created with. */
+  readonly pattern: string;
+  /** @internal */
+  readonly handler: Handler<T>;
+  /** @internal */
+  live = true;
+  /** @internal set by the broker when the subscription has an owner */
+  ownerRef: WeakRef<object> | undefined = undefined;
+  /** @internal undoes the abort listener */
+  detach: (() => void) | undefined = undefined;
+  private readonly endHook: (subscription: Subscription<T>, reason: UnsubscribeReason) => void;
+
+  /** @internal subscriptions are made by `PubSubBroker.subscribe` */
+  constructor(
+    id: number,
+    pattern: string,
+    handler: Handler<T>,
+    endHook: (subscription: Subscription<T>, reason: UnsubscribeReason) => void,
+  ) {
+    this.id = id;
+    this.pattern = pattern;
+    this.handler = handler;
+    this.endHook = endHook;
+  }
+
+  /** `true` until the subscription ends, for whatever reason. */
+  get active(): boolean {
+    return this.live;
+  }
+
+  /**
+   * Ends the subscription. Safe to call more than once and from inside a handler; the
+   * handler receives nothing after this returns.
+   *
+   * @returns `true` if this call ended it, `false` if it had already ended.
+   */
+  unsubscribe(): boolean {
+    if (!this.live) return false;
+    this.endHook(this, 'unsubscribe');
+    return true;
+  }
+
+  /** Same as {@link Subscription.unsubscribe}; lets `using` end the subscription. */
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+}
