@@ -71,6 +71,9 @@ interface PatternEntry<T> {
   readonly subscriptions: Set<Subscription<T>>;
 }
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
 const byId = <T>(a: Subscription<T>, b: Subscription<T>): number => a.id - b.id;
 
 /**
@@ -206,7 +209,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         delivered++;
         try {
           const result = sub.handler(message, topic);
-          if (result !== undefined && typeof result.then === 'function') {
+          if (result !== undefined && isThenable(result)) {
             result.then(undefined, (error: unknown) => this.report(error, topic, sub));
           }
         } catch (error) {

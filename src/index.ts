@@ -17,3 +17,4 @@ export {
   type TopicSyntax,
 } from './topic.js';
 export { BrokerClosedError } from './errors.js';
+export { Router, type RouteRule } from './router.js';

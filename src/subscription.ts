@@ -5,10 +5,11 @@
  */
 
 /**
- * Receives each message published on a matching topic. A returned promise is not awaited by
- * an unqueued subscription, but its rejection is reported like a throw.
+ * Receives each message published on a matching topic. Its return value is ignored, except
+ * that a returned promise's rejection is reported like a throw (an unqueued subscription does
+ * not wait for it).
  */
-export type Handler<T> = (message: T, topic: string) => void | PromiseLike<void>;
+export type Handler<T> = (message: T, topic: string) => unknown;
 
 /** Why a subscription ended; passed with the broker's `'unsubscribe'` event. */
 export type UnsubscribeReason =
