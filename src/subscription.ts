@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { DeliverySink } from './delivery.js';
+import type { QueueGroup } from './queue-group.js';
 
 /**
  * Receives each message published on a matching topic. Its return value is ignored, except
@@ -49,6 +51,14 @@ export class Subscription<T> implements Disposable {
   ownerRef: WeakRef<object> | undefined = undefined;
   /** @internal undoes the abort listener */
   detach: (() => void) | undefined = undefined;
+  /** @internal the bounded queue (or stream) deliveries go through, if any */
+  sink: DeliverySink<T> | undefined = undefined;
+  /** @internal set on the hidden subscription that stands for a queue group */
+  dispatcher: QueueGroup<T> | undefined = undefined;
+  /** @internal set on a member of a queue group */
+  membership: QueueGroup<T> | undefined = undefined;
+  /** @internal `true` when the handler is called straight from `publish` (no queue, no group) */
+  direct = true;
   private readonly endHook: (subscription: Subscription<T>, reason: UnsubscribeReason) => void;
 
   /** @internal subscriptions are made by `PubSubBroker.subscribe` */
@@ -67,6 +77,21 @@ export class Subscription<T> implements Disposable {
   /** `true` until the subscription ends, for whatever reason. */
   get active(): boolean {
     return this.live;
+  }
+
+  /** The queue group it belongs to, if it was made with the `group` option. */
+  get group(): string | undefined {
+    return this.membership?.name;
+  }
+
+  /** Messages waiting in its queue (always 0 without the `queue` option). */
+  get pending(): number {
+    return this.sink === undefined ? 0 : this.sink.pending;
+  }
+
+  /** Messages its queue has dropped, for every reason (always 0 without the `queue` option). */
+  get dropped(): number {
+    return this.sink === undefined ? 0 : this.sink.dropped;
   }
 
   /**

@@ -346,6 +346,6 @@ describe('PubSubBroker validation and close', () => {
     broker.subscribe('a', () => {});
     broker.publish('a', 1);
     broker.publish('b', 1);
-    expect(broker.stats()).toEqual({ subscriptions: 2, patterns: 2, published: 2, delivered: 3, errors: 0 });
+    expect(broker.stats()).toEqual({ subscriptions: 2, patterns: 2, published: 2, delivered: 3, errors: 0, dropped: 0, pending: 0 });
   });
 });

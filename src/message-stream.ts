@@ -1,0 +1,132 @@
+/**
+ * A subscription consumed with `for await`: messages wait in its bounded queue until the
+ * loop asks for them.
+ *
+ * @module
+ */
+import type { BoundedQueue, BoundedQueueStats } from './bounded-queue.js';
+import type { Delivery, DeliverySink } from './delivery.js';
+import type { ConsumerHost } from './queued-consumer.js';
+import type { Subscription } from './subscription.js';
+
+type Waiter<T> = {
+  resolve: (result: IteratorResult<Delivery<T>, undefined>) => void;
+  reject: (error: unknown) => void;
+};
+
+/**
+ * An async iterator over the messages of one subscription, made by
+ * {@link PubSubBroker.stream}. Messages wait in a bounded queue with the usual policies while
+ * the loop body runs. Leaving the loop (`break`, `return`, a throw), aborting the stream's
+ * signal or ending {@link MessageStream.subscription} ends the stream; a stream whose queue
+ * overflowed under the `'disconnect'` policy throws the {@link SlowConsumerError} from the
+ * loop (the messages it had queued are counted as dropped).
+ *
+ * @example
+ * ```ts
+ * for await (const { topic, message } of broker.stream('logs/*\/ERROR', { highWaterMark: 100 })) {
+ *   await alert(topic, message);
+ * }
+ * ```
+ */
+export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, AsyncDisposable, DeliverySink<T> {
+  /** The subscription behind the stream; ending it ends the stream. */
+  readonly subscription: Subscription<T>;
+  private readonly queue: BoundedQueue<Delivery<T>>;
+  private waiter: Waiter<T> | undefined = undefined;
+  private ended = false;
+  private failure: Error | undefined = undefined;
+  private readonly host: ConsumerHost<T>;
+
+  /** @internal streams are made by `PubSubBroker.stream` */
+  constructor(subscription: Subscription<T>, queue: BoundedQueue<Delivery<T>>, host: ConsumerHost<T>) {
+    this.subscription = subscription;
+    this.queue = queue;
+    this.host = host;
+    queue.on('drop', (count, reason) => host.dropped(count, reason));
+    queue.on('overflow', (error) => host.overflowed(error));
+  }
+
+  /** Messages waiting to be read. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Messages dropped so far by the queue's policy (and at the end, unread). */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** The queue's counters. */
+  stats(): BoundedQueueStats {
+    return this.queue.stats();
+  }
+
+  /** @internal */
+  push(delivery: Delivery<T>): boolean {
+    const waiter = this.waiter;
+    if (waiter !== undefined) {
+      // Someone is already awaiting: hand it over without queueing.
+      this.waiter = undefined;
+      this.host.started(delivery);
+      waiter.resolve({ value: delivery, done: false });
+      return true;
+    }
+    return this.queue.push(delivery);
+  }
+
+  /** @internal called by the broker when the subscription ends */
+  close(error?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error;
+    // What is unread is discarded and counted (an overflowed queue has done so already).
+    this.queue.close();
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    this.waiter = undefined;
+    if (error === undefined) waiter.resolve({ value: undefined, done: true });
+    else waiter.reject(error);
+  }
+
+  /** Resolves with the next message, or `done` once the stream has ended. */
+  next(): Promise<IteratorResult<Delivery<T>, undefined>> {
+    const delivery = this.queue.shift();
+    if (delivery !== undefined) {
+      this.host.started(delivery);
+      return Promise.resolve({ value: delivery, done: false });
+    }
+    if (this.ended) {
+      const failure = this.failure;
+      if (failure !== undefined) {
+        this.failure = undefined;
+        return Promise.reject(failure);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    if (this.waiter !== undefined) {
+      return Promise.reject(new Error('MessageStream.next() called again before the previous call settled'));
+    }
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** Ends the stream and its subscription; `for await` calls it when the loop is left. */
+  return(): Promise<IteratorResult<Delivery<T>, undefined>> {
+    this.subscription.unsubscribe();
+    this.close();
+    this.failure = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Lets `for await` consume the stream. */
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Ends the stream; lets `await using` end it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+}

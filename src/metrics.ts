@@ -1,0 +1,420 @@
+/**
+ * Broadcast metrics: per-pattern and total counts, drop rates and delivery latency
+ * percentiles, as JSON or in the Prometheus text format.
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { DropReason } from './bounded-queue.js';
+import type { PubSubBroker } from './broker.js';
+import type { BrokerObserver } from './broker-observer.js';
+import type { Delivery } from './delivery.js';
+import { LatencyRecorder, type LatencySummary } from './latency.js';
+import { PrometheusWriter, type PrometheusSample } from './prometheus.js';
+import type { Subscription } from './subscription.js';
+
+/** Options of {@link BroadcastMetrics}. */
+export interface MetricsOptions<T> {
+  /**
+   * How many subscription patterns get their own metrics; the patterns seen after that are
+   * counted together under {@link OTHER_PATTERNS}. Patterns, not published topics, label the
+   * metrics, so cardinality follows subscriptions. Minimum: 1.
+   * @default 100
+   */
+  maxPatterns?: number;
+  /**
+   * The size of a message in bytes, counted once per delivery. Without it `bytes` stays 0.
+   * @default undefined
+   */
+  sizeOf?: (message: T, topic: string) => number;
+  /**
+   * Prefix of every Prometheus metric name.
+   * @default 'logcaster'
+   */
+  prefix?: string;
+}
+
+/** The pattern label under which patterns past `maxPatterns` are counted together. */
+export const OTHER_PATTERNS = '__other__';
+
+/** Counters of one subscription pattern (or of the whole broker in `total`). */
+export interface PatternMetrics {
+  /** The subscription pattern (`'*total*'` for the total, {@link OTHER_PATTERNS} past the cap). */
+  pattern: string;
+  /** Publishes whose topic matched the pattern (for the total: every publish). */
+  published: number;
+  /** Handler calls begun (stream reads for streams). */
+  delivered: number;
+  /** Messages dropped by subscriber queues. */
+  dropped: number;
+  /** Drops by reason. */
+  droppedBy: Partial<Record<DropReason, number>>;
+  /** Handler throws and rejections. */
+  errors: number;
+  /** Bytes delivered, when a `sizeOf` option was given. */
+  bytes: number;
+  /** Live subscriptions now. */
+  subscribers: number;
+  /** Messages waiting in queues now. */
+  pending: number;
+  /** `dropped / (delivered + dropped)`, 0 when nothing happened. */
+  dropRate: number;
+  /** Time from `publish` to the handler's start, and to its end (async and queued handlers included). */
+  latency: { start: LatencySummary; end: LatencySummary };
+}
+
+/** A JSON-serialisable view of the metrics at one moment. */
+export interface MetricsSnapshot {
+  /** When it was taken, ISO 8601. */
+  takenAt: string;
+  /** Since when it counts (attachment or the last `reset()`), ISO 8601. */
+  since: string;
+  /** The whole broker. */
+  total: PatternMetrics;
+  /** One entry per pattern, at most `maxPatterns` plus {@link OTHER_PATTERNS}. */
+  patterns: PatternMetrics[];
+}
+
+/** A subscriber whose queue dropped messages since the previous report. */
+export interface SlowSubscriber {
+  /** The subscription's id. */
+  id: number;
+  /** Its pattern. */
+  pattern: string;
+  /** Drops since the previous report. */
+  dropped: number;
+  /** Drops in its whole life. */
+  totalDropped: number;
+  /** Messages waiting in its queue now. */
+  pending: number;
+}
+
+/** What {@link BroadcastMetrics.report} emits each interval. */
+export interface MetricsReport {
+  /** The metrics now. */
+  snapshot: MetricsSnapshot;
+  /** Subscribers whose drops grew since the previous report (the seed's drop warnings). */
+  slowSubscribers: SlowSubscriber[];
+}
+
+/** Event signatures of {@link BroadcastMetrics}. */
+export interface MetricsEvents {
+  /** A periodic report (see {@link BroadcastMetrics.report}). */
+  report: [report: MetricsReport];
+}
+
+const TOTAL = '*total*';
+
+/** Counters and histograms of one label value. */
+class Bucket {
+  published = 0;
+  lastPublishId = 0;
+  delivered = 0;
+  dropped = 0;
+  droppedBy: Partial<Record<DropReason, number>> = {};
+  errors = 0;
+  bytes = 0;
+  readonly start = new LatencyRecorder();
+  readonly end = new LatencyRecorder();
+
+  constructor(readonly pattern: string) {}
+
+  reset(): void {
+    this.published = 0;
+    this.delivered = 0;
+    this.dropped = 0;
+    this.droppedBy = {};
+    this.errors = 0;
+    this.bytes = 0;
+    this.start.reset();
+    this.end.reset();
+  }
+
+  view(subscribers: number, pending: number): PatternMetrics {
+    const handled = this.delivered + this.dropped;
+    return {
+      pattern: this.pattern,
+      published: this.published,
+      delivered: this.delivered,
+      dropped: this.dropped,
+      droppedBy: { ...this.droppedBy },
+      errors: this.errors,
+      bytes: this.bytes,
+      subscribers,
+      pending,
+      dropRate: handled === 0 ? 0 : this.dropped / handled,
+      latency: { start: this.start.summary(), end: this.end.summary() },
+    };
+  }
+}
+
+/**
+ * Per-pattern and total broadcast metrics for one {@link PubSubBroker}: published,
+ * delivered, dropped (by reason), errors, bytes, subscribers, pending, drop rate, and latency
+ * from publish to handler start and end (min, mean, P50, P95, P99, P99.9, max in µs) on
+ * Node's HDR histogram. Attaching costs the publish path two clock reads per delivery;
+ * a broker without metrics does none of it.
+ *
+ * @example
+ * ```ts
+ * const metrics = new BroadcastMetrics(broker, { sizeOf: (entry) => entry.message.length });
+ * metrics.report(10_000).on('report', ({ slowSubscribers }) => {
+ *   for (const s of slowSubscribers) console.warn(`subscriber ${s.id} on ${s.pattern} dropped ${s.dropped}`);
+ * });
+ * http.createServer((req, res) => res.end(metrics.toPrometheus())).listen(9464, '127.0.0.1');
+ * ```
+ */
+export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements BrokerObserver<T>, Disposable {
+  private readonly broker: PubSubBroker<T>;
+  private readonly maxPatterns: number;
+  private readonly sizeOf: ((message: T, topic: string) => number) | undefined;
+  private readonly prefix: string;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly total = new Bucket(TOTAL);
+  private readonly other = new Bucket(OTHER_PATTERNS);
+  private publishedBase: number;
+  private since = new Date();
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private readonly reportedDrops = new WeakMap<Subscription<T>, number>();
+  private attached = true;
+  private sized: Delivery<T> | undefined = undefined;
+  private sizedBytes = 0;
+
+  /**
+   * Attaches to `broker` (replacing any observer it had).
+   *
+   * @throws RangeError when `maxPatterns` is not an integer >= 1.
+   * @throws TypeError when `prefix` is not a valid Prometheus metric name prefix.
+   */
+  constructor(broker: PubSubBroker<T>, options: MetricsOptions<T> = {}) {
+    super();
+    const maxPatterns = options.maxPatterns ?? 100;
+    if (!Number.isSafeInteger(maxPatterns) || maxPatterns < 1) {
+      throw new RangeError(`maxPatterns must be an integer >= 1 (got ${String(maxPatterns)})`);
+    }
+    const prefix = options.prefix ?? 'logcaster';
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+      throw new TypeError(`prefix must match [a-zA-Z_:][a-zA-Z0-9_:]* (got ${JSON.stringify(prefix)})`);
+    }
+    this.broker = broker;
+    this.maxPatterns = maxPatterns;
+    this.sizeOf = options.sizeOf;
+    this.prefix = prefix;
+    this.publishedBase = broker.stats().published;
+    broker.observe(this);
+  }
+
+  /** @internal */
+  offered(subscription: Subscription<T>, _topic: string, _message: T, publishId: number): void {
+    const bucket = this.bucketOf(subscription.pattern);
+    // Several subscribers of one pattern share one publish: count the publish once.
+    if (bucket.lastPublishId !== publishId) {
+      bucket.lastPublishId = publishId;
+      bucket.published++;
+    }
+  }
+
+  /** @internal */
+  started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number): void {
+    const bucket = this.bucketOf(subscription.pattern);
+    const latency = startedAt - delivery.publishedAt;
+    bucket.delivered++;
+    bucket.start.record(latency);
+    this.total.delivered++;
+    this.total.start.record(latency);
+    if (this.sizeOf !== undefined) {
+      // Every subscriber of a publish shares its Delivery: size it once.
+      if (delivery !== this.sized) {
+        this.sized = delivery;
+        this.sizedBytes = this.sizeOf(delivery.message, delivery.topic);
+      }
+      bucket.bytes += this.sizedBytes;
+      this.total.bytes += this.sizedBytes;
+    }
+  }
+
+  /** @internal */
+  finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number): void {
+    const latency = finishedAt - delivery.publishedAt;
+    this.bucketOf(subscription.pattern).end.record(latency);
+    this.total.end.record(latency);
+  }
+
+  /** @internal */
+  dropped(subscription: Subscription<T>, count: number, reason: DropReason): void {
+    for (const bucket of [this.bucketOf(subscription.pattern), this.total]) {
+      bucket.dropped += count;
+      bucket.droppedBy[reason] = (bucket.droppedBy[reason] ?? 0) + count;
+    }
+  }
+
+  /** @internal */
+  failed(subscription: Subscription<T> | undefined, _topic: string, _error: unknown): void {
+    if (subscription !== undefined) this.bucketOf(subscription.pattern).errors++;
+    this.total.errors++;
+  }
+
+  /** The metrics now, as a plain JSON-serialisable object. */
+  snapshot(): MetricsSnapshot {
+    const subscribers = new Map<Bucket, number>();
+    const pending = new Map<Bucket, number>();
+    let totalSubscribers = 0;
+    let totalPending = 0;
+    for (const sub of this.broker.subscriptions()) {
+      const bucket = this.bucketOf(sub.pattern);
+      subscribers.set(bucket, (subscribers.get(bucket) ?? 0) + 1);
+      pending.set(bucket, (pending.get(bucket) ?? 0) + sub.pending);
+      totalSubscribers++;
+      totalPending += sub.pending;
+    }
+    const patterns: PatternMetrics[] = [];
+    for (const bucket of this.buckets.values()) {
+      patterns.push(bucket.view(subscribers.get(bucket) ?? 0, pending.get(bucket) ?? 0));
+    }
+    if (this.buckets.size >= this.maxPatterns && (this.other.published > 0 || subscribers.has(this.other))) {
+      patterns.push(this.other.view(subscribers.get(this.other) ?? 0, pending.get(this.other) ?? 0));
+    }
+    this.total.published = this.broker.stats().published - this.publishedBase;
+    return {
+      takenAt: new Date().toISOString(),
+      since: this.since.toISOString(),
+      total: this.total.view(totalSubscribers, totalPending),
+      patterns,
+    };
+  }
+
+  /** Starts counting again from zero (patterns and histograms included). */
+  reset(): void {
+    for (const bucket of this.buckets.values()) bucket.reset();
+    this.buckets.clear();
+    this.total.reset();
+    this.other.reset();
+    this.publishedBase = this.broker.stats().published;
+    this.since = new Date();
+  }
+
+  /**
+   * The metrics in the Prometheus text exposition format: `<prefix>_*_total` counters,
+   * gauges, and latency summaries in seconds with `quantile` labels, every family with
+   * `# HELP` and `# TYPE`, label values escaped.
+   */
+  toPrometheus(): string {
+    const snapshot = this.snapshot();
+    const p = this.prefix;
+    const rows = snapshot.patterns;
+    const perPattern = (pick: (m: PatternMetrics) => number): PrometheusSample[] =>
+      rows.map((m) => ({ labels: { pattern: m.pattern }, value: pick(m) }));
+    const writer = new PrometheusWriter()
+      .family(`${p}_published_total`, 'counter', 'Messages published on the broker.', [{ value: snapshot.total.published }])
+      .family(`${p}_pattern_published_total`, 'counter', 'Publishes whose topic matched the subscription pattern.', perPattern((m) => m.published))
+      .family(`${p}_delivered_total`, 'counter', 'Handler calls begun, by subscription pattern.', perPattern((m) => m.delivered))
+      .family(
+        `${p}_dropped_total`,
+        'counter',
+        'Messages dropped by subscriber queues, by subscription pattern and reason.',
+        rows.flatMap((m) =>
+          Object.entries(m.droppedBy).map(([reason, value]) => ({ labels: { pattern: m.pattern, reason }, value: value ?? 0 })),
+        ),
+      )
+      .family(`${p}_errors_total`, 'counter', 'Handler throws and rejections, by subscription pattern.', perPattern((m) => m.errors))
+      .family(`${p}_bytes_total`, 'counter', 'Bytes delivered, by subscription pattern.', perPattern((m) => m.bytes))
+      .family(`${p}_subscribers`, 'gauge', 'Live subscriptions, by subscription pattern.', perPattern((m) => m.subscribers))
+      .family(`${p}_pending`, 'gauge', 'Messages waiting in subscriber queues, by subscription pattern.', perPattern((m) => m.pending))
+      .family(`${p}_drop_ratio`, 'gauge', 'Dropped / (delivered + dropped), by subscription pattern.', perPattern((m) => m.dropRate));
+    for (const stage of ['start', 'end'] as const) {
+      const samples: PrometheusSample[] = [];
+      for (const bucket of this.labelledBuckets(rows)) {
+        const recorder = bucket[stage];
+        const summary = recorder.summary();
+        const quantiles: [string, number][] = [
+          ['0.5', summary.p50],
+          ['0.95', summary.p95],
+          ['0.99', summary.p99],
+          ['0.999', summary.p999],
+        ];
+        for (const [quantile, micros] of quantiles) {
+          samples.push({ labels: { pattern: bucket.pattern, quantile }, value: micros / 1e6 });
+        }
+        samples.push({ labels: { pattern: bucket.pattern }, value: recorder.sumSeconds(), suffix: '_sum' });
+        samples.push({ labels: { pattern: bucket.pattern }, value: summary.count, suffix: '_count' });
+      }
+      writer.family(
+        `${p}_delivery_${stage}_seconds`,
+        'summary',
+        stage === 'start' ? 'Time from publish to handler start.' : 'Time from publish to handler end.',
+        samples,
+      );
+    }
+    return writer.toString();
+  }
+
+  /**
+   * Emits a `'report'` event every `intervalMs` with a snapshot and the subscribers whose
+   * drops grew since the previous report. The timer is `unref()`ed; calling again
+   * replaces the interval.
+   *
+   * @throws RangeError when `intervalMs` is not a number >= 1.
+   */
+  report(intervalMs: number): this {
+    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
+      throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
+    }
+    this.stopReporting();
+    this.timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Stops the periodic reports. */
+  stopReporting(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Builds the report {@link BroadcastMetrics.report} emits, now (also usable without the timer). */
+  takeReport(): MetricsReport {
+    const slowSubscribers: SlowSubscriber[] = [];
+    for (const sub of this.broker.subscriptions()) {
+      const totalDropped = sub.dropped;
+      const before = this.reportedDrops.get(sub) ?? 0;
+      if (totalDropped > before) {
+        slowSubscribers.push({ id: sub.id, pattern: sub.pattern, dropped: totalDropped - before, totalDropped, pending: sub.pending });
+        this.reportedDrops.set(sub, totalDropped);
+      }
+    }
+    return { snapshot: this.snapshot(), slowSubscribers };
+  }
+
+  /** Stops reporting and detaches from the broker (if it is still the broker's observer). */
+  detach(): void {
+    this.stopReporting();
+    if (!this.attached) return;
+    this.attached = false;
+    const current = this.broker.observe(undefined);
+    if (current !== this) this.broker.observe(current);
+  }
+
+  /** Same as {@link BroadcastMetrics.detach}. */
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+
+  private bucketOf(pattern: string): Bucket {
+    let bucket = this.buckets.get(pattern);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxPatterns) return this.other;
+      bucket = new Bucket(pattern);
+      this.buckets.set(pattern, bucket);
+    }
+    return bucket;
+  }
+
+  private labelledBuckets(rows: readonly PatternMetrics[]): Bucket[] {
+    const out: Bucket[] = [];
+    for (const row of rows) {
+      const bucket = row.pattern === OTHER_PATTERNS ? this.other : this.buckets.get(row.pattern);
+      if (bucket !== undefined) out.push(bucket);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { PubSubBroker, TopicError } from '../src/index.js';
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('PubSubBroker queue groups', () => {
+  it('gives each message to exactly one member, round-robin among idle members', () => {
+    const broker = new PubSubBroker<number>();
+    const got: Record<string, number[]> = { a: [], b: [], c: [] };
+    for (const name of ['a', 'b', 'c']) broker.subscribe('jobs/#', (n) => void got[name].push(n), { group: 'workers' });
+    const counts = [0, 1, 2, 3, 4, 5].map((n) => broker.publish('jobs/x', n));
+    expect(counts).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(got).toEqual({ a: [0, 3], b: [1, 4], c: [2, 5] });
+  });
+
+  it('still delivers to plain subscribers and to other groups', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('t', () => void seen.push('plain'));
+    broker.subscribe('t', () => void seen.push('g1-a'), { group: 'g1' });
+    broker.subscribe('t', () => void seen.push('g1-b'), { group: 'g1' });
+    broker.subscribe('t', () => void seen.push('g2-a'), { group: 'g2' });
+    expect(broker.publish('t', 0)).toBe(3);
+    expect(broker.publish('t', 0)).toBe(3);
+    expect(seen).toEqual(['plain', 'g1-a', 'g2-a', 'plain', 'g1-b', 'g2-a']);
+  });
+
+  it('treats the same group name on different patterns as different groups', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('a/#', () => void seen.push('hash'), { group: 'g' });
+    broker.subscribe('a/*', () => void seen.push('star'), { group: 'g' });
+    broker.publish('a/b', 0);
+    expect(seen).toEqual(['hash', 'star']);
+  });
+
+  it('sends to the member with the fewest pending messages', async () => {
+    const broker = new PubSubBroker<number>();
+    const releases: (() => void)[] = [];
+    const slow = broker.subscribe('t', () => new Promise<void>((resolve) => releases.push(resolve)), { group: 'g', queue: true });
+    const fastGot: number[] = [];
+    const fast = broker.subscribe('t', (n) => void fastGot.push(n), { group: 'g', queue: true });
+    broker.publish('t', 0); // slow: 1 pending (tie, first in order)
+    broker.publish('t', 1); // fast: fewer pending
+    broker.publish('t', 2); // tie 1-1: round-robin → slow
+    await tick();
+    // slow is now stuck in its handler; fast drained.
+    expect(slow.pending).toBe(1);
+    expect(fast.pending).toBe(0);
+    // Fast drains between publishes, so it always has fewer pending than the stuck member.
+    for (let n = 3; n < 8; n++) {
+      broker.publish('t', n);
+      await tick();
+    }
+    expect(fastGot).toEqual([1, 3, 4, 5, 6, 7]);
+    expect(slow.pending).toBe(1);
+    for (const release of releases) release();
+    broker.close();
+  });
+
+  it('removes the group once its last member leaves, and skips ended members', () => {
+    const broker = new PubSubBroker<number>();
+    const got: string[] = [];
+    const a = broker.subscribe('t', () => void got.push('a'), { group: 'g' });
+    const b = broker.subscribe('t', () => void got.push('b'), { group: 'g' });
+    expect(broker.stats()).toMatchObject({ subscriptions: 2, patterns: 1 });
+    a.unsubscribe();
+    broker.publish('t', 0);
+    broker.publish('t', 0);
+    expect(got).toEqual(['b', 'b']);
+    expect(b.group).toBe('g');
+    b.unsubscribe();
+    expect(broker.stats()).toMatchObject({ subscriptions: 0, patterns: 0 });
+    expect(broker.publish('t', 0)).toBe(0);
+  });
+
+  it('ends every member on close', () => {
+    const broker = new PubSubBroker<number>();
+    const subs = [1, 2, 3].map(() => broker.subscribe('t', () => undefined, { group: 'g' }));
+    broker.close();
+    expect(subs.map((s) => s.active)).toEqual([false, false, false]);
+    expect(broker.stats().subscriptions).toBe(0);
+  });
+
+  it('rejects an empty group name', () => {
+    const broker = new PubSubBroker<number>();
+    expect(() => broker.subscribe('t', () => undefined, { group: '' })).toThrow(TypeError);
+  });
+});
+
+describe('PubSubBroker.publishAsync', () => {
+  it('delivers to every subscriber in chunks and resolves with the count', async () => {
+    const broker = new PubSubBroker<number>();
+    let calls = 0;
+    for (let i = 0; i < 1000; i++) broker.subscribe('t', () => void calls++);
+    const done = broker.publishAsync('t', 1, { chunkSize: 100 });
+    // The first chunk runs synchronously; the rest wait for the event loop.
+    expect(calls).toBe(100);
+    await expect(done).resolves.toBe(1000);
+    expect(calls).toBe(1000);
+  });
+
+  it('lets timers run between chunks', async () => {
+    const broker = new PubSubBroker<number>();
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) broker.subscribe('t', () => void order.push(`h${i}`));
+    setImmediate(() => order.push('timer'));
+    await broker.publishAsync('t', 1, { chunkSize: 2 });
+    expect(order.indexOf('timer')).toBeGreaterThan(order.indexOf('h1'));
+    expect(order.indexOf('timer')).toBeLessThan(order.indexOf('h3'));
+  });
+
+  it('gives nothing to subscriptions that end before their chunk', async () => {
+    const broker = new PubSubBroker<number>();
+    const got: number[] = [];
+    const subs = [0, 1, 2, 3].map((i) => broker.subscribe('t', () => void got.push(i)));
+    const done = broker.publishAsync('t', 1, { chunkSize: 2 });
+    subs[3].unsubscribe();
+    await expect(done).resolves.toBe(3);
+    expect(got).toEqual([0, 1, 2]);
+  });
+
+  it('rejects a bad chunk size and an invalid topic', async () => {
+    const broker = new PubSubBroker<number>();
+    await expect(broker.publishAsync('t', 1, { chunkSize: 0 })).rejects.toThrow(RangeError);
+    await expect(broker.publishAsync('a/#', 1)).rejects.toThrow(TopicError);
+  });
+});
