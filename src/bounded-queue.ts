@@ -655,6 +655,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
         for (let i = 0; i < length; i++) {
           if (priorities.peekAt(i) === lowest) {
             index = i;
+            break;
           }
         }
       }
