@@ -5,7 +5,7 @@
  * @module
  */
 import type { BoundedQueue, BoundedQueueStats } from './bounded-queue.js';
-import type { Delivery, DeliverySink } from './delivery.js';
+import type { Delivery } from './delivery.js';
 import type { ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
@@ -29,7 +29,7 @@ type Waiter<T> = {
  * }
  * ```
  */
-export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, AsyncDisposable, DeliverySink<T> {
+export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, AsyncDisposable {
   /** The subscription behind the stream; ending it ends the stream. */
   readonly subscription: Subscription<T>;
   private readonly queue: BoundedQueue<Delivery<T>>;
