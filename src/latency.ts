@@ -62,6 +62,11 @@ export class LatencyRecorder {
     };
   }
 
+  /** The `percentile` (0–100) in seconds, straight from the nanosecond histogram; 0 when empty. */
+  percentileSeconds(percentile: number): number {
+    return this.histogram.count === 0 ? 0 : this.histogram.percentile(percentile) / 1e9;
+  }
+
   /** Sum of recorded values in seconds (mean × count; the histogram keeps no exact sum). */
   sumSeconds(): number {
     const h = this.histogram;

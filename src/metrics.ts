@@ -105,6 +105,9 @@ export interface MetricsEvents {
 
 const TOTAL = '*total*';
 
+/** The quantiles a Prometheus summary reports. */
+const QUANTILES = [0.5, 0.95, 0.99, 0.999] as const;
+
 /** Counters and histograms of one label value. */
 class Bucket {
   published = 0;
@@ -325,18 +328,11 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
       const samples: PrometheusSample[] = [];
       for (const bucket of this.labelledBuckets(rows)) {
         const recorder = bucket[stage];
-        const summary = recorder.summary();
-        const quantiles: [string, number][] = [
-          ['0.5', summary.p50],
-          ['0.95', summary.p95],
-          ['0.99', summary.p99],
-          ['0.999', summary.p999],
-        ];
-        for (const [quantile, micros] of quantiles) {
-          samples.push({ labels: { pattern: bucket.pattern, quantile }, value: micros / 1e6 });
+        for (const quantile of QUANTILES) {
+          samples.push({ labels: { pattern: bucket.pattern, quantile: String(quantile) }, value: recorder.percentileSeconds(quantile * 100) });
         }
         samples.push({ labels: { pattern: bucket.pattern }, value: recorder.sumSeconds(), suffix: '_sum' });
-        samples.push({ labels: { pattern: bucket.pattern }, value: summary.count, suffix: '_count' });
+        samples.push({ labels: { pattern: bucket.pattern }, value: recorder.count, suffix: '_count' });
       }
       writer.family(
         `${p}_delivery_${stage}_seconds`,
