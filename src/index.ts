@@ -55,3 +55,26 @@ export {
   type SlowSubscriber,
 } from './metrics.js';
 export type { LatencySummary } from './latency.js';
+export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
+export {
+  RateLimiter,
+  type RateLimit,
+  type RateLimiterOptions,
+  type RateLimitResult,
+  type RateLimiterStats,
+} from './rate-limiter.js';
+export {
+  LoadMonitor,
+  type LoadMonitorOptions,
+  type LoadMonitorEvents,
+  type LoadSample,
+  type LoadWeights,
+} from './load-monitor.js';
+export {
+  Batcher,
+  BatcherClosedError,
+  type BatcherOptions,
+  type BatcherStats,
+  type BatcherEvents,
+  type Priority,
+} from './batcher.js';

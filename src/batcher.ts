@@ -1,0 +1,261 @@
+/**
+ * Coalesces items into batches that flush on count, bytes or delay, most important first.
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { defaultMessageSize } from './delivery-queue.js';
+
+/** How urgent an item is: `'high'` (2) flushes at once; higher numbers flush first. */
+export type Priority = 'high' | 'normal' | 'low' | number;
+
+/** Options of {@link Batcher}. */
+export interface BatcherOptions<T> {
+  /**
+   * Receives each batch, high-priority items first, FIFO within a priority. May be async:
+   * the next flush waits for it, so flushes never overlap.
+   */
+  flush: (items: T[]) => void | Promise<void>;
+  /**
+   * Items per batch. An integer >= 1.
+   * @default 100
+   */
+  maxItems?: number;
+  /**
+   * Bytes per batch (by `sizeOf`): an item that would take the batch past it starts the next
+   * batch; an item bigger than this on its own flushes as a batch of one. A number > 0.
+   * @default 65536
+   */
+  maxBytes?: number;
+  /**
+   * Milliseconds from the first item of a batch until it flushes. A number >= 0.
+   * @default 100
+   */
+  maxDelayMs?: number;
+  /**
+   * The size of an item in bytes.
+   * @default strings by UTF-8 length, Buffers and typed arrays by byte length, anything else 0
+   */
+  sizeOf?: (item: T) => number;
+}
+
+/** Counters of a {@link Batcher}. */
+export interface BatcherStats {
+  /** Batches handed to `flush`. */
+  batches: number;
+  /** Items handed to `flush`. */
+  items: number;
+  /** Flushes that threw or rejected. */
+  errors: number;
+  /** Items in those failed flushes. */
+  failedItems: number;
+  /** Items added but not flushed yet. */
+  pending: number;
+}
+
+/** Event signatures of {@link Batcher}. */
+export interface BatcherEvents<T> {
+  /** A batch is about to be handed to `flush`. */
+  flush: [items: T[]];
+  /** `flush` threw or rejected for these items (hand them back to `add` to retry). */
+  error: [error: unknown, items: T[]];
+}
+
+/** Thrown by {@link Batcher.add} after {@link Batcher.close}. */
+export class BatcherClosedError extends Error {
+  /** Always `'ERR_BATCHER_CLOSED'`. */
+  readonly code = 'ERR_BATCHER_CLOSED';
+
+  constructor() {
+    super('the batcher is closed: add() is refused after close()');
+    this.name = 'BatcherClosedError';
+  }
+}
+
+const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
+const HIGH = PRIORITIES.high;
+
+/** Items of one priority in the open batch. */
+interface Lane<T> {
+  readonly priority: number;
+  readonly items: T[];
+}
+
+/**
+ * Collects items and hands them to `flush` in batches: when a batch reaches `maxItems` or
+ * `maxBytes`, when `maxDelayMs` has passed since its first item, when a `'high'` item
+ * arrives, or on {@link Batcher.flushNow}. Flushes never overlap; a failed flush is emitted
+ * as `'error'` with its items and counted (without an `'error'` listener it is only
+ * counted — never thrown into the caller of `add`). The timer is `unref()`ed.
+ *
+ * @example
+ * ```ts
+ * const batcher = new Batcher<string>({ maxItems: 50, maxDelayMs: 20, flush: (lines) => socket.write(lines.join('')) });
+ * batcher.add('INFO started\n');
+ * batcher.add('ERROR disk full\n', 'high'); // flushes now, this line first
+ * await batcher.close();
+ * ```
+ */
+export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
+  private readonly flushFn: (items: T[]) => void | Promise<void>;
+  private readonly maxItems: number;
+  private readonly maxBytes: number;
+  private readonly maxDelayMs: number;
+  private readonly sizeOf: (item: T) => number;
+  /** The open batch, one lane per priority, highest first. */
+  private lanes: Lane<T>[] = [];
+  private count = 0;
+  private bytes = 0;
+  /** Batches sealed and waiting for their turn to flush. */
+  private readonly sealed: T[][] = [];
+  private sealedItems = 0;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private running: Promise<void> | undefined = undefined;
+  private isClosed = false;
+  private batches = 0;
+  private flushedItems = 0;
+  private errors = 0;
+  private failedItems = 0;
+
+  /**
+   * @throws TypeError when `flush` is not a function.
+   * @throws RangeError naming the option when one is out of range.
+   */
+  constructor(options: BatcherOptions<T>) {
+    super();
+    if (typeof options.flush !== 'function') {
+      throw new TypeError(`flush must be a function (got ${typeof options.flush})`);
+    }
+    const maxItems = options.maxItems ?? 100;
+    if (!Number.isSafeInteger(maxItems) || maxItems < 1) {
+      throw new RangeError(`maxItems must be an integer >= 1 (got ${String(maxItems)})`);
+    }
+    const maxBytes = options.maxBytes ?? 65_536;
+    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a number > 0 (got ${String(maxBytes)})`);
+    const maxDelayMs = options.maxDelayMs ?? 100;
+    if (!(maxDelayMs >= 0) || maxDelayMs === Infinity) {
+      throw new RangeError(`maxDelayMs must be a finite number >= 0 (got ${String(maxDelayMs)})`);
+    }
+    this.flushFn = options.flush;
+    this.maxItems = maxItems;
+    this.maxBytes = maxBytes;
+    this.maxDelayMs = maxDelayMs;
+    this.sizeOf = options.sizeOf ?? defaultMessageSize;
+  }
+
+  /** Items added and not flushed yet (in the open batch or waiting to flush). */
+  get pending(): number {
+    return this.count + this.sealedItems;
+  }
+
+  /** Whether {@link Batcher.close} has been called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /**
+   * Adds an item to the open batch.
+   *
+   * @throws {@link BatcherClosedError} after `close()`.
+   * @throws RangeError for an unknown priority or an invalid size.
+   */
+  add(item: T, priority: Priority = 'normal'): void {
+    if (this.isClosed) throw new BatcherClosedError();
+    const rank = typeof priority === 'number' ? priority : PRIORITIES[priority];
+    if (typeof rank !== 'number' || Number.isNaN(rank)) {
+      throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
+    }
+    const size = this.sizeOf(item);
+    if (!(size >= 0)) throw new RangeError(`sizeOf must return a number >= 0 (got ${String(size)})`);
+    // The item would take the batch past its byte bound: it starts the next one.
+    if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
+    this.lane(rank).items.push(item);
+    this.count++;
+    this.bytes += size;
+    if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
+      this.seal();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.seal(), this.maxDelayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Flushes the open batch now; resolves once every batch added so far has been flushed. */
+  flushNow(): Promise<void> {
+    this.seal();
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Flushes what remains; later `add` calls throw {@link BatcherClosedError}. Idempotent. */
+  close(): Promise<void> {
+    this.isClosed = true;
+    return this.flushNow();
+  }
+
+  /** The batcher's counters. */
+  stats(): BatcherStats {
+    return {
+      batches: this.batches,
+      items: this.flushedItems,
+      errors: this.errors,
+      failedItems: this.failedItems,
+      pending: this.pending,
+    };
+  }
+
+  private lane(priority: number): Lane<T> {
+    const lanes = this.lanes;
+    let i = 0;
+    while (i < lanes.length && lanes[i].priority > priority) i++;
+    if (i < lanes.length && lanes[i].priority === priority) return lanes[i];
+    const lane: Lane<T> = { priority, items: [] };
+    lanes.splice(i, 0, lane);
+    return lane;
+  }
+
+  /** Closes the open batch and queues it for flushing. */
+  private seal(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.count === 0) return;
+    const lanes = this.lanes;
+    const batch = lanes.length === 1 ? lanes[0].items : lanes.flatMap((lane) => lane.items);
+    this.lanes = [];
+    this.sealed.push(batch);
+    this.sealedItems += batch.length;
+    this.count = 0;
+    this.bytes = 0;
+    this.running ??= this.pump();
+  }
+
+  /** Flushes sealed batches one at a time, in order. */
+  private async pump(): Promise<void> {
+    // Let the caller of add() finish first: a flush never runs inside add().
+    await undefined;
+    for (let batch = this.sealed.shift(); batch !== undefined; batch = this.sealed.shift()) {
+      this.sealedItems -= batch.length;
+      this.batches++;
+      this.flushedItems += batch.length;
+      try {
+        this.emit('flush', batch);
+        await this.flushFn(batch);
+      } catch (error) {
+        this.errors++;
+        this.failedItems += batch.length;
+        if (this.listenerCount('error') > 0) {
+          try {
+            this.emit('error', error, batch);
+          } catch (listenerError) {
+            // A throwing listener is its own bug: raise it outside, keep flushing.
+            process.nextTick(() => {
+              throw listenerError;
+            });
+          }
+        }
+      }
+    }
+    this.running = undefined;
+  }
+}

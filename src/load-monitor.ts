@@ -1,0 +1,168 @@
+/**
+ * System load from Node's own measures: event-loop utilisation, heap use, and an optional
+ * network figure, mixed with weights like the seed's (cpu 0.4, memory 0.3, network 0.3).
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { getHeapStatistics } from 'node:v8';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** One reading, each measure in [0, 1]. */
+export interface LoadSample {
+  /** Event-loop utilisation since the previous sample (the share of time the loop was busy). */
+  cpu: number;
+  /** Heap used / heap size limit. */
+  memory: number;
+  /** The caller's network figure, if a `network` source was given. */
+  network?: number;
+}
+
+/** Weights of the measures in the mix; each >= 0, not all 0. */
+export interface LoadWeights {
+  /** @default 0.4 */
+  cpu: number;
+  /** @default 0.3 */
+  memory: number;
+  /** @default 0.3 */
+  network: number;
+}
+
+/** Options of {@link LoadMonitor}. */
+export interface LoadMonitorOptions {
+  /**
+   * Milliseconds between samples while started. Minimum: 1.
+   * @default 1000
+   */
+  intervalMs?: number;
+  /**
+   * Load above which `'high-load'` is emitted. From 0 to 1.
+   * @default 0.8
+   */
+  threshold?: number;
+  /**
+   * Weights of the measures. Without a `network` source, the cpu and memory weights are
+   * rescaled to sum to 1.
+   * @default { cpu: 0.4, memory: 0.3, network: 0.3 }
+   */
+  weights?: Partial<LoadWeights>;
+  /**
+   * The network figure in [0, 1] (say, bytes queued / budget), read on each sample.
+   * @default none
+   */
+  network?: () => number;
+  /**
+   * Replaces the built-in measurements (for tests and custom sources).
+   * @default event-loop utilisation and heap use from Node
+   */
+  sample?: () => LoadSample;
+}
+
+/** Event signatures of {@link LoadMonitor}. */
+export interface LoadMonitorEvents {
+  /** Every sample, with the mixed load. */
+  sample: [load: number, sample: LoadSample];
+  /** A sample whose load is above the threshold. */
+  'high-load': [load: number, sample: LoadSample];
+}
+
+const clamp01 = (value: number): number => (value > 1 ? 1 : value >= 0 ? value : 0);
+
+/**
+ * Samples system load periodically and mixes it into one number in [0, 1], which a
+ * {@link RateLimiter} can read to slow refill under load. The timer is `unref()`ed, so a
+ * monitor never keeps a process alive.
+ *
+ * @example
+ * ```ts
+ * const monitor = new LoadMonitor({ network: () => sendQueueBytes / sendBudget }).start();
+ * monitor.on('high-load', (load) => console.warn(`load ${load.toFixed(2)}: slowing producers`));
+ * const limiter = new RateLimiter({ load: monitor });
+ * ```
+ */
+export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
+  private readonly intervalMs: number;
+  private readonly threshold: number;
+  private readonly weights: LoadWeights;
+  private readonly network: (() => number) | undefined;
+  private readonly source: () => LoadSample;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private lastElu: EventLoopUtilization | undefined = undefined;
+  private current = 0;
+
+  /**
+   * @throws RangeError naming the option when one is out of range.
+   */
+  constructor(options: LoadMonitorOptions = {}) {
+    super();
+    const intervalMs = options.intervalMs ?? 1000;
+    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
+      throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
+    }
+    const threshold = options.threshold ?? 0.8;
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw new RangeError(`threshold must be a number from 0 to 1 (got ${String(threshold)})`);
+    }
+    const weights: LoadWeights = { cpu: 0.4, memory: 0.3, network: 0.3, ...options.weights };
+    for (const name of ['cpu', 'memory', 'network'] as const) {
+      const weight = weights[name];
+      if (!(weight >= 0) || weight === Infinity) {
+        throw new RangeError(`weights.${name} must be a finite number >= 0 (got ${String(weight)})`);
+      }
+    }
+    if (weights.cpu + weights.memory + (options.network === undefined ? 0 : weights.network) === 0) {
+      throw new RangeError('weights must not all be 0 for the measures in use');
+    }
+    this.intervalMs = intervalMs;
+    this.threshold = threshold;
+    this.weights = weights;
+    this.network = options.network;
+    this.source = options.sample ?? (() => this.measure());
+  }
+
+  /** The mixed load of the latest sample, in [0, 1] (0 before the first). */
+  get load(): number {
+    return this.current;
+  }
+
+  /** Starts sampling every `intervalMs`. Idempotent. */
+  start(): this {
+    if (this.timer !== undefined) return this;
+    this.timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Stops sampling. Idempotent. */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Takes a sample now, updates {@link LoadMonitor.load} and emits the events. */
+  sampleNow(): LoadSample {
+    const sample = this.source();
+    const { cpu, memory } = this.weights;
+    const network = sample.network === undefined ? 0 : this.weights.network;
+    const total = cpu + memory + network;
+    const mixed =
+      total === 0
+        ? 0
+        : (clamp01(sample.cpu) * cpu + clamp01(sample.memory) * memory + clamp01(sample.network ?? 0) * network) / total;
+    this.current = mixed;
+    this.emit('sample', mixed, sample);
+    if (mixed > this.threshold) this.emit('high-load', mixed, sample);
+    return sample;
+  }
+
+  private measure(): LoadSample {
+    const elu = performance.eventLoopUtilization();
+    const cpu = this.lastElu === undefined ? elu.utilization : performance.eventLoopUtilization(elu, this.lastElu).utilization;
+    this.lastElu = elu;
+    const heap = getHeapStatistics();
+    const memory = heap.used_heap_size / heap.heap_size_limit;
+    const sample: LoadSample = { cpu, memory };
+    if (this.network !== undefined) sample.network = this.network();
+    return sample;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Token-bucket rate limits per key (per client, per producer), with bounded memory and
+ * load-adjusted refill.
+ *
+ * @module
+ */
+import type { LoadMonitor } from './load-monitor.js';
+import { requireNumber } from './token-bucket.js';
+
+/** A key's limit: the bucket it gets. */
+export interface RateLimit {
+  /** Most tokens a key's bucket holds (the burst). A finite number > 0. */
+  capacity: number;
+  /** Tokens added per second at zero load. A finite number >= 0. */
+  refillPerSecond: number;
+  /** Tokens a new key starts with. From 0 to `capacity`. */
+  initialTokens: number;
+}
+
+/** Options of {@link RateLimiter}. Defaults are the seed's: a burst of 10, then 50/s, up to 100. */
+export interface RateLimiterOptions {
+  /**
+   * Most tokens a key's bucket holds.
+   * @default 100
+   */
+  capacity?: number;
+  /**
+   * Tokens added per second (at zero load).
+   * @default 50
+   */
+  refillPerSecond?: number;
+  /**
+   * Tokens a new key starts with.
+   * @default 10
+   */
+  initialTokens?: number;
+  /**
+   * Most keys tracked at once; past it the least recently used key is forgotten. An integer
+   * >= 1.
+   * @default 10000
+   */
+  maxKeys?: number;
+  /**
+   * System load in [0, 1], read on each `consume`: a {@link LoadMonitor} or a function.
+   * The refill rate is multiplied by `1 - load × (1 - minRefillFactor)`.
+   * @default no load adjustment
+   */
+  load?: LoadMonitor | (() => number);
+  /**
+   * The refill factor at full load. From 0 to 1.
+   * @default 0.1
+   */
+  minRefillFactor?: number;
+  /**
+   * The clock, in milliseconds.
+   * @default performance.now
+   */
+  now?: () => number;
+}
+
+/** The answer of {@link RateLimiter.consume}. */
+export interface RateLimitResult {
+  /** Whether the tokens were taken. */
+  allowed: boolean;
+  /** Tokens left in the key's bucket (rounded down). */
+  remaining: number;
+  /** When not allowed: milliseconds until the cost would be available at the current rate (`Infinity` if never); 0 when allowed. */
+  retryAfterMs: number;
+}
+
+/** Counters of a {@link RateLimiter}. */
+export interface RateLimiterStats {
+  /** Keys tracked now. */
+  keys: number;
+  /** Calls that were allowed. */
+  allowed: number;
+  /** Calls that were refused. */
+  limited: number;
+  /** Keys forgotten because their bucket was full again (idle). */
+  evictedIdle: number;
+  /** Keys forgotten because `maxKeys` was reached (least recently used). */
+  evictedLru: number;
+  /** The refill factor now, from the load. */
+  refillFactor: number;
+}
+
+/** One key's bucket. */
+interface KeyState {
+  tokens: number;
+  last: number;
+  readonly limit: RateLimit;
+}
+
+/** Oldest keys examined per `consume` for idle eviction: amortised, no timers. */
+const SWEEP = 2;
+
+const defaultNow = (): number => performance.now();
+
+function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
+  const capacity = requireNumber(`${prefix}capacity`, limit.capacity, Number.MIN_VALUE);
+  return {
+    capacity,
+    refillPerSecond: requireNumber(`${prefix}refillPerSecond`, limit.refillPerSecond, 0),
+    initialTokens: requireNumber(`${prefix}initialTokens`, limit.initialTokens, 0, capacity),
+  };
+}
+
+/**
+ * Token-bucket rate limits per string key. Each key gets a bucket from the defaults (or its
+ * own limit, see {@link RateLimiter.configure}), created on first use. Memory is bounded: a
+ * key whose bucket has refilled completely is idle and is forgotten (it would start again
+ * like a new key, with `initialTokens` — never looser than remembering it), and past
+ * `maxKeys` the least recently used key is forgotten.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter({ capacity: 100, refillPerSecond: 50, initialTokens: 10 });
+ * const { allowed, retryAfterMs } = limiter.consume(clientId);
+ * if (!allowed) reply(`slow down, retry in ${Math.ceil(retryAfterMs)} ms`);
+ * ```
+ */
+export class RateLimiter {
+  private readonly defaults: RateLimit;
+  private readonly overrides = new Map<string, RateLimit>();
+  private readonly keys = new Map<string, KeyState>();
+  private readonly maxKeys: number;
+  private readonly load: (() => number) | undefined;
+  private readonly minFactor: number;
+  private readonly now: () => number;
+  private allowedCount = 0;
+  private limitedCount = 0;
+  private evictedIdle = 0;
+  private evictedLru = 0;
+
+  /**
+   * @throws RangeError naming the option when one is out of range.
+   */
+  constructor(options: RateLimiterOptions = {}) {
+    this.defaults = validateLimit({
+      capacity: options.capacity ?? 100,
+      refillPerSecond: options.refillPerSecond ?? 50,
+      initialTokens: options.initialTokens ?? Math.min(10, options.capacity ?? 100),
+    });
+    const maxKeys = options.maxKeys ?? 10_000;
+    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
+      throw new RangeError(`maxKeys must be an integer >= 1 (got ${String(maxKeys)})`);
+    }
+    this.maxKeys = maxKeys;
+    this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
+    const load = options.load;
+    if (load === undefined || typeof load === 'function') this.load = load;
+    else this.load = () => load.load;
+    this.now = options.now ?? defaultNow;
+  }
+
+  /** Keys tracked now. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /**
+   * Gives `key` its own limit (fields left out keep the defaults). Applies to the key's next
+   * bucket: a tracked key is reset to the new `initialTokens`.
+   *
+   * @throws RangeError naming the field when one is out of range.
+   */
+  configure(key: string, limit: Partial<RateLimit>): void {
+    const merged = validateLimit({ ...this.defaults, ...definedOnly(limit) }, `${key}: `);
+    this.overrides.set(key, merged);
+    this.keys.delete(key);
+  }
+
+  /** Forgets `key`'s bucket and its own limit. */
+  delete(key: string): boolean {
+    const had = this.overrides.delete(key);
+    return this.keys.delete(key) || had;
+  }
+
+  /**
+   * Takes `cost` tokens from `key`'s bucket if they are there.
+   *
+   * @throws RangeError when `cost` is negative or not a number. A cost above the key's
+   * capacity is refused with `retryAfterMs: Infinity`.
+   */
+  consume(key: string, cost = 1): RateLimitResult {
+    if (typeof cost !== 'number' || !(cost >= 0) || cost === Infinity) {
+      throw new RangeError(`cost must be a finite number >= 0 (got ${String(cost)})`);
+    }
+    const now = this.now();
+    const factor = this.refillFactor();
+    // Before the lookup, and never the key being charged: it is refilled exactly instead.
+    this.sweep(now, factor, key);
+    let state = this.keys.get(key);
+    if (state === undefined) {
+      const limit = this.overrides.get(key) ?? this.defaults;
+      state = { tokens: limit.initialTokens, last: now, limit };
+      if (this.keys.size >= this.maxKeys) this.evictOldest();
+    } else {
+      // Re-insert: Map order is then least recently used first.
+      this.keys.delete(key);
+      const elapsed = now - state.last;
+      if (elapsed > 0) {
+        state.tokens = Math.min(state.limit.capacity, state.tokens + (elapsed * state.limit.refillPerSecond * factor) / 1000);
+        state.last = now;
+      }
+    }
+    this.keys.set(key, state);
+    if (state.tokens >= cost) {
+      state.tokens -= cost;
+      this.allowedCount++;
+      return { allowed: true, remaining: Math.floor(state.tokens), retryAfterMs: 0 };
+    }
+    this.limitedCount++;
+    const rate = (state.limit.refillPerSecond * factor) / 1000;
+    const retryAfterMs = cost > state.limit.capacity || rate === 0 ? Infinity : (cost - state.tokens) / rate;
+    return { allowed: false, remaining: Math.floor(state.tokens), retryAfterMs };
+  }
+
+  /** The refill factor now: 1 at zero load, `minRefillFactor` at full load. */
+  refillFactor(): number {
+    if (this.load === undefined) return 1;
+    let load = this.load();
+    if (!(load >= 0)) load = 0;
+    else if (load > 1) load = 1;
+    return 1 - load * (1 - this.minFactor);
+  }
+
+  /** The limiter's counters. */
+  stats(): RateLimiterStats {
+    return {
+      keys: this.keys.size,
+      allowed: this.allowedCount,
+      limited: this.limitedCount,
+      evictedIdle: this.evictedIdle,
+      evictedLru: this.evictedLru,
+      refillFactor: this.refillFactor(),
+    };
+  }
+
+  /** Forgets every key's bucket (own limits are kept). */
+  clear(): void {
+    this.keys.clear();
+  }
+
+  private evictOldest(): void {
+    const oldest = this.keys.keys().next();
+    if (oldest.done !== true) {
+      this.keys.delete(oldest.value);
+      this.evictedLru++;
+    }
+  }
+
+  /** Forgets the least recently used keys whose buckets are full again. */
+  private sweep(now: number, factor: number, current: string): void {
+    let examined = 0;
+    for (const [key, state] of this.keys) {
+      if (key === current) continue;
+      if (examined++ >= SWEEP) break;
+      const { capacity, refillPerSecond } = state.limit;
+      const tokens = state.tokens + (Math.max(0, now - state.last) * refillPerSecond * factor) / 1000;
+      if (tokens >= capacity) {
+        this.keys.delete(key);
+        this.evictedIdle++;
+      } else {
+        // The oldest key is not idle yet; younger ones were used more recently still.
+        break;
+      }
+    }
+  }
+}
+
+function definedOnly(limit: Partial<RateLimit>): Partial<RateLimit> {
+  const out: Partial<RateLimit> = {};
+  if (limit.capacity !== undefined) out.capacity = limit.capacity;
+  if (limit.refillPerSecond !== undefined) out.refillPerSecond = limit.refillPerSecond;
+  if (limit.initialTokens !== undefined) out.initialTokens = limit.initialTokens;
+  return out;
+}

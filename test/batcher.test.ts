@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Batcher, BatcherClosedError } from '../src/index.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets queued microtasks (the flush pump) run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+describe('Batcher', () => {
+  it('flushes when maxItems is reached', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ maxItems: 3, flush: (items) => void batches.push(items) });
+    for (let i = 0; i < 7; i++) batcher.add(i);
+    await settle();
+    expect(batches).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    expect(batcher.pending).toBe(1);
+  });
+
+  it('flushes when maxBytes would be passed, starting the next batch with the item', async () => {
+    const batches: string[][] = [];
+    const batcher = new Batcher<string>({ maxBytes: 10, flush: (items) => void batches.push(items) });
+    batcher.add('aaaa');
+    batcher.add('bbbb');
+    batcher.add('cccc'); // 12 bytes would pass 10
+    await settle();
+    expect(batches).toEqual([['aaaa', 'bbbb']]);
+    batcher.add('dddddd'); // reaches 10 exactly
+    await settle();
+    expect(batches).toEqual([['aaaa', 'bbbb'], ['cccc', 'dddddd']]);
+  });
+
+  it('flushes an item bigger than maxBytes as a batch of one', async () => {
+    const batches: string[][] = [];
+    const batcher = new Batcher<string>({ maxBytes: 4, flush: (items) => void batches.push(items) });
+    batcher.add('ab');
+    batcher.add('much too long');
+    await settle();
+    expect(batches).toEqual([['ab'], ['much too long']]);
+  });
+
+  it('flushes maxDelayMs after the first item of a batch', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ maxDelayMs: 100, flush: (items) => void batches.push(items) });
+    batcher.add(1);
+    vi.advanceTimersByTime(60);
+    batcher.add(2); // does not restart the clock
+    vi.advanceTimersByTime(39);
+    await settle();
+    expect(batches).toEqual([]);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(batches).toEqual([[1, 2]]);
+  });
+
+  it('flushes at once for a high item, high before normal before low', async () => {
+    const batches: string[][] = [];
+    const batcher = new Batcher<string>({ flush: (items) => void batches.push(items) });
+    batcher.add('low-1', 'low');
+    batcher.add('normal-1');
+    batcher.add('low-2', 'low');
+    batcher.add('normal-2', 'normal');
+    batcher.add('HIGH', 'high');
+    await settle();
+    expect(batches).toEqual([['HIGH', 'normal-1', 'normal-2', 'low-1', 'low-2']]);
+  });
+
+  it('orders numeric priorities highest first', async () => {
+    const batches: string[][] = [];
+    const batcher = new Batcher<string>({ flush: (items) => void batches.push(items) });
+    batcher.add('p0', 0);
+    batcher.add('p1.5', 1.5);
+    batcher.add('p-3', -3);
+    await batcher.flushNow();
+    expect(batches).toEqual([['p1.5', 'p0', 'p-3']]);
+    expect(() => batcher.add('x', 'urgent' as 'high')).toThrow(RangeError);
+  });
+
+  it('never overlaps flushes: items added during an async flush go to the next batch', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const batches: number[][] = [];
+    const releases: (() => void)[] = [];
+    const batcher = new Batcher<number>({
+      maxItems: 2,
+      flush: async (items) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        batches.push(items);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        running--;
+      },
+    });
+    batcher.add(1);
+    batcher.add(2); // sealed, flush starts
+    await settle();
+    batcher.add(3);
+    batcher.add(4); // sealed, waits
+    batcher.add(5);
+    await settle();
+    expect(batches).toEqual([[1, 2]]);
+    releases.shift()?.();
+    await settle();
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    releases.shift()?.();
+    const done = batcher.close();
+    await settle();
+    releases.shift()?.();
+    await done;
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    expect(maxRunning).toBe(1);
+  });
+
+  it('emits flush errors with the failed items and keeps going', async () => {
+    const failures: [unknown, number[]][] = [];
+    const flushed: number[][] = [];
+    const batcher = new Batcher<number>({
+      maxItems: 2,
+      flush: (items) => {
+        if (items.includes(1)) throw new Error('sync fail');
+        if (items.includes(3)) return Promise.reject(new Error('async fail'));
+        flushed.push(items);
+      },
+    });
+    batcher.on('error', (error, items) => failures.push([(error as Error).message, items]));
+    for (let i = 0; i < 6; i++) batcher.add(i);
+    await batcher.flushNow();
+    expect(failures).toEqual([
+      ['sync fail', [0, 1]],
+      ['async fail', [2, 3]],
+    ]);
+    expect(flushed).toEqual([[4, 5]]);
+    expect(batcher.stats()).toEqual({ batches: 3, items: 6, errors: 2, failedItems: 4, pending: 0 });
+  });
+
+  it('counts flush errors without throwing when nobody listens', async () => {
+    const batcher = new Batcher<number>({
+      flush: () => {
+        throw new Error('nobody hears');
+      },
+    });
+    batcher.add(1);
+    await expect(batcher.flushNow()).resolves.toBeUndefined();
+    expect(batcher.stats().errors).toBe(1);
+  });
+
+  it('close() flushes what remains, then refuses adds with a typed error', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ flush: (items) => void batches.push(items) });
+    batcher.add(1);
+    batcher.add(2);
+    await batcher.close();
+    expect(batches).toEqual([[1, 2]]);
+    expect(batcher.closed).toBe(true);
+    expect(() => batcher.add(3)).toThrow(BatcherClosedError);
+    try {
+      batcher.add(3);
+    } catch (error) {
+      expect((error as BatcherClosedError).code).toBe('ERR_BATCHER_CLOSED');
+    }
+    await expect(batcher.close()).resolves.toBeUndefined();
+  });
+
+  it('rejects bad options naming the value', () => {
+    const flush = (): void => undefined;
+    expect(() => new Batcher({ flush, maxItems: 0 })).toThrow(/maxItems.*0/);
+    expect(() => new Batcher({ flush, maxBytes: -5 })).toThrow(/maxBytes.*-5/);
+    expect(() => new Batcher({ flush, maxDelayMs: NaN })).toThrow(/maxDelayMs.*NaN/);
+    expect(() => new Batcher({ flush: 'nope' as unknown as () => void })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LoadMonitor, type LoadSample } from '../src/index.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('LoadMonitor', () => {
+  it("mixes cpu, memory and network with the seed's weights 0.4 / 0.3 / 0.3", () => {
+    const monitor = new LoadMonitor({ sample: () => ({ cpu: 1, memory: 0.5, network: 0 }) });
+    monitor.sampleNow();
+    expect(monitor.load).toBeCloseTo(0.4 + 0.15);
+  });
+
+  it('rescales cpu and memory weights when there is no network figure', () => {
+    const monitor = new LoadMonitor({ sample: () => ({ cpu: 1, memory: 0 }) });
+    monitor.sampleNow();
+    expect(monitor.load).toBeCloseTo(0.4 / 0.7);
+  });
+
+  it('emits high-load only above the threshold', () => {
+    let reading: LoadSample = { cpu: 0.5, memory: 0.5, network: 0.5 };
+    const monitor = new LoadMonitor({ threshold: 0.8, sample: () => reading });
+    const high: number[] = [];
+    monitor.on('high-load', (load) => high.push(load));
+    monitor.sampleNow();
+    reading = { cpu: 0.9, memory: 0.9, network: 0.9 };
+    monitor.sampleNow();
+    expect(high).toHaveLength(1);
+    expect(high[0]).toBeCloseTo(0.9);
+  });
+
+  it('clamps readings outside [0, 1]', () => {
+    const monitor = new LoadMonitor({ sample: () => ({ cpu: 7, memory: -1, network: NaN }) });
+    monitor.sampleNow();
+    expect(monitor.load).toBeCloseTo(0.4);
+  });
+
+  it('samples on an unref()ed interval between start() and stop()', () => {
+    vi.useFakeTimers();
+    let samples = 0;
+    const monitor = new LoadMonitor({ intervalMs: 100, sample: () => ({ cpu: 0, memory: 0 }) });
+    monitor.on('sample', () => samples++);
+    monitor.start().start();
+    vi.advanceTimersByTime(350);
+    expect(samples).toBe(3);
+    monitor.stop();
+    monitor.stop();
+    vi.advanceTimersByTime(1000);
+    expect(samples).toBe(3);
+  });
+
+  it("measures Node's own event-loop utilisation and heap by default", () => {
+    const monitor = new LoadMonitor({ network: () => 0.25 });
+    const sample = monitor.sampleNow();
+    expect(sample.cpu).toBeGreaterThanOrEqual(0);
+    expect(sample.cpu).toBeLessThanOrEqual(1);
+    expect(sample.memory).toBeGreaterThan(0);
+    expect(sample.memory).toBeLessThan(1);
+    expect(sample.network).toBe(0.25);
+  });
+
+  it('rejects bad options naming the value', () => {
+    expect(() => new LoadMonitor({ threshold: 1.5 })).toThrow(/threshold.*1.5/);
+    expect(() => new LoadMonitor({ intervalMs: 0 })).toThrow(/intervalMs.*0/);
+    expect(() => new LoadMonitor({ weights: { cpu: -1 } })).toThrow(/weights.cpu.*-1/);
+    expect(() => new LoadMonitor({ weights: { cpu: 0, memory: 0 } })).toThrow(/all be 0/);
+  });
+});
