@@ -88,11 +88,14 @@ export interface RateLimiterStats {
 interface KeyState {
   tokens: number;
   last: number;
+  /** Used since it was last passed over for eviction (the CLOCK approximation of LRU). */
+  referenced: boolean;
   readonly limit: RateLimit;
 }
 
-/** Oldest keys examined per `consume` for idle eviction: amortised, no timers. */
-const SWEEP = 2;
+/** Idle eviction runs on one `consume` in SWEEP_EVERY and looks at SWEEP_KEYS keys: amortised, no timers. */
+const SWEEP_EVERY = 8;
+const SWEEP_KEYS = 4;
 
 const defaultNow = (): number => performance.now();
 
@@ -131,6 +134,7 @@ export class RateLimiter {
   private limitedCount = 0;
   private evictedIdle = 0;
   private evictedLru = 0;
+  private calls = 0;
 
   /**
    * @throws RangeError naming the option when one is out of range.
@@ -189,22 +193,22 @@ export class RateLimiter {
     const now = this.now();
     const factor = this.refillFactor();
     // Before the lookup, and never the key being charged: it is refilled exactly instead.
-    this.sweep(now, factor, key);
+    if (++this.calls % SWEEP_EVERY === 0) this.sweep(now, factor, key);
     let state = this.keys.get(key);
     if (state === undefined) {
       const limit = this.overrides.get(key) ?? this.defaults;
-      state = { tokens: limit.initialTokens, last: now, limit };
-      if (this.keys.size >= this.maxKeys) this.evictOldest();
+      state = { tokens: limit.initialTokens, last: now, referenced: false, limit };
+      if (this.keys.size >= this.maxKeys) this.evictLeastRecentlyUsed();
+      this.keys.set(key, state);
     } else {
-      // Re-insert: Map order is then least recently used first.
-      this.keys.delete(key);
+      state.referenced = true;
       const elapsed = now - state.last;
       if (elapsed > 0) {
-        state.tokens = Math.min(state.limit.capacity, state.tokens + (elapsed * state.limit.refillPerSecond * factor) / 1000);
+        const tokens = state.tokens + (elapsed * state.limit.refillPerSecond * factor) / 1000;
+        state.tokens = tokens < state.limit.capacity ? tokens : state.limit.capacity;
         state.last = now;
       }
     }
-    this.keys.set(key, state);
     if (state.tokens >= cost) {
       state.tokens -= cost;
       this.allowedCount++;
@@ -242,28 +246,42 @@ export class RateLimiter {
     this.keys.clear();
   }
 
-  private evictOldest(): void {
-    const oldest = this.keys.keys().next();
-    if (oldest.done !== true) {
-      this.keys.delete(oldest.value);
+  /**
+   * Forgets the least recently used key, approximately (the CLOCK algorithm): keys in
+   * insertion order, each used one moved to the back once with its mark cleared, so a hit
+   * costs a flag instead of a Map re-insertion.
+   */
+  private evictLeastRecentlyUsed(): void {
+    for (let turns = this.keys.size; turns >= 0; turns--) {
+      const first = this.keys.entries().next();
+      if (first.done === true) return;
+      const [key, state] = first.value;
+      this.keys.delete(key);
+      if (state.referenced && turns > 0) {
+        state.referenced = false;
+        this.keys.set(key, state);
+        continue;
+      }
       this.evictedLru++;
+      return;
     }
   }
 
-  /** Forgets the least recently used keys whose buckets are full again. */
+  /** Forgets the oldest keys whose buckets are full again; moves the others to the back. */
   private sweep(now: number, factor: number, current: string): void {
     let examined = 0;
     for (const [key, state] of this.keys) {
+      if (examined >= SWEEP_KEYS) break;
       if (key === current) continue;
-      if (examined++ >= SWEEP) break;
+      examined++;
       const { capacity, refillPerSecond } = state.limit;
       const tokens = state.tokens + (Math.max(0, now - state.last) * refillPerSecond * factor) / 1000;
+      this.keys.delete(key);
       if (tokens >= capacity) {
-        this.keys.delete(key);
         this.evictedIdle++;
       } else {
-        // The oldest key is not idle yet; younger ones were used more recently still.
-        break;
+        state.referenced = false;
+        this.keys.set(key, state);
       }
     }
   }
