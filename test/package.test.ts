@@ -31,6 +31,9 @@ describe('the packed npm package', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.cjs');
     expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/dist/redis.js');
+    expect(files).toContain('package/dist/redis.cjs');
+    expect(files).toContain('package/dist/redis.d.ts');
   });
 
   it('works with require()', () => {
@@ -58,6 +61,22 @@ describe('the packed npm package', () => {
        console.log(JSON.stringify([n, code]));`,
     ]);
     expect(JSON.parse(out)).toEqual([1, 'MULTI_WILDCARD_NOT_LAST']);
+  });
+
+  it('serves logcaster/redis to require() and import, sharing the core with logcaster', () => {
+    const cjs = run('node', [
+      '-e',
+      `const { RedisBridge, RedisStreamBridge, ChannelMap } = require('logcaster/redis');
+       const m = new ChannelMap({ channels: 8 });
+       console.log(JSON.stringify([typeof RedisBridge, typeof RedisStreamBridge, m.channelsOf('logs/#') === m.channelsOf('#')]));`,
+    ]);
+    expect(JSON.parse(cjs)).toEqual(['function', 'function', true]);
+    const esm = run('node', ['--input-type=module', '-e', `import { RedisBridge } from 'logcaster/redis'; console.log(typeof RedisBridge);`]);
+    expect(esm.trim()).toBe('function');
+    // One copy of the core: the adapter imports it by package name instead of bundling it.
+    const bundle = run('cat', [join('node_modules', 'logcaster', 'dist', 'redis.js')]);
+    expect(bundle).toContain("from 'logcaster'");
+    expect(bundle).not.toContain('class PubSubBroker');
   });
 
   it('type-checks for ESM and CJS consumers', () => {

@@ -1,0 +1,170 @@
+/**
+ * Topic → Redis channel routing: a fixed number of channels, chosen by hashing a topic's
+ * first levels, so that every node agrees without talking to the others.
+ *
+ * @module
+ */
+import { resolveTopicSyntax, type TopicOptions, type TopicSyntax } from 'logcaster';
+
+/** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
+export interface ChannelMapOptions {
+  /**
+   * The prefix of every Redis channel and key the bridge uses: channels are
+   * `${prefix}:${n}`, streams `${prefix}:stream:${n}`. Separate clusters sharing one Redis
+   * use different prefixes. A non-empty string.
+   * @default 'logcaster'
+   */
+  prefix?: string;
+  /**
+   * How many Redis channels topics are spread over. More channels let a node with narrow
+   * subscriptions receive less of the traffic it does not want; a node with a wildcard in
+   * the hashed levels subscribes to all of them. An integer from 1 to 65536.
+   * @default 64
+   */
+  channels?: number;
+  /**
+   * How many leading topic levels are hashed: with 2, `logs/payments/ERROR` and
+   * `logs/payments/INFO` share a channel, and a node subscribed to `logs/payments/#` needs
+   * only that one. An integer >= 1.
+   * @default 2
+   */
+  levels?: number;
+  /**
+   * The topic syntax (separator and wildcards) of the broker being bridged: pass the same
+   * options the broker was created with.
+   * @default the default syntax: `/`, `*`, `#`
+   */
+  topics?: TopicOptions;
+}
+
+/** FNV-1a, 32 bits, over the UTF-8 bytes of `text` from `start` to `end`. */
+function fnv1a(text: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      hash = Math.imul(hash ^ code, 0x01000193);
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < end) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    // Lone surrogates hash as U+FFFD, as Buffer.from would encode them.
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
+    if (code < 0x800) {
+      hash = Math.imul(hash ^ (0xc0 | (code >> 6)), 0x01000193);
+    } else {
+      if (code < 0x10000) {
+        hash = Math.imul(hash ^ (0xe0 | (code >> 12)), 0x01000193);
+      } else {
+        hash = Math.imul(hash ^ (0xf0 | (code >> 18)), 0x01000193);
+        hash = Math.imul(hash ^ (0x80 | ((code >> 12) & 0x3f)), 0x01000193);
+      }
+      hash = Math.imul(hash ^ (0x80 | ((code >> 6) & 0x3f)), 0x01000193);
+    }
+    hash = Math.imul(hash ^ (0x80 | (code & 0x3f)), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Every channel: what {@link ChannelMap.channelsOf} returns for a wildcard in the hashed levels. */
+export const ALL_CHANNELS = -1;
+
+/**
+ * Maps topics to one of `channels` Redis channels by hashing their first `levels` levels
+ * (FNV-1a over UTF-8, modulo `channels`), and patterns to the channel they need: one when
+ * the hashed levels hold no wildcard, {@link ALL_CHANNELS} otherwise.
+ *
+ * @example
+ * ```ts
+ * const map = new ChannelMap({ channels: 64, levels: 2 });
+ * map.channelOf('logs/payments/ERROR') === map.channelsOf('logs/payments/#'); // true
+ * map.channelsOf('logs/#'); // ALL_CHANNELS: the second level is a wildcard
+ * map.name(map.channelOf('logs/payments/ERROR')); // e.g. 'logcaster:17'
+ * ```
+ */
+export class ChannelMap {
+  /** The channel and key prefix. */
+  readonly prefix: string;
+  /** How many channels. */
+  readonly channels: number;
+  /** How many leading levels are hashed. */
+  readonly levels: number;
+  /** The topic syntax. */
+  readonly syntax: TopicSyntax;
+  private readonly names: string[];
+
+  /**
+   * @throws TypeError when `prefix` is not a non-empty string.
+   * @throws RangeError when `channels` or `levels` is out of range, or a topic option is.
+   */
+  constructor(options: ChannelMapOptions = {}) {
+    const prefix = options.prefix ?? 'logcaster';
+    if (typeof prefix !== 'string' || prefix.length === 0) {
+      throw new TypeError(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);
+    }
+    const channels = options.channels ?? 64;
+    if (!Number.isSafeInteger(channels) || channels < 1 || channels > 65536) {
+      throw new RangeError(`channels must be an integer from 1 to 65536 (got ${String(channels)})`);
+    }
+    const levels = options.levels ?? 2;
+    if (!Number.isSafeInteger(levels) || levels < 1) {
+      throw new RangeError(`levels must be an integer >= 1 (got ${String(levels)})`);
+    }
+    this.prefix = prefix;
+    this.channels = channels;
+    this.levels = levels;
+    this.syntax = resolveTopicSyntax(options.topics);
+    this.names = [];
+    for (let i = 0; i < channels; i++) this.names.push(`${prefix}:${i}`);
+  }
+
+  /** The channel (0 to `channels - 1`) a topic is published on. */
+  channelOf(topic: string): number {
+    const sep = this.syntax.separator;
+    // The hashed part ends at the `levels`-th separator, or with the topic.
+    let end = -1;
+    let from = 0;
+    for (let level = 0; level < this.levels; level++) {
+      end = topic.indexOf(sep, from);
+      if (end === -1) break;
+      from = end + sep.length;
+    }
+    if (end === -1) end = topic.length;
+    return fnv1a(topic, 0, end) % this.channels;
+  }
+
+  /**
+   * The channel a subscriber to `pattern` needs: the one its topics hash to when its first
+   * `levels` levels hold no wildcard, or {@link ALL_CHANNELS}.
+   */
+  channelsOf(pattern: string): number {
+    const { separator, singleLevelWildcard, multiLevelWildcard } = this.syntax;
+    const levels = pattern.split(separator, this.levels);
+    for (const level of levels) {
+      if (level === singleLevelWildcard || level === multiLevelWildcard) return ALL_CHANNELS;
+    }
+    return this.channelOf(pattern);
+  }
+
+  /** The Redis channel name of channel `index`: `${prefix}:${index}`. */
+  name(index: number): string {
+    const name = this.names[index];
+    if (name === undefined) throw new RangeError(`channel index out of range (got ${String(index)})`);
+    return name;
+  }
+
+  /** The channel index of a Redis channel name, or `-1` when it is not one of this map's. */
+  indexOf(name: string): number {
+    const at = name.lastIndexOf(':');
+    if (at !== this.prefix.length || !name.startsWith(this.prefix)) return -1;
+    const index = Number(name.slice(at + 1));
+    return Number.isSafeInteger(index) && index >= 0 && index < this.channels && this.names[index] === name
+      ? index
+      : -1;
+  }
+}

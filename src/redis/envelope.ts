@@ -1,0 +1,93 @@
+/**
+ * The envelope every message travels in between nodes: who sent it, its sequence number,
+ * its topic and the encoded payload, in one Buffer.
+ *
+ * Layout (version 1), all integers big-endian:
+ *
+ * | bytes | field |
+ * | --- | --- |
+ * | 1 | version, `1` |
+ * | 1 | origin length `n` (1–255) |
+ * | n | origin node id, UTF-8 |
+ * | 8 | sequence number, a float64 holding a safe integer |
+ * | 4 | topic length `m` |
+ * | m | topic, UTF-8 |
+ * | rest | payload, as the codec encoded it |
+ *
+ * @module
+ */
+
+/** The wire format version this module writes and reads. */
+export const ENVELOPE_VERSION = 1;
+
+/** The most bytes a node id may take in UTF-8. */
+export const MAX_ORIGIN_BYTES = 255;
+
+/** A decoded envelope. */
+export interface Envelope {
+  /** The node that published the message. */
+  origin: string;
+  /** Its sequence number on its channel, from that node: 1, 2, 3, … */
+  seq: number;
+  /** The topic it was published on. */
+  topic: string;
+  /** The encoded message (a view into the received Buffer). */
+  payload: Buffer;
+}
+
+/** Raised (as an `'error'` event of a bridge) for received bytes that are not a version 1 envelope. */
+export class EnvelopeError extends Error {
+  /** Always `'ERR_BAD_ENVELOPE'`. */
+  readonly code = 'ERR_BAD_ENVELOPE' as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvelopeError';
+  }
+}
+
+/**
+ * Builds an envelope. `origin` is the node id already in UTF-8 (encoded once per bridge).
+ * The result is a fresh Buffer sized exactly.
+ */
+export function encodeEnvelope(origin: Buffer, seq: number, topic: string, payload: Buffer | string): Buffer {
+  const topicBytes = Buffer.byteLength(topic, 'utf8');
+  const payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  const out = Buffer.allocUnsafe(2 + origin.byteLength + 8 + 4 + topicBytes + payloadBytes);
+  let at = 0;
+  out[at++] = ENVELOPE_VERSION;
+  out[at++] = origin.byteLength;
+  at += origin.copy(out, at);
+  at = out.writeDoubleBE(seq, at);
+  at = out.writeUInt32BE(topicBytes, at);
+  at += out.write(topic, at, topicBytes, 'utf8');
+  if (typeof payload === 'string') out.write(payload, at, payloadBytes, 'utf8');
+  else payload.copy(out, at);
+  return out;
+}
+
+/**
+ * Reads an envelope.
+ *
+ * @throws {@link EnvelopeError} when `data` is not a well-formed version 1 envelope.
+ */
+export function decodeEnvelope(data: Buffer): Envelope {
+  if (data.byteLength < 2) throw new EnvelopeError(`envelope too short (${data.byteLength} bytes)`);
+  if (data[0] !== ENVELOPE_VERSION) throw new EnvelopeError(`unknown envelope version ${data[0]}`);
+  const originBytes = data[1];
+  let at = 2;
+  if (originBytes === 0 || data.byteLength < at + originBytes + 12) {
+    throw new EnvelopeError(`envelope truncated in its header (${data.byteLength} bytes)`);
+  }
+  const origin = data.toString('utf8', at, at + originBytes);
+  at += originBytes;
+  const seq = data.readDoubleBE(at);
+  at += 8;
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new EnvelopeError(`bad sequence number ${seq}`);
+  const topicBytes = data.readUInt32BE(at);
+  at += 4;
+  if (data.byteLength < at + topicBytes) throw new EnvelopeError(`envelope truncated in its topic`);
+  const topic = data.toString('utf8', at, at + topicBytes);
+  at += topicBytes;
+  return { origin, seq, topic, payload: data.subarray(at) };
+}

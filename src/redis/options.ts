@@ -1,0 +1,125 @@
+/**
+ * The options both Redis bridges share, and their validation.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChannelMapOptions } from './channel-map.js';
+import { jsonCodec, type Codec } from './codec.js';
+import { MAX_ORIGIN_BYTES } from './envelope.js';
+
+/** Options of a bridge's outbox: where publishes wait while the publisher connection is down. */
+export interface OutboxOptions {
+  /**
+   * The most messages the outbox holds. An integer >= 1.
+   * @default 10000
+   */
+  limit?: number;
+  /**
+   * The most bytes (of envelopes) the outbox holds. Above 0.
+   * @default Infinity
+   */
+  maxBytes?: number;
+  /**
+   * Which message a full outbox drops: `'drop-oldest'` keeps the most recent ones (for
+   * logs, what matters after an outage), `'drop-newest'` the first ones.
+   * @default 'drop-oldest'
+   */
+  policy?: 'drop-oldest' | 'drop-newest';
+}
+
+/** Options both {@link RedisBridge} and {@link RedisStreamBridge} take. */
+export interface BridgeOptions<T> extends ChannelMapOptions {
+  /**
+   * This node's id, the origin of its envelopes: how a node recognises its own messages
+   * and how receivers keep sequence numbers apart. Unique per process; at most 255 bytes.
+   * @default crypto.randomUUID()
+   */
+  nodeId?: string;
+  /**
+   * How messages become bytes. Every node must use the same codec.
+   * @default {@link jsonCodec}
+   */
+  codec?: Codec<T>;
+  /** The outbox; see {@link OutboxOptions}. */
+  outbox?: OutboxOptions;
+  /**
+   * Sender ids remembered per channel for gap and duplicate detection (the least recently
+   * heard one is forgotten past it). An integer >= 1.
+   * @default 1024
+   */
+  maxOrigins?: number;
+  /**
+   * The clock, in milliseconds, for `downMs`.
+   * @default performance.now
+   */
+  now?: () => number;
+}
+
+/** {@link BridgeOptions} with every default applied. */
+export interface ResolvedBridgeOptions<T> {
+  nodeId: string;
+  codec: Codec<T>;
+  outboxLimit: number;
+  outboxMaxBytes: number;
+  outboxPolicy: 'drop-oldest' | 'drop-newest';
+  maxOrigins: number;
+  now: () => number;
+}
+
+const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/**
+ * Applies the defaults and checks every field.
+ *
+ * @throws TypeError or RangeError naming the bad field and value.
+ */
+export function resolveBridgeOptions<T>(options: BridgeOptions<T>): ResolvedBridgeOptions<T> {
+  const nodeId = options.nodeId ?? randomUUID();
+  if (typeof nodeId !== 'string' || nodeId.length === 0) {
+    throw new TypeError(`nodeId must be a non-empty string (got ${show(nodeId)})`);
+  }
+  if (Buffer.byteLength(nodeId, 'utf8') > MAX_ORIGIN_BYTES) {
+    throw new RangeError(`nodeId must be at most ${MAX_ORIGIN_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(nodeId)})`);
+  }
+  const codec = options.codec ?? jsonCodec<T>();
+  if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
+    throw new TypeError('codec must have encode and decode functions');
+  }
+  const outbox = options.outbox ?? {};
+  const outboxLimit = outbox.limit ?? 10_000;
+  if (!Number.isSafeInteger(outboxLimit) || outboxLimit < 1) {
+    throw new RangeError(`outbox.limit must be an integer >= 1 (got ${show(outboxLimit)})`);
+  }
+  const outboxMaxBytes = outbox.maxBytes ?? Infinity;
+  if (typeof outboxMaxBytes !== 'number' || !(outboxMaxBytes > 0)) {
+    throw new RangeError(`outbox.maxBytes must be a number > 0 or Infinity (got ${show(outboxMaxBytes)})`);
+  }
+  const outboxPolicy = outbox.policy ?? 'drop-oldest';
+  if (outboxPolicy !== 'drop-oldest' && outboxPolicy !== 'drop-newest') {
+    throw new RangeError(`outbox.policy must be 'drop-oldest' or 'drop-newest' (got ${show(outboxPolicy)})`);
+  }
+  const maxOrigins = options.maxOrigins ?? 1024;
+  if (!Number.isSafeInteger(maxOrigins) || maxOrigins < 1) {
+    throw new RangeError(`maxOrigins must be an integer >= 1 (got ${show(maxOrigins)})`);
+  }
+  const now = options.now ?? (() => performance.now());
+  if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
+  return { nodeId, codec, outboxLimit, outboxMaxBytes, outboxPolicy, maxOrigins, now };
+}
+
+/**
+ * Checks that `client` has the methods a bridge will call.
+ *
+ * @throws TypeError naming the option and the missing method.
+ */
+export function checkClient(field: string, client: unknown, methods: readonly string[]): void {
+  if (typeof client !== 'object' || client === null) {
+    throw new TypeError(`${field} must be a Redis client (got ${client === null ? 'null' : typeof client})`);
+  }
+  for (const method of ['on', 'off', ...methods]) {
+    if (typeof (client as Record<string, unknown>)[method] !== 'function') {
+      throw new TypeError(`${field} must have a ${method}() method (an ioredis client, or an adapter)`);
+    }
+  }
+}
