@@ -1,0 +1,260 @@
+/**
+ * Rendering log entries as IRC lines, safely.
+ *
+ * IRC has no escaping: a CR or LF inside relayed text would start a new protocol line with the
+ * server's authority, `\x01` turns a message into a CTCP request every watching client answers,
+ * and formatting codes can hide or recolour text. So untrusted text goes through
+ * {@link sanitizeText} first; colour is applied afterwards, deliberately, by level; and long or
+ * multi-line messages become several lines, each within IRC's 512 bytes.
+ *
+ * Each line is rendered once into a `Buffer` that every member of the channel shares.
+ *
+ * @module
+ */
+import type { LogEntry, LogLevel } from './log-entry.js';
+
+/** IRC's line limit in bytes, CRLF included (IRCv3 tags are budgeted separately). */
+export const IRC_LINE_BYTES = 512;
+
+// Anything sanitizeText might change; text without any of these is returned as is.
+const HAZARD = /[\x00-\x1F\x7F-\x9F\u2028\u2029\uD800-\uDFFF]/;
+// IRC formatting: colour \x03[fg[,bg]] (1–2 digits each), hex colour \x04[RRGGBB[,RRGGBB]],
+// then the single-byte toggles: bold, reset, monospace, reverse, italic, strikethrough, underline.
+const FORMATTING = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9A-Fa-f]{6}(?:,[0-9A-Fa-f]{6})?)?|[\x02\x0F\x11\x16\x1D\x1E\x1F]/g;
+// Line breaks and tabs (and the Unicode line/paragraph separators) become one space per run,
+// so "a\r\nb" reads "a b" rather than "ab".
+const BREAKS = /[\r\n\t\u2028\u2029]+/g;
+// Every other C0 control (NUL and \x01 included), DEL, and the C1 controls.
+const CONTROLS = /[\x00-\x1F\x7F-\x9F]/g;
+// A surrogate without its partner cannot be encoded as UTF-8; Buffer would write U+FFFD anyway,
+// doing it here keeps byte counting and the string in agreement.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Makes untrusted text safe to put in any IRC parameter: removes IRC formatting codes
+ * (`\x02`, `\x03` with its colour digits, `\x04` with its hex colour, `\x0F`, `\x11`, `\x16`,
+ * `\x1D`, `\x1E`, `\x1F`), replaces each run of CR, LF and TAB (and U+2028/U+2029) by one space,
+ * removes every other C0 control (NUL, `\x01` for CTCP, …), DEL and the C1 controls, and
+ * replaces unpaired surrogates by U+FFFD. Spaces are kept: the serializer decides where a
+ * parameter may contain them.
+ *
+ * The server must apply it to every parameter it emits that came from outside (nicks,
+ * channel names, topics, quit reasons, user names, log text), not only to log messages.
+ *
+ * @example
+ * ```ts
+ * sanitizeText('ok\r\nQUIT :bye');     // 'ok QUIT :bye'  — one harmless line
+ * sanitizeText('\x01VERSION\x01');     // 'VERSION'
+ * sanitizeText('\x0304red\x0F plain'); // 'red plain'
+ * ```
+ */
+export function sanitizeText(s: string): string {
+  if (!HAZARD.test(s)) return s;
+  return s.replace(FORMATTING, '').replace(BREAKS, ' ').replace(CONTROLS, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * Splits text into pieces whose UTF-8 encoding is at most `maxBytes` each, never inside a code
+ * point or a surrogate pair, preferring to cut after a space when one is near the end of the
+ * piece (so words stay whole). Joining the pieces gives back `text` exactly. An unpaired
+ * surrogate counts as the 3 bytes of U+FFFD that `Buffer` writes for it.
+ *
+ * @param maxBytes - budget per piece; at least 4 so that any code point fits.
+ * @returns the pieces; `['']` for empty text.
+ * @throws RangeError when `maxBytes` is not an integer >= 4.
+ * @example
+ * ```ts
+ * splitUtf8('héllo wörld', 8); // ['héllo ', 'wörld']
+ * ```
+ */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  if (!Number.isInteger(maxBytes) || maxBytes < 4) {
+    throw new RangeError(`maxBytes must be an integer >= 4 (got ${maxBytes})`);
+  }
+  // Fast path: UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return [text];
+
+  const pieces: string[] = [];
+  let start = 0; // start of the current piece (code unit index)
+  let bytes = 0; // bytes in the current piece
+  let lastSpace = -1; // index just after the last space in the current piece
+  let bytesAtSpace = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    let units = 1;
+    let size: number;
+    if (c < 0x80) size = 1;
+    else if (c < 0x800) size = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        size = 4;
+        units = 2;
+      } else size = 3;
+    } else size = 3;
+
+    if (bytes + size > maxBytes) {
+      // Cut after the last space if that keeps at least three quarters of the budget (and
+      // the carried-over word plus this code point fit in the next piece).
+      let cut = i;
+      if (lastSpace > start && bytesAtSpace * 4 >= maxBytes * 3 && bytes - bytesAtSpace + size <= maxBytes) {
+        cut = lastSpace;
+      }
+      pieces.push(text.slice(start, cut));
+      bytes = cut === i ? 0 : bytes - bytesAtSpace;
+      start = cut;
+      lastSpace = -1;
+    }
+    bytes += size;
+    i += units;
+    if (c === 0x20) {
+      lastSpace = i;
+      bytesAtSpace = bytes;
+    }
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}
+
+/**
+ * Formats a timestamp for the IRCv3 `server-time` tag: UTC, millisecond precision.
+ *
+ * @throws RangeError when `ms` is not a representable date.
+ * @example
+ * ```ts
+ * formatServerTime(Date.UTC(2026, 10, 25, 5, 51, 38, 123)); // '2026-11-25T05:51:38.123Z'
+ * ```
+ */
+export function formatServerTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Options of {@link formatLogText} and {@link renderEntry}. */
+export interface RenderOptions {
+  /**
+   * Colour the `[LEVEL]` tag with mIRC colour codes. The codes are added after the text has
+   * been sanitised, so a producer can never choose colours or hide text.
+   *
+   * @default true
+   */
+  colour?: boolean;
+}
+
+// mIRC colour numbers chosen to read on dark and light backgrounds alike. Two digits always,
+// so a digit that follows can never be taken as part of the code.
+const LEVEL_STYLE: Readonly<Record<LogLevel, string>> = {
+  TRACE: '\x0314', // grey
+  DEBUG: '\x0310', // teal
+  INFO: '\x0303', // green
+  NOTICE: '\x0312', // blue
+  WARNING: '\x0307', // orange
+  ERROR: '\x0304', // red
+  CRITICAL: '\x02\x0304', // bold red
+  FATAL: '\x02\x0300,04', // bold white on red
+};
+const RESET = '\x0F';
+
+/**
+ * The `[LEVEL] service/category: ` part that starts every line of an entry. The category is
+ * shown in lower case and left out when it is the default `GENERAL`.
+ */
+function formatPrefix(entry: LogEntry, colour: boolean): string {
+  const level = sanitizeText(entry.level);
+  const tag = colour && Object.hasOwn(LEVEL_STYLE, level) ? `${LEVEL_STYLE[level as LogLevel]}[${level}]${RESET}` : `[${level}]`;
+  const category = sanitizeText(entry.category);
+  const where =
+    category === '' || category === 'GENERAL'
+      ? sanitizeText(entry.service)
+      : `${sanitizeText(entry.service)}/${category.toLowerCase()}`;
+  return `${tag} ${where}: `;
+}
+
+/**
+ * The one-line text of an entry: `[ERROR] payments/database: connection refused`. The message
+ * is sanitised (line breaks become spaces; use {@link renderEntry} to get one IRC line per
+ * message line) and the level tag is coloured by level unless `{ colour: false }`.
+ *
+ * @example
+ * ```ts
+ * formatLogText({ level: 'ERROR', service: 'payments', category: 'DATABASE', message: 'down', ts: 0 }, { colour: false });
+ * // '[ERROR] payments/database: down'
+ * ```
+ */
+export function formatLogText(entry: LogEntry, options: RenderOptions = {}): string {
+  return formatPrefix(entry, options.colour ?? true) + sanitizeText(entry.message);
+}
+
+/**
+ * One rendered IRC line, encoded once and shared by every member of the channel. `plain`
+ * is a view into `tagged`, so both cost one allocation.
+ */
+export interface RenderedLine {
+  /** `:<source> PRIVMSG <channel> :<text>\r\n`, at most 512 bytes. */
+  readonly plain: Buffer;
+  /** `@time=<iso> ` followed by `plain`, for clients that negotiated `server-time`. */
+  readonly tagged: Buffer;
+}
+
+const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/;
+// Channel names and the source are single IRC words.
+const SPACES = / +/g;
+// Shortest text budget worth sending: a prefix that leaves less is a configuration mistake.
+const MIN_TEXT_BYTES = 64;
+
+/**
+ * Renders an entry as PRIVMSG lines from `source` to `channel`: one line per line of the
+ * message (blank lines skipped), each split with {@link splitUtf8} so that every `plain` line
+ * is at most 512 bytes including CRLF, each starting with the `[LEVEL] service: ` prefix.
+ * `channel` and `source` are sanitised and their spaces removed, so they cannot inject either.
+ *
+ * @param channel - the target, e.g. `#logs-error`.
+ * @param source - the sender prefix, e.g. `logcaster!logcaster@logcaster.local`.
+ * @throws RangeError when `channel` or `source` is empty after sanitising, or so long that less
+ *   than 64 bytes per line would be left for the text.
+ * @example
+ * ```ts
+ * const [line] = renderEntry(entry, '#logs-all', 'logcaster!bot@localhost');
+ * socket.write(client.serverTime ? line.tagged : line.plain);
+ * ```
+ */
+export function renderEntry(
+  entry: LogEntry,
+  channel: string,
+  source: string,
+  options: RenderOptions = {},
+): RenderedLine[] {
+  const target = sanitizeText(channel).replace(SPACES, '');
+  const from = sanitizeText(source).replace(SPACES, '');
+  if (target === '') throw new RangeError(`channel must not be empty after sanitising (got ${JSON.stringify(channel)})`);
+  if (from === '') throw new RangeError(`source must not be empty after sanitising (got ${JSON.stringify(source)})`);
+
+  const head = `:${from} PRIVMSG ${target} :`;
+  const prefix = formatPrefix(entry, options.colour ?? true);
+  const textBudget = IRC_LINE_BYTES - 2 - Buffer.byteLength(head, 'utf8') - Buffer.byteLength(prefix, 'utf8');
+  if (textBudget < MIN_TEXT_BYTES) {
+    throw new RangeError(
+      `source and channel leave only ${textBudget} bytes of text per line (need >= ${MIN_TEXT_BYTES}); got source ${JSON.stringify(from)}, channel ${JSON.stringify(target)}`,
+    );
+  }
+  const tag = `@time=${formatServerTime(entry.ts)} `;
+  const tagBytes = Buffer.byteLength(tag, 'utf8');
+
+  const lines: RenderedLine[] = [];
+  const messageLines = entry.message.split(LINE_BREAK);
+  for (let l = 0; l < messageLines.length; l++) {
+    const text = sanitizeText(messageLines[l]);
+    if (text.trim() === '') continue;
+    const pieces = splitUtf8(text, textBudget);
+    for (let p = 0; p < pieces.length; p++) {
+      const tagged = Buffer.from(`${tag}${head}${prefix}${pieces[p]}\r\n`, 'utf8');
+      lines.push(Object.freeze({ plain: tagged.subarray(tagBytes), tagged }));
+    }
+  }
+  if (lines.length === 0) {
+    // An empty or blank message still shows that something was logged.
+    const tagged = Buffer.from(`${tag}${head}${prefix}\r\n`, 'utf8');
+    lines.push(Object.freeze({ plain: tagged.subarray(tagBytes), tagged }));
+  }
+  return lines;
+}
