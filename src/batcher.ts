@@ -6,14 +6,19 @@
 import { EventEmitter } from 'eventemitter3';
 import { defaultMessageSize } from './delivery-queue.js';
 
-/** How urgent an item is: `'high'` (2) flushes at once; higher numbers flush first. */
+/**
+ * How urgent an item is: `'high'` (2), `'normal'` (1), `'low'` (0), or any number. Higher
+ * priorities come first in a batch; an item of priority 2 or more flushes its batch at once.
+ */
 export type Priority = 'high' | 'normal' | 'low' | number;
 
 /** Options of {@link Batcher}. */
 export interface BatcherOptions<T> {
   /**
    * Receives each batch, high-priority items first, FIFO within a priority. May be async:
-   * the next flush waits for it, so flushes never overlap.
+   * the next flush waits for it, so flushes never overlap. A throw or rejection is reported
+   * as `'error'` with the batch. Do not await {@link Batcher.flushNow} or
+   * {@link Batcher.close} from inside it: they wait for this very flush.
    */
   flush: (items: T[]) => void | Promise<void>;
   /**
@@ -84,9 +89,17 @@ interface Lane<T> {
 /**
  * Collects items and hands them to `flush` in batches: when a batch reaches `maxItems` or
  * `maxBytes`, when `maxDelayMs` has passed since its first item, when a `'high'` item
- * arrives, or on {@link Batcher.flushNow}. Flushes never overlap; a failed flush is emitted
- * as `'error'` with its items and counted (without an `'error'` listener it is only
- * counted — never thrown into the caller of `add`). The timer is `unref()`ed.
+ * arrives, or on {@link Batcher.flushNow}. `flush` is called on a later microtask, never
+ * inside `add`.
+ *
+ * Flushes never overlap: while an async `flush` runs, new items collect in the next batch,
+ * and batches that fill up meanwhile wait their turn and flush right after, in order
+ * ({@link Batcher.pending} counts them all; bound it upstream if `flush` can stall).
+ *
+ * A failed flush (a throw or a rejection) is counted in {@link Batcher.stats} and emitted as
+ * `'error'` with its items so a caller can retry them; then batching goes on. Without an
+ * `'error'` listener the failure is only counted: it is never thrown into the caller of
+ * `add` nor left as an unhandled rejection. The delay timer is `unref()`ed.
  *
  * @example
  * ```ts
@@ -180,13 +193,19 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     }
   }
 
-  /** Flushes the open batch now; resolves once every batch added so far has been flushed. */
+  /**
+   * Flushes the open batch now; resolves once every batch so far has been handed to `flush`
+   * and settled. Never rejects: failures go to `'error'`.
+   */
   flushNow(): Promise<void> {
     this.seal();
     return this.running ?? Promise.resolve();
   }
 
-  /** Flushes what remains; later `add` calls throw {@link BatcherClosedError}. Idempotent. */
+  /**
+   * Refuses further adds at once (they throw {@link BatcherClosedError}), flushes what
+   * remains, and resolves when every batch has been handed to `flush` and settled. Idempotent.
+   */
   close(): Promise<void> {
     this.isClosed = true;
     return this.flushNow();

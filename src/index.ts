@@ -62,6 +62,7 @@ export {
   type RateLimiterOptions,
   type RateLimitResult,
   type RateLimiterStats,
+  type LoadSource,
 } from './rate-limiter.js';
 export {
   LoadMonitor,

@@ -41,8 +41,9 @@ export interface LoadMonitorOptions {
    */
   threshold?: number;
   /**
-   * Weights of the measures. Without a `network` source, the cpu and memory weights are
-   * rescaled to sum to 1.
+   * Weights of the measures, each a finite number >= 0. The load is the weighted mean of the
+   * measures a sample has: without a network figure, cpu and memory are mixed with their
+   * weights rescaled to sum to 1 (0.4 / 0.3 becomes 4/7 and 3/7).
    * @default { cpu: 0.4, memory: 0.3, network: 0.3 }
    */
   weights?: Partial<LoadWeights>;
@@ -60,10 +61,15 @@ export interface LoadMonitorOptions {
 
 /** Event signatures of {@link LoadMonitor}. */
 export interface LoadMonitorEvents {
-  /** Every sample, with the mixed load. */
-  sample: [load: number, sample: LoadSample];
-  /** A sample whose load is above the threshold. */
+  /** Every sample, then the mixed load it gives. */
+  sample: [sample: LoadSample, load: number];
+  /** A sample whose mixed load is above the threshold. */
   'high-load': [load: number, sample: LoadSample];
+  /**
+   * Taking a sample on the timer failed (the `sample` or `network` source threw). Without an
+   * `'error'` listener the error is thrown from the timer, as an uncaught exception.
+   */
+  error: [error: unknown];
 }
 
 const clamp01 = (value: number): number => (value > 1 ? 1 : value >= 0 ? value : 0);
@@ -110,8 +116,17 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
         throw new RangeError(`weights.${name} must be a finite number >= 0 (got ${String(weight)})`);
       }
     }
-    if (weights.cpu + weights.memory + (options.network === undefined ? 0 : weights.network) === 0) {
-      throw new RangeError('weights must not all be 0 for the measures in use');
+    const networkInUse = options.network !== undefined || options.sample !== undefined;
+    if (weights.cpu + weights.memory + (networkInUse ? weights.network : 0) === 0) {
+      throw new RangeError(
+        `weights must not all be 0 for the measures in use (got cpu ${weights.cpu}, memory ${weights.memory}, network ${weights.network})`,
+      );
+    }
+    if (options.network !== undefined && typeof options.network !== 'function') {
+      throw new TypeError(`network must be a function (got ${typeof options.network})`);
+    }
+    if (options.sample !== undefined && typeof options.sample !== 'function') {
+      throw new TypeError(`sample must be a function (got ${typeof options.sample})`);
     }
     this.intervalMs = intervalMs;
     this.threshold = threshold;
@@ -128,7 +143,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
   /** Starts sampling every `intervalMs`. Idempotent. */
   start(): this {
     if (this.timer !== undefined) return this;
-    this.timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
     return this;
   }
@@ -139,7 +154,12 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
     this.timer = undefined;
   }
 
-  /** Takes a sample now, updates {@link LoadMonitor.load} and emits the events. */
+  /**
+   * Takes a sample now, updates {@link LoadMonitor.load} and emits `'sample'` (and
+   * `'high-load'` when above the threshold).
+   *
+   * @throws whatever the `sample` or `network` source throws.
+   */
   sampleNow(): LoadSample {
     const sample = this.source();
     const { cpu, memory } = this.weights;
@@ -150,9 +170,18 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
         ? 0
         : (clamp01(sample.cpu) * cpu + clamp01(sample.memory) * memory + clamp01(sample.network ?? 0) * network) / total;
     this.current = mixed;
-    this.emit('sample', mixed, sample);
+    this.emit('sample', sample, mixed);
     if (mixed > this.threshold) this.emit('high-load', mixed, sample);
     return sample;
+  }
+
+  private tick(): void {
+    try {
+      this.sampleNow();
+    } catch (error) {
+      if (this.listenerCount('error') === 0) throw error;
+      this.emit('error', error);
+    }
   }
 
   private measure(): LoadSample {

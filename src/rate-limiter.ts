@@ -5,7 +5,11 @@
  * @module
  */
 import type { LoadMonitor } from './load-monitor.js';
-import { requireNumber } from './token-bucket.js';
+import type { TokenBucketOptions } from './token-bucket.js';
+import { monotonicNow, requireNumber } from './token-bucket.js';
+
+/** A source of system load in [0, 1], read on each {@link RateLimiter.consume}. */
+export type LoadSource = () => number;
 
 /** A key's limit: the bucket it gets. */
 export interface RateLimit {
@@ -35,25 +39,30 @@ export interface RateLimiterOptions {
    */
   initialTokens?: number;
   /**
-   * Most keys tracked at once; past it the least recently used key is forgotten. An integer
-   * >= 1.
+   * Most keys tracked at once; past it the least recently used key is forgotten (the
+   * second-chance approximation of LRU: a key used since the last eviction pass is kept for
+   * one more pass). An integer >= 1.
    * @default 10000
    */
   maxKeys?: number;
   /**
-   * System load in [0, 1], read on each `consume`: a {@link LoadMonitor} or a function.
-   * The refill rate is multiplied by `1 - load × (1 - minRefillFactor)`.
+   * System load in [0, 1], read on each `consume`: a {@link LoadMonitor} (its latest
+   * {@link LoadMonitor.load}) or a function. The refill rate is multiplied by
+   * `1 - load × (1 - minRefillFactor)`: 1 when idle, `minRefillFactor` at full load, linear in
+   * between. Readings outside [0, 1] are clamped, `NaN` counts as 0. The factor read at a
+   * `consume` applies to the whole time since the key's previous `consume` (or `configure`).
    * @default no load adjustment
    */
-  load?: LoadMonitor | (() => number);
+  load?: LoadMonitor | LoadSource;
   /**
-   * The refill factor at full load. From 0 to 1.
+   * The refill factor at full load. From 0 to 1. With a `load`, a key counts as idle only
+   * once its bucket would be full even at this factor (at 0: only keys already full).
    * @default 0.1
    */
   minRefillFactor?: number;
   /**
-   * The clock, in milliseconds.
-   * @default performance.now
+   * The clock, in milliseconds. A reading earlier than a key's previous one refills nothing.
+   * @default performance.now (see {@link TokenBucketOptions.now})
    */
   now?: () => number;
 }
@@ -86,18 +95,21 @@ export interface RateLimiterStats {
 
 /** One key's bucket. */
 interface KeyState {
+  readonly key: string;
   tokens: number;
   last: number;
   /** Used since it was last passed over for eviction (the CLOCK approximation of LRU). */
   referenced: boolean;
-  readonly limit: RateLimit;
+  limit: RateLimit;
 }
 
-/** Idle eviction runs on one `consume` in SWEEP_EVERY and looks at SWEEP_KEYS keys: amortised, no timers. */
+/**
+ * Idle eviction looks at the next SWEEP_KEYS keys of a cursor that walks all keys round and
+ * round (amortised, no timers, no reordering), on every `consume` that creates a key — so
+ * reclaiming outpaces creation — and on one `consume` in SWEEP_EVERY otherwise.
+ */
 const SWEEP_EVERY = 8;
 const SWEEP_KEYS = 4;
-
-const defaultNow = (): number => performance.now();
 
 function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
   const capacity = requireNumber(`${prefix}capacity`, limit.capacity, Number.MIN_VALUE);
@@ -110,10 +122,13 @@ function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
 
 /**
  * Token-bucket rate limits per string key. Each key gets a bucket from the defaults (or its
- * own limit, see {@link RateLimiter.configure}), created on first use. Memory is bounded: a
- * key whose bucket has refilled completely is idle and is forgotten (it would start again
- * like a new key, with `initialTokens` — never looser than remembering it), and past
- * `maxKeys` the least recently used key is forgotten.
+ * own limit, see {@link RateLimiter.configure}), created on first use. Memory is bounded
+ * without timers: a key whose bucket has refilled completely is idle and is forgotten (it
+ * would start again like a new key, with `initialTokens` — never looser than remembering
+ * it); `consume` checks a few keys for idleness every few calls, so idle keys go away as
+ * traffic goes on. Past `maxKeys`, the least recently used key is forgotten (approximately:
+ * a key used since the previous eviction pass gets a second chance, which makes a hit cost
+ * a flag instead of a Map re-insertion).
  *
  * @example
  * ```ts
@@ -126,8 +141,10 @@ export class RateLimiter {
   private readonly defaults: RateLimit;
   private readonly overrides = new Map<string, RateLimit>();
   private readonly keys = new Map<string, KeyState>();
+  /** Where the idle sweep goes on; a Map iterator stays valid while the Map changes. */
+  private cursor: IterableIterator<KeyState>;
   private readonly maxKeys: number;
-  private readonly load: (() => number) | undefined;
+  private readonly load: LoadSource | undefined;
   private readonly minFactor: number;
   private readonly now: () => number;
   private allowedCount = 0;
@@ -154,7 +171,10 @@ export class RateLimiter {
     const load = options.load;
     if (load === undefined || typeof load === 'function') this.load = load;
     else this.load = () => load.load;
-    this.now = options.now ?? defaultNow;
+    const now = options.now ?? monotonicNow;
+    if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
+    this.now = now;
+    this.cursor = this.keys.values();
   }
 
   /** Keys tracked now. */
@@ -163,15 +183,22 @@ export class RateLimiter {
   }
 
   /**
-   * Gives `key` its own limit (fields left out keep the defaults). Applies to the key's next
-   * bucket: a tracked key is reset to the new `initialTokens`.
+   * Gives `key` its own limit (fields left out keep the defaults), kept until
+   * {@link RateLimiter.delete}. A tracked key keeps its tokens (refilled at the old rate up to
+   * now, then capped at the new capacity), so reconfiguring never hands out a fresh burst.
+   * Own limits are not evicted: configure keys you choose, not keys a remote party chooses.
    *
-   * @throws RangeError naming the field when one is out of range.
+   * @throws RangeError naming the key and the field when one is out of range.
    */
   configure(key: string, limit: Partial<RateLimit>): void {
     const merged = validateLimit({ ...this.defaults, ...definedOnly(limit) }, `${key}: `);
     this.overrides.set(key, merged);
-    this.keys.delete(key);
+    const state = this.keys.get(key);
+    if (state !== undefined) {
+      this.refill(state, this.now(), this.refillFactor());
+      state.limit = merged;
+      if (state.tokens > merged.capacity) state.tokens = merged.capacity;
+    }
   }
 
   /** Forgets `key`'s bucket and its own limit. */
@@ -192,22 +219,17 @@ export class RateLimiter {
     }
     const now = this.now();
     const factor = this.refillFactor();
-    // Before the lookup, and never the key being charged: it is refilled exactly instead.
-    if (++this.calls % SWEEP_EVERY === 0) this.sweep(now, factor, key);
     let state = this.keys.get(key);
+    // Never the key being charged: it is refilled exactly instead.
+    if (++this.calls % SWEEP_EVERY === 0 || state === undefined) this.sweep(now, key);
     if (state === undefined) {
       const limit = this.overrides.get(key) ?? this.defaults;
-      state = { tokens: limit.initialTokens, last: now, referenced: false, limit };
+      state = { key, tokens: limit.initialTokens, last: now, referenced: false, limit };
       if (this.keys.size >= this.maxKeys) this.evictLeastRecentlyUsed();
       this.keys.set(key, state);
     } else {
       state.referenced = true;
-      const elapsed = now - state.last;
-      if (elapsed > 0) {
-        const tokens = state.tokens + (elapsed * state.limit.refillPerSecond * factor) / 1000;
-        state.tokens = tokens < state.limit.capacity ? tokens : state.limit.capacity;
-        state.last = now;
-      }
+      this.refill(state, now, factor);
     }
     if (state.tokens >= cost) {
       state.tokens -= cost;
@@ -244,6 +266,16 @@ export class RateLimiter {
   /** Forgets every key's bucket (own limits are kept). */
   clear(): void {
     this.keys.clear();
+    this.cursor = this.keys.values();
+  }
+
+  private refill(state: KeyState, now: number, factor: number): void {
+    const elapsed = now - state.last;
+    state.last = now;
+    if (elapsed > 0) {
+      const tokens = state.tokens + (elapsed * state.limit.refillPerSecond * factor) / 1000;
+      state.tokens = tokens < state.limit.capacity ? tokens : state.limit.capacity;
+    }
   }
 
   /**
@@ -267,21 +299,30 @@ export class RateLimiter {
     }
   }
 
-  /** Forgets the oldest keys whose buckets are full again; moves the others to the back. */
-  private sweep(now: number, factor: number, current: string): void {
-    let examined = 0;
-    for (const [key, state] of this.keys) {
-      if (examined >= SWEEP_KEYS) break;
-      if (key === current) continue;
-      examined++;
+  /**
+   * Looks at the next few keys of the cursor and forgets those whose buckets are full again
+   * (even at `minRefillFactor`): such a key would start over with `initialTokens`, never more
+   * than it would have had.
+   */
+  private sweep(now: number, current: string): void {
+    // Judged at the slowest refill the load can impose: whatever the load at the key's next
+    // consume, its bucket would be full then, so forgetting it changes nothing.
+    const factor = this.load === undefined ? 1 : this.minFactor;
+    for (let examined = 0; examined < SWEEP_KEYS; examined++) {
+      const next = this.cursor.next();
+      if (next.done === true) {
+        // End of a round: start the next one on the next sweep.
+        this.cursor = this.keys.values();
+        return;
+      }
+      const state = next.value;
+      // The key being charged is refilled exactly instead.
+      if (state.key === current) continue;
       const { capacity, refillPerSecond } = state.limit;
-      const tokens = state.tokens + (Math.max(0, now - state.last) * refillPerSecond * factor) / 1000;
-      this.keys.delete(key);
-      if (tokens >= capacity) {
+      const elapsed = now > state.last ? now - state.last : 0;
+      if (state.tokens + (elapsed * refillPerSecond * factor) / 1000 >= capacity) {
+        this.keys.delete(state.key);
         this.evictedIdle++;
-      } else {
-        state.referenced = false;
-        this.keys.set(key, state);
       }
     }
   }

@@ -16,19 +16,24 @@ export interface TokenBucketOptions {
    */
   initialTokens?: number;
   /**
-   * The clock, in milliseconds. Only differences matter; a clock that goes backwards adds
-   * nothing.
-   * @default performance.now
+   * The clock, in milliseconds. Only differences matter. A reading earlier than the previous
+   * one adds nothing: the bucket refills from that reading on (so a wall clock stepped back
+   * costs at most the refill of one interval, never a freeze). Pass `Date.now` for about a
+   * third more `tryRemove` calls per second on Node 20 (where `performance.now` allocates), at
+   * the price of a wall clock: a step forward can refill the bucket to capacity at once.
+   * @default performance.now (monotonic)
    */
   now?: () => number;
 }
 
-const defaultNow = (): number => performance.now();
+/** @internal The default clock: `performance.now`, looked up per call so fake timers apply. */
+export const monotonicNow = (): number => performance.now();
 
-/** @internal */
+/** @internal Checks a numeric option; `min` of `Number.MIN_VALUE` reads as "> 0". */
 export function requireNumber(name: string, value: unknown, min: number, max = Infinity): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || value === Infinity) {
-    const range = max === Infinity ? `a finite number >= ${min}` : `a number from ${min} to ${max}`;
+    const lower = min === Number.MIN_VALUE ? '> 0' : `>= ${min}`;
+    const range = max === Infinity ? `a finite number ${lower}` : `a number from ${min} to ${max}`;
     throw new RangeError(`${name} must be ${range} (got ${String(value)})`);
   }
   return value;
@@ -37,7 +42,8 @@ export function requireNumber(name: string, value: unknown, min: number, max = I
 /**
  * A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`;
  * an action that costs `cost` tokens may proceed when they are there. Refill is computed
- * lazily from the clock on each call, so a bucket costs nothing while idle.
+ * lazily from the clock on each call (one clock read, no timers, no allocation), so a
+ * bucket costs nothing while idle.
  *
  * @example
  * ```ts
@@ -48,19 +54,26 @@ export function requireNumber(name: string, value: unknown, min: number, max = I
 export class TokenBucket {
   /** Most tokens the bucket holds. */
   readonly capacity: number;
+  /** Tokens per millisecond. */
   private rate: number;
+  private perSecond: number;
   private level: number;
   private last: number;
   private readonly now: () => number;
 
   /**
    * @throws RangeError naming the option when one is out of range.
+   * @throws TypeError when `now` is not a function.
    */
   constructor(options: TokenBucketOptions) {
     this.capacity = requireNumber('capacity', options.capacity, Number.MIN_VALUE);
-    this.rate = requireNumber('refillPerSecond', options.refillPerSecond, 0) / 1000;
+    this.perSecond = requireNumber('refillPerSecond', options.refillPerSecond, 0);
+    this.rate = this.perSecond / 1000;
     this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, 0, this.capacity);
-    const now = options.now ?? defaultNow;
+    // A monotonic clock by default: a rate limit must not hand out a burst because NTP
+    // stepped the wall clock. It costs most of a tryRemove on Node 20 (performance.now goes
+    // through process.hrtime()); callers who prefer speed pass `now: Date.now`.
+    const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
     this.now = now;
     this.last = now();
@@ -68,13 +81,15 @@ export class TokenBucket {
 
   /** Tokens added per second. Settable: the change applies from now on. */
   get refillPerSecond(): number {
-    return this.rate * 1000;
+    return this.perSecond;
   }
 
   set refillPerSecond(value: number) {
+    const perSecond = requireNumber('refillPerSecond', value, 0);
     // Credit the time so far at the old rate before switching.
     this.refill();
-    this.rate = requireNumber('refillPerSecond', value, 0) / 1000;
+    this.perSecond = perSecond;
+    this.rate = perSecond / 1000;
   }
 
   /** Tokens available now. */
@@ -94,10 +109,11 @@ export class TokenBucket {
     if (!(cost >= 0 && cost <= this.capacity)) this.badCost(cost);
     const now = this.now();
     const elapsed = now - this.last;
+    // Unconditionally: after a reading from the past, refill counts from that reading.
+    this.last = now;
     if (elapsed > 0) {
       const level = this.level + elapsed * this.rate;
       this.level = level < this.capacity ? level : this.capacity;
-      this.last = now;
     }
     if (this.level < cost) return false;
     this.level -= cost;
@@ -124,10 +140,8 @@ export class TokenBucket {
   private refill(): void {
     const now = this.now();
     const elapsed = now - this.last;
-    if (elapsed > 0) {
-      this.level = Math.min(this.capacity, this.level + elapsed * this.rate);
-      this.last = now;
-    }
+    this.last = now;
+    if (elapsed > 0) this.level = Math.min(this.capacity, this.level + elapsed * this.rate);
   }
 
   private badCost(cost: unknown): never {

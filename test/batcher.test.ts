@@ -173,6 +173,92 @@ describe('Batcher', () => {
     await expect(batcher.close()).resolves.toBeUndefined();
   });
 
+  it('measures maxDelayMs from the first item of each batch', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ maxItems: 2, maxDelayMs: 50, flush: (items) => void batches.push(items) });
+    batcher.add(1);
+    vi.advanceTimersByTime(40);
+    batcher.add(2); // full: flushes now, and the delay clock stops
+    vi.advanceTimersByTime(30);
+    batcher.add(3); // first item of the next batch
+    vi.advanceTimersByTime(49);
+    await settle();
+    expect(batches).toEqual([[1, 2]]);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it('sizes strings by UTF-8 bytes and Buffers by length by default', async () => {
+    const batches: unknown[][] = [];
+    const batcher = new Batcher<string | Buffer | { n: number }>({ maxBytes: 8, flush: (items) => void batches.push(items) });
+    batcher.add('éé'); // 4 bytes in UTF-8, 2 characters
+    batcher.add(Buffer.alloc(3));
+    batcher.add({ n: 1 }); // 0 bytes
+    await settle();
+    expect(batches).toEqual([]);
+    batcher.add('€'); // 3 bytes: 4 + 3 + 3 > 8
+    await settle();
+    expect(batches).toEqual([['éé', Buffer.alloc(3), { n: 1 }]]);
+    expect(batcher.pending).toBe(1);
+  });
+
+  it('uses a custom sizeOf', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ maxBytes: 10, sizeOf: (n) => n, flush: (items) => void batches.push(items) });
+    batcher.add(4);
+    batcher.add(6); // reaches 10
+    await settle();
+    expect(batches).toEqual([[4, 6]]);
+    expect(() => batcher.add(Number.NaN)).toThrow(/sizeOf.*NaN/);
+  });
+
+  it('close() waits for a running flush and the rest, and refuses adds meanwhile', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new Batcher<number>({
+      maxItems: 2,
+      flush: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    batcher.add(1);
+    batcher.add(2);
+    await settle();
+    batcher.add(3);
+    let closed = false;
+    const closing = batcher.close().then(() => (closed = true));
+    expect(() => batcher.add(4)).toThrow(BatcherClosedError);
+    await settle();
+    expect(closed).toBe(false);
+    expect(batches).toEqual([[1, 2]]);
+    release();
+    await closing;
+    expect(batches).toEqual([[1, 2], [3]]);
+    expect(batcher.stats()).toMatchObject({ batches: 2, items: 3, pending: 0 });
+  });
+
+  it("emits 'flush' with each batch before handing it over", async () => {
+    const events: string[] = [];
+    const batcher = new Batcher<string>({ flush: (items) => void events.push(`flush ${items.join(',')}`) });
+    batcher.on('flush', (items) => events.push(`event ${items.join(',')}`));
+    batcher.add('a');
+    batcher.add('b');
+    await batcher.flushNow();
+    expect(events).toEqual(['event a,b', 'flush a,b']);
+  });
+
+  it('keeps no timer holding the process open', () => {
+    vi.useRealTimers();
+    const holding = (): number => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const before = holding();
+    const batcher = new Batcher<number>({ maxDelayMs: 60_000, flush: () => undefined });
+    batcher.add(1);
+    expect(holding()).toBe(before);
+    return batcher.close();
+  });
+
   it('rejects bad options naming the value', () => {
     const flush = (): void => undefined;
     expect(() => new Batcher({ flush, maxItems: 0 })).toThrow(/maxItems.*0/);

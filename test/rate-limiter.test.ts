@@ -34,6 +34,30 @@ describe('RateLimiter', () => {
     expect(() => limiter.configure('bad', { capacity: 5, initialTokens: 6 })).toThrow(/bad: initialTokens.*6/);
   });
 
+  it('keeps the tokens of a tracked key when it is reconfigured, capped at the new capacity', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ capacity: 100, refillPerSecond: 10, initialTokens: 50, now: clock.now });
+    expect(limiter.consume('k', 0).remaining).toBe(50);
+    clock.advance(1000); // +10 at the old rate
+    limiter.configure('k', { capacity: 30, refillPerSecond: 1, initialTokens: 30 });
+    expect(limiter.consume('k', 0).remaining).toBe(30);
+    limiter.configure('k', { capacity: 100, refillPerSecond: 1 });
+    clock.advance(2000); // +2 at the new rate, no fresh burst
+    expect(limiter.consume('k', 0).remaining).toBe(32);
+    expect(limiter.delete('k')).toBe(true);
+    expect(limiter.consume('k', 0).remaining).toBe(50);
+  });
+
+  it('refills nothing when the clock steps backwards', () => {
+    let t = 10_000;
+    const limiter = new RateLimiter({ capacity: 10, refillPerSecond: 10, initialTokens: 0, now: () => t });
+    limiter.consume('k', 0);
+    t = 5000;
+    expect(limiter.consume('k', 0).remaining).toBe(0);
+    t = 5500;
+    expect(limiter.consume('k', 0).remaining).toBe(5);
+  });
+
   it('refuses a cost above capacity with an infinite retry time', () => {
     const limiter = new RateLimiter({ capacity: 5, now: fakeClock().now });
     expect(limiter.consume('k', 6)).toEqual({ allowed: false, remaining: 5, retryAfterMs: Infinity });
@@ -55,16 +79,49 @@ describe('RateLimiter', () => {
 
   it('caps the number of keys, forgetting the least recently used', () => {
     const limiter = new RateLimiter({ maxKeys: 3, now: fakeClock().now });
-    limiter.consume('a');
-    limiter.consume('b');
-    limiter.consume('c');
-    limiter.consume('a'); // a is now the most recent
+    limiter.consume('a', 5);
+    limiter.consume('b', 5);
+    limiter.consume('c', 5);
+    limiter.consume('a', 0); // a is now the most recent
     limiter.consume('d'); // evicts b
     expect(limiter.size).toBe(3);
     expect(limiter.stats().evictedLru).toBe(1);
-    // b comes back as a new key with its initial tokens: 10 more allowed.
-    const again = Array.from({ length: 10 }, () => limiter.consume('b').allowed);
-    expect(again.every(Boolean)).toBe(true);
+    // a and c are remembered (5 tokens left), b comes back as a new key with 10.
+    expect(limiter.consume('a', 0).remaining).toBe(5);
+    expect(limiter.consume('c', 0).remaining).toBe(5);
+    expect(limiter.consume('b', 0).remaining).toBe(10);
+  });
+
+  it('stays within maxKeys under any traffic', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 50 })), { maxLength: 200 }), (maxKeys, calls) => {
+        const clock = fakeClock();
+        const limiter = new RateLimiter({ maxKeys, now: clock.now });
+        for (const [key, ms] of calls) {
+          clock.advance(ms);
+          limiter.consume(`client-${key}`);
+          expect(limiter.size).toBeLessThanOrEqual(maxKeys);
+        }
+        // Every distinct key was created at least once, and every creation is tracked or counted.
+        const { keys, evictedIdle, evictedLru } = limiter.stats();
+        expect(keys + evictedIdle + evictedLru).toBeGreaterThanOrEqual(new Set(calls.map(([k]) => k)).size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps memory flat under a stream of one-off keys', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ capacity: 10, refillPerSecond: 100, initialTokens: 10, maxKeys: 1000, now: clock.now });
+    for (let i = 0; i < 50_000; i++) {
+      clock.advance(1);
+      limiter.consume(`once-${i}`);
+    }
+    // A one-off key is full again 10 ms after its call, so the sweep reclaims it long before
+    // the cap: memory stays far below maxKeys without LRU evictions.
+    expect(limiter.size).toBeLessThan(100);
+    expect(limiter.stats().evictedLru).toBe(0);
+    expect(limiter.stats().evictedIdle).toBeGreaterThan(49_000);
   });
 
   it('slows refill as load rises', () => {
@@ -125,6 +182,50 @@ describe('RateLimiter', () => {
           if (!result.allowed) expect(result.retryAfterMs).toBeGreaterThan(0);
         }
         expect(limiter.size).toBeLessThanOrEqual(3);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decides exactly like a reference model of per-key buckets with a changing load', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: -200, max: 700 }) }),
+      fc.record({ kind: fc.constant('load' as const), load: fc.oneof(fc.constantFrom(0, 0.3, 0.5, 0.8, 1), fc.double({ min: 0, max: 1, noNaN: true })) }),
+      fc.record({ kind: fc.constant('consume' as const), key: fc.constantFrom('a', 'b', 'c', 'd'), cost: fc.integer({ min: 0, max: 7 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 100 }), (ops) => {
+        const clock = fakeClock();
+        let load = 0;
+        const capacity = 6;
+        const rate = 8;
+        // initialTokens = capacity: a key forgotten because it was full comes back full, so
+        // idle eviction is invisible and the model can be exact.
+        const limiter = new RateLimiter({ capacity, refillPerSecond: rate, initialTokens: capacity, minRefillFactor: 0.25, load: () => load, now: clock.now });
+        const model = new Map<string, { tokens: number; last: number }>();
+        for (const o of ops) {
+          if (o.kind === 'advance') clock.advance(o.ms);
+          if (o.kind === 'load') load = o.load;
+          if (o.kind !== 'consume') continue;
+          const now = clock.now();
+          const factor = 1 - load * 0.75;
+          let bucket = model.get(o.key);
+          if (bucket === undefined) {
+            bucket = { tokens: capacity, last: now };
+            model.set(o.key, bucket);
+          } else {
+            if (now > bucket.last) bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.last) * rate * factor) / 1000);
+            bucket.last = now;
+          }
+          const expected = bucket.tokens >= o.cost;
+          const result = limiter.consume(o.key, o.cost);
+          if (Math.abs(bucket.tokens - o.cost) > 1e-9) expect(result.allowed).toBe(expected);
+          if (result.allowed) bucket.tokens = Math.max(0, bucket.tokens - o.cost);
+          if (Math.abs(bucket.tokens - Math.round(bucket.tokens)) > 1e-9) expect(result.remaining).toBe(Math.floor(bucket.tokens));
+          if (result.allowed) expect(result.retryAfterMs).toBe(0);
+          else if (o.cost > capacity) expect(result.retryAfterMs).toBe(Infinity);
+          else expect(result.retryAfterMs).toBeCloseTo(((o.cost - bucket.tokens) * 1000) / (rate * factor), 6);
+        }
       }),
       { numRuns: 300 },
     );
