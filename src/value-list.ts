@@ -20,6 +20,12 @@ export class ValueList<V> {
   add(value: V): boolean {
     const index = this.index;
     if (index === undefined) {
+      if (this.items.length === 0) {
+        // Most patterns hold one value: an array literal is allocated at exactly that size,
+        // where push() onto an empty array would reserve room for 17.
+        this.items = [value];
+        return true;
+      }
       if (this.items.includes(value)) return false;
       this.items.push(value);
       if (this.items.length >= INDEX_FROM) this.index = new Set(this.items);

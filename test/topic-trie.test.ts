@@ -275,3 +275,31 @@ describe('TopicTrie against a reference matcher (property)', () => {
     );
   });
 });
+
+describe('TopicTrie match cache under realistic and adversarial streams', () => {
+  it('answers correctly while topics never repeat, then while they repeat, across evictions and changes', () => {
+    const trie = new TopicTrie<number>({ cacheSize: 8 });
+    const reference = new TopicTrie<number>({ cacheSize: 0 });
+    const patterns = ['logs/#', 'logs/*/ERROR', 'logs/api/*', 'logs/api/INFO', 'logs/db/ERROR'];
+    patterns.forEach((p, i) => {
+      trie.add(p, i);
+      reference.add(p, i);
+    });
+    const check = (topic: string): void => {
+      expect(sorted(trie.match(topic))).toEqual(sorted(reference.match(topic)));
+      expect(trie.hasMatch(topic)).toBe(reference.hasMatch(topic));
+    };
+    // Thousands of distinct topics: every lookup misses, several admission windows pass.
+    for (let i = 0; i < 3000; i++) check(`logs/svc${i}/${i % 3 === 0 ? 'ERROR' : 'INFO'}`);
+    // A few hot topics, repeated: served from the cache once admitted.
+    const hot = ['logs/api/INFO', 'logs/api/ERROR', 'logs/db/ERROR', 'logs/web/ERROR', 'other/x'];
+    for (let round = 0; round < 400; round++) check(hot[round % hot.length]);
+    // A change must invalidate whatever was admitted.
+    trie.add('logs/web/ERROR', 99);
+    reference.add('logs/web/ERROR', 99);
+    for (let round = 0; round < 50; round++) check(hot[round % hot.length]);
+    trie.remove('logs/#', 0);
+    reference.remove('logs/#', 0);
+    for (let round = 0; round < 50; round++) check(hot[round % hot.length]);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Scenario 5, queues: `BoundedQueue` push/shift (bounds, counters, pause/resume marks)
+ * against the structures it would replace: a plain array and denque (which it is built on).
+ *
+ * Two shapes: steady (a subscriber keeping up: about 100 items queued, one in, one out) and
+ * burst (1,000 items arrive at once, then the consumer drains them all).
+ *
+ * @module
+ */
+import Denque from 'denque';
+import { BoundedQueue } from 'logcaster';
+import { compare, type Contender } from '../lib/harness.js';
+import type { Scenario } from '../lib/scenario.js';
+
+interface Fifo<T> {
+  push(item: T): unknown;
+  shift(): T | undefined;
+}
+
+interface Item {
+  seq: number;
+}
+
+const STEADY_DEPTH = 100;
+const BURST = 1_000;
+
+function makeItems(count: number): Item[] {
+  return Array.from({ length: count }, (_, seq) => ({ seq }));
+}
+
+/** One operation: one push and one shift on a queue holding about STEADY_DEPTH items. */
+function steady(name: string, queue: Fifo<Item>, items: readonly Item[]): Contender {
+  for (let i = 0; i < STEADY_DEPTH; i++) queue.push(items[i]);
+  let cursor = STEADY_DEPTH;
+  return {
+    name,
+    run(ops) {
+      let sum = 0;
+      let c = cursor;
+      for (let n = 0; n < ops; n++) {
+        queue.push(items[c]);
+        if (++c === items.length) c = 0;
+        sum += queue.shift()?.seq ?? 0;
+      }
+      cursor = c;
+      return sum;
+    },
+  };
+}
+
+/** One operation: BURST pushes, then BURST shifts. */
+function burst(name: string, queue: Fifo<Item>, items: readonly Item[]): Contender {
+  return {
+    name,
+    run(ops) {
+      let sum = 0;
+      for (let n = 0; n < ops; n++) {
+        for (let i = 0; i < BURST; i++) queue.push(items[i]);
+        for (let i = 0; i < BURST; i++) sum += queue.shift()?.seq ?? 0;
+      }
+      return sum;
+    },
+  };
+}
+
+const scenario: Scenario = {
+  name: 'queues',
+  title: 'Queues: BoundedQueue vs a plain array and denque',
+  async run(ctx) {
+    const items = makeItems(4_096);
+    const options = { highWaterMark: 10_000, lowWaterMark: 100 };
+    ctx.group(
+      await compare({
+        group: `steady: ${STEADY_DEPTH} items queued, push one, shift one`,
+        unit: 'push+shift/s',
+        subject: 'logcaster',
+        contenders: [
+          steady('logcaster', new BoundedQueue<Item>(options), items),
+          steady('array', [] as Item[], items),
+          steady('denque', new Denque<Item>(), items),
+        ],
+      }),
+    );
+    ctx.group(
+      await compare({
+        group: `burst: push ${BURST.toLocaleString('en-US')}, then drain them`,
+        unit: 'push+shift/s',
+        subject: 'logcaster',
+        unitsPerOp: BURST,
+        contenders: [
+          burst('logcaster', new BoundedQueue<Item>(options), items),
+          burst('array', [] as Item[], items),
+          burst('denque', new Denque<Item>(), items),
+        ],
+      }),
+    );
+  },
+};
+
+export default scenario;

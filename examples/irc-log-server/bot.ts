@@ -1,0 +1,56 @@
+/**
+ * The log bot: the nick every log line comes from, operator of every channel, and the one
+ * to ask for server stats (`/msg logcaster stats`). No client can take its nick.
+ *
+ * @module
+ */
+import type { Client } from './client.js';
+import type { ServerConfig } from './config.js';
+import type { ServerStats } from './server.js';
+
+/** What the bot needs from the server. */
+export interface BotContext {
+  readonly config: ServerConfig;
+  /** `nick!user@host` of the bot. */
+  readonly botMask: string;
+  /** Current counters. */
+  stats(): ServerStats;
+}
+
+const MIB = 1024 * 1024;
+
+/** The bot's answer lines to `stats`. */
+export function statsLines(stats: ServerStats): string[] {
+  const seconds = Math.round(stats.uptimeMs / 1000);
+  return [
+    `clients ${stats.clients} (registered ${stats.registered}), channels in use ${stats.channels} (pattern channels ${stats.patternChannels}), broker subscriptions ${stats.brokerSubscriptions}`,
+    `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, chat relayed ${stats.chatRelayed}`,
+    `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; refused connections ${stats.refusedConnections}`,
+    `memory rss ${(stats.memory.rss / MIB).toFixed(1)} MiB, heap ${(stats.memory.heapUsed / MIB).toFixed(1)} MiB; up ${seconds} s`,
+  ];
+}
+
+/**
+ * Answers a PRIVMSG sent to the bot with NOTICEs (never PRIVMSG, so two bots cannot loop).
+ * Understood: `stats`, `help`; anything else gets a hint.
+ */
+export function handleBotMessage(ctx: BotContext, client: Client, text: string): void {
+  const say = (line: string): void => {
+    client.send({ source: ctx.botMask, command: 'NOTICE', params: [client.nick ?? '*', line], colon: true });
+  };
+  const command = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const bot = ctx.config.botNick;
+  switch (command) {
+    case 'stats':
+      for (const line of statsLines(ctx.stats())) say(line);
+      return;
+    case 'help':
+      say('I relay log entries into channels. Join one:');
+      say('#logs-all, #logs-error (ERROR+), #logs-warning (WARNING+), #logs-database, #logs-security');
+      say('#logs/<service>/<LEVEL> with * for one level and # for the rest: #logs/*/ERROR, #logs/payments/#');
+      say(`Commands: /msg ${bot} stats — server counters; /list — channels and what they carry`);
+      return;
+    default:
+      say(`Unknown command. Try /msg ${bot} help`);
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * One IRC connection: bytes in (framing, RecvQ, flood control), lines out (SendQ, coalesced
+ * writes), and the connection's state. What the commands mean lives in `commands.ts`.
+ *
+ * Out: every line goes through the client's SendQ, a `BoundedQueue` bounded in bytes with
+ * the `drop-lowest-priority` policy. Log lines have their level's rank as priority; protocol
+ * replies and ERROR-and-above lines are protected. Over the soft bound the lowest-priority
+ * lines are dropped (TRACE, DEBUG, INFO first); past the hard bound, which only protected
+ * lines reach, the client is disconnected with `SendQ exceeded`. A {@link FlushScheduler}
+ * drains every client with output once per event-loop turn, corked, so a burst of lines costs
+ * one `writev` per client; a write that returns `false` parks the client until `'drain'`.
+ *
+ * In: lines are framed by {@link LineFramer}; each costs a flood token. A client that runs
+ * out waits (its socket is paused: "fake lag"); lines already read wait in the RecvQ, and a
+ * RecvQ over its bound ends the connection with `Excess Flood`.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { BoundedQueue, TokenBucket } from 'logcaster';
+import { levelRank } from './log-entry.js';
+import { LineFramer, formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './protocol.js';
+
+/** A line ready for the socket, shared by every client that receives it. */
+export interface OutLine {
+  /** The encoded line, CRLF included. */
+  readonly bytes: Buffer;
+  /** Drop priority: higher is kept longer; >= {@link PROTECTED_PRIORITY} is never dropped. */
+  readonly priority: number;
+}
+
+/** Lines with this priority or more (ERROR and above, protocol replies) are never dropped. */
+export const PROTECTED_PRIORITY = levelRank('ERROR');
+/** Priority of protocol replies (numerics, PONG, JOIN echoes): protected. */
+export const REPLY_PRIORITY = 100;
+/** Priority of chat relayed between users: kept over TRACE–NOTICE log lines, droppable. */
+export const CHAT_PRIORITY = levelRank('WARNING');
+
+/** What a {@link Client} tells its server. */
+export interface ClientHooks {
+  /** A parsed line arrived (flood control already applied). */
+  message(client: Client, message: IrcMessage): void;
+  /** The client starts closing: take it out of nick tables and channels now. Called once. */
+  left(client: Client, reason: string): void;
+  /** The socket is closed; release what is left. Called once, after `left`. */
+  gone(client: Client): void;
+}
+
+/** Everything a {@link Client} needs, given by the server. */
+export interface ClientOptions {
+  /** Unique key, also the SendQ's key in the `BackpressureManager`. */
+  id: string;
+  socket: Socket;
+  /** The peer's address as shown to others (`nick!user@host`). */
+  host: string;
+  /** The server's name, the source of replies. */
+  serverName: string;
+  /** This client's SendQ. */
+  sendQ: BoundedQueue<OutLine>;
+  /** This client's inbound flood budget, one token per line. */
+  flood: TokenBucket;
+  /** RecvQ bound, bytes. */
+  recvQBytes: number;
+  /** How long a closing client may take to flush before its socket is destroyed, ms. */
+  closeGraceMs: number;
+  scheduler: FlushScheduler;
+  now: () => number;
+  hooks: ClientHooks;
+}
+
+/**
+ * Runs {@link Client.flush} for every client that got output, once per event-loop turn, so
+ * that many lines published in one turn cost each client one write.
+ */
+export class FlushScheduler {
+  private dirty: Client[] = [];
+  private pending = false;
+  private readonly run = (): void => {
+    this.pending = false;
+    const batch = this.dirty;
+    this.dirty = [];
+    for (let i = 0; i < batch.length; i++) {
+      batch[i].flushQueued = false;
+      batch[i].flush();
+    }
+  };
+
+  /** Flushes `client` at the end of this turn (once, however often it is called). */
+  schedule(client: Client): void {
+    if (client.flushQueued) return;
+    client.flushQueued = true;
+    this.dirty.push(client);
+    if (!this.pending) {
+      this.pending = true;
+      // Not unref()ed: an unref()ed immediate lets the event loop block in its poll phase, so
+      // the flush would wait for the next unrelated I/O. It runs once and holds nothing.
+      setImmediate(this.run);
+    }
+  }
+}
+
+// Marks a line the framer rejected as too long, in the RecvQ, so that it is answered in order.
+const TOO_LONG = Buffer.alloc(0);
+
+/** Where a connection is in its life. */
+export type ClientState = 'open' | 'closing' | 'closed';
+
+/**
+ * One IRC connection. The registration fields (`nick`, `user`, …) are set by the command
+ * handlers; the class itself only moves bytes and keeps its bounds.
+ */
+export class Client {
+  /** Unique key of this connection. */
+  readonly id: string;
+  /** Shown host: the peer address. */
+  readonly host: string;
+  /** When the connection was accepted (ms). */
+  readonly connectedAt: number;
+  /** Nick, once NICK was accepted (reserved even before registration). */
+  nick: string | undefined = undefined;
+  /** User name from USER (sanitised). */
+  user: string | undefined = undefined;
+  /** Real name from USER (sanitised). */
+  realname = '';
+  /** The password given with PASS, checked when registration completes. */
+  password: string | undefined = undefined;
+  /** Whether 001 has been sent. */
+  registered = false;
+  /** True between `CAP LS`/`CAP REQ` and `CAP END` before registration. */
+  capNegotiating = false;
+  /** Capabilities acknowledged with `CAP ACK`. */
+  readonly caps = new Set<string>();
+  /** User mode `+i` (kept for clients that set it; it changes nothing here). */
+  invisible = false;
+  /** AWAY message, if set. */
+  away: string | undefined = undefined;
+  /** Channel keys (folded names) this client is on. */
+  readonly channels = new Set<string>();
+  /** Last time anything arrived (ms). */
+  lastActivity: number;
+  /** When the unanswered PING was sent, if any. */
+  pingSentAt: number | undefined = undefined;
+  /** @internal set by {@link FlushScheduler} */
+  flushQueued = false;
+
+  private readonly socket: Socket;
+  private readonly serverName: string;
+  private readonly sendQ: BoundedQueue<OutLine>;
+  private readonly flood: TokenBucket;
+  private readonly recvQLimit: number;
+  private readonly closeGraceMs: number;
+  private readonly scheduler: FlushScheduler;
+  private readonly now: () => number;
+  private readonly hooks: ClientHooks;
+  private readonly framer: LineFramer;
+  private recvQ: Buffer[] = [];
+  private recvHead = 0;
+  private recvBytes = 0;
+  private floodTimer: NodeJS.Timeout | undefined = undefined;
+  private closeTimer: NodeJS.Timeout | undefined = undefined;
+  private blocked = false;
+  private lifecycle: ClientState = 'open';
+  private closeReason = '';
+
+  constructor(options: ClientOptions) {
+    this.id = options.id;
+    this.socket = options.socket;
+    this.host = options.host;
+    this.serverName = options.serverName;
+    this.sendQ = options.sendQ;
+    this.flood = options.flood;
+    this.recvQLimit = options.recvQBytes;
+    this.closeGraceMs = options.closeGraceMs;
+    this.scheduler = options.scheduler;
+    this.now = options.now;
+    this.hooks = options.hooks;
+    this.connectedAt = this.now();
+    this.lastActivity = this.connectedAt;
+    this.framer = new LineFramer({
+      line: (line) => this.receive(line),
+      tooLong: () => this.receive(TOO_LONG),
+    });
+
+    // The server counts overflows through the BackpressureManager's 'overflow' event.
+    this.sendQ.on('overflow', () => this.close('SendQ exceeded', false));
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+    });
+    socket.on('end', () => this.close('Connection closed', false));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // Reported as the quit reason others see, like any IRC server does; 'close' follows.
+      this.close(`Read error: ${error.code ?? error.message}`, false);
+    });
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  /** Where the connection is in its life. */
+  get state(): ClientState {
+    return this.lifecycle;
+  }
+
+  /** Why it is closing or closed (empty while open). */
+  get reason(): string {
+    return this.closeReason;
+  }
+
+  /** Whether the client negotiated `server-time` (log lines then carry `@time=`). */
+  get serverTime(): boolean {
+    return this.caps.has('server-time');
+  }
+
+  /** `nick!user@host`, the prefix of what this client sends to others. */
+  get mask(): string {
+    return `${this.nick ?? '*'}!${this.user ?? '*'}@${this.host}`;
+  }
+
+  /** Bytes waiting in the SendQ. */
+  get sendQBytes(): number {
+    return this.sendQ.bytes;
+  }
+
+  /**
+   * Queues a shared line. Returns whether it was queued (a full SendQ may drop it; a closed
+   * one always does).
+   */
+  enqueue(line: OutLine): boolean {
+    if (this.lifecycle === 'closed') return false;
+    const queued = this.sendQ.push(line);
+    if (queued) this.scheduler.schedule(this);
+    return queued;
+  }
+
+  /** Serialises and queues a message (protected unless `priority` says otherwise). */
+  send(message: OutboundMessage, priority = REPLY_PRIORITY): boolean {
+    return this.enqueue({ bytes: Buffer.from(formatMessage(message), 'utf8'), priority });
+  }
+
+  /** Queues a numeric reply from the server: `:<server> <numeric> <nick|*> <params…>`. */
+  reply(numeric: string, ...params: string[]): boolean {
+    return this.send({ source: this.serverName, command: numeric, params: [this.nick ?? '*', ...params] });
+  }
+
+  /** Queues a NOTICE from the server to this client. */
+  notice(text: string): boolean {
+    return this.send({ source: this.serverName, command: 'NOTICE', params: [this.nick ?? '*', text] });
+  }
+
+  /**
+   * Writes as much of the SendQ as the socket takes, corked into one `writev`. Stops when
+   * `write()` returns `false` and resumes on `'drain'`. Once the queue is empty, a client that
+   * lost lines gets one notice saying how many; a closing client's socket is ended.
+   */
+  flush(): void {
+    if (this.blocked || this.socket.destroyed || this.socket.writableEnded) return;
+    const queue = this.sendQ;
+    for (let round = 0; round < 2; round++) {
+      if (queue.length > 0) {
+        this.socket.cork();
+        let writable = true;
+        while (writable && queue.length > 0) {
+          const line = queue.shift();
+          if (line === undefined) break;
+          writable = this.socket.write(line.bytes);
+        }
+        this.socket.uncork();
+        if (!writable) {
+          this.blocked = true;
+          return;
+        }
+      }
+      // Caught up. Tell the client what it missed, once per episode.
+      const missed = this.lifecycle === 'open' ? queue.takeDropped() : 0;
+      if (missed === 0) break;
+      // Queued like any reply (so it also schedules a flush, which will find nothing left);
+      // the second round writes it now.
+      this.notice(`*** You missed ${missed} line${missed === 1 ? '' : 's'}: your connection fell behind and lower-priority log lines were dropped`);
+    }
+    if (this.lifecycle === 'closing' && queue.length === 0) this.socket.end();
+  }
+
+  /**
+   * Closes the connection: `ERROR :Closing Link: <host> (<reason>)`, then end. With `flush`
+   * (the default) lines already queued are written first, within the close grace period.
+   * Idempotent.
+   */
+  close(reason: string, flush = true): void {
+    if (this.lifecycle !== 'open') return;
+    this.lifecycle = 'closing';
+    this.closeReason = reason;
+    this.stopReading();
+    this.hooks.left(this, reason);
+    const error = formatMessage({ command: 'ERROR', params: [`Closing Link: ${this.host} (${reason})`] });
+    if (flush && !this.sendQ.closed && !this.socket.destroyed) {
+      this.sendQ.push({ bytes: Buffer.from(error, 'utf8'), priority: Number.MAX_SAFE_INTEGER });
+      this.scheduler.schedule(this);
+    } else if (!this.socket.destroyed) {
+      // The queue is gone (overflow) or not worth waiting for: the ERROR goes straight out.
+      this.socket.end(error);
+    }
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeGraceMs);
+    this.closeTimer.unref();
+  }
+
+  /** Closes the socket now, whatever is still queued (shutdown backstop). */
+  destroy(): void {
+    if (this.lifecycle === 'open') this.close('Connection closed', false);
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.lifecycle !== 'open') return;
+    this.lastActivity = this.now();
+    this.pingSentAt = undefined;
+    this.framer.push(chunk);
+    this.processRecvQ();
+    if (this.lifecycle === 'open' && this.recvBytes + this.framer.buffered > this.recvQLimit) {
+      this.close('Excess Flood', true);
+    }
+  }
+
+  private receive(line: Buffer): void {
+    this.recvQ.push(line);
+    this.recvBytes += line.length + 2;
+  }
+
+  private processRecvQ(): void {
+    while (this.recvHead < this.recvQ.length && this.lifecycle === 'open') {
+      if (!this.flood.tryRemove(1)) {
+        // Fake lag: stop reading and come back when a token is due.
+        if (this.floodTimer === undefined) {
+          this.socket.pause();
+          this.floodTimer = setTimeout(() => {
+            this.floodTimer = undefined;
+            this.processRecvQ();
+          }, Math.max(1, Math.ceil(this.flood.msUntil(1))));
+          this.floodTimer.unref();
+        }
+        return;
+      }
+      const line = this.recvQ[this.recvHead++];
+      this.recvBytes -= line.length + 2;
+      this.handleLine(line);
+    }
+    this.recvQ = [];
+    this.recvHead = 0;
+    this.recvBytes = 0;
+    if (this.lifecycle === 'open' && this.socket.isPaused()) this.socket.resume();
+  }
+
+  private handleLine(line: Buffer): void {
+    if (line === TOO_LONG) {
+      this.reply('417', 'Input line was too long');
+      return;
+    }
+    // Invalid UTF-8 becomes U+FFFD here; nothing downstream sees raw bytes.
+    const text = line.toString('utf8');
+    const message = parseMessage(text);
+    if (message === undefined) {
+      const word = /^\s*(?:@\S*\s+)?(?::\S*\s+)?(\S*)/.exec(text)?.[1] ?? '';
+      if (word !== '') this.reply('421', word.slice(0, 32), 'Unknown command');
+      return;
+    }
+    this.hooks.message(this, message);
+  }
+
+  private stopReading(): void {
+    if (this.floodTimer !== undefined) clearTimeout(this.floodTimer);
+    this.floodTimer = undefined;
+    this.recvQ = [];
+    this.recvHead = 0;
+    this.recvBytes = 0;
+    // Keep reading (and discarding, see onData) so that the peer's FIN is seen and the socket
+    // closes cleanly; closing with unread input would reset the connection and lose the ERROR.
+    this.socket.resume();
+  }
+
+  private onSocketClose(): void {
+    if (this.lifecycle === 'open') this.close('Connection closed', false);
+    if (this.lifecycle === 'closed') return;
+    this.lifecycle = 'closed';
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.sendQ.close();
+    this.hooks.gone(this);
+  }
+}

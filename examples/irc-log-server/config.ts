@@ -1,0 +1,365 @@
+/**
+ * Configuration: every setting with its default, read from flags and `LOGCASTER_*` variables,
+ * validated once. Every limit here bounds something a remote party could otherwise grow.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { isValidNick } from './protocol.js';
+
+/** Settings of the IRC log server. */
+export interface ServerConfig {
+  /** The server's name in every reply (`:<serverName> 001 …`); also the bot's host. @default 'logcaster.local' */
+  serverName: string;
+  /** Network name announced in 001 and `NETWORK=` (005). @default 'logcaster' */
+  network: string;
+  /** Address the IRC port binds to. Loopback unless you mean it. @default '127.0.0.1' */
+  ircHost: string;
+  /** IRC port; 0 picks a free one. @default 6667 */
+  ircPort: number;
+  /** Address the JSON Lines ingest binds to. @default '127.0.0.1' */
+  ingestHost: string;
+  /** JSON Lines ingest port; 0 picks a free one, `null` disables it. @default 5140 */
+  ingestPort: number | null;
+  /** Address the `/metrics` endpoint binds to. @default '127.0.0.1' */
+  metricsHost: string;
+  /** Port of the Prometheus `/metrics` endpoint; 0 picks a free one, `null` disables it. @default null */
+  metricsPort: number | null;
+  /** Run the built-in demo log generator. @default true */
+  demo: boolean;
+  /** Demo entries per second. Range: (0, 100000]. @default 20 */
+  demoRate: number;
+  /** Read plain-text log lines from standard input. @default false */
+  stdin: boolean;
+  /** Service name given to lines read from standard input. @default 'stdin' */
+  stdinService: string;
+  /** Password clients must send with `PASS` before registering. @default undefined (none) */
+  password: string | undefined;
+  /** Token producers must send first on the ingest port. @default undefined (none) */
+  producerToken: string | undefined;
+  /** Simultaneous IRC connections. Minimum: 1. @default 10000 */
+  maxClients: number;
+  /**
+   * Simultaneous IRC connections from one address. Generous because everything on loopback
+   * shares 127.0.0.1; lower it when the port is reachable from a network. Minimum: 1.
+   * @default 1000
+   */
+  maxClientsPerIp: number;
+  /** Channels one client may be on. Minimum: 1. @default 50 */
+  maxChannelsPerClient: number;
+  /** Pattern channels (`#logs/<pattern>`) that may exist at once, each one broker subscription. Minimum: 1. @default 1000 */
+  maxPatternChannels: number;
+  /** Longest nick, in characters. Range: 1–64. @default 30 */
+  nickLength: number;
+  /**
+   * SendQ soft bound, in bytes: over it, the lowest-priority queued lines (TRACE, DEBUG, INFO
+   * first) are dropped to make room; ERROR and above and protocol replies are kept. Minimum: 1024.
+   * @default 262144 (256 KiB)
+   */
+  sendQBytes: number;
+  /**
+   * SendQ hard bound, in bytes: past it (only protected lines get there) the client is
+   * disconnected with `ERROR :Closing Link: <host> (SendQ exceeded)`. Minimum: sendQBytes.
+   * @default 1048576 (1 MiB)
+   */
+  sendQHardBytes: number;
+  /** RecvQ: bytes of received lines waiting for flood tokens before `Excess Flood`. Minimum: 1024. @default 8192 */
+  recvQBytes: number;
+  /** Flood control burst: lines a client may send at once. Minimum: 1. @default 20 */
+  floodLines: number;
+  /** Flood control rate: lines per second once the burst is spent; faster input waits (fake lag). Minimum: > 0. @default 4 */
+  floodPerSecond: number;
+  /** A client silent for this long is sent a PING. Minimum: 10. @default 60000 */
+  pingIntervalMs: number;
+  /** A client silent for this long (or not registered after it) is dropped (`Ping timeout`). Minimum: pingIntervalMs. @default 120000 */
+  idleTimeoutMs: number;
+  /** The log bot's nick: it owns every channel and no client can take the nick. @default 'logcaster' */
+  botNick: string;
+  /** Colour the `[LEVEL]` tag of log lines. @default true */
+  colour: boolean;
+  /**
+   * Joins, parts, quits and nick changes of other members are shown while a channel has at
+   * most this many members; bigger channels act as auditoriums (each member sees only their
+   * own), so 1,000 watchers cost O(n) lines, not O(n²). Minimum: 0. @default 100
+   */
+  announceMembersUpTo: number;
+  /** Message of the day, one entry per line; empty for 422 (no MOTD). @default a short guide */
+  motd: readonly string[];
+  /** How long a graceful shutdown waits for queues to flush. Minimum: 0. @default 2000 */
+  shutdownGraceMs: number;
+  /** Redis URL for running several nodes (not used by a single node). @default undefined */
+  redis: string | undefined;
+  /** Clock in milliseconds, injectable for tests. @default Date.now */
+  now: () => number;
+}
+
+/** The default MOTD: what to join. */
+export const DEFAULT_MOTD: readonly string[] = [
+  'Live logs over IRC. Join a channel to watch:',
+  '  #logs-all        every entry',
+  '  #logs-error      ERROR and above     #logs-warning  WARNING and above',
+  '  #logs-database   mentions database or sql',
+  '  #logs-security   category SECURITY, or mentions auth or permission',
+  '  #logs/<service>/<LEVEL> with * (one level) and # (the rest), e.g. #logs/*/ERROR',
+  'Ask the bot: /msg logcaster help',
+];
+
+/** Every default of {@link ServerConfig}. */
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
+  serverName: 'logcaster.local',
+  network: 'logcaster',
+  ircHost: '127.0.0.1',
+  ircPort: 6667,
+  ingestHost: '127.0.0.1',
+  ingestPort: 5140,
+  metricsHost: '127.0.0.1',
+  metricsPort: null,
+  demo: true,
+  demoRate: 20,
+  stdin: false,
+  stdinService: 'stdin',
+  password: undefined,
+  producerToken: undefined,
+  maxClients: 10_000,
+  maxClientsPerIp: 1000,
+  maxChannelsPerClient: 50,
+  maxPatternChannels: 1000,
+  nickLength: 30,
+  sendQBytes: 256 * 1024,
+  sendQHardBytes: 1024 * 1024,
+  recvQBytes: 8192,
+  floodLines: 20,
+  floodPerSecond: 4,
+  pingIntervalMs: 60_000,
+  idleTimeoutMs: 120_000,
+  botNick: 'logcaster',
+  colour: true,
+  announceMembersUpTo: 100,
+  motd: DEFAULT_MOTD,
+  shutdownGraceMs: 2000,
+  redis: undefined,
+  now: Date.now,
+});
+
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
+
+function integer(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}] (got ${String(value)})`);
+  }
+}
+
+/**
+ * Fills in defaults and validates.
+ *
+ * @throws RangeError / TypeError naming the field and the bad value.
+ * @example
+ * ```ts
+ * resolveConfig({ ircPort: 0, demo: false }).serverName; // 'logcaster.local'
+ * ```
+ */
+export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(overrides) as [keyof ServerConfig, unknown][]) {
+    // An explicit `undefined` means "the default", as with every options object here.
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (typeof config.serverName !== 'string' || !HOSTNAME.test(config.serverName) || !config.serverName.includes('.')) {
+    // A dot keeps it distinguishable from a nick in prefixes, as IRC clients expect.
+    throw new RangeError(`serverName must be a host name with a dot, at most 63 characters (got ${JSON.stringify(config.serverName)})`);
+  }
+  if (typeof config.network !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(config.network)) {
+    throw new RangeError(`network must be 1-32 characters of [A-Za-z0-9._-] (got ${JSON.stringify(config.network)})`);
+  }
+  for (const key of ['ircHost', 'ingestHost', 'metricsHost'] as const) {
+    if (typeof config[key] !== 'string' || config[key] === '') {
+      throw new TypeError(`${key} must be a non-empty string (got ${JSON.stringify(config[key])})`);
+    }
+  }
+  integer('ircPort', config.ircPort, 0, 65535);
+  if (config.ingestPort !== null) integer('ingestPort', config.ingestPort, 0, 65535);
+  if (config.metricsPort !== null) integer('metricsPort', config.metricsPort, 0, 65535);
+  for (const key of ['demo', 'stdin', 'colour'] as const) {
+    if (typeof config[key] !== 'boolean') throw new TypeError(`${key} must be a boolean (got ${JSON.stringify(config[key])})`);
+  }
+  if (!Number.isFinite(config.demoRate) || config.demoRate <= 0 || config.demoRate > 100_000) {
+    throw new RangeError(`demoRate must be in (0, 100000] (got ${String(config.demoRate)})`);
+  }
+  if (typeof config.stdinService !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(config.stdinService)) {
+    throw new RangeError(`stdinService must be 1-64 characters of [A-Za-z0-9_.-] (got ${JSON.stringify(config.stdinService)})`);
+  }
+  for (const key of ['password', 'producerToken', 'redis'] as const) {
+    const value = config[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new TypeError(`${key} must be a non-empty string when set (got ${JSON.stringify(value)})`);
+    }
+  }
+  integer('maxClients', config.maxClients, 1);
+  integer('maxClientsPerIp', config.maxClientsPerIp, 1);
+  integer('maxChannelsPerClient', config.maxChannelsPerClient, 1, 1000);
+  integer('maxPatternChannels', config.maxPatternChannels, 1);
+  integer('nickLength', config.nickLength, 1, 64);
+  integer('sendQBytes', config.sendQBytes, 1024);
+  integer('sendQHardBytes', config.sendQHardBytes, config.sendQBytes);
+  integer('recvQBytes', config.recvQBytes, 1024);
+  integer('floodLines', config.floodLines, 1);
+  if (!Number.isFinite(config.floodPerSecond) || config.floodPerSecond <= 0) {
+    throw new RangeError(`floodPerSecond must be a number > 0 (got ${String(config.floodPerSecond)})`);
+  }
+  integer('pingIntervalMs', config.pingIntervalMs, 10);
+  integer('idleTimeoutMs', config.idleTimeoutMs, config.pingIntervalMs);
+  if (typeof config.botNick !== 'string' || !isValidNick(config.botNick, config.nickLength)) {
+    throw new RangeError(`botNick must be a valid nick of at most nickLength characters (got ${JSON.stringify(config.botNick)})`);
+  }
+  integer('announceMembersUpTo', config.announceMembersUpTo, 0);
+  if (!Array.isArray(config.motd) || config.motd.some((line) => typeof line !== 'string')) {
+    throw new TypeError('motd must be an array of strings');
+  }
+  integer('shutdownGraceMs', config.shutdownGraceMs, 0);
+  if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
+  return config;
+}
+
+/** Flags, in the order `--help` lists them: name, value hint, field, what it does. */
+const FLAGS = [
+  ['server-name', '<host>', 'serverName', 'server name used in replies'],
+  ['network', '<name>', 'network', 'network name (001, NETWORK=)'],
+  ['irc-host', '<addr>', 'ircHost', 'IRC bind address'],
+  ['irc-port', '<port>', 'ircPort', 'IRC port (0: any free port)'],
+  ['ingest-host', '<addr>', 'ingestHost', 'JSON Lines ingest bind address'],
+  ['ingest-port', '<port|off>', 'ingestPort', 'JSON Lines ingest port, or off'],
+  ['metrics-host', '<addr>', 'metricsHost', 'Prometheus /metrics bind address'],
+  ['metrics-port', '<port|off>', 'metricsPort', 'Prometheus /metrics port, or off'],
+  ['demo', '', 'demo', 'run the demo log generator'],
+  ['no-demo', '', 'demo', 'do not run the demo log generator'],
+  ['demo-rate', '<n>', 'demoRate', 'demo entries per second'],
+  ['stdin', '', 'stdin', 'read plain-text log lines from standard input (turns the demo off unless --demo)'],
+  ['stdin-service', '<name>', 'stdinService', 'service name for standard input lines'],
+  ['password', '<secret>', 'password', 'password IRC clients must send (PASS)'],
+  ['producer-token', '<secret>', 'producerToken', 'token producers must send first on the ingest port'],
+  ['max-clients', '<n>', 'maxClients', 'simultaneous IRC connections'],
+  ['max-clients-per-ip', '<n>', 'maxClientsPerIp', 'simultaneous IRC connections per address'],
+  ['max-channels-per-client', '<n>', 'maxChannelsPerClient', 'channels per client'],
+  ['max-pattern-channels', '<n>', 'maxPatternChannels', 'pattern channels at once'],
+  ['nick-length', '<n>', 'nickLength', 'longest nick'],
+  ['sendq-bytes', '<n>', 'sendQBytes', 'SendQ soft bound (low-priority lines dropped past it)'],
+  ['sendq-hard-bytes', '<n>', 'sendQHardBytes', 'SendQ hard bound (client disconnected past it)'],
+  ['recvq-bytes', '<n>', 'recvQBytes', 'RecvQ bound (Excess Flood past it)'],
+  ['flood-lines', '<n>', 'floodLines', 'inbound burst, in lines'],
+  ['flood-per-second', '<n>', 'floodPerSecond', 'inbound lines per second after the burst'],
+  ['ping-interval-ms', '<ms>', 'pingIntervalMs', 'PING clients silent for this long'],
+  ['idle-timeout-ms', '<ms>', 'idleTimeoutMs', 'drop clients silent for this long'],
+  ['bot-nick', '<nick>', 'botNick', "the log bot's nick"],
+  ['no-colour', '', 'colour', 'do not colour the level tags'],
+  ['announce-members-up-to', '<n>', 'announceMembersUpTo', 'show joins/parts in channels up to this size'],
+  ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
+  ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
+] as const;
+
+type Field = (typeof FLAGS)[number][2];
+
+const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
+  'ircPort',
+  'ingestPort',
+  'metricsPort',
+  'demoRate',
+  'maxClients',
+  'maxClientsPerIp',
+  'maxChannelsPerClient',
+  'maxPatternChannels',
+  'nickLength',
+  'sendQBytes',
+  'sendQHardBytes',
+  'recvQBytes',
+  'floodLines',
+  'floodPerSecond',
+  'pingIntervalMs',
+  'idleTimeoutMs',
+  'announceMembersUpTo',
+  'shutdownGraceMs',
+]);
+
+const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+/** `--help` text: usage, every flag with its environment variable and default. */
+export const helpText: string = (() => {
+  const rows = FLAGS.map(([flag, hint, field, what]) => {
+    const negative = flag.startsWith('no-');
+    const value = DEFAULT_CONFIG[field];
+    const shown = negative ? '' : ` (default ${value === undefined ? 'none' : value === null ? 'off' : String(value)})`;
+    const env = negative ? '' : `  [${envName(flag)}]`;
+    return `  --${`${flag} ${hint}`.padEnd(30)} ${what}${shown}${env}`;
+  });
+  return [
+    'Usage: npm run demo -- [options]',
+    '',
+    'An IRC server that shows log entries live in channels. Connect with any IRC client:',
+    '  irssi -c 127.0.0.1 -p 6667     then /join #logs-all',
+    '',
+    'Options (flags win over LOGCASTER_* environment variables; booleans take true/false there):',
+    ...rows,
+    `  --${'help'.padEnd(30)} print this and exit`,
+    '',
+  ].join('\n');
+})();
+
+function convert(field: Field, flag: string, raw: string | boolean): unknown {
+  if (typeof raw === 'boolean') return raw;
+  if ((field === 'ingestPort' || field === 'metricsPort') && (raw === 'off' || raw === 'none')) return null;
+  if (NUMERIC_FIELDS.has(field)) {
+    const value = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);
+    return value;
+  }
+  return raw;
+}
+
+function envBoolean(name: string, raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new RangeError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+}
+
+/** The result of {@link parseConfig}: the configuration, and whether `--help` was asked for. */
+export interface ParsedConfig {
+  config: ServerConfig;
+  help: boolean;
+}
+
+/**
+ * Reads the configuration from command-line flags and `LOGCASTER_*` environment variables
+ * (flags win), then {@link resolveConfig}.
+ *
+ * @param argv - the arguments after the script, e.g. `process.argv.slice(2)`.
+ * @throws TypeError for an unknown flag; RangeError for a bad value (naming the flag).
+ * @example
+ * ```ts
+ * parseConfig(['--irc-port', '6697', '--no-demo'], { LOGCASTER_PASSWORD: 's3cret' }).config.password; // 's3cret'
+ * ```
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedConfig {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [flag, hint] of FLAGS) options[flag] = { type: hint === '' ? 'boolean' : 'string' };
+  const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+
+  const overrides: Record<string, unknown> = {};
+  // Environment first, so flags override it.
+  for (const [flag, hint, field] of FLAGS) {
+    if (flag.startsWith('no-')) continue;
+    const raw = env[envName(flag)];
+    if (raw === undefined || raw === '') continue;
+    overrides[field] = hint === '' ? envBoolean(envName(flag), raw) : convert(field, flag, raw);
+  }
+  if (env.LOGCASTER_COLOUR !== undefined && env.LOGCASTER_COLOUR !== '') {
+    overrides.colour = envBoolean('LOGCASTER_COLOUR', env.LOGCASTER_COLOUR);
+  }
+  for (const [flag, , field] of FLAGS) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    overrides[field] = flag.startsWith('no-') ? !raw : convert(field, flag, raw);
+  }
+  // Piping your own logs in usually means you want only those: --stdin turns the demo
+  // generator off unless it was asked for explicitly.
+  if (overrides.stdin === true && overrides.demo === undefined) overrides.demo = false;
+  return { config: resolveConfig(overrides as Partial<ServerConfig>), help: values.help === true };
+}

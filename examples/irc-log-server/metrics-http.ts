@@ -1,0 +1,100 @@
+/**
+ * The optional `/metrics` endpoint (`--metrics-port`): the broker's own metrics from the
+ * library's `BroadcastMetrics` (publishes, deliveries, drops and latency per subscription
+ * pattern), followed by the IRC server's counters, in the Prometheus text format.
+ *
+ * @module
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BroadcastMetrics, type PubSubBroker } from 'logcaster';
+import type { LogEntry } from './log-entry.js';
+import type { ServerStats } from './server.js';
+
+/** Options of {@link startMetricsEndpoint}. */
+export interface MetricsEndpointOptions {
+  /** Address to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** The broker to observe. */
+  broker: PubSubBroker<LogEntry>;
+  /** The IRC server's counters. */
+  stats: () => ServerStats;
+}
+
+/** A running `/metrics` endpoint. */
+export interface MetricsEndpoint {
+  /** The port bound. */
+  readonly port: number;
+  /** Stops observing the broker and closes the HTTP server. */
+  close(): Promise<void>;
+}
+
+type Family = readonly [name: string, type: 'counter' | 'gauge', help: string, value: number];
+
+/** The IRC server's counters as Prometheus text. */
+export function ircMetrics(stats: ServerStats): string {
+  const families: Family[] = [
+    ['logcaster_irc_clients', 'gauge', 'Open IRC connections.', stats.clients],
+    ['logcaster_irc_registered_clients', 'gauge', 'Registered IRC connections.', stats.registered],
+    ['logcaster_irc_channels', 'gauge', 'Channels with at least one member.', stats.channels],
+    ['logcaster_irc_pattern_channels', 'gauge', 'Pattern channels that exist.', stats.patternChannels],
+    ['logcaster_irc_sendq_bytes', 'gauge', 'Bytes waiting in all SendQs.', stats.sendQBytes],
+    ['logcaster_irc_lines_in_total', 'counter', 'Log entries ingested.', stats.linesIn],
+    ['logcaster_irc_lines_delivered_total', 'counter', 'Log lines queued to clients.', stats.linesDelivered],
+    ['logcaster_irc_lines_dropped_total', 'counter', 'Lines dropped from SendQs by the overflow policy.', stats.linesDropped],
+    ['logcaster_irc_chat_relayed_total', 'counter', 'Chat lines relayed between users.', stats.chatRelayed],
+    ['logcaster_irc_slow_consumer_disconnects_total', 'counter', 'Clients disconnected for SendQ exceeded.', stats.slowConsumerDisconnects],
+    ['logcaster_irc_flood_disconnects_total', 'counter', 'Clients disconnected for Excess Flood.', stats.floodDisconnects],
+    ['logcaster_irc_ping_timeouts_total', 'counter', 'Clients disconnected for not answering PING or not registering.', stats.pingTimeouts],
+    ['logcaster_irc_refused_connections_total', 'counter', 'Connections refused by the limits.', stats.refusedConnections],
+    ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
+  ];
+  let text = '';
+  for (const [name, type, help, value] of families) text += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+  return text;
+}
+
+/**
+ * Starts observing `broker` with `BroadcastMetrics` and serves `GET /metrics`.
+ *
+ * @throws the listen error (rejected promise), e.g. `EADDRINUSE`.
+ * @example
+ * ```ts
+ * const endpoint = await startMetricsEndpoint({ port: 9464, broker, stats: server.stats });
+ * // curl http://127.0.0.1:9464/metrics
+ * ```
+ */
+export async function startMetricsEndpoint(options: MetricsEndpointOptions): Promise<MetricsEndpoint> {
+  const metrics = new BroadcastMetrics(options.broker);
+  const http = createServer((request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    response.end(metrics.toPrometheus() + ircMetrics(options.stats()));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, options.host ?? '127.0.0.1', () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    metrics.detach();
+    throw error;
+  }
+  http.on('error', (error) => console.error('irc-log-server: metrics endpoint error:', error));
+  return {
+    port: (http.address() as AddressInfo).port,
+    close: () => {
+      metrics.detach();
+      http.closeAllConnections();
+      return new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, helpText, parseConfig, resolveConfig } from '../config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = parseConfig([], {}).config;
+    expect(config).toMatchObject({
+      serverName: 'logcaster.local',
+      ircHost: '127.0.0.1',
+      ircPort: 6667,
+      ingestHost: '127.0.0.1',
+      ingestPort: 5140,
+      demo: true,
+      stdin: false,
+      maxClients: 10_000,
+      maxClientsPerIp: 1000,
+      maxChannelsPerClient: 50,
+      nickLength: 30,
+      sendQBytes: 262_144,
+      sendQHardBytes: 1_048_576,
+      pingIntervalMs: 60_000,
+      idleTimeoutMs: 120_000,
+      botNick: 'logcaster',
+    });
+    expect(config.password).toBeUndefined();
+  });
+
+  it('reads LOGCASTER_* variables and lets flags win over them', () => {
+    const { config } = parseConfig(['--irc-port', '7000', '--no-demo', '--password', 'flag'], {
+      LOGCASTER_IRC_PORT: '6000',
+      LOGCASTER_PASSWORD: 'env',
+      LOGCASTER_SERVER_NAME: 'irc.example.org',
+      LOGCASTER_INGEST_PORT: 'off',
+      LOGCASTER_DEMO: 'true',
+    });
+    expect(config).toMatchObject({ ircPort: 7000, password: 'flag', serverName: 'irc.example.org', ingestPort: null, demo: false });
+  });
+
+  it('turns the demo off with --stdin unless the demo was asked for', () => {
+    expect(parseConfig(['--stdin'], {}).config.demo).toBe(false);
+    expect(parseConfig(['--stdin', '--demo'], {}).config.demo).toBe(true);
+  });
+
+  it('names the flag or field and the value when something is wrong', () => {
+    expect(() => parseConfig(['--irc-port', 'abc'], {})).toThrow(/--irc-port must be a number \(got "abc"\)/);
+    expect(() => parseConfig(['--irc-port', '70000'], {})).toThrow(/ircPort must be an integer in \[0, 65535\] \(got 70000\)/);
+    expect(() => parseConfig(['--bogus'], {})).toThrow(TypeError);
+    expect(() => parseConfig([], { LOGCASTER_DEMO: 'maybe' })).toThrow(/LOGCASTER_DEMO must be true or false/);
+    expect(() => resolveConfig({ sendQBytes: 4096, sendQHardBytes: 1024 })).toThrow(/sendQHardBytes/);
+    expect(() => resolveConfig({ serverName: 'bad name' })).toThrow(/serverName/);
+    expect(() => resolveConfig({ botNick: '1bot' })).toThrow(/botNick/);
+    expect(() => resolveConfig({ idleTimeoutMs: 10, pingIntervalMs: 100 })).toThrow(/idleTimeoutMs/);
+  });
+
+  it('lists every flag with its environment variable in --help', () => {
+    expect(parseConfig(['--help'], {}).help).toBe(true);
+    for (const flag of ['--irc-port', '--ingest-port', '--no-demo', '--stdin', '--password', '--producer-token', '--max-clients-per-ip', '--sendq-bytes']) {
+      expect(helpText).toContain(flag);
+    }
+    expect(helpText).toContain('LOGCASTER_IRC_PORT');
+    expect(helpText).toContain(`(default ${DEFAULT_CONFIG.ircPort})`);
+  });
+});

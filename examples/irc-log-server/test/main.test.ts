@@ -1,0 +1,65 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient } from './raw-client.js';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+interface Ready {
+  type: 'ready';
+  ircPort: number;
+  ingestPort: number | null;
+}
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child !== undefined && child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+  child = undefined;
+});
+
+function start(args: string[]): { process: ChildProcess; ready: Promise<Ready>; exited: Promise<number | null>; output: () => string } {
+  const spawned = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  child = spawned;
+  let output = '';
+  spawned.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  spawned.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => spawned.once('exit', (code) => resolve(code)));
+  const ready = new Promise<Ready>((resolve, reject) => {
+    spawned.once('message', (message) => resolve(message as Ready));
+    void exited.then((code) => reject(new Error(`exited with ${String(code)} before it was ready: ${output}`)));
+  });
+  // Only the tests that expect a server await `ready`; the others must not see it as unhandled.
+  ready.catch(() => undefined);
+  return { process: spawned, ready, exited, output: () => output };
+}
+
+describe('npm run demo (main.ts)', () => {
+  it('prints how to connect, serves IRC, and shuts down gracefully when its parent disconnects', async () => {
+    const run = start(['--irc-port', '0', '--ingest-port', 'off', '--no-demo', '--server-name', 'main.test']);
+    const { ircPort, ingestPort } = await run.ready;
+    expect(ingestPort).toBeNull();
+    expect(run.output()).toMatch(/irssi -c 127\.0\.0\.1 -p \d+/);
+    expect(run.output()).toMatch(/\/join #logs-all/);
+
+    const c = await RawClient.connect(ircPort);
+    const lines = await c.register('main');
+    expect(lines[0]).toBe(':main.test 001 main :Welcome to the logcaster IRC network main!~main@127.0.0.1');
+    run.process.disconnect();
+    await c.closed;
+    expect(c.lines.at(-1)).toBe('ERROR :Closing Link: 127.0.0.1 (Server shutting down)');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('prints the options with --help, and refuses a bad flag with exit code 2', async () => {
+    const help = start(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toContain('--irc-port <port>');
+    const bad = start(['--irc-port', 'nope']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain('--irc-port must be a number');
+  });
+});
