@@ -22,6 +22,7 @@ const SCENARIOS: { name: string; load: () => Promise<{ default: Scenario }> }[] 
   { name: 'fan-out', load: () => import('./scenarios/fan-out.js') },
   { name: 'rate-limit', load: () => import('./scenarios/rate-limit.js') },
   { name: 'queues', load: () => import('./scenarios/queues.js') },
+  { name: 'metrics', load: () => import('./scenarios/metrics.js') },
   { name: 'e2e', load: () => import('./scenarios/e2e.js') },
 ];
 

@@ -15,16 +15,22 @@ import type { Subscription } from './subscription.js';
  */
 export interface BrokerObserver<T> {
   /**
+   * Time one delivery in this many (1 times them all): the others are only counted, which
+   * keeps the clock reads off most deliveries. Read when the observer is attached.
+   */
+  readonly sampleEvery?: number;
+  /**
    * `message` on `topic` is offered to `subscription` (before any queue or group).
    * `publishId` is the same for every offer of one publish and grows from one publish to the next.
    */
   offered(subscription: Subscription<T>, topic: string, message: T, publishId: number): void;
   /**
    * A handler call (or a stream read) begins. Every subscriber of one publish gets the same
-   * `delivery` object, whose `publishedAt` gives the latency.
+   * `delivery` object, whose `publishedAt` gives the latency. `startedAt` is `undefined` for
+   * deliveries that are not timed (see `sampleEvery`).
    */
-  started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number): void;
-  /** A handler call ends (for an async handler, when its promise settles). */
+  started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number | undefined): void;
+  /** A timed handler call ends (for an async handler, when its promise settles). */
   finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number): void;
   /** A subscriber's queue dropped `count` messages. */
   dropped(subscription: Subscription<T>, count: number, reason: DropReason): void;

@@ -162,6 +162,9 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private errors = 0;
   private dropped = 0;
   private observer: BrokerObserver<T> | undefined = undefined;
+  /** Deliveries until the next timed one, while an observer samples. */
+  private countdown = 1;
+  private sampleEvery = 1;
 
   /**
    * @throws RangeError when an option is out of range.
@@ -238,7 +241,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         failed: noop,
         dropped: noop,
         overflowed: noop,
-        started: noop,
+        started: () => false,
         finished: noop,
       });
       stream.close();
@@ -304,7 +307,13 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   observe(observer: BrokerObserver<T> | undefined): BrokerObserver<T> | undefined {
     const previous = this.observer;
+    const every = observer?.sampleEvery ?? 1;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new RangeError(`observer.sampleEvery must be an integer >= 1 (got ${String(every)})`);
+    }
     this.observer = observer;
+    this.sampleEvery = every;
+    this.countdown = 1;
     return previous;
   }
 
@@ -435,7 +444,13 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         this.end(sub, 'slow-consumer', error);
         this.report(error, sub.pattern, sub);
       },
-      started: (delivery) => this.observer?.started(sub, delivery, performance.now()),
+      started: (delivery) => {
+        const observer = this.observer;
+        if (observer === undefined) return false;
+        const timed = this.timeThisOne();
+        observer.started(sub, delivery, timed ? performance.now() : undefined);
+        return timed;
+      },
       finished: (delivery) => this.observer?.finished(sub, delivery, performance.now()),
     };
   }
@@ -516,7 +531,20 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     return delivered;
   }
 
+  /** Whether this delivery is one of the `sampleEvery` the observer times. */
+  private timeThisOne(): boolean {
+    if (--this.countdown > 0) return false;
+    this.countdown = this.sampleEvery;
+    return true;
+  }
+
   private callObserved(observer: BrokerObserver<T>, sub: Subscription<T>, delivery: Delivery<T>): void {
+    if (!this.timeThisOne()) {
+      // Counted, not timed: no clock reads.
+      observer.started(sub, delivery, undefined);
+      this.call(sub, delivery.message, delivery.topic);
+      return;
+    }
     observer.started(sub, delivery, performance.now());
     try {
       const result = sub.handler(delivery.message, delivery.topic);

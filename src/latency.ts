@@ -73,6 +73,11 @@ export class LatencyRecorder {
     return h.count === 0 ? 0 : (h.mean * h.count) / 1e9;
   }
 
+  /** Adds every value recorded by `other` (for totals across recorders). */
+  merge(other: LatencyRecorder): void {
+    if (other.histogram.count > 0) this.histogram.add(other.histogram);
+  }
+
   reset(): void {
     this.histogram.reset();
   }

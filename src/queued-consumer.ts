@@ -17,9 +17,9 @@ export interface ConsumerHost<T> {
   dropped(count: number, reason: DropReason): void;
   /** The queue overflowed under the `'disconnect'` policy. */
   overflowed(error: SlowConsumerError): void;
-  /** A handler call (or a stream read) begins. */
-  started(delivery: Delivery<T>): void;
-  /** A handler call ends. */
+  /** A handler call (or a stream read) begins; `true` when it is being timed. */
+  started(delivery: Delivery<T>): boolean;
+  /** A timed handler call ends. */
   finished(delivery: Delivery<T>): void;
 }
 
@@ -90,28 +90,28 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   private invoke(delivery: Delivery<T>): void {
     const host = this.host;
     let result: unknown;
-    host.started(delivery);
+    const timed = host.started(delivery);
     try {
       result = this.handler(delivery.message, delivery.topic);
     } catch (error) {
       host.failed(error, delivery.topic);
-      host.finished(delivery);
+      if (timed) host.finished(delivery);
       return;
     }
     if (result !== undefined && isThenable(result)) {
       this.inFlight++;
       result.then(
         () => {
-          host.finished(delivery);
+          if (timed) host.finished(delivery);
           this.settled();
         },
         (error: unknown) => {
           host.failed(error, delivery.topic);
-          host.finished(delivery);
+          if (timed) host.finished(delivery);
           this.settled();
         },
       );
-    } else {
+    } else if (timed) {
       host.finished(delivery);
     }
   }

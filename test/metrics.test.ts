@@ -72,7 +72,7 @@ describe('BroadcastMetrics counts', () => {
 
   it('starts from zero after reset()', () => {
     const broker = new PubSubBroker<number>();
-    const metrics = new BroadcastMetrics(broker);
+    const metrics = new BroadcastMetrics(broker, { sampleEvery: 1 });
     broker.subscribe('a', () => undefined);
     broker.publish('a', 1);
     metrics.reset();
@@ -92,6 +92,19 @@ describe('BroadcastMetrics counts', () => {
 });
 
 describe('BroadcastMetrics latency', () => {
+  it('counts every delivery but times one in sampleEvery', () => {
+    const broker = new PubSubBroker<number>();
+    const metrics = new BroadcastMetrics(broker, { sampleEvery: 4 });
+    broker.subscribe('a', () => undefined);
+    broker.subscribe('a', () => undefined, { queue: true });
+    for (let i = 0; i < 50; i++) broker.publish('a', i);
+    const before = metrics.snapshot().patterns[0];
+    expect(before.delivered).toBe(50); // the queued ones have not started yet
+    expect(before.latency.start.count).toBe(13); // deliveries 1, 5, 9, … 49
+    expect(metrics.snapshot().total.latency.start.count).toBe(13);
+    expect(() => new BroadcastMetrics(broker, { sampleEvery: 0 })).toThrow(/sampleEvery.*0/);
+  });
+
   it('reports percentiles of publish→handler start and end from the HDR histogram', async () => {
     const broker = new PubSubBroker<number>();
     const metrics = new BroadcastMetrics(broker);
