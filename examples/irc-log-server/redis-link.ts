@@ -38,7 +38,14 @@ export async function connectRedis(
   bridge.on('reconnect', (info) => log(`redis: reconnected after ${Math.round(info.downMs)} ms`));
   bridge.on('gap', ({ origin, missing }) => log(`redis: lost ${missing} entries from node ${origin}`));
   bridge.on('error', (error) => log(`redis: ${error instanceof Error ? error.message : String(error)}`));
-  await bridge.settled();
+  // Wait for Redis to acknowledge, but not forever: a node starts (and serves its own
+  // clients) while Redis is down, and the bridge catches up when it comes back.
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), 3000);
+  });
+  if (await Promise.race([bridge.settled().then(() => false), gaveUp])) log(`redis: ${url} not answering yet; continuing`);
+  clearTimeout(timer);
   return {
     publish: (topic, entry) => void bridge.publish(topic, entry),
     stats: () => {

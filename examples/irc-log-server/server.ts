@@ -18,6 +18,7 @@ import { dispatch, handleDeparture, type ServerContext } from './commands.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import type { LogEntry } from './log-entry.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-http.js';
+import { connectRedis, type RedisLink } from './redis-link.js';
 import { startDemoSource, type DemoSource } from './sources/demo.js';
 import { startJsonLinesSource, type JsonLinesSource } from './sources/json-lines.js';
 import { startStdinSource, type StdinSource } from './sources/stdin.js';
@@ -281,10 +282,20 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   }, sweepMs);
   sweep.unref();
 
+  // With --redis, entries go through the bridge: delivered here and on every other node.
+  let link: RedisLink | undefined;
+  if (config.redis !== undefined) {
+    link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
+  }
+  const publish = (topic: string, entry: LogEntry): void => {
+    if (link === undefined) broker.publish(topic, entry);
+    else link.publish(topic, entry);
+  };
+
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;
-    broker.publish(entryTopic(entry), entry);
-    router.publish(broker, entry);
+    publish(entryTopic(entry), entry);
+    for (const topic of router.route(entry)) publish(topic, entry);
   };
 
   // Sources last: entries only flow once everything above is in place.
@@ -309,6 +320,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     // A port in use: undo what was started, then report it.
     clearInterval(sweep);
     await metrics?.close();
+    await link?.close();
     await new Promise<void>((resolve) => ircServer.close(() => resolve()));
     throw error;
   }
@@ -325,6 +337,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       const listenerClosed = new Promise<void>((resolve) => ircServer.close(() => resolve()));
       await json?.close();
       await metrics?.close();
+      await link?.close();
       const drained = new Promise<void>((resolve) => {
         whenEmpty = resolve;
         if (clients.size === 0) resolve();
