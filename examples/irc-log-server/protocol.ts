@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { sanitizeText } from './render.js';
+import { sanitizeText, truncateUtf8 } from './render.js';
 
 /** Longest line without its CRLF, tags excluded: 512 - 2. */
 export const MAX_LINE_BYTES = 510;
@@ -162,38 +162,6 @@ export function formatMessage(message: OutboundMessage): string {
 function middle(value: string): string {
   const cleaned = sanitizeText(value).replace(/ +/g, '').replace(/^:+/, '');
   return cleaned === '' ? '*' : cleaned;
-}
-
-/**
- * The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never cutting a
- * character or a surrogate pair.
- *
- * @example
- * ```ts
- * truncateUtf8('héllo', 2); // 'h'
- * ```
- */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (text.length * 3 <= maxBytes) return text;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    let size = 3;
-    let units = 1;
-    if (c < 0x80) size = 1;
-    else if (c < 0x800) size = 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        size = 4;
-        units = 2;
-      }
-    }
-    if (bytes + size > maxBytes) return text.slice(0, i);
-    bytes += size;
-    i += units - 1;
-  }
-  return text;
 }
 
 /** Events of a {@link LineFramer}. */

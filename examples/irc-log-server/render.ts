@@ -82,17 +82,8 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   let i = 0;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    let units = 1;
-    let size: number;
-    if (c < 0x80) size = 1;
-    else if (c < 0x800) size = 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        size = 4;
-        units = 2;
-      } else size = 3;
-    } else size = 3;
+    const size = utf8Bytes(text, i);
+    const units = size === 4 ? 2 : 1;
 
     if (bytes + size > maxBytes) {
       // Cut after the last space if that keeps at least three quarters of the budget (and
@@ -115,6 +106,42 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   }
   pieces.push(text.slice(start));
   return pieces;
+}
+
+/**
+ * The UTF-8 size of the code point that starts at `text[i]`: 4 for a surrogate pair (two
+ * code units), 3 for an unpaired surrogate (written as U+FFFD), else 1 to 3.
+ */
+export function utf8Bytes(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    const d = text.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 4;
+  }
+  return 3;
+}
+
+/**
+ * The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never cutting a
+ * character or a surrogate pair.
+ *
+ * @example
+ * ```ts
+ * truncateUtf8('héllo', 2); // 'h'
+ * ```
+ */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  let bytes = 0;
+  for (let i = 0; i < text.length; ) {
+    const size = utf8Bytes(text, i);
+    if (bytes + size > maxBytes) return text.slice(0, i);
+    bytes += size;
+    i += size === 4 ? 2 : 1;
+  }
+  return text;
 }
 
 /**

@@ -8,9 +8,8 @@ import {
   formatMessage,
   isValidNick,
   parseMessage,
-  truncateUtf8,
 } from '../protocol.js';
-import { sanitizeText } from '../render.js';
+import { sanitizeText, truncateUtf8 } from '../render.js';
 
 describe('parseMessage', () => {
   it('splits tags, source, command, middle parameters and the trailing parameter', () => {
