@@ -166,7 +166,8 @@ function startServerProcess(clients: number): Promise<{ child: ChildProcess; por
   return new Promise((resolve, reject) => {
     const child = fork(serverScript, [], {
       cwd: root,
-      execArgv: ['--import', 'tsx'],
+      // E2E_CPU_PROF=<dir> profiles the server (`node --cpu-prof`) to see what limits it.
+      execArgv: ['--import', 'tsx', ...(process.env.E2E_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.E2E_CPU_PROF}`])],
       env: { ...process.env, E2E_CLIENTS: String(clients) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
