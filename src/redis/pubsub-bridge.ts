@@ -158,6 +158,16 @@ export class RedisBridge<T> extends EventEmitter<RedisBridgeEvents> {
    */
   async settled(): Promise<void> {
     if (this.scheduled) this.reconcile();
+    if (this.subscribedCount > 0 && !this.isClosed && this.subscriber.status !== 'ready') {
+      // SUBSCRIBEs wait for the connection: its 'ready' hook (added first) sends them.
+      await new Promise<void>((resolve) => {
+        const onReady = (): void => {
+          this.subscriber.off('ready', onReady);
+          resolve();
+        };
+        this.subscriber.on('ready', onReady);
+      });
+    }
     await this.commands;
   }
 
@@ -215,7 +225,9 @@ export class RedisBridge<T> extends EventEmitter<RedisBridgeEvents> {
       ready: (reconnected) => {
         if (this.isClosed) return;
         if (role === 'publisher') this.relay.flush();
-        else if (reconnected !== undefined) this.resubscribe();
+        // Every ready, the first included: SUBSCRIBEs are held back until the connection is
+        // ready (see reconcile), and a repeated SUBSCRIBE is harmless.
+        else this.resubscribe();
         if (reconnected !== undefined) {
           this.reconnects++;
           this.emit('reconnect', reconnected);
@@ -254,6 +266,10 @@ export class RedisBridge<T> extends EventEmitter<RedisBridgeEvents> {
       }
     }
     this.subscribedCount += add.length - remove.length;
+    // Not before the connection is ready: ioredis would send a queued SUBSCRIBE ahead of its
+    // ready check (INFO), which fails in subscriber mode, drops the connection, and the
+    // subscription would not be restored. The 'ready' hook subscribes to everything held.
+    if (this.subscriber.status !== 'ready') return;
     if (add.length > 0) this.track(this.subscriber.subscribe(...add));
     if (remove.length > 0) this.track(this.subscriber.unsubscribe(...remove));
   }

@@ -71,6 +71,25 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
 
   const nextPrefix = (): string => `t${process.pid}-${++prefixes}`;
 
+  describe('start-up', () => {
+    it('works when made before its connections are ready, as the README shows', async () => {
+      const prefix = nextPrefix();
+      const a = await node<string>(prefix, { codec: stringCodec });
+      // Node B: clients and bridge made in one go, subscription made at once.
+      const broker = new PubSubBroker<string>();
+      const publisher = client();
+      const subscriber = client();
+      const bridge = new RedisBridge<string>(broker, { publisher, subscriber, prefix, codec: stringCodec });
+      bridges.push(bridge as RedisBridge<unknown>);
+      const got: string[] = [];
+      broker.subscribe('logs/api/#', (m) => void got.push(m));
+      await bridge.settled();
+      expect(subscriber.status).toBe('ready');
+      a.bridge.publish('logs/api/ERROR', 'after start');
+      await vi.waitFor(() => expect(got).toEqual(['after start']), { timeout: 3000 });
+    });
+  });
+
   describe('exchange between nodes', () => {
     const topics = ['logs/api/ERROR', 'logs/api/INFO', 'logs/web/ERROR', 'logs/db/WARN', 'metrics/cpu', 'logs/api/ERROR/deep'];
 

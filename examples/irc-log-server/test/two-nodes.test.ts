@@ -1,15 +1,9 @@
-/**
- * WORK IN PROGRESS (not run: the file name does not end in .test.ts). Two real processes of
- * main.ts sharing one Redis. Run by hand outside vitest (see .tmp-free steps in the closing
- * note) an entry sent to node A's ingest port reaches a client on node B; under vitest the
- * entry does not arrive, for a reason not found yet. See the session's closing note.
- */
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
-import { RawClient } from './raw-client.js';
+import { RawClient, until } from './raw-client.js';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
@@ -66,16 +60,18 @@ describeWithRedis('the IRC log server on two nodes sharing one Redis', (binary) 
     client.send('JOIN #logs-error,#logs/payments/*');
     await client.barrier();
 
-    // The bridge subscribes to Redis asynchronously after JOIN; retry until the entry arrives.
+    // Node B's bridge subscribes to Redis after the JOIN, asynchronously: Pub/Sub is
+    // at-most-once, so an entry sent before that is lost by design; retry until one arrives.
     const wanted = /PRIVMSG #logs-error :.*card declined on node A/;
     let seen: string | undefined;
     for (let attempt = 0; attempt < 20 && seen === undefined; attempt++) {
       await sendEntry(a.ingestPort ?? 0, { level: 'ERROR', service: 'payments', category: 'HTTP', message: `card declined on node A #${attempt}` });
       seen = await client.waitFor(wanted, 500).catch(() => undefined);
     }
-    if (seen === undefined) console.log(outputs.map((o) => o()).join('\n----\n'), redis.url);
-    expect(seen).toMatch(/^:logcaster!logcaster@\S+ PRIVMSG #logs-error :.*\[ERROR\] payments\/http: card declined on node A #\d+$/);
-    await client.waitFor(/PRIVMSG #logs\/payments\/\* :.*card declined on node A/);
+    if (seen === undefined) console.error(outputs.map((o) => o()).join('\n----\n'));
+    expect(seen).toMatch(/^:logcaster!logcaster@b\.test PRIVMSG #logs-error :.*\[ERROR\].* payments\/http: card declined on node A #\d+$/);
+    // The pattern channel got it too (possibly before #logs-error, so search every line).
+    await until(() => client.lines.some((line) => /PRIVMSG #logs\/payments\/\* :.*card declined on node A/.test(line)));
     // Exactly once per channel: no echo doubling through Redis.
     const copies = client.lines.filter((line) => line.includes(seen?.split(' :').at(-1) ?? '') && line.includes('#logs-error'));
     expect(copies).toHaveLength(1);
