@@ -6,7 +6,7 @@
  */
 import type { BoundedQueue, BoundedQueueStats } from './bounded-queue.js';
 import type { Delivery } from './delivery.js';
-import type { ConsumerHost } from './queued-consumer.js';
+import { reportQueueTo, type ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
 type Waiter<T> = {
@@ -43,8 +43,7 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
     this.subscription = subscription;
     this.queue = queue;
     this.host = host;
-    queue.on('drop', (count, reason) => host.dropped(count, reason));
-    queue.on('overflow', (error) => host.overflowed(error));
+    reportQueueTo(queue, host);
   }
 
   /** Messages waiting to be read. */

@@ -23,6 +23,12 @@ export interface ConsumerHost<T> {
   finished(delivery: Delivery<T>): void;
 }
 
+/** @internal Forwards a subscriber queue's drops and overflow to its broker. */
+export function reportQueueTo<T>(queue: BoundedQueue<Delivery<T>>, host: ConsumerHost<T>): void {
+  queue.on('drop', (count, reason) => host.dropped(count, reason));
+  queue.on('overflow', (error) => host.overflowed(error));
+}
+
 /** Deliveries handed to the handler per turn of the event loop, so a long queue yields to I/O. */
 const BATCH = 64;
 
@@ -46,8 +52,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     private readonly concurrency: number,
     private readonly host: ConsumerHost<T>,
   ) {
-    queue.on('drop', (count, reason) => host.dropped(count, reason));
-    queue.on('overflow', (error) => host.overflowed(error));
+    reportQueueTo(queue, host);
   }
 
   get pending(): number {
