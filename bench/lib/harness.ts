@@ -68,7 +68,10 @@ export function observed(): number {
   return blackhole;
 }
 
-/** One pass of doubling batches until a batch lasts about half a sample. */
+/** How long each contender runs before its batch size is decided. */
+const CALIBRATION_WARMUP_MS = 30;
+
+/** One pass of doubling batches until a batch lasts about half a sample; the batch size that would last a whole one. */
 function searchBatch(contender: Contender, maxBatch: number): number {
   let ops = 1;
   for (;;) {
@@ -85,12 +88,21 @@ function searchBatch(contender: Contender, maxBatch: number): number {
 }
 
 /**
- * Finds the batch size that makes one sample last about `budget.sampleMs`. The first pass
- * runs cold code, so it only warms up; the next two decide.
+ * Finds the batch size that makes one sample last about `budget.sampleMs`, once the code
+ * is warm.
  */
 function calibrate(contender: Contender, maxBatch: number): number {
   if (maxBatch <= 1) return 1;
-  searchBatch(contender, maxBatch);
+  // Run long enough for the engine's optimizing tier to take over: batches sized in the
+  // interpreter would be far too small once the code is compiled.
+  const warmUntil = performance.now() + CALIBRATION_WARMUP_MS;
+  let ops = 1;
+  while (performance.now() < warmUntil) {
+    const start = performance.now();
+    const result = contender.run(ops);
+    if (typeof result === 'number') blackhole += result;
+    if (performance.now() - start < budget.sampleMs && ops < maxBatch) ops *= 2;
+  }
   // A collection during a short batch makes it look slow; the larger of two answers wins.
   return Math.max(searchBatch(contender, maxBatch), searchBatch(contender, maxBatch));
 }
@@ -133,6 +145,7 @@ export async function compare(options: CompareOptions): Promise<GroupResult> {
   const timeMs = options.timeMs ?? budget.timeMs;
   const batches = new Map<string, number>();
   for (const contender of contenders) batches.set(contender.name, calibrate(contender, maxBatch));
+  if (process.env.BENCH_DEBUG !== undefined) console.log(`    batches: ${[...batches].map(([n, b]) => `${n}=${b}`).join(" ")}`);
   // Per contender, the pooled samples in milliseconds per unit.
   const pooled = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < budget.rounds; round++) {

@@ -50,6 +50,8 @@ interface RunResult {
   max: number;
   rssPeakMiB: number;
   serverCpuPercent: number;
+  /** CPU of this (the clients') process over the same window. */
+  clientCpuPercent: number;
   disconnected: number;
   /** Milliseconds to start the server process. */
   startMs: number;
@@ -245,8 +247,10 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
         else if (message.type === 'failed') reject(new Error(message.message));
       });
     });
+    const clientCpu = process.cpuUsage();
     child.send({ type: 'inject', rate: plan.rate, durationMs: plan.durationMs } satisfies ToServer);
     const report = await done;
+    const clientCpuUsed = process.cpuUsage(clientCpu);
     // Let queued lines arrive; latency of late lines is measured, not dropped.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const reading = clients.filter((c, i) => !(plan.stalled > 0 && i % Math.round(1 / plan.stalled) === Math.round(1 / plan.stalled) - 1));
@@ -263,6 +267,7 @@ async function runOnce(plan: RunPlan): Promise<RunResult> {
       max: fast.max / 1000,
       rssPeakMiB: report.rssPeakMiB,
       serverCpuPercent: (100 * report.cpuMs) / report.elapsedMs,
+      clientCpuPercent: (100 * (clientCpuUsed.user + clientCpuUsed.system)) / 1000 / report.elapsedMs,
       disconnected: clients.filter((c) => c.closed).length,
       startMs: connecting - started,
       connectMs,
@@ -287,7 +292,7 @@ function report(ctx: ScenarioContext, results: RunResult[]): void {
   for (const r of results) {
     ctx.note(
       `${r.plan.label}: ${r.injected} lines injected in ${(r.injectMs / 1000).toFixed(1)} s, ${(100 * r.completeness).toFixed(1)}% delivered to readers, ` +
-        `max latency ${r.max.toFixed(1)} ms, server CPU ${r.serverCpuPercent.toFixed(0)}%, ${r.disconnected} clients disconnected; ` +
+        `max latency ${r.max.toFixed(1)} ms, CPU: server ${r.serverCpuPercent.toFixed(0)}%, clients ${r.clientCpuPercent.toFixed(0)}%; ${r.disconnected} clients disconnected; ` +
         `server start ${(r.startMs / 1000).toFixed(1)} s, clients joined in ${(r.connectMs / 1000).toFixed(1)} s`,
     );
   }

@@ -13,8 +13,9 @@
 import { EventEmitter as NodeEventEmitter } from 'node:events';
 import { EventEmitter as EventEmitter3 } from 'eventemitter3';
 import * as mittModule from 'mitt';
+import type { Emitter } from 'mitt';
 import mqemitter from 'mqemitter';
-import { createNanoEvents } from 'nanoevents';
+import { createNanoEvents, type Emitter as NanoEmitter } from 'nanoevents';
 import { PubSubBroker } from 'logcaster';
 import { compare, type Contender } from '../lib/harness.js';
 import type { Scenario } from '../lib/scenario.js';
@@ -46,16 +47,95 @@ function subscribers(count: number): { handlers: ((message: Message) => void)[];
   return { handlers, counter };
 }
 
-/** A contender that publishes `ops` messages and returns the deliveries counted by subscribers. */
-function contender(name: string, counter: { hits: number }, publish: (message: Message) => void): Contender {
+// One publishing loop per library (not one helper taking a callback): a shared loop would
+// make its call site megamorphic and stop the engine from inlining any of them.
+
+type Counter = { hits: number };
+
+function brokerContender(broker: PubSubBroker<Message>, counter: Counter): Contender {
   const message: Message = { seq: 0 };
   return {
-    name,
+    name: 'logcaster',
     run(ops) {
       const before = counter.hits;
       for (let n = 0; n < ops; n++) {
         message.seq = n;
-        publish(message);
+        broker.publish(TOPIC, message);
+      }
+      return counter.hits - before;
+    },
+  };
+}
+
+function ee3Contender(emitter: EventEmitter3, counter: Counter): Contender {
+  const message: Message = { seq: 0 };
+  return {
+    name: 'eventemitter3',
+    run(ops) {
+      const before = counter.hits;
+      for (let n = 0; n < ops; n++) {
+        message.seq = n;
+        emitter.emit(TOPIC, message);
+      }
+      return counter.hits - before;
+    },
+  };
+}
+
+function nodeContender(emitter: NodeEventEmitter, counter: Counter): Contender {
+  const message: Message = { seq: 0 };
+  return {
+    name: 'node:events',
+    run(ops) {
+      const before = counter.hits;
+      for (let n = 0; n < ops; n++) {
+        message.seq = n;
+        emitter.emit(TOPIC, message);
+      }
+      return counter.hits - before;
+    },
+  };
+}
+
+function mittContender(emitter: Emitter<Record<string, Message>>, counter: Counter): Contender {
+  const message: Message = { seq: 0 };
+  return {
+    name: 'mitt',
+    run(ops) {
+      const before = counter.hits;
+      for (let n = 0; n < ops; n++) {
+        message.seq = n;
+        emitter.emit(TOPIC, message);
+      }
+      return counter.hits - before;
+    },
+  };
+}
+
+function nanoContender(emitter: NanoEmitter<Record<string, (message: Message) => void>>, counter: Counter): Contender {
+  const message: Message = { seq: 0 };
+  return {
+    name: 'nanoevents',
+    run(ops) {
+      const before = counter.hits;
+      for (let n = 0; n < ops; n++) {
+        message.seq = n;
+        emitter.emit(TOPIC, message);
+      }
+      return counter.hits - before;
+    },
+  };
+}
+
+function mqContender(emitter: mqemitter.MQEmitter, counter: Counter): Contender {
+  const message = { topic: TOPIC, seq: 0 };
+  return {
+    name: 'mqemitter',
+    run(ops) {
+      const before = counter.hits;
+      for (let n = 0; n < ops; n++) {
+        message.seq = n;
+        emitter.emit(message);
       }
       return counter.hits - before;
     },
@@ -91,11 +171,11 @@ function exactContenders(size: number): { contenders: Contender[]; close: () => 
 
   return {
     contenders: [
-      contender('logcaster', b.counter, (msg) => broker.publish(TOPIC, msg)),
-      contender('eventemitter3', e3.counter, (msg) => ee3.emit(TOPIC, msg)),
-      contender('node:events', n.counter, (msg) => node.emit(TOPIC, msg)),
-      contender('mitt', mh.counter, (msg) => m.emit(TOPIC, msg)),
-      contender('nanoevents', nh.counter, (msg) => nano.emit(TOPIC, msg)),
+      brokerContender(broker, b.counter),
+      ee3Contender(ee3, e3.counter),
+      nodeContender(node, n.counter),
+      mittContender(m, mh.counter),
+      nanoContender(nano, nh.counter),
     ],
     close: () => broker.close(),
   };
@@ -114,15 +194,8 @@ function wildcardContenders(size: number): { contenders: Contender[]; close: () 
       done();
     }),
   );
-  const mqMessage = { topic: TOPIC, seq: 0 };
   return {
-    contenders: [
-      contender('logcaster', b.counter, (msg) => broker.publish(TOPIC, msg)),
-      contender('mqemitter', mh.counter, (msg) => {
-        mqMessage.seq = msg.seq;
-        mq.emit(mqMessage);
-      }),
-    ],
+    contenders: [brokerContender(broker, b.counter), mqContender(mq, mh.counter)],
     close: () => {
       broker.close();
       mq.close(() => undefined);

@@ -12,11 +12,6 @@ import { BoundedQueue } from 'logcaster';
 import { compare, type Contender } from '../lib/harness.js';
 import type { Scenario } from '../lib/scenario.js';
 
-interface Fifo<T> {
-  push(item: T): unknown;
-  shift(): T | undefined;
-}
-
 interface Item {
   seq: number;
 }
@@ -28,12 +23,53 @@ function makeItems(count: number): Item[] {
   return Array.from({ length: count }, (_, seq) => ({ seq }));
 }
 
-/** One operation: one push and one shift on a queue holding about STEADY_DEPTH items. */
-function steady(name: string, queue: Fifo<Item>, items: readonly Item[]): Contender {
+// One loop per structure (not a helper over a `Fifo` interface): a shared loop would see
+// three receiver types and make every push and shift a polymorphic call.
+
+/** One operation: one push and one shift, on a queue holding about STEADY_DEPTH items. */
+function steadyBounded(queue: BoundedQueue<Item>, items: readonly Item[]): Contender {
   for (let i = 0; i < STEADY_DEPTH; i++) queue.push(items[i]);
   let cursor = STEADY_DEPTH;
   return {
-    name,
+    name: 'logcaster',
+    run(ops) {
+      let sum = 0;
+      let c = cursor;
+      for (let n = 0; n < ops; n++) {
+        queue.push(items[c]);
+        if (++c === items.length) c = 0;
+        sum += queue.shift()?.seq ?? 0;
+      }
+      cursor = c;
+      return sum;
+    },
+  };
+}
+
+function steadyArray(queue: Item[], items: readonly Item[]): Contender {
+  for (let i = 0; i < STEADY_DEPTH; i++) queue.push(items[i]);
+  let cursor = STEADY_DEPTH;
+  return {
+    name: 'array',
+    run(ops) {
+      let sum = 0;
+      let c = cursor;
+      for (let n = 0; n < ops; n++) {
+        queue.push(items[c]);
+        if (++c === items.length) c = 0;
+        sum += queue.shift()?.seq ?? 0;
+      }
+      cursor = c;
+      return sum;
+    },
+  };
+}
+
+function steadyDenque(queue: Denque<Item>, items: readonly Item[]): Contender {
+  for (let i = 0; i < STEADY_DEPTH; i++) queue.push(items[i]);
+  let cursor = STEADY_DEPTH;
+  return {
+    name: 'denque',
     run(ops) {
       let sum = 0;
       let c = cursor;
@@ -49,9 +85,37 @@ function steady(name: string, queue: Fifo<Item>, items: readonly Item[]): Conten
 }
 
 /** One operation: BURST pushes, then BURST shifts. */
-function burst(name: string, queue: Fifo<Item>, items: readonly Item[]): Contender {
+function burstBounded(queue: BoundedQueue<Item>, items: readonly Item[]): Contender {
   return {
-    name,
+    name: 'logcaster',
+    run(ops) {
+      let sum = 0;
+      for (let n = 0; n < ops; n++) {
+        for (let i = 0; i < BURST; i++) queue.push(items[i]);
+        for (let i = 0; i < BURST; i++) sum += queue.shift()?.seq ?? 0;
+      }
+      return sum;
+    },
+  };
+}
+
+function burstArray(queue: Item[], items: readonly Item[]): Contender {
+  return {
+    name: 'array',
+    run(ops) {
+      let sum = 0;
+      for (let n = 0; n < ops; n++) {
+        for (let i = 0; i < BURST; i++) queue.push(items[i]);
+        for (let i = 0; i < BURST; i++) sum += queue.shift()?.seq ?? 0;
+      }
+      return sum;
+    },
+  };
+}
+
+function burstDenque(queue: Denque<Item>, items: readonly Item[]): Contender {
+  return {
+    name: 'denque',
     run(ops) {
       let sum = 0;
       for (let n = 0; n < ops; n++) {
@@ -75,9 +139,9 @@ const scenario: Scenario = {
         unit: 'push+shift/s',
         subject: 'logcaster',
         contenders: [
-          steady('logcaster', new BoundedQueue<Item>(options), items),
-          steady('array', [] as Item[], items),
-          steady('denque', new Denque<Item>(), items),
+          steadyBounded(new BoundedQueue<Item>(options), items),
+          steadyArray([], items),
+          steadyDenque(new Denque<Item>(), items),
         ],
       }),
     );
@@ -88,9 +152,9 @@ const scenario: Scenario = {
         subject: 'logcaster',
         unitsPerOp: BURST,
         contenders: [
-          burst('logcaster', new BoundedQueue<Item>(options), items),
-          burst('array', [] as Item[], items),
-          burst('denque', new Denque<Item>(), items),
+          burstBounded(new BoundedQueue<Item>(options), items),
+          burstArray([], items),
+          burstDenque(new Denque<Item>(), items),
         ],
       }),
     );
