@@ -11,12 +11,12 @@ export {
   type SubscribeOptions,
   type StreamOptions,
   type PublishAsyncOptions,
-} from './broker.js';
-export type { BrokerObserver } from './broker-observer.js';
-export type { Delivery, SubscriptionQueueOptions } from './delivery.js';
-export { MessageStream } from './message-stream.js';
-export { Subscription, type Handler, type UnsubscribeReason } from './subscription.js';
-export { TopicTrie, type TopicTrieOptions } from './topic-trie.js';
+} from './broker/broker.js';
+export type { BrokerObserver } from './broker/broker-observer.js';
+export type { Delivery, SubscriptionQueueOptions } from './broker/delivery.js';
+export { MessageStream } from './broker/message-stream.js';
+export { Subscription, type Handler, type UnsubscribeReason } from './broker/subscription.js';
+export { TopicTrie, type TopicTrieOptions } from './topics/topic-trie.js';
 export {
   TopicError,
   DEFAULT_TOPIC_SYNTAX,
@@ -26,10 +26,10 @@ export {
   type TopicErrorCode,
   type TopicOptions,
   type TopicSyntax,
-} from './topic.js';
+} from './topics/topic.js';
 export { BrokerClosedError } from './errors.js';
-export { Router, type RouteRule } from './router.js';
-export { SlowConsumerError, type SlowConsumerDetails } from './slow-consumer-error.js';
+export { Router, type RouteRule } from './broker/router.js';
+export { SlowConsumerError, type SlowConsumerDetails } from './flow/slow-consumer-error.js';
 export {
   BoundedQueue,
   type BoundedQueueOptions,
@@ -37,13 +37,13 @@ export {
   type BoundedQueueEvents,
   type OverflowPolicy,
   type DropReason,
-} from './bounded-queue.js';
+} from './flow/bounded-queue.js';
 export {
   BackpressureManager,
   type BackpressureOptions,
   type BackpressureEvents,
   type BackpressureTotals,
-} from './backpressure.js';
+} from './flow/backpressure.js';
 export {
   BroadcastMetrics,
   OTHER_PATTERNS,
@@ -53,9 +53,9 @@ export {
   type MetricsEvents,
   type PatternMetrics,
   type SlowSubscriber,
-} from './metrics.js';
-export type { LatencySummary } from './latency.js';
-export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
+} from './metrics/metrics.js';
+export type { LatencySummary } from './metrics/latency.js';
+export { TokenBucket, type TokenBucketOptions } from './flow/token-bucket.js';
 export {
   RateLimiter,
   type RateLimit,
@@ -63,14 +63,14 @@ export {
   type RateLimitResult,
   type RateLimiterStats,
   type LoadSource,
-} from './rate-limiter.js';
+} from './flow/rate-limiter.js';
 export {
   LoadMonitor,
   type LoadMonitorOptions,
   type LoadMonitorEvents,
   type LoadSample,
   type LoadWeights,
-} from './load-monitor.js';
+} from './flow/load-monitor.js';
 export {
   Batcher,
   BatcherClosedError,
@@ -78,4 +78,4 @@ export {
   type BatcherStats,
   type BatcherEvents,
   type Priority,
-} from './batcher.js';
+} from './flow/batcher.js';

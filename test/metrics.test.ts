@@ -120,7 +120,7 @@ describe('BroadcastMetrics latency', () => {
   });
 
   it('reports known recorded values at the right percentiles', async () => {
-    const { LatencyRecorder } = await import('../src/latency.js');
+    const { LatencyRecorder } = await import('../src/metrics/latency.js');
     const recorder = new LatencyRecorder();
     // 1..1000 µs, one each: P50 ≈ 500 µs, P99 ≈ 990 µs (HDR keeps 3 significant digits).
     for (let us = 1; us <= 1000; us++) recorder.record(us / 1000);

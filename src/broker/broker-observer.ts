@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DropReason } from './bounded-queue.js';
+import type { DropReason } from '../flow/bounded-queue.js';
 import type { Delivery } from './delivery.js';
 import type { Subscription } from './subscription.js';
 

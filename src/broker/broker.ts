@@ -4,18 +4,18 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import type { DropReason } from './bounded-queue.js';
+import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerObserver } from './broker-observer.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { BrokerClosedError } from './errors.js';
+import { BrokerClosedError } from '../errors.js';
 import { MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
-import type { SlowConsumerError } from './slow-consumer-error.js';
+import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
 import { Subscription, type Handler, type UnsubscribeReason } from './subscription.js';
-import { parsePattern, type TopicOptions } from './topic.js';
-import { TopicTrie } from './topic-trie.js';
+import { parsePattern, type TopicOptions } from '../topics/topic.js';
+import { TopicTrie } from '../topics/topic-trie.js';
 
 /** Options of {@link PubSubBroker}. */
 export interface BrokerOptions extends TopicOptions {

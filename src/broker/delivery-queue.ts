@@ -3,15 +3,9 @@
  *
  * @module
  */
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue } from '../flow/bounded-queue.js';
+import { defaultMessageSize } from '../flow/message-size.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
-
-/** @internal The byte size of a message when the caller gave no `sizeOf`. */
-export function defaultMessageSize(message: unknown): number {
-  if (typeof message === 'string') return Buffer.byteLength(message, 'utf8');
-  if (ArrayBuffer.isView(message)) return message.byteLength;
-  return 0;
-}
 
 /** @internal */
 export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): BoundedQueue<Delivery<T>> {

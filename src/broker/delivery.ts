@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BoundedQueueOptions } from './bounded-queue.js';
+import type { BoundedQueueOptions } from '../flow/bounded-queue.js';
 
 /**
  * One published message on its way to queued subscribers. A publish makes one `Delivery`

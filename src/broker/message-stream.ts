@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BoundedQueue, BoundedQueueStats } from './bounded-queue.js';
+import type { BoundedQueue, BoundedQueueStats } from '../flow/bounded-queue.js';
 import type { Delivery } from './delivery.js';
 import { reportQueueTo, type ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { BoundedQueue, DropReason } from './bounded-queue.js';
+import type { BoundedQueue, DropReason } from '../flow/bounded-queue.js';
 import type { Delivery, DeliverySink } from './delivery.js';
-import type { SlowConsumerError } from './slow-consumer-error.js';
+import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
 import type { Handler } from './subscription.js';
 
 /** @internal What a queued consumer tells its broker. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { defaultMessageSize } from './delivery-queue.js';
+import { defaultMessageSize } from './message-size.js';
 
 /**
  * How urgent an item is: `'high'` (2), `'normal'` (1), `'low'` (0), or any number. Higher

@@ -5,13 +5,13 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import type { DropReason } from './bounded-queue.js';
-import type { PubSubBroker } from './broker.js';
-import type { BrokerObserver } from './broker-observer.js';
-import type { Delivery } from './delivery.js';
+import type { DropReason } from '../flow/bounded-queue.js';
+import type { PubSubBroker } from '../broker/broker.js';
+import type { BrokerObserver } from '../broker/broker-observer.js';
+import type { Delivery } from '../broker/delivery.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
 import { PrometheusWriter, type PrometheusSample } from './prometheus.js';
-import type { Subscription } from './subscription.js';
+import type { Subscription } from '../broker/subscription.js';
 
 /** Options of {@link BroadcastMetrics}. */
 export interface MetricsOptions<T> {
