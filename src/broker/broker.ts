@@ -8,13 +8,13 @@ import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerObserver } from './broker-observer.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { BrokerClosedError } from '../errors.js';
+import { BrokerClosedError, reportError } from '../errors.js';
 import { MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
 import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
 import { Subscription, type Handler, type UnsubscribeReason } from './subscription.js';
-import { parsePattern, type TopicOptions } from '../topics/topic.js';
+import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
 
 /** Options of {@link PubSubBroker}. */
@@ -182,6 +182,14 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
     this.cacheSize = cacheSize;
     this.maxDepth = maxDepth;
+  }
+
+  /**
+   * The topic syntax (separator, wildcards, limits) this broker parses topics and patterns
+   * with. Adapters such as the Redis bridges read it from here, so there is one place to set it.
+   */
+  get syntax(): Readonly<TopicSyntax> {
+    return this.trie.syntax;
   }
 
   /** Whether {@link PubSubBroker.close} has been called. */
@@ -657,14 +665,6 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private report(error: unknown, topic: string, sub: Subscription<T> | undefined): void {
     this.errors++;
     this.observer?.failed(sub, topic, error);
-    try {
-      this.emit('error', error, topic, sub);
-    } catch (listenerError) {
-      // A throwing 'error' listener is a bug in that listener; raise it outside the
-      // delivery loop so the remaining handlers still get the message.
-      process.nextTick(() => {
-        throw listenerError;
-      });
-    }
+    reportError(this, 'PubSubBroker', error, topic, sub);
   }
 }
