@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Client } from './client.js';
+import type { Client } from './irc/client.js';
 import type { ServerConfig } from './config.js';
 import type { ServerStats } from './server.js';
 

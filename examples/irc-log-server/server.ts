@@ -12,16 +12,16 @@
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
-import { ChannelDirectory, createRouter, entryTopic } from './channels.js';
-import { Client, FlushScheduler, PROTECTED_PRIORITY, type ClientHooks, type OutLine } from './client.js';
-import { dispatch, handleDeparture, type ServerContext } from './commands.js';
+import { ChannelDirectory, createRouter, entryTopic } from './logs/channels.js';
+import { Client, FlushScheduler, PROTECTED_PRIORITY, type ClientHooks, type OutLine } from './irc/client.js';
+import { dispatch, handleDeparture, type ServerContext } from './irc/commands/index.js';
 import { resolveConfig, type ServerConfig } from './config.js';
-import type { LogEntry } from './log-entry.js';
-import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-http.js';
-import { connectRedis, type RedisLink } from './redis-link.js';
-import { startDemoSource, type DemoSource } from './sources/demo.js';
-import { startJsonLinesSource, type JsonLinesSource } from './sources/json-lines.js';
-import { startStdinSource, type StdinSource } from './sources/stdin.js';
+import type { LogEntry } from './logs/entry.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
+import { connectRedis, type RedisLink } from './cluster/redis-link.js';
+import { startDemoSource, type DemoSource } from './logs/sources/demo.js';
+import { startJsonLinesSource, type JsonLinesSource } from './logs/sources/json-lines.js';
+import { startStdinSource, type StdinSource } from './logs/sources/stdin.js';
 
 /** Version shown in 002, 004 and VERSION. */
 export const SERVER_VERSION = 'logcaster-0.1.0';

@@ -24,9 +24,9 @@ import {
   type RouteRule,
   type Subscription,
 } from 'logcaster';
-import type { Client, OutLine } from './client.js';
-import { levelRank, type LogEntry } from './log-entry.js';
-import { foldCase } from './protocol.js';
+import type { Client, OutLine } from '../irc/client.js';
+import { levelRank, type LogEntry } from './entry.js';
+import { foldCase } from '../irc/protocol.js';
 import { renderEntry } from './render.js';
 
 /** A filtered channel: its name, its topic, and the routing rule that feeds it. */

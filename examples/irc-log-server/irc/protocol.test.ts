@@ -8,8 +8,8 @@ import {
   formatMessage,
   isValidNick,
   parseMessage,
-} from '../protocol.js';
-import { sanitizeText, truncateUtf8 } from '../render.js';
+} from './protocol.js';
+import { sanitizeText, truncateUtf8 } from '../logs/render.js';
 
 describe('parseMessage', () => {
   it('splits tags, source, command, middle parameters and the trailing parameter', () => {

@@ -18,7 +18,7 @@
  */
 import type { Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import { levelRank } from './log-entry.js';
+import { levelRank } from '../logs/entry.js';
 import { LineFramer, formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './protocol.js';
 
 /** A line ready for the socket, shared by every client that receives it. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { sanitizeText, truncateUtf8 } from './render.js';
+import { sanitizeText, truncateUtf8 } from '../logs/render.js';
 
 /** Longest line without its CRLF, tags excluded: 512 - 2. */
 export const MAX_LINE_BYTES = 510;

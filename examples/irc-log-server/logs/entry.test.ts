@@ -10,7 +10,7 @@ import {
   normalizeLevel,
   parseLogEntry,
   type LogEntry,
-} from './log-entry.js';
+} from './entry.js';
 
 const clock = () => 1_700_000_000_000;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOG_LEVELS, type LogEntry } from './log-entry.js';
+import { LOG_LEVELS, type LogEntry } from './entry.js';
 import { IRC_LINE_BYTES, formatLogText, formatServerTime, renderEntry, sanitizeText, splitUtf8 } from './render.js';
 
 const SOURCE = 'logcaster!logcaster@logcaster.local';

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { LogEntry, LogLevel } from './log-entry.js';
+import type { LogEntry, LogLevel } from './entry.js';
 
 /** IRC's line limit in bytes, CRLF included (IRCv3 tags are budgeted separately). */
 export const IRC_LINE_BYTES = 512;

@@ -7,12 +7,12 @@
  * @module
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { handleBotMessage, type BotContext } from './bot.js';
-import { Channel, type ChannelDirectory } from './channels.js';
-import { CHAT_PRIORITY, REPLY_PRIORITY, type Client, type OutLine } from './client.js';
-import type { ServerConfig } from './config.js';
-import { Numeric as N, foldCase, formatMessage, isValidNick, type IrcMessage, type OutboundMessage } from './protocol.js';
-import { formatServerTime, sanitizeText } from './render.js';
+import { handleBotMessage, type BotContext } from '../../bot.js';
+import { Channel, type ChannelDirectory } from '../../logs/channels.js';
+import { CHAT_PRIORITY, REPLY_PRIORITY, type Client, type OutLine } from '../client.js';
+import type { ServerConfig } from '../../config.js';
+import { Numeric as N, foldCase, formatMessage, isValidNick, type IrcMessage, type OutboundMessage } from '../protocol.js';
+import { formatServerTime, sanitizeText } from '../../logs/render.js';
 
 /** What the command handlers need from the server. */
 export interface ServerContext extends BotContext {

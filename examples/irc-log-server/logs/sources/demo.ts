@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { LogEntry, LogLevel } from '../log-entry.js';
+import type { LogEntry, LogLevel } from '../entry.js';
 
 /** The services the demo pretends to run. */
 export const DEMO_SERVICES: readonly string[] = [

@@ -8,8 +8,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BroadcastMetrics, type PubSubBroker } from 'logcaster';
-import type { LogEntry } from './log-entry.js';
-import type { ServerStats } from './server.js';
+import type { LogEntry } from '../logs/entry.js';
+import type { ServerStats } from '../server.js';
 
 /** Options of {@link startMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
