@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { isValidNick } from './irc/protocol.js';
+import { isValidNick } from './irc/names.js';
 
 /** Settings of the IRC log server. */
 export interface ServerConfig {

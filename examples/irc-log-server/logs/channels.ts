@@ -24,9 +24,12 @@ import {
   type RouteRule,
   type Subscription,
 } from 'logcaster';
-import type { Client, OutLine } from '../irc/client.js';
-import { levelRank, type LogEntry } from './entry.js';
-import { foldCase } from '../irc/protocol.js';
+import type { Channel, ChannelDirectory, ChannelRefusal } from '../irc/channel.js';
+import type { Client } from '../irc/client.js';
+import type { OutLine } from '../irc/out-line.js';
+import { foldCase } from '../irc/names.js';
+import type { LogEntry } from './entry.js';
+import { levelRank } from './level.js';
 import { renderEntry } from './render.js';
 
 /** A filtered channel: its name, its topic, and the routing rule that feeds it. */
@@ -99,8 +102,8 @@ export function createRouter(definitions: readonly FilteredChannelDefinition[] =
   return new Router<LogEntry>(definitions.map((definition) => definition.rule));
 }
 
-/** A channel that exists: every filtered channel, and pattern channels while they have members. */
-export class Channel {
+/** A log channel that exists: every filtered channel, and pattern channels while they have members. */
+export class LogChannel implements Channel {
   /** Case-folded name, the key in every table. */
   readonly key: string;
   /** Name as shown (canonical spelling). */
@@ -128,14 +131,8 @@ export class Channel {
   }
 }
 
-/** Why a JOIN was refused: the numeric and its text. */
-export interface ChannelRefusal {
-  readonly numeric: '403' | '405' | '476';
-  readonly text: string;
-}
-
-/** Options of {@link ChannelDirectory}. */
-export interface ChannelDirectoryOptions {
+/** Options of {@link LogChannelDirectory}. */
+export interface LogChannelDirectoryOptions {
   broker: PubSubBroker<LogEntry>;
   /** `nick!user@host` of the log bot: the source of every log line. */
   botMask: string;
@@ -158,20 +155,20 @@ const PATTERN_CHARS = /^[A-Za-z0-9_.*#/-]+$/;
  * subscriptions. Memory is bounded: filtered channels are fixed, pattern channels are capped
  * and disappear with their last member.
  */
-export class ChannelDirectory {
+export class LogChannelDirectory implements ChannelDirectory {
   /** Lines queued to members' SendQs (a line to n members counts n). */
   delivered = 0;
-  private readonly channels = new Map<string, Channel>();
-  private readonly options: ChannelDirectoryOptions;
+  private readonly channels = new Map<string, LogChannel>();
+  private readonly options: LogChannelDirectoryOptions;
   private patternCount = 0;
 
-  constructor(options: ChannelDirectoryOptions) {
+  constructor(options: LogChannelDirectoryOptions) {
     this.options = options;
     const createdAt = Math.floor(options.now() / 1000);
     for (const definition of options.filtered ?? FILTERED_CHANNELS) {
       const to = typeof definition.rule.to === 'string' ? definition.rule.to : definition.rule.to[0];
       const key = foldCase(definition.name);
-      this.channels.set(key, new Channel(key, definition.name, to, definition.topic, 'filtered', createdAt));
+      this.channels.set(key, new LogChannel(key, definition.name, to, definition.topic, 'filtered', createdAt));
     }
   }
 
@@ -188,12 +185,12 @@ export class ChannelDirectory {
   }
 
   /** The channel called `name`, if it exists. */
-  find(name: string): Channel | undefined {
+  find(name: string): LogChannel | undefined {
     return this.channels.get(foldCase(name));
   }
 
   /** Every existing channel: the filtered ones first, then pattern channels in creation order. */
-  all(): IterableIterator<Channel> {
+  all(): IterableIterator<LogChannel> {
     return this.channels.values();
   }
 
@@ -203,7 +200,7 @@ export class ChannelDirectory {
    *
    * @returns the channel, or why not.
    */
-  join(client: Client, name: string): Channel | ChannelRefusal {
+  join(client: Client, name: string): LogChannel | ChannelRefusal {
     let channel = this.find(name);
     if (channel === undefined) {
       const spec = this.resolvePattern(name);
@@ -214,7 +211,7 @@ export class ChannelDirectory {
           return { numeric: '403', text: `Too many pattern channels exist (limit ${this.options.maxPatternChannels}); join an existing one` };
         }
         const topic = `Entries published on ${spec.pattern} (topics are logs/<service>/<LEVEL>; * is one level, # the rest)`;
-        channel = new Channel(spec.key, spec.name, spec.pattern, topic, 'pattern', Math.floor(this.options.now() / 1000));
+        channel = new LogChannel(spec.key, spec.name, spec.pattern, topic, 'pattern', Math.floor(this.options.now() / 1000));
         this.channels.set(spec.key, channel);
         this.patternCount++;
       }
@@ -234,14 +231,14 @@ export class ChannelDirectory {
   }
 
   /** Removes `client` from `channel`; the last member out ends the subscription. */
-  part(client: Client, channel: Channel): void {
-    channel.members.delete(client);
-    client.channels.delete(channel.key);
-    if (channel.members.size === 0) {
-      channel.subscription?.unsubscribe();
-      channel.subscription = undefined;
-      this.dropIfUnused(channel);
-    }
+  part(client: Client, joined: Channel): void {
+    joined.members.delete(client);
+    client.channels.delete(joined.key);
+    const channel = this.channels.get(joined.key);
+    if (channel !== joined || channel.members.size > 0) return;
+    channel.subscription?.unsubscribe();
+    channel.subscription = undefined;
+    this.dropIfUnused(channel);
   }
 
   /**
@@ -297,14 +294,14 @@ export class ChannelDirectory {
     return { key: foldCase(canonical), name: canonical, pattern };
   }
 
-  private dropIfUnused(channel: Channel): void {
+  private dropIfUnused(channel: LogChannel): void {
     if (channel.kind === 'pattern' && channel.members.size === 0 && this.channels.get(channel.key) === channel) {
       this.channels.delete(channel.key);
       this.patternCount--;
     }
   }
 
-  private deliver(channel: Channel, entry: LogEntry): void {
+  private deliver(channel: LogChannel, entry: LogEntry): void {
     // Rendered once for the channel; every member gets the same bytes.
     const lines = renderEntry(entry, channel.name, this.options.botMask, { colour: this.options.colour });
     const priority = levelRank(entry.level);
