@@ -27,13 +27,11 @@ import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import type { ServerContext } from './irc/commands/index.js';
 import { startIrcListener } from './irc/listener.js';
-import type { OutLine } from './irc/out-line.js';
-import { LogChannelDirectory, createRouter, entryTopic } from './logs/channels.js';
+import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
+import { LogChannelDirectory } from './logs/channel-directory.js';
+import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
-import { levelRank } from './logs/level.js';
-import { startDemoSource, type DemoSource } from './logs/sources/demo.js';
-import { startJsonLinesSource, type JsonLinesSource } from './logs/sources/json-lines.js';
-import { startStdinSource, type StdinSource } from './logs/sources/stdin.js';
+import { startSources, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -101,7 +99,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     hardLimitBytes: config.sendQHardBytes,
     highWaterMark: Math.ceil(config.sendQBytes / 16),
     hardLimit: Math.ceil(config.sendQHardBytes / 16),
-    protectedPriority: levelRank('ERROR'),
+    protectedPriority: PROTECTED_PRIORITY, // ERROR and above, and protocol replies
     priorityOf: (line) => line.priority,
     sizeOf: (line) => line.bytes.length,
     maxQueues: config.maxClients,
@@ -179,23 +177,13 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   };
 
   // Sources last: entries only flow once everything above is in place.
-  let json: JsonLinesSource | undefined;
-  let demo: DemoSource | undefined;
-  let stdin: StdinSource | undefined;
   let metrics: MetricsEndpoint | undefined;
+  let sources: LogSources;
   try {
     if (config.metricsPort !== null) {
       metrics = await startMetricsEndpoint({ host: config.metricsHost, port: config.metricsPort, broker, stats });
     }
-    if (config.ingestPort !== null) {
-      json = await startJsonLinesSource({
-        host: config.ingestHost,
-        port: config.ingestPort,
-        token: config.producerToken,
-        sink: ingest,
-        maxConnections: 256,
-      });
-    }
+    sources = await startSources(config, ingest);
   } catch (error) {
     // A port in use: undo what was started, then report it.
     irc.stopAccepting();
@@ -204,16 +192,12 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     await irc.close('Server shutting down');
     throw error;
   }
-  if (config.demo) demo = startDemoSource({ sink: ingest, linesPerSecond: config.demoRate });
-  if (config.stdin) stdin = startStdinSource(process.stdin, ingest, { service: config.stdinService });
 
   let closing: Promise<void> | undefined;
   const close = (reason = 'Server shutting down'): Promise<void> => {
     closing ??= (async () => {
       irc.stopAccepting();
-      demo?.stop();
-      stdin?.stop();
-      await json?.close();
+      await sources.stop();
       await metrics?.close();
       await link?.close();
       await irc.close(reason);
@@ -224,5 +208,5 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     return closing;
   };
 
-  return { ircPort: irc.port, ingestPort: json?.port, metricsPort: metrics?.port, broker, ingest, stats, close };
+  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, broker, ingest, stats, close };
 }
