@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Client } from '../client.js';
 import { formatMessage, type OutboundMessage } from '../message.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
