@@ -55,6 +55,7 @@ export {
   type SlowSubscriber,
 } from './metrics/metrics.js';
 export type { LatencySummary } from './metrics/latency.js';
+export { PrometheusWriter, type PrometheusSample, type PrometheusType } from './metrics/prometheus.js';
 export { TokenBucket, type TokenBucketOptions } from './flow/token-bucket.js';
 export {
   RateLimiter,

@@ -13,7 +13,7 @@
  * @module
  */
 import type { ServerConfig } from '../../examples/irc-log-server/config.js';
-import type { LogEntry } from '../../examples/irc-log-server/log-entry.js';
+import type { LogEntry } from '../../examples/irc-log-server/logs/entry.js';
 import { startServer } from '../../examples/irc-log-server/server.js';
 
 /** Messages the parent sends. */

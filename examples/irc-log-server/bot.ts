@@ -4,13 +4,13 @@
  *
  * @module
  */
-import type { Client } from './client.js';
-import type { ServerConfig } from './config.js';
-import type { ServerStats } from './server.js';
+import type { Client } from './irc/client.js';
+import type { ServerStats } from './stats.js';
 
 /** What the bot needs from the server. */
 export interface BotContext {
-  readonly config: ServerConfig;
+  /** Where the bot's nick comes from. */
+  readonly config: { readonly botNick: string };
   /** `nick!user@host` of the bot. */
   readonly botMask: string;
   /** Current counters. */

@@ -1,11 +1,11 @@
 /**
- * Configuration: every setting with its default, read from flags and `LOGCASTER_*` variables,
- * validated once. Every limit here bounds something a remote party could otherwise grow.
+ * Configuration: every setting with its default, validated once. Every limit here bounds
+ * something a remote party could otherwise grow. Reading it from flags and `LOGCASTER_*`
+ * variables is in `flags.ts`.
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { isValidNick } from './protocol.js';
+import { isValidNick } from './irc/names.js';
 
 /** Settings of the IRC log server. */
 export interface ServerConfig {
@@ -218,148 +218,4 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
-}
-
-/** Flags, in the order `--help` lists them: name, value hint, field, what it does. */
-const FLAGS = [
-  ['server-name', '<host>', 'serverName', 'server name used in replies'],
-  ['network', '<name>', 'network', 'network name (001, NETWORK=)'],
-  ['irc-host', '<addr>', 'ircHost', 'IRC bind address'],
-  ['irc-port', '<port>', 'ircPort', 'IRC port (0: any free port)'],
-  ['ingest-host', '<addr>', 'ingestHost', 'JSON Lines ingest bind address'],
-  ['ingest-port', '<port|off>', 'ingestPort', 'JSON Lines ingest port, or off'],
-  ['metrics-host', '<addr>', 'metricsHost', 'Prometheus /metrics bind address'],
-  ['metrics-port', '<port|off>', 'metricsPort', 'Prometheus /metrics port, or off'],
-  ['demo', '', 'demo', 'run the demo log generator'],
-  ['no-demo', '', 'demo', 'do not run the demo log generator'],
-  ['demo-rate', '<n>', 'demoRate', 'demo entries per second'],
-  ['stdin', '', 'stdin', 'read plain-text log lines from standard input (turns the demo off unless --demo)'],
-  ['stdin-service', '<name>', 'stdinService', 'service name for standard input lines'],
-  ['password', '<secret>', 'password', 'password IRC clients must send (PASS)'],
-  ['producer-token', '<secret>', 'producerToken', 'token producers must send first on the ingest port'],
-  ['max-clients', '<n>', 'maxClients', 'simultaneous IRC connections'],
-  ['max-clients-per-ip', '<n>', 'maxClientsPerIp', 'simultaneous IRC connections per address'],
-  ['max-channels-per-client', '<n>', 'maxChannelsPerClient', 'channels per client'],
-  ['max-pattern-channels', '<n>', 'maxPatternChannels', 'pattern channels at once'],
-  ['nick-length', '<n>', 'nickLength', 'longest nick'],
-  ['sendq-bytes', '<n>', 'sendQBytes', 'SendQ soft bound (low-priority lines dropped past it)'],
-  ['sendq-hard-bytes', '<n>', 'sendQHardBytes', 'SendQ hard bound (client disconnected past it)'],
-  ['recvq-bytes', '<n>', 'recvQBytes', 'RecvQ bound (Excess Flood past it)'],
-  ['flood-lines', '<n>', 'floodLines', 'inbound burst, in lines'],
-  ['flood-per-second', '<n>', 'floodPerSecond', 'inbound lines per second after the burst'],
-  ['ping-interval-ms', '<ms>', 'pingIntervalMs', 'PING clients silent for this long'],
-  ['idle-timeout-ms', '<ms>', 'idleTimeoutMs', 'drop clients silent for this long'],
-  ['bot-nick', '<nick>', 'botNick', "the log bot's nick"],
-  ['no-colour', '', 'colour', 'do not colour the level tags'],
-  ['announce-members-up-to', '<n>', 'announceMembersUpTo', 'show joins/parts in channels up to this size'],
-  ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
-  ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
-] as const;
-
-type Field = (typeof FLAGS)[number][2];
-
-const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
-  'ircPort',
-  'ingestPort',
-  'metricsPort',
-  'demoRate',
-  'maxClients',
-  'maxClientsPerIp',
-  'maxChannelsPerClient',
-  'maxPatternChannels',
-  'nickLength',
-  'sendQBytes',
-  'sendQHardBytes',
-  'recvQBytes',
-  'floodLines',
-  'floodPerSecond',
-  'pingIntervalMs',
-  'idleTimeoutMs',
-  'announceMembersUpTo',
-  'shutdownGraceMs',
-]);
-
-const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;
-
-/** `--help` text: usage, every flag with its environment variable and default. */
-export const helpText: string = (() => {
-  const rows = FLAGS.map(([flag, hint, field, what]) => {
-    const negative = flag.startsWith('no-');
-    const value = DEFAULT_CONFIG[field];
-    const shown = negative ? '' : ` (default ${value === undefined ? 'none' : value === null ? 'off' : String(value)})`;
-    const env = negative ? '' : `  [${envName(flag)}]`;
-    return `  --${`${flag} ${hint}`.padEnd(30)} ${what}${shown}${env}`;
-  });
-  return [
-    'Usage: npm run demo -- [options]',
-    '',
-    'An IRC server that shows log entries live in channels. Connect with any IRC client:',
-    '  irssi -c 127.0.0.1 -p 6667     then /join #logs-all',
-    '',
-    'Options (flags win over LOGCASTER_* environment variables; booleans take true/false there):',
-    ...rows,
-    `  --${'help'.padEnd(30)} print this and exit`,
-    '',
-  ].join('\n');
-})();
-
-function convert(field: Field, flag: string, raw: string | boolean): unknown {
-  if (typeof raw === 'boolean') return raw;
-  if ((field === 'ingestPort' || field === 'metricsPort') && (raw === 'off' || raw === 'none')) return null;
-  if (NUMERIC_FIELDS.has(field)) {
-    const value = Number(raw);
-    if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);
-    return value;
-  }
-  return raw;
-}
-
-function envBoolean(name: string, raw: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new RangeError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
-}
-
-/** The result of {@link parseConfig}: the configuration, and whether `--help` was asked for. */
-export interface ParsedConfig {
-  config: ServerConfig;
-  help: boolean;
-}
-
-/**
- * Reads the configuration from command-line flags and `LOGCASTER_*` environment variables
- * (flags win), then {@link resolveConfig}.
- *
- * @param argv - the arguments after the script, e.g. `process.argv.slice(2)`.
- * @throws TypeError for an unknown flag; RangeError for a bad value (naming the flag).
- * @example
- * ```ts
- * parseConfig(['--irc-port', '6697', '--no-demo'], { LOGCASTER_PASSWORD: 's3cret' }).config.password; // 's3cret'
- * ```
- */
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedConfig {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [flag, hint] of FLAGS) options[flag] = { type: hint === '' ? 'boolean' : 'string' };
-  const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-
-  const overrides: Record<string, unknown> = {};
-  // Environment first, so flags override it.
-  for (const [flag, hint, field] of FLAGS) {
-    if (flag.startsWith('no-')) continue;
-    const raw = env[envName(flag)];
-    if (raw === undefined || raw === '') continue;
-    overrides[field] = hint === '' ? envBoolean(envName(flag), raw) : convert(field, flag, raw);
-  }
-  if (env.LOGCASTER_COLOUR !== undefined && env.LOGCASTER_COLOUR !== '') {
-    overrides.colour = envBoolean('LOGCASTER_COLOUR', env.LOGCASTER_COLOUR);
-  }
-  for (const [flag, , field] of FLAGS) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    overrides[field] = flag.startsWith('no-') ? !raw : convert(field, flag, raw);
-  }
-  // Piping your own logs in usually means you want only those: --stdin turns the demo
-  // generator off unless it was asked for explicitly.
-  if (overrides.stdin === true && overrides.demo === undefined) overrides.demo = false;
-  return { config: resolveConfig(overrides as Partial<ServerConfig>), help: values.help === true };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseConfig, helpText, type ParsedConfig } from './config.js';
+import { parseConfig, helpText, type ParsedConfig } from './flags.js';
 import { startServer } from './server.js';
 
 let parsed: ParsedConfig;

@@ -1,68 +1,43 @@
 /**
- * The server: wires the library's pieces to the IRC connections.
+ * Read this first: how the IRC log server is put together from the library's parts.
  *
- * - a `PubSubBroker<LogEntry>` carries every entry: on `logs/<service>/<LEVEL>` for pattern
+ *   log sources ──ingest()──▶ PubSubBroker<LogEntry> ──▶ one Subscription per channel in use
+ *   (logs/sources/)          (+ RedisBridge, cluster/)    (logs/channels.ts renders each entry once)
+ *                                                                   │
+ *   IRC clients ◀── socket ◀── SendQ per client ◀────────────────────┘
+ *   (irc/listener.ts,          (BoundedQueue from one BackpressureManager:
+ *    irc/commands/)             low-priority lines dropped first, counted)
+ *
+ * - `PubSubBroker<LogEntry>` carries every entry: on `logs/<service>/<LEVEL>` for pattern
  *   channels, and through a `Router` on `channels/<name>` for the filtered channels;
- * - a `BackpressureManager<OutLine>` owns every client's SendQ (bounded in bytes, dropping the
+ * - `BackpressureManager<OutLine>` owns every client's SendQ (bounded in bytes, dropping the
  *   lowest priority first, disconnecting past the hard bound);
- * - a `TokenBucket` per client paces its input;
- * - the log sources (JSON Lines over TCP, stdin, the demo generator) call {@link RunningServer.ingest}.
+ * - a `TokenBucket` per client paces its input (flood control);
+ * - `RedisBridge` (with `--redis`) carries entries between nodes;
+ * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts).
+ *
+ * The IRC protocol is in `irc/` and knows nothing about logs; the log side is in `logs/`.
  *
  * @module
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
-import { ChannelDirectory, createRouter, entryTopic } from './channels.js';
-import { Client, FlushScheduler, PROTECTED_PRIORITY, type ClientHooks, type OutLine } from './client.js';
-import { dispatch, handleDeparture, type ServerContext } from './commands.js';
+import { handleBotMessage } from './bot.js';
+import { connectRedis, type RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
-import type { LogEntry } from './log-entry.js';
-import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-http.js';
-import { connectRedis, type RedisLink } from './redis-link.js';
-import { startDemoSource, type DemoSource } from './sources/demo.js';
-import { startJsonLinesSource, type JsonLinesSource } from './sources/json-lines.js';
-import { startStdinSource, type StdinSource } from './sources/stdin.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
+import type { ServerContext } from './irc/commands/index.js';
+import { startIrcListener } from './irc/listener.js';
+import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
+import { LogChannelDirectory } from './logs/channel-directory.js';
+import { createRouter, entryTopic } from './logs/channels.js';
+import type { LogEntry } from './logs/entry.js';
+import { startSources, type LogSources } from './logs/sources/index.js';
+import type { ServerStats } from './stats.js';
+
+export type { ServerStats } from './stats.js';
 
 /** Version shown in 002, 004 and VERSION. */
 export const SERVER_VERSION = 'logcaster-0.1.0';
-
-/** Counters of a running server; see {@link RunningServer.stats}. */
-export interface ServerStats {
-  /** Open IRC connections (registered or not). */
-  clients: number;
-  /** Registered connections. */
-  registered: number;
-  /** Channels with at least one member. */
-  channels: number;
-  /** Pattern channels that exist. */
-  patternChannels: number;
-  /** Live broker subscriptions (one per channel in use, plus any of the embedding code). */
-  brokerSubscriptions: number;
-  /** Entries ingested. */
-  linesIn: number;
-  /** Log lines queued to clients (a line to n members counts n). */
-  linesDelivered: number;
-  /** Lines dropped from SendQs by the overflow policy (not counting disconnects). */
-  linesDropped: number;
-  /** Chat lines relayed between users. */
-  chatRelayed: number;
-  /** Bytes waiting in all SendQs now. */
-  sendQBytes: number;
-  /** Clients disconnected with `SendQ exceeded`. */
-  slowConsumerDisconnects: number;
-  /** Clients disconnected with `Excess Flood`. */
-  floodDisconnects: number;
-  /** Clients disconnected for not answering PING (or not registering) in time. */
-  pingTimeouts: number;
-  /** Connections refused (server full, too many from one address, shutting down). */
-  refusedConnections: number;
-  /** Handler errors the broker reported (a channel failing to render an entry). */
-  brokerErrors: number;
-  /** Since start. */
-  uptimeMs: number;
-  /** `process.memoryUsage()` now: the whole process, not only this server. */
-  memory: { rss: number; heapUsed: number };
-}
 
 /** A started server. */
 export interface RunningServer {
@@ -91,13 +66,6 @@ export interface RunningServer {
   close(reason?: string): Promise<void>;
 }
 
-/** Address as shown in masks: IPv4-mapped IPv6 unwrapped, and never starting with `:`. */
-function displayHost(address: string | undefined): string {
-  if (address === undefined || address === '') return 'unknown';
-  const host = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return host.startsWith(':') ? `0${host}` : host;
-}
-
 /**
  * Starts the IRC server and the configured log sources.
  *
@@ -116,7 +84,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const broker = new PubSubBroker<LogEntry>();
   const router = createRouter();
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
-  const channels = new ChannelDirectory({
+  const channels = new LogChannelDirectory({
     broker,
     botMask,
     colour: config.colour,
@@ -131,41 +99,44 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     hardLimitBytes: config.sendQHardBytes,
     highWaterMark: Math.ceil(config.sendQBytes / 16),
     hardLimit: Math.ceil(config.sendQHardBytes / 16),
-    protectedPriority: PROTECTED_PRIORITY,
+    protectedPriority: PROTECTED_PRIORITY, // ERROR and above, and protocol replies
     priorityOf: (line) => line.priority,
     sizeOf: (line) => line.bytes.length,
     maxQueues: config.maxClients,
   });
-
-  const counters = {
-    linesIn: 0,
-    linesDropped: 0,
-    slowConsumerDisconnects: 0,
-    floodDisconnects: 0,
-    pingTimeouts: 0,
-    refusedConnections: 0,
-    brokerErrors: 0,
-  };
+  const counters = { linesIn: 0, linesDropped: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
   sendQs.on('drop', (_key, count, reason) => {
     if (reason !== 'closed' && reason !== 'disconnect') counters.linesDropped += count;
   });
-  sendQs.on('overflow', () => {
-    counters.slowConsumerDisconnects++;
-  });
+  sendQs.on('overflow', () => counters.slowConsumerDisconnects++);
   broker.on('error', (error, topic) => {
     counters.brokerErrors++;
     console.error(`irc-log-server: delivering ${topic} failed:`, error);
   });
 
-  const clients = new Set<Client>();
-  const perAddress = new Map<string, number>();
-  const nicks = new Map<string, Client>();
-  const scheduler = new FlushScheduler();
-  let nextId = 1;
-  let closing: Promise<void> | undefined;
-  let whenEmpty: (() => void) | undefined;
+  const ctx: ServerContext = {
+    config,
+    channels,
+    nicks: new Map(),
+    createdAt: new Date(startedAt),
+    version: SERVER_VERSION,
+    botMask,
+    chatRelayed: 0,
+    stats: () => stats(),
+    botMessage: (client, text) => handleBotMessage({ config, botMask, stats }, client, text),
+  };
+  const irc = await startIrcListener({
+    host: config.ircHost,
+    port: config.ircPort,
+    settings: config,
+    context: ctx,
+    openSendQ: (id) => sendQs.open(id),
+    releaseSendQ: (id) => sendQs.delete(id),
+    floodBudget: () => new TokenBucket({ capacity: config.floodLines, refillPerSecond: config.floodPerSecond, now: config.now }),
+  });
 
   const stats = (): ServerStats => {
+    const { clients } = irc;
     let registered = 0;
     for (const client of clients) if (client.registered) registered++;
     const memory = process.memoryUsage();
@@ -181,106 +152,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       chatRelayed: ctx.chatRelayed,
       sendQBytes: sendQs.totals().pendingBytes,
       slowConsumerDisconnects: counters.slowConsumerDisconnects,
-      floodDisconnects: counters.floodDisconnects,
-      pingTimeouts: counters.pingTimeouts,
-      refusedConnections: counters.refusedConnections,
+      floodDisconnects: irc.counters.floodDisconnects,
+      pingTimeouts: irc.counters.pingTimeouts,
+      refusedConnections: irc.counters.refusedConnections,
       brokerErrors: counters.brokerErrors,
       uptimeMs: config.now() - startedAt,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
   };
-
-  const ctx: ServerContext = {
-    config,
-    channels,
-    nicks,
-    createdAt: new Date(startedAt),
-    version: SERVER_VERSION,
-    botMask,
-    chatRelayed: 0,
-    stats,
-  };
-
-  const hooks: ClientHooks = {
-    message: (client, message) => dispatch(ctx, client, message),
-    left: (client, reason) => {
-      if (reason === 'Excess Flood') counters.floodDisconnects++;
-      handleDeparture(ctx, client, reason);
-    },
-    gone: (client) => {
-      clients.delete(client);
-      const count = (perAddress.get(client.host) ?? 1) - 1;
-      if (count === 0) perAddress.delete(client.host);
-      else perAddress.set(client.host, count);
-      sendQs.delete(client.id);
-      if (clients.size === 0) whenEmpty?.();
-    },
-  };
-
-  const refuse = (socket: Socket, host: string, reason: string): void => {
-    counters.refusedConnections++;
-    // Already counted as refused; a reset while we say goodbye only needs the socket gone.
-    socket.on('error', () => socket.destroy());
-    socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
-    setTimeout(() => socket.destroy(), 1000).unref();
-  };
-
-  const ircServer = createServer((socket) => {
-    const host = displayHost(socket.remoteAddress);
-    if (closing !== undefined) return refuse(socket, host, 'Server shutting down');
-    if (clients.size >= config.maxClients) return refuse(socket, host, 'Server is full');
-    const fromHere = perAddress.get(host) ?? 0;
-    if (fromHere >= config.maxClientsPerIp) return refuse(socket, host, 'Too many connections from your address');
-    perAddress.set(host, fromHere + 1);
-    const id = String(nextId++);
-    const client = new Client({
-      id,
-      socket,
-      host,
-      serverName: config.serverName,
-      sendQ: sendQs.open(id),
-      flood: new TokenBucket({ capacity: config.floodLines, refillPerSecond: config.floodPerSecond, now: config.now }),
-      recvQBytes: config.recvQBytes,
-      closeGraceMs: config.shutdownGraceMs,
-      scheduler,
-      now: config.now,
-      hooks,
-    });
-    clients.add(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ircServer.once('error', reject);
-    ircServer.listen(config.ircPort, config.ircHost, () => {
-      ircServer.off('error', reject);
-      resolve();
-    });
-  });
-  ircServer.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
-
-  // PING idle clients, drop the silent ones: one sweep for all clients, not a timer each.
-  const sweepMs = Math.min(5000, Math.max(25, Math.floor(config.pingIntervalMs / 4)));
-  const sweep = setInterval(() => {
-    const now = config.now();
-    for (const client of clients) {
-      if (client.state !== 'open') continue;
-      if (!client.registered) {
-        if (now - client.connectedAt >= config.idleTimeoutMs) {
-          counters.pingTimeouts++;
-          client.close('Registration timed out');
-        }
-        continue;
-      }
-      const idle = now - client.lastActivity;
-      if (idle >= config.idleTimeoutMs) {
-        counters.pingTimeouts++;
-        client.close(`Ping timeout: ${Math.round(idle / 1000)} seconds`);
-      } else if (idle >= config.pingIntervalMs && client.pingSentAt === undefined) {
-        client.pingSentAt = now;
-        client.send({ command: 'PING', params: [config.serverName], colon: true });
-      }
-    }
-  }, sweepMs);
-  sweep.unref();
 
   // With --redis, entries go through the bridge: delivered here and on every other node.
   let link: RedisLink | undefined;
@@ -291,7 +170,6 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     if (link === undefined) broker.publish(topic, entry);
     else link.publish(topic, entry);
   };
-
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;
     publish(entryTopic(entry), entry);
@@ -299,75 +177,36 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   };
 
   // Sources last: entries only flow once everything above is in place.
-  let json: JsonLinesSource | undefined;
-  let demo: DemoSource | undefined;
-  let stdin: StdinSource | undefined;
   let metrics: MetricsEndpoint | undefined;
+  let sources: LogSources;
   try {
     if (config.metricsPort !== null) {
       metrics = await startMetricsEndpoint({ host: config.metricsHost, port: config.metricsPort, broker, stats });
     }
-    if (config.ingestPort !== null) {
-      json = await startJsonLinesSource({
-        host: config.ingestHost,
-        port: config.ingestPort,
-        token: config.producerToken,
-        sink: ingest,
-        maxConnections: 256,
-      });
-    }
+    sources = await startSources(config, ingest);
   } catch (error) {
     // A port in use: undo what was started, then report it.
-    clearInterval(sweep);
+    irc.stopAccepting();
     await metrics?.close();
     await link?.close();
-    await new Promise<void>((resolve) => ircServer.close(() => resolve()));
+    await irc.close('Server shutting down');
     throw error;
   }
-  if (config.demo) demo = startDemoSource({ sink: ingest, linesPerSecond: config.demoRate });
-  if (config.stdin) stdin = startStdinSource(process.stdin, ingest, { service: config.stdinService });
 
-  const address = ircServer.address() as AddressInfo;
-
+  let closing: Promise<void> | undefined;
   const close = (reason = 'Server shutting down'): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(sweep);
-      demo?.stop();
-      stdin?.stop();
-      const listenerClosed = new Promise<void>((resolve) => ircServer.close(() => resolve()));
-      await json?.close();
+      irc.stopAccepting();
+      await sources.stop();
       await metrics?.close();
       await link?.close();
-      const drained = new Promise<void>((resolve) => {
-        whenEmpty = resolve;
-        if (clients.size === 0) resolve();
-      });
-      for (const client of clients) client.close(reason);
-      // Each client destroys its own socket after the grace period; this is a backstop.
-      let backstop: NodeJS.Timeout | undefined;
-      await Promise.race([
-        drained,
-        new Promise<void>((resolve) => {
-          backstop = setTimeout(resolve, config.shutdownGraceMs + 1000);
-        }),
-      ]);
-      clearTimeout(backstop);
-      for (const client of clients) client.destroy();
+      await irc.close(reason);
       channels.close();
       broker.close();
-      await listenerClosed;
       sendQs.close();
     })();
     return closing;
   };
 
-  return {
-    ircPort: address.port,
-    ingestPort: json?.port,
-    metricsPort: metrics?.port,
-    broker,
-    ingest,
-    stats,
-    close,
-  };
+  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, broker, ingest, stats, close };
 }

@@ -5,13 +5,16 @@
  * @module
  */
 
-/** @internal A metric family's type. */
+/** A metric family's type, as written on its `# TYPE` line. */
 export type PrometheusType = 'counter' | 'gauge' | 'summary';
 
-/** @internal One sample line. `suffix` extends the family name (`_sum`, `_count`). */
+/** One sample line of a family. */
 export interface PrometheusSample {
+  /** Label names and values; values are escaped when written. @default no labels */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The value; `NaN` and infinities are written as Prometheus spells them. */
   readonly value: number;
+  /** Appended to the family name, e.g. `_sum` or `_count` of a summary. @default '' */
   readonly suffix?: string;
 }
 
@@ -37,10 +40,29 @@ const formatLabels = (labels: Readonly<Record<string, string>> | undefined): str
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 };
 
-/** @internal Collects metric families and renders them in the text format. */
+/**
+ * Collects metric families and renders them in the Prometheus text exposition format
+ * (0.0.4): `# HELP` and `# TYPE` lines, then one line per sample, with help text and label
+ * values escaped. `BroadcastMetrics.toPrometheus()` uses it; use it for your own counters so
+ * one `/metrics` page can hold both.
+ *
+ * @example
+ * ```ts
+ * const text = new PrometheusWriter()
+ *   .family('app_clients', 'gauge', 'Connected clients.', [{ value: 3 }])
+ *   .family('app_lines_total', 'counter', 'Lines sent.', [{ labels: { channel: '#ops' }, value: 120 }])
+ *   .toString();
+ * ```
+ */
 export class PrometheusWriter {
   private readonly lines: string[] = [];
 
+  /**
+   * Adds one family. `name` and label names are written as given (they must already be
+   * valid Prometheus names); help text and label values are escaped.
+   *
+   * @returns this writer, to chain calls.
+   */
   family(name: string, type: PrometheusType, help: string, samples: readonly PrometheusSample[]): this {
     this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
     for (const sample of samples) {
@@ -49,6 +71,7 @@ export class PrometheusWriter {
     return this;
   }
 
+  /** The families added so far as exposition text, ending with a newline (empty when none). */
   toString(): string {
     return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
   }

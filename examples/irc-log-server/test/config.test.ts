@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, helpText, parseConfig, resolveConfig } from '../config.js';
+import { DEFAULT_CONFIG, resolveConfig } from '../config.js';
+import { helpText, parseConfig } from '../flags.js';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {

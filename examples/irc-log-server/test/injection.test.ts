@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../log-entry.js';
+import type { LogEntry } from '../logs/entry.js';
 import { startServer, type RunningServer } from '../server.js';
 import { RawClient, until } from './raw-client.js';
 

@@ -3,7 +3,7 @@
  * barrier ("everything the server sent before this PONG").
  */
 import { connect, type Socket } from 'node:net';
-import { parseMessage, type IrcMessage } from '../protocol.js';
+import { parseMessage, type IrcMessage } from '../irc/message.js';
 
 type Predicate = (line: string) => boolean;
 

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { Client as IrcClient, type MessageEvent } from 'irc-framework';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry, LogLevel } from '../log-entry.js';
-import { levelRank } from '../log-entry.js';
+import type { LogEntry } from '../logs/entry.js';
+import { levelRank, type LogLevel } from '../logs/level.js';
 import { startServer, type RunningServer } from '../server.js';
 import { until } from './raw-client.js';
 

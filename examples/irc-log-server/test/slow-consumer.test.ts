@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../log-entry.js';
+import type { LogEntry } from '../logs/entry.js';
 import { startServer, type RunningServer } from '../server.js';
 import { RawClient, until } from './raw-client.js';
 

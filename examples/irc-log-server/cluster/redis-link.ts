@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import type { PubSubBroker } from 'logcaster';
 import { RedisBridge } from 'logcaster/redis';
-import type { LogEntry } from './log-entry.js';
+import type { LogEntry } from '../logs/entry.js';
 
 /** What the server needs from the link: a publish that reaches every node, and a way out. */
 export interface RedisLink {

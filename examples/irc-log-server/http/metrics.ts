@@ -1,15 +1,16 @@
 /**
  * The optional `/metrics` endpoint (`--metrics-port`): the broker's own metrics from the
  * library's `BroadcastMetrics` (publishes, deliveries, drops and latency per subscription
- * pattern), followed by the IRC server's counters, in the Prometheus text format.
+ * pattern), followed by the IRC server's counters, both written by the library's
+ * `PrometheusWriter` in the Prometheus text format. A web viewer (later) gets its own file here.
  *
  * @module
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BroadcastMetrics, type PubSubBroker } from 'logcaster';
-import type { LogEntry } from './log-entry.js';
-import type { ServerStats } from './server.js';
+import { BroadcastMetrics, PrometheusWriter, type PrometheusType, type PubSubBroker } from 'logcaster';
+import type { LogEntry } from '../logs/entry.js';
+import type { ServerStats } from '../stats.js';
 
 /** Options of {@link startMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
@@ -31,7 +32,7 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
-type Family = readonly [name: string, type: 'counter' | 'gauge', help: string, value: number];
+type Family = readonly [name: string, type: PrometheusType, help: string, value: number];
 
 /** The IRC server's counters as Prometheus text. */
 export function ircMetrics(stats: ServerStats): string {
@@ -51,9 +52,9 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_refused_connections_total', 'counter', 'Connections refused by the limits.', stats.refusedConnections],
     ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
   ];
-  let text = '';
-  for (const [name, type, help, value] of families) text += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
-  return text;
+  const writer = new PrometheusWriter();
+  for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);
+  return writer.toString();
 }
 
 /**

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import type { LogEntry, LogLevel } from '../log-entry.js';
+import type { LogEntry } from '../entry.js';
+import type { LogLevel } from '../level.js';
 
 /** The services the demo pretends to run. */
 export const DEMO_SERVICES: readonly string[] = [

@@ -1,10 +1,10 @@
 /**
  * One IRC connection: bytes in (framing, RecvQ, flood control), lines out (SendQ, coalesced
- * writes), and the connection's state. What the commands mean lives in `commands.ts`.
+ * writes), and the connection's state. What the commands mean lives in `commands/`.
  *
  * Out: every line goes through the client's SendQ, a `BoundedQueue` bounded in bytes with
- * the `drop-lowest-priority` policy. Log lines have their level's rank as priority; protocol
- * replies and ERROR-and-above lines are protected. Over the soft bound the lowest-priority
+ * the `drop-lowest-priority` policy. Lines carry a priority (see `out-line.ts`); protocol
+ * replies and ERROR-and-above log lines are protected. Over the soft bound the lowest-priority
  * lines are dropped (TRACE, DEBUG, INFO first); past the hard bound, which only protected
  * lines reach, the client is disconnected with `SendQ exceeded`. A {@link FlushScheduler}
  * drains every client with output once per event-loop turn, corked, so a burst of lines costs
@@ -18,23 +18,10 @@
  */
 import type { Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import { levelRank } from './log-entry.js';
-import { LineFramer, formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './protocol.js';
-
-/** A line ready for the socket, shared by every client that receives it. */
-export interface OutLine {
-  /** The encoded line, CRLF included. */
-  readonly bytes: Buffer;
-  /** Drop priority: higher is kept longer; >= {@link PROTECTED_PRIORITY} is never dropped. */
-  readonly priority: number;
-}
-
-/** Lines with this priority or more (ERROR and above, protocol replies) are never dropped. */
-export const PROTECTED_PRIORITY = levelRank('ERROR');
-/** Priority of protocol replies (numerics, PONG, JOIN echoes): protected. */
-export const REPLY_PRIORITY = 100;
-/** Priority of chat relayed between users: kept over TRACE–NOTICE log lines, droppable. */
-export const CHAT_PRIORITY = levelRank('WARNING');
+import type { FlushScheduler } from './flush-scheduler.js';
+import { LineFramer } from './framer.js';
+import { formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './message.js';
+import { REPLY_PRIORITY, type OutLine } from './out-line.js';
 
 /** What a {@link Client} tells its server. */
 export interface ClientHooks {
@@ -66,37 +53,6 @@ export interface ClientOptions {
   scheduler: FlushScheduler;
   now: () => number;
   hooks: ClientHooks;
-}
-
-/**
- * Runs {@link Client.flush} for every client that got output, once per event-loop turn, so
- * that many lines published in one turn cost each client one write.
- */
-export class FlushScheduler {
-  private dirty: Client[] = [];
-  private pending = false;
-  private readonly run = (): void => {
-    this.pending = false;
-    const batch = this.dirty;
-    this.dirty = [];
-    for (let i = 0; i < batch.length; i++) {
-      batch[i].flushQueued = false;
-      batch[i].flush();
-    }
-  };
-
-  /** Flushes `client` at the end of this turn (once, however often it is called). */
-  schedule(client: Client): void {
-    if (client.flushQueued) return;
-    client.flushQueued = true;
-    this.dirty.push(client);
-    if (!this.pending) {
-      this.pending = true;
-      // Not unref()ed: an unref()ed immediate lets the event loop block in its poll phase, so
-      // the flush would wait for the next unrelated I/O. It runs once and holds nothing.
-      setImmediate(this.run);
-    }
-  }
 }
 
 // Marks a line the framer rejected as too long, in the RecvQ, so that it is answered in order.

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../log-entry.js';
+import type { LogEntry } from '../entry.js';
 import { startJsonLinesSource, type JsonLinesSource, type JsonLinesSourceOptions } from './json-lines.js';
 import { LineSplitter } from './line-splitter.js';
 

@@ -13,7 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RateLimiter } from 'logcaster';
-import { LogEntryError, parseLogEntry, type LogEntry } from '../log-entry.js';
+import { LogEntryError, parseLogEntry, type LogEntry } from '../entry.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Per-connection rate limit of a {@link JsonLinesSource}. */

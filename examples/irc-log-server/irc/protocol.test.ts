@@ -1,15 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  LineFramer,
-  MAX_LINE_BYTES,
-  MAX_TAG_BYTES,
-  foldCase,
-  formatMessage,
-  isValidNick,
-  parseMessage,
-} from '../protocol.js';
-import { sanitizeText, truncateUtf8 } from '../render.js';
+import { LineFramer } from './framer.js';
+import { MAX_LINE_BYTES, MAX_TAG_BYTES, formatMessage, parseMessage } from './message.js';
+import { foldCase, isValidNick } from './names.js';
+import { sanitizeText, truncateUtf8 } from './text.js';
 
 describe('parseMessage', () => {
   it('splits tags, source, command, middle parameters and the trailing parameter', () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../log-entry.js';
+import type { LogEntry } from '../entry.js';
 import { LineSplitter } from './line-splitter.js';
 import { startStdinSource } from './stdin.js';
 

@@ -1,13 +1,5 @@
 /**
- * The channels and how log entries reach them.
- *
- * Two kinds, both fed by the broker:
- * - **filtered channels** (`#logs-all`, `#logs-error`, …) are `Router` rules — data, below in
- *   {@link FILTERED_CHANNELS}. The server routes each entry and publishes it on the rule's
- *   destination topic `channels/<name>`; the channel subscribes to that topic.
- * - **pattern channels** `#logs/<pattern>` subscribe to `logs/<pattern>` directly: every entry is
- *   also published on `logs/<service>/<LEVEL>` (service in lower case, see {@link entryTopic}),
- *   so `#logs/payments/#`, `#logs/api/ERROR` or (with `*` as the service) every ERROR work as MQTT-style filters.
+ * The log channels that exist, and how entries reach their members.
  *
  * Each channel holds ONE broker subscription while it has members (not one per member). Its
  * handler renders the entry once (`renderEntry`) and pushes the same `Buffer`s to every
@@ -15,92 +7,18 @@
  *
  * @module
  */
-import {
-  DEFAULT_TOPIC_SYNTAX,
-  Router,
-  TopicError,
-  parsePattern,
-  type PubSubBroker,
-  type RouteRule,
-  type Subscription,
-} from 'logcaster';
-import type { Client, OutLine } from './client.js';
-import { levelRank, type LogEntry } from './log-entry.js';
-import { foldCase } from './protocol.js';
+import { DEFAULT_TOPIC_SYNTAX, TopicError, parsePattern, type PubSubBroker, type Subscription } from 'logcaster';
+import type { Channel, ChannelDirectory, ChannelRefusal } from '../irc/channel.js';
+import type { Client } from '../irc/client.js';
+import { foldCase } from '../irc/names.js';
+import type { OutLine } from '../irc/out-line.js';
+import { CHANNEL_LENGTH, FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from './channels.js';
+import type { LogEntry } from './entry.js';
+import { levelRank } from './level.js';
 import { renderEntry } from './render.js';
 
-/** A filtered channel: its name, its topic, and the routing rule that feeds it. */
-export interface FilteredChannelDefinition {
-  /** Channel name, `#` included. */
-  readonly name: string;
-  /** Topic (332): what the channel carries. */
-  readonly topic: string;
-  /** The rule; its destination is the topic the channel subscribes to. */
-  readonly rule: RouteRule<LogEntry>;
-}
-
-const ERROR_RANK = levelRank('ERROR');
-const WARNING_RANK = levelRank('WARNING');
-
-/** The filtered channels, as routing rules. */
-export const FILTERED_CHANNELS: readonly FilteredChannelDefinition[] = [
-  {
-    name: '#logs-all',
-    topic: 'Every log entry, all services and levels',
-    rule: { name: 'logs-all', to: 'channels/logs-all' },
-  },
-  {
-    name: '#logs-error',
-    topic: 'ERROR, CRITICAL and FATAL entries',
-    rule: { name: 'logs-error', when: (e) => levelRank(e.level) >= ERROR_RANK, to: 'channels/logs-error' },
-  },
-  {
-    name: '#logs-warning',
-    topic: 'WARNING and above',
-    rule: { name: 'logs-warning', when: (e) => levelRank(e.level) >= WARNING_RANK, to: 'channels/logs-warning' },
-  },
-  {
-    name: '#logs-database',
-    topic: 'Entries that mention database or sql',
-    rule: { name: 'logs-database', match: /database|sql/i, field: 'message', to: 'channels/logs-database' },
-  },
-  {
-    name: '#logs-security',
-    topic: 'Category SECURITY, or entries that mention auth or permission',
-    rule: {
-      name: 'logs-security',
-      when: (e) => e.category === 'SECURITY' || /auth|permission/i.test(e.message),
-      to: 'channels/logs-security',
-    },
-  },
-];
-
-/** Prefix of pattern channels. */
-export const PATTERN_PREFIX = '#logs/';
-/** Longest channel name (`CHANNELLEN`). */
-export const CHANNEL_LENGTH = 50;
-
-/**
- * The topic an entry is published on for pattern channels: `logs/<service>/<LEVEL>`. The
- * service is lower-cased because IRC channel names are case-insensitive: `#logs/Payments/*`
- * and `#logs/payments/*` are one channel, so they must see the same entries.
- *
- * @example
- * ```ts
- * entryTopic({ service: 'Payments', level: 'ERROR', … }); // 'logs/payments/ERROR'
- * ```
- */
-export function entryTopic(entry: LogEntry): string {
-  return `logs/${foldCase(entry.service)}/${entry.level}`;
-}
-
-/** A router with the rules of `definitions`. */
-export function createRouter(definitions: readonly FilteredChannelDefinition[] = FILTERED_CHANNELS): Router<LogEntry> {
-  return new Router<LogEntry>(definitions.map((definition) => definition.rule));
-}
-
-/** A channel that exists: every filtered channel, and pattern channels while they have members. */
-export class Channel {
+/** A log channel that exists: every filtered channel, and pattern channels while they have members. */
+export class LogChannel implements Channel {
   /** Case-folded name, the key in every table. */
   readonly key: string;
   /** Name as shown (canonical spelling). */
@@ -128,14 +46,8 @@ export class Channel {
   }
 }
 
-/** Why a JOIN was refused: the numeric and its text. */
-export interface ChannelRefusal {
-  readonly numeric: '403' | '405' | '476';
-  readonly text: string;
-}
-
-/** Options of {@link ChannelDirectory}. */
-export interface ChannelDirectoryOptions {
+/** Options of {@link LogChannelDirectory}. */
+export interface LogChannelDirectoryOptions {
   broker: PubSubBroker<LogEntry>;
   /** `nick!user@host` of the log bot: the source of every log line. */
   botMask: string;
@@ -158,20 +70,20 @@ const PATTERN_CHARS = /^[A-Za-z0-9_.*#/-]+$/;
  * subscriptions. Memory is bounded: filtered channels are fixed, pattern channels are capped
  * and disappear with their last member.
  */
-export class ChannelDirectory {
+export class LogChannelDirectory implements ChannelDirectory {
   /** Lines queued to members' SendQs (a line to n members counts n). */
   delivered = 0;
-  private readonly channels = new Map<string, Channel>();
-  private readonly options: ChannelDirectoryOptions;
+  private readonly channels = new Map<string, LogChannel>();
+  private readonly options: LogChannelDirectoryOptions;
   private patternCount = 0;
 
-  constructor(options: ChannelDirectoryOptions) {
+  constructor(options: LogChannelDirectoryOptions) {
     this.options = options;
     const createdAt = Math.floor(options.now() / 1000);
     for (const definition of options.filtered ?? FILTERED_CHANNELS) {
       const to = typeof definition.rule.to === 'string' ? definition.rule.to : definition.rule.to[0];
       const key = foldCase(definition.name);
-      this.channels.set(key, new Channel(key, definition.name, to, definition.topic, 'filtered', createdAt));
+      this.channels.set(key, new LogChannel(key, definition.name, to, definition.topic, 'filtered', createdAt));
     }
   }
 
@@ -188,12 +100,12 @@ export class ChannelDirectory {
   }
 
   /** The channel called `name`, if it exists. */
-  find(name: string): Channel | undefined {
+  find(name: string): LogChannel | undefined {
     return this.channels.get(foldCase(name));
   }
 
   /** Every existing channel: the filtered ones first, then pattern channels in creation order. */
-  all(): IterableIterator<Channel> {
+  all(): IterableIterator<LogChannel> {
     return this.channels.values();
   }
 
@@ -203,7 +115,7 @@ export class ChannelDirectory {
    *
    * @returns the channel, or why not.
    */
-  join(client: Client, name: string): Channel | ChannelRefusal {
+  join(client: Client, name: string): LogChannel | ChannelRefusal {
     let channel = this.find(name);
     if (channel === undefined) {
       const spec = this.resolvePattern(name);
@@ -214,7 +126,7 @@ export class ChannelDirectory {
           return { numeric: '403', text: `Too many pattern channels exist (limit ${this.options.maxPatternChannels}); join an existing one` };
         }
         const topic = `Entries published on ${spec.pattern} (topics are logs/<service>/<LEVEL>; * is one level, # the rest)`;
-        channel = new Channel(spec.key, spec.name, spec.pattern, topic, 'pattern', Math.floor(this.options.now() / 1000));
+        channel = new LogChannel(spec.key, spec.name, spec.pattern, topic, 'pattern', Math.floor(this.options.now() / 1000));
         this.channels.set(spec.key, channel);
         this.patternCount++;
       }
@@ -234,14 +146,14 @@ export class ChannelDirectory {
   }
 
   /** Removes `client` from `channel`; the last member out ends the subscription. */
-  part(client: Client, channel: Channel): void {
-    channel.members.delete(client);
-    client.channels.delete(channel.key);
-    if (channel.members.size === 0) {
-      channel.subscription?.unsubscribe();
-      channel.subscription = undefined;
-      this.dropIfUnused(channel);
-    }
+  part(client: Client, joined: Channel): void {
+    joined.members.delete(client);
+    client.channels.delete(joined.key);
+    const channel = this.channels.get(joined.key);
+    if (channel !== joined || channel.members.size > 0) return;
+    channel.subscription?.unsubscribe();
+    channel.subscription = undefined;
+    this.dropIfUnused(channel);
   }
 
   /**
@@ -271,7 +183,7 @@ export class ChannelDirectory {
   /**
    * Checks a `#logs/<pattern>` name and gives its canonical form: the level position (the
    * second level after `logs`) in upper case, everything else in lower case, matching
-   * {@link entryTopic}.
+   * `entryTopic` (channels.ts).
    */
   resolvePattern(name: string): { key: string; name: string; pattern: string } | ChannelRefusal {
     if (!name.startsWith('#')) return { numeric: '403', text: 'No such channel' };
@@ -297,14 +209,14 @@ export class ChannelDirectory {
     return { key: foldCase(canonical), name: canonical, pattern };
   }
 
-  private dropIfUnused(channel: Channel): void {
+  private dropIfUnused(channel: LogChannel): void {
     if (channel.kind === 'pattern' && channel.members.size === 0 && this.channels.get(channel.key) === channel) {
       this.channels.delete(channel.key);
       this.patternCount--;
     }
   }
 
-  private deliver(channel: Channel, entry: LogEntry): void {
+  private deliver(channel: LogChannel, entry: LogEntry): void {
     // Rendered once for the channel; every member gets the same bytes.
     const lines = renderEntry(entry, channel.name, this.options.botMask, { colour: this.options.colour });
     const priority = levelRank(entry.level);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOG_LEVELS, levelRank, parseLogEntry, type LogEntry, type LogLevel } from '../log-entry.js';
+import { parseLogEntry, type LogEntry } from '../entry.js';
+import { LOG_LEVELS, levelRank, type LogLevel } from '../level.js';
 import { DEMO_SERVICES, demoEntries, startDemoSource } from './demo.js';
 
 function take(seed: number, count: number, services?: readonly string[]): LogEntry[] {

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOG_LEVELS, type LogEntry } from './log-entry.js';
-import { IRC_LINE_BYTES, formatLogText, formatServerTime, renderEntry, sanitizeText, splitUtf8 } from './render.js';
+import type { LogEntry } from './entry.js';
+import { LOG_LEVELS } from './level.js';
+import { IRC_LINE_BYTES, formatServerTime, sanitizeText, splitUtf8 } from '../irc/text.js';
+import { formatLogText, renderEntry } from './render.js';
 
 const SOURCE = 'logcaster!logcaster@logcaster.local';
 const CHANNEL = '#logs-all';

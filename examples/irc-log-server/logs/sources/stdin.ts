@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { entryFromText, type LogEntry } from '../log-entry.js';
+import { entryFromText, type LogEntry } from '../entry.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Options of {@link startStdinSource}. */

@@ -1,0 +1,201 @@
+/**
+ * The IRC port: accepts connections within the limits (total and per address), makes each a
+ * {@link Client} that hands its messages to the commands, PINGs idle clients and drops silent
+ * ones, and on close says goodbye to everyone and waits (bounded) for their queues to flush.
+ *
+ * It owns no queue and no limiter: the server gives it a SendQ and a flood budget per client.
+ *
+ * @module
+ */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { BoundedQueue, TokenBucket } from 'logcaster';
+import { Client, type ClientHooks } from './client.js';
+import { dispatch, handleDeparture, type IrcSettings, type ServerContext } from './commands/index.js';
+import { FlushScheduler } from './flush-scheduler.js';
+import type { OutLine } from './out-line.js';
+
+/** The connection limits and timers the listener applies (a `ServerConfig` has them all). */
+export interface ListenerSettings extends IrcSettings {
+  readonly maxClients: number;
+  readonly maxClientsPerIp: number;
+  readonly recvQBytes: number;
+  readonly pingIntervalMs: number;
+  readonly idleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+}
+
+/** Options of {@link startIrcListener}. */
+export interface IrcListenerOptions {
+  /** Address to bind. */
+  host: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  settings: ListenerSettings;
+  /** The commands' view of the server. */
+  context: ServerContext;
+  /** A new client's SendQ, keyed by the client's id. */
+  openSendQ(id: string): BoundedQueue<OutLine>;
+  /** Forgets the SendQ of a client that is gone. */
+  releaseSendQ(id: string): void;
+  /** A new client's inbound flood budget, one token per line. */
+  floodBudget(): TokenBucket;
+}
+
+/** Counters of disconnects and refusals. */
+export interface ListenerCounters {
+  /** Clients disconnected with `Excess Flood`. */
+  floodDisconnects: number;
+  /** Clients disconnected for not answering PING (or not registering) in time. */
+  pingTimeouts: number;
+  /** Connections refused (server full, too many from one address, shutting down). */
+  refusedConnections: number;
+}
+
+/** A listening IRC port. */
+export interface IrcListener {
+  /** The port bound. */
+  readonly port: number;
+  /** Open connections, registered or not. */
+  readonly clients: ReadonlySet<Client>;
+  readonly counters: Readonly<ListenerCounters>;
+  /** Refuses new connections from now on ('Server shutting down') and stops the PING sweep. Idempotent. */
+  stopAccepting(): void;
+  /**
+   * Stops accepting, sends every client `ERROR :Closing Link: <host> (<reason>)` after its
+   * queued lines, waits up to `shutdownGraceMs` for them to flush, then destroys what is left.
+   */
+  close(reason: string): Promise<void>;
+}
+
+/** Address as shown in masks: IPv4-mapped IPv6 unwrapped, and never starting with `:`. */
+function displayHost(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
+  const host = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return host.startsWith(':') ? `0${host}` : host;
+}
+
+/**
+ * Binds the IRC port.
+ *
+ * @throws the listen error (rejected promise), e.g. `EADDRINUSE`.
+ */
+export async function startIrcListener(options: IrcListenerOptions): Promise<IrcListener> {
+  const { settings: config, context } = options;
+  const counters: ListenerCounters = { floodDisconnects: 0, pingTimeouts: 0, refusedConnections: 0 };
+  const clients = new Set<Client>();
+  const perAddress = new Map<string, number>();
+  const scheduler = new FlushScheduler();
+  let nextId = 1;
+  let closing = false;
+  let whenEmpty: (() => void) | undefined;
+
+  const hooks: ClientHooks = {
+    message: (client, message) => dispatch(context, client, message),
+    left: (client, reason) => {
+      if (reason === 'Excess Flood') counters.floodDisconnects++;
+      handleDeparture(context, client, reason);
+    },
+    gone: (client) => {
+      clients.delete(client);
+      const count = (perAddress.get(client.host) ?? 1) - 1;
+      if (count === 0) perAddress.delete(client.host);
+      else perAddress.set(client.host, count);
+      options.releaseSendQ(client.id);
+      if (clients.size === 0) whenEmpty?.();
+    },
+  };
+
+  const refuse = (socket: Socket, host: string, reason: string): void => {
+    counters.refusedConnections++;
+    // Already counted as refused; a reset while we say goodbye only needs the socket gone.
+    socket.on('error', () => socket.destroy());
+    socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+
+  const server = createServer((socket) => {
+    const host = displayHost(socket.remoteAddress);
+    if (closing) return refuse(socket, host, 'Server shutting down');
+    if (clients.size >= config.maxClients) return refuse(socket, host, 'Server is full');
+    const fromHere = perAddress.get(host) ?? 0;
+    if (fromHere >= config.maxClientsPerIp) return refuse(socket, host, 'Too many connections from your address');
+    perAddress.set(host, fromHere + 1);
+    const id = String(nextId++);
+    const client = new Client({
+      id,
+      socket,
+      host,
+      serverName: config.serverName,
+      sendQ: options.openSendQ(id),
+      flood: options.floodBudget(),
+      recvQBytes: config.recvQBytes,
+      closeGraceMs: config.shutdownGraceMs,
+      scheduler,
+      now: config.now,
+      hooks,
+    });
+    clients.add(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
+
+  // PING idle clients, drop the silent ones: one sweep for all clients, not a timer each.
+  const sweepMs = Math.min(5000, Math.max(25, Math.floor(config.pingIntervalMs / 4)));
+  const sweep = setInterval(() => {
+    const now = config.now();
+    for (const client of clients) {
+      if (client.state !== 'open') continue;
+      if (!client.registered) {
+        if (now - client.connectedAt >= config.idleTimeoutMs) {
+          counters.pingTimeouts++;
+          client.close('Registration timed out');
+        }
+        continue;
+      }
+      const idle = now - client.lastActivity;
+      if (idle >= config.idleTimeoutMs) {
+        counters.pingTimeouts++;
+        client.close(`Ping timeout: ${Math.round(idle / 1000)} seconds`);
+      } else if (idle >= config.pingIntervalMs && client.pingSentAt === undefined) {
+        client.pingSentAt = now;
+        client.send({ command: 'PING', params: [config.serverName], colon: true });
+      }
+    }
+  }, sweepMs);
+  sweep.unref();
+
+  let listenerClosed: Promise<void> | undefined;
+  const stopAccepting = (): void => {
+    closing = true;
+    clearInterval(sweep);
+    listenerClosed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+
+  const close = async (reason: string): Promise<void> => {
+    stopAccepting();
+    const drained = new Promise<void>((resolve) => {
+      whenEmpty = resolve;
+      if (clients.size === 0) resolve();
+    });
+    for (const client of clients) client.close(reason);
+    // Each client destroys its own socket after the grace period; this is a backstop.
+    let backstop: NodeJS.Timeout | undefined;
+    await Promise.race([
+      drained,
+      new Promise<void>((resolve) => {
+        backstop = setTimeout(resolve, config.shutdownGraceMs + 1000);
+      }),
+    ]);
+    clearTimeout(backstop);
+    for (const client of clients) client.destroy();
+    await listenerClosed;
+  };
+
+  return { port: (server.address() as AddressInfo).port, clients, counters, stopAccepting, close };
+}

@@ -1,0 +1,43 @@
+/**
+ * The server's counters, as the bot's `stats` answer and `/metrics` show them.
+ *
+ * @module
+ */
+
+/** Counters of a running server; see `RunningServer.stats`. */
+export interface ServerStats {
+  /** Open IRC connections (registered or not). */
+  clients: number;
+  /** Registered connections. */
+  registered: number;
+  /** Channels with at least one member. */
+  channels: number;
+  /** Pattern channels that exist. */
+  patternChannels: number;
+  /** Live broker subscriptions (one per channel in use, plus any of the embedding code). */
+  brokerSubscriptions: number;
+  /** Entries ingested. */
+  linesIn: number;
+  /** Log lines queued to clients (a line to n members counts n). */
+  linesDelivered: number;
+  /** Lines dropped from SendQs by the overflow policy (not counting disconnects). */
+  linesDropped: number;
+  /** Chat lines relayed between users. */
+  chatRelayed: number;
+  /** Bytes waiting in all SendQs now. */
+  sendQBytes: number;
+  /** Clients disconnected with `SendQ exceeded`. */
+  slowConsumerDisconnects: number;
+  /** Clients disconnected with `Excess Flood`. */
+  floodDisconnects: number;
+  /** Clients disconnected for not answering PING (or not registering) in time. */
+  pingTimeouts: number;
+  /** Connections refused (server full, too many from one address, shutting down). */
+  refusedConnections: number;
+  /** Handler errors the broker reported (a channel failing to render an entry). */
+  brokerErrors: number;
+  /** Since start. */
+  uptimeMs: number;
+  /** `process.memoryUsage()` now: the whole process, not only this server. */
+  memory: { rss: number; heapUsed: number };
+}
