@@ -18,7 +18,7 @@ import { dispatch, handleDeparture, type ServerContext } from './commands.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import type { LogEntry } from './log-entry.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-http.js';
-import { connectRedis, type RedisLink } from './redis-link.js';
+import { connectRedis, type RedisLink, type RedisLinkStats } from './redis-link.js';
 import { startDemoSource, type DemoSource } from './sources/demo.js';
 import { startJsonLinesSource, type JsonLinesSource } from './sources/json-lines.js';
 import { startStdinSource, type StdinSource } from './sources/stdin.js';
@@ -58,6 +58,8 @@ export interface ServerStats {
   refusedConnections: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
+  /** The Redis bridge's counters, with `--redis`. */
+  redis?: RedisLinkStats;
   /** Since start. */
   uptimeMs: number;
   /** `process.memoryUsage()` now: the whole process, not only this server. */
@@ -185,6 +187,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       pingTimeouts: counters.pingTimeouts,
       refusedConnections: counters.refusedConnections,
       brokerErrors: counters.brokerErrors,
+      ...(link === undefined ? {} : { redis: link.stats() }),
       uptimeMs: config.now() - startedAt,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
@@ -199,6 +202,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     botMask,
     chatRelayed: 0,
     stats,
+    redisReady: () => link?.ready() ?? Promise.resolve(true),
   };
 
   const hooks: ClientHooks = {
@@ -287,10 +291,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   if (config.redis !== undefined) {
     link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
   }
-  const publish = (topic: string, entry: LogEntry): void => {
-    if (link === undefined) broker.publish(topic, entry);
-    else link.publish(topic, entry);
-  };
+  // With a bridge attached, broker.publish reaches every node.
+  const publish = (topic: string, entry: LogEntry): void => void broker.publish(topic, entry);
 
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;

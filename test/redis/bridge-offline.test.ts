@@ -98,7 +98,7 @@ describe('RedisBridge while Redis is away (fake clients)', () => {
   it('tells a connection Redis cut off (the other stayed up) from Redis going away', async () => {
     const { broker, publisher, subscriber, bridge } = setup();
     broker.subscribe('logs/#', () => undefined);
-    await bridge.settled();
+    await bridge.ready();
     vi.useFakeTimers();
     const downs: DisconnectInfo[] = [];
     bridge.on('disconnect', (info) => downs.push(info));
@@ -133,7 +133,7 @@ describe('RedisBridge while Redis is away (fake clients)', () => {
     expect(() => bridge.publish('logs/a', { n: 1 })).not.toThrow();
     publisher.publish = () => Promise.reject(new Error('async failure'));
     expect(() => bridge.publish('logs/a', { n: 2 })).not.toThrow();
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(errors.map((e) => (e as Error).message)).toEqual(['sync failure', 'async failure']);
     expect(bridge.stats().sendErrors).toBe(2);
   });
@@ -153,7 +153,7 @@ describe('RedisBridge while Redis is away (fake clients)', () => {
     broker.subscribe('a/b/c', () => undefined);
     broker.subscribe('d/e', () => undefined);
     broker.subscribe('a/b/#', () => undefined);
-    await bridge.settled();
+    await bridge.ready();
     expect(subscriber.commands).toHaveLength(1);
     expect(subscriber.commands[0]).toHaveLength(3);
   });
