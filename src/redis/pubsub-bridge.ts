@@ -299,8 +299,11 @@ export class RedisBridge<T> extends BridgeBase<T> {
     const deadline = started + this.graceMs;
     this.relay.hold();
     this.holds++;
+    // A snapshot: the PUBLISHes the outage interrupted are resent now and their replies
+    // (made before the others resubscribed) would lower the counts to wait for.
+    const expected = this.receivers.slice();
     const waiting: number[] = [];
-    for (let i = 0; i < this.receivers.length; i++) if (this.receivers[i] > 0) waiting.push(i);
+    for (let i = 0; i < expected.length; i++) if (expected[i] > 0) waiting.push(i);
     try {
       while (waiting.length > 0 && run === this.holdRun && this.publisher.status === 'ready') {
         const names = waiting.map((i) => this.channelMap.name(i));
@@ -309,7 +312,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
         const counts = numsubCounts(reply);
         for (let k = waiting.length - 1; k >= 0; k--) {
           const count = counts.get(this.channelMap.name(waiting[k]));
-          if (count !== undefined && count >= this.receivers[waiting[k]]) waiting.splice(k, 1);
+          if (count !== undefined && count >= expected[waiting[k]]) waiting.splice(k, 1);
         }
         if (waiting.length === 0 || this.resolved.now() >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS).unref());
