@@ -31,7 +31,7 @@ if (process.argv[3] === 'receiver') {
     count++; last = t;
     lat.push(t - m.t);
   });
-  await bridge.settled();
+  await bridge.ready();
   process.send?.({ ready: true });
   process.on('message', (cmd: { report?: boolean; reset?: boolean }) => {
     if (cmd.reset) { count = 0; lat = []; }

@@ -56,7 +56,7 @@ const heard = new Promise<Greeting>((resolve) => {
     if (!local) resolve(greeting);
   });
 });
-await bridge.settled(); // Redis has acknowledged the subscription: nothing sent from now on is missed
+await bridge.ready(); // Redis has acknowledged the subscription: nothing sent from now on is missed
 
 if (isB) {
   process.send?.('ready');

@@ -13,6 +13,7 @@ export {
   type PublishAsyncOptions,
 } from './broker/broker.js';
 export type { BrokerObserver } from './broker/broker-observer.js';
+export type { PublishTap } from './broker/publish-tap.js';
 export type { Delivery, SubscriptionQueueOptions } from './broker/delivery.js';
 export { MessageStream } from './broker/message-stream.js';
 export { Subscription, type Handler, type UnsubscribeReason } from './broker/subscription.js';
@@ -28,6 +29,12 @@ export {
   type TopicSyntax,
 } from './topics/topic.js';
 export { BrokerClosedError } from './errors.js';
+/**
+ * The error policy, for logcaster/redis (which imports the core by its package name, so
+ * both entries share one copy). Not for users.
+ * @internal
+ */
+export { reportError } from './errors.js';
 export { Router, type RouteRule } from './broker/router.js';
 export { SlowConsumerError, type SlowConsumerDetails } from './flow/slow-consumer-error.js';
 export {

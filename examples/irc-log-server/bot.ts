@@ -15,6 +15,8 @@ export interface BotContext {
   readonly botMask: string;
   /** Current counters. */
   stats(): ServerStats;
+  /** With `--redis`: resolves once Redis acknowledged the subscriptions (false: not in time). */
+  redisReady?(): Promise<boolean>;
 }
 
 const MIB = 1024 * 1024;
@@ -27,6 +29,11 @@ export function statsLines(stats: ServerStats): string[] {
     `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, chat relayed ${stats.chatRelayed}`,
     `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; refused connections ${stats.refusedConnections}`,
     `memory rss ${(stats.memory.rss / MIB).toFixed(1)} MiB, heap ${(stats.memory.heapUsed / MIB).toFixed(1)} MiB; up ${seconds} s`,
+    ...(stats.redis === undefined
+      ? []
+      : [
+          `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
+        ]),
   ];
 }
 
@@ -42,7 +49,13 @@ export function handleBotMessage(ctx: BotContext, client: Client, text: string):
   const bot = ctx.config.botNick;
   switch (command) {
     case 'stats':
-      for (const line of statsLines(ctx.stats())) say(line);
+      // With Redis, answer once the subscriptions are live: the answer then also tells a
+      // watcher that entries from other nodes reach the channels it joined before asking.
+      void (ctx.redisReady?.() ?? Promise.resolve(true)).then((live) => {
+        if (client.state !== 'open') return;
+        for (const line of statsLines(ctx.stats())) say(line);
+        if (!live) say('redis: subscriptions not acknowledged yet (Redis unreachable?)');
+      });
       return;
     case 'help':
       say('I relay log entries into channels. Join one:');

@@ -114,6 +114,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     console.error(`irc-log-server: delivering ${topic} failed:`, error);
   });
 
+  let link: RedisLink | undefined;
   const ctx: ServerContext = {
     config,
     channels,
@@ -123,7 +124,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     botMask,
     chatRelayed: 0,
     stats: () => stats(),
-    botMessage: (client, text) => handleBotMessage({ config, botMask, stats }, client, text),
+    botMessage: (client, text) =>
+      handleBotMessage({ config, botMask, stats, redisReady: () => link?.ready() ?? Promise.resolve(true) }, client, text),
   };
   const irc = await startIrcListener({
     host: config.ircHost,
@@ -156,20 +158,19 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       pingTimeouts: irc.counters.pingTimeouts,
       refusedConnections: irc.counters.refusedConnections,
       brokerErrors: counters.brokerErrors,
+      ...(link === undefined ? {} : { redis: link.stats() }),
       uptimeMs: config.now() - startedAt,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
   };
 
   // With --redis, entries go through the bridge: delivered here and on every other node.
-  let link: RedisLink | undefined;
   if (config.redis !== undefined) {
     link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
   }
-  const publish = (topic: string, entry: LogEntry): void => {
-    if (link === undefined) broker.publish(topic, entry);
-    else link.publish(topic, entry);
-  };
+  // With a bridge attached, broker.publish reaches every node.
+  const publish = (topic: string, entry: LogEntry): void => void broker.publish(topic, entry);
+
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;
     publish(entryTopic(entry), entry);

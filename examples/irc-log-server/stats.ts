@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { RedisLinkStats } from './cluster/redis-link.js';
 
 /** Counters of a running server; see `RunningServer.stats`. */
 export interface ServerStats {
@@ -36,6 +37,8 @@ export interface ServerStats {
   refusedConnections: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
+  /** The Redis bridge's counters, with `--redis`. */
+  redis?: RedisLinkStats;
   /** Since start. */
   uptimeMs: number;
   /** `process.memoryUsage()` now: the whole process, not only this server. */

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerObserver } from './broker-observer.js';
+import type { PublishTap } from './publish-tap.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
 import { createDeliveryQueue } from './delivery-queue.js';
 import { BrokerClosedError, reportError } from '../errors.js';
@@ -162,6 +163,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private errors = 0;
   private dropped = 0;
   private observer: BrokerObserver<T> | undefined = undefined;
+  /** The adapter that carries local publishes to other processes, if one is attached. */
+  private tap: PublishTap<T> | undefined = undefined;
   /** Deliveries until the next timed one, while an observer samples. */
   private countdown = 1;
   private sampleEvery = 1;
@@ -263,18 +266,49 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    *
    * @returns how many subscribers took it (handlers called plus messages enqueued; a message
    * its queue's policy refused is not counted).
+   *
+   * With a publish tap attached (a Redis bridge), the message also goes to the other
+   * processes; {@link PubSubBroker.publishLocal} keeps it here.
+   * @throws {@link TopicError} when the topic is invalid.
+   * @throws {@link BrokerClosedError} after `close()`.
+   * @throws whatever the publish tap throws for a message it cannot carry (a bridge's codec);
+   * nothing is delivered then.
+   */
+  publish(topic: string, message: T): number {
+    return this.publishThrough(this.tap, topic, message);
+  }
+
+  /**
+   * Like {@link PubSubBroker.publish}, but never handed to the publish tap: the message
+   * reaches this process's subscribers only, even with a Redis bridge attached. Without a
+   * tap it is the same as `publish`. (A bridge delivers what other nodes sent with it.)
+   *
+   * @returns how many subscribers took it.
    * @throws {@link TopicError} when the topic is invalid.
    * @throws {@link BrokerClosedError} after `close()`.
    */
-  publish(topic: string, message: T): number {
-    if (this.closed) throw new BrokerClosedError('publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
-    if (this.depth >= this.maxDepth) {
-      this.refuseDepth(topic);
-      return 0;
+  publishLocal(topic: string, message: T): number {
+    return this.publishThrough(undefined, topic, message);
+  }
+
+  /**
+   * Attaches the publish tap that carries this broker's `publish` calls to other processes
+   * (what a Redis bridge does), or detaches it with `undefined`. One at a time.
+   *
+   * @returns the tap it replaced, if any.
+   */
+  setPublishTap(tap: PublishTap<T> | undefined): PublishTap<T> | undefined {
+    if (tap !== undefined && typeof tap.tapped !== 'function') {
+      throw new TypeError(`tap must have a tapped() method (got ${typeof tap.tapped})`);
     }
-    const publishId = ++this.published;
-    return this.deliver(targets, 0, targets.length, topic, message, publishId);
+    const previous = this.tap;
+    this.tap = tap;
+    return previous;
+  }
+
+  /** The publish tap attached with {@link PubSubBroker.setPublishTap}, if any. */
+  get publishTap(): PublishTap<T> | undefined {
+    return this.tap;
   }
 
   /**
@@ -297,6 +331,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.refuseDepth(topic);
       return 0;
     }
+    this.tap?.tapped(topic, message);
     const publishId = ++this.published;
     let delivered = 0;
     for (let from = 0; from < targets.length; from += chunkSize) {
@@ -461,6 +496,20 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       },
       finished: (delivery) => this.observer?.finished(sub, delivery, performance.now()),
     };
+  }
+
+  /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
+  private publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
+    if (this.closed) throw new BrokerClosedError('publish');
+    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    if (this.depth >= this.maxDepth) {
+      this.refuseDepth(topic);
+      return 0;
+    }
+    // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
+    if (tap !== undefined) tap.tapped(topic, message);
+    const publishId = ++this.published;
+    return this.deliver(targets, 0, targets.length, topic, message, publishId);
   }
 
   /** The delivery loop shared by `publish` and `publishAsync`: targets[from, to). */

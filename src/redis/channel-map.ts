@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { resolveTopicSyntax, type TopicOptions, type TopicSyntax } from 'logcaster';
+import { DEFAULT_TOPIC_SYNTAX, type TopicSyntax } from 'logcaster';
+import { invalidArgType, outOfRange } from './errors.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
 export interface ChannelMapOptions {
@@ -29,12 +30,6 @@ export interface ChannelMapOptions {
    * @default 2
    */
   levels?: number;
-  /**
-   * The topic syntax (separator and wildcards) of the broker being bridged: pass the same
-   * options the broker was created with.
-   * @default the default syntax: `/`, `*`, `#`
-   */
-  topics?: TopicOptions;
 }
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text` from `start` to `end`. */
@@ -94,31 +89,33 @@ export class ChannelMap {
   readonly channels: number;
   /** How many leading levels are hashed. */
   readonly levels: number;
-  /** The topic syntax. */
-  readonly syntax: TopicSyntax;
+  /** The topic syntax (a bridge passes its broker's `syntax`). */
+  readonly syntax: Readonly<TopicSyntax>;
   private readonly names: string[];
 
   /**
-   * @throws TypeError when `prefix` is not a non-empty string.
-   * @throws RangeError when `channels` or `levels` is out of range, or a topic option is.
+   * @param syntax the topic syntax of the broker being bridged: a bridge passes
+   *   `broker.syntax`, so there is one place to set it.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `prefix` is not a non-empty string.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `channels` or `levels` is out of range.
    */
-  constructor(options: ChannelMapOptions = {}) {
+  constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = DEFAULT_TOPIC_SYNTAX) {
     const prefix = options.prefix ?? 'logcaster';
     if (typeof prefix !== 'string' || prefix.length === 0) {
-      throw new TypeError(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);
+      throw invalidArgType(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);
     }
     const channels = options.channels ?? 64;
     if (!Number.isSafeInteger(channels) || channels < 1 || channels > 65536) {
-      throw new RangeError(`channels must be an integer from 1 to 65536 (got ${String(channels)})`);
+      throw outOfRange(`channels must be an integer from 1 to 65536 (got ${String(channels)})`);
     }
     const levels = options.levels ?? 2;
     if (!Number.isSafeInteger(levels) || levels < 1) {
-      throw new RangeError(`levels must be an integer >= 1 (got ${String(levels)})`);
+      throw outOfRange(`levels must be an integer >= 1 (got ${String(levels)})`);
     }
     this.prefix = prefix;
     this.channels = channels;
     this.levels = levels;
-    this.syntax = resolveTopicSyntax(options.topics);
+    this.syntax = syntax;
     this.names = [];
     for (let i = 0; i < channels; i++) this.names.push(`${prefix}:${i}`);
   }
@@ -154,7 +151,7 @@ export class ChannelMap {
   /** The Redis channel name of channel `index`: `${prefix}:${index}`. */
   name(index: number): string {
     const name = this.names[index];
-    if (name === undefined) throw new RangeError(`channel index out of range (got ${String(index)})`);
+    if (name === undefined) throw outOfRange(`channel index out of range (got ${String(index)})`);
     return name;
   }
 

@@ -48,8 +48,13 @@ export interface RedisCommandClient extends RedisConnection {
 
 /** The connection a {@link RedisBridge} publishes on (an ioredis client in normal mode). */
 export interface RedisPublisherClient extends RedisConnection {
-  /** `PUBLISH channel message`. */
+  /** `PUBLISH channel message`; resolves with how many subscribers received it. */
   publish(channel: string, message: Buffer): Promise<unknown>;
+  /**
+   * Any command (ioredis's `callBuffer`): used for `PUBSUB NUMSUB` while the outbox is held
+   * after a reconnect. Without it, the outbox is sent at once after a reconnect.
+   */
+  callBuffer?(command: string, ...args: Array<string | number | Buffer>): Promise<unknown>;
 }
 
 /**

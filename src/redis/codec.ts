@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { invalidArgType } from './errors.js';
 
 /**
  * Turns messages into bytes and back. Every node of a cluster must use the same codec.
@@ -40,7 +41,7 @@ export function jsonCodec<T>(): Codec<T> {
   return {
     encode(message: T): string {
       const text = JSON.stringify(message) as string | undefined;
-      if (text === undefined) throw new TypeError(`message has no JSON form (got ${typeof message})`);
+      if (text === undefined) throw invalidArgType(`message has no JSON form (got ${typeof message})`);
       return text;
     },
     decode(data: Buffer): T {
@@ -52,7 +53,7 @@ export function jsonCodec<T>(): Codec<T> {
 /** Binary payloads sent as they are: the bytes in, the same bytes out. */
 export const bufferCodec: Codec<Buffer> = Object.freeze({
   encode(message: Buffer): Buffer {
-    if (!Buffer.isBuffer(message)) throw new TypeError(`message must be a Buffer (got ${typeof message})`);
+    if (!Buffer.isBuffer(message)) throw invalidArgType(`message must be a Buffer (got ${typeof message})`);
     return message;
   },
   decode(data: Buffer): Buffer {
@@ -63,7 +64,7 @@ export const bufferCodec: Codec<Buffer> = Object.freeze({
 /** Plain text as UTF-8, without JSON's quotes and escapes. */
 export const stringCodec: Codec<string> = Object.freeze({
   encode(message: string): string {
-    if (typeof message !== 'string') throw new TypeError(`message must be a string (got ${typeof message})`);
+    if (typeof message !== 'string') throw invalidArgType(`message must be a string (got ${typeof message})`);
     return message;
   },
   decode(data: Buffer): string {

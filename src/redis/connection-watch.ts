@@ -9,6 +9,8 @@ import type { DisconnectInfo, DisconnectReason, ReconnectInfo, RedisConnectionRo
 
 /** What a {@link ConnectionWatch} tells its bridge. */
 export interface WatchHooks {
+  /** The connection closed: called at once, before `down` is decided (what it held on the server is gone). */
+  closed(): void;
   /** The connection went down (reported once per outage). */
   down(info: DisconnectInfo): void;
   /** The connection is ready: `reconnected` is set when it had been reported down. */
@@ -95,6 +97,7 @@ export class ConnectionWatch {
     if (this.up) {
       this.up = false;
       this.closes++;
+      this.hooks.closed();
       this.downSince = this.now();
       if (ended) {
         this.report('ended');

@@ -16,6 +16,9 @@
  *
  * @module
  */
+import { EnvelopeError } from './errors.js';
+
+export { EnvelopeError };
 
 /** The wire format version this module writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -33,17 +36,6 @@ export interface Envelope {
   topic: string;
   /** The encoded message (a view into the received Buffer). */
   payload: Buffer;
-}
-
-/** Raised (as an `'error'` event of a bridge) for received bytes that are not a version 1 envelope. */
-export class EnvelopeError extends Error {
-  /** Always `'ERR_BAD_ENVELOPE'`. */
-  readonly code = 'ERR_BAD_ENVELOPE' as const;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvelopeError';
-  }
 }
 
 /**

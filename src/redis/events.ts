@@ -58,7 +58,7 @@ export interface GapInfo {
 export interface RedisBridgeEvents {
   /** A connection went down. Publishes now wait in the bounded outbox (publisher down). */
   disconnect: [info: DisconnectInfo];
-  /** A connection that had gone down is ready again (outbox flushed, subscriptions restored). */
+  /** A connection that had gone down is ready again (subscriptions are being restored; the outbox is sent). */
   reconnect: [info: ReconnectInfo];
   /** Messages from another node were lost: they are not coming (counted in `gaps` and `missing`). */
   gap: [info: GapInfo];
@@ -75,9 +75,9 @@ export interface RedisBridgeEvents {
 export interface RedisBridgeStats {
   /** This node's id (the origin of its envelopes). */
   nodeId: string;
-  /** Calls to `publish` (delivered locally and meant for Redis). */
+  /** Messages this node published for the others (`broker.publish` or `bridge.publish`). */
   published: number;
-  /** Calls to `publishLocal`. */
+  /** Calls to `bridge.publishLocal`. */
   publishedLocal: number;
   /** Envelopes handed to the Redis client. */
   sent: number;
@@ -101,6 +101,13 @@ export interface RedisBridgeStats {
   outboxPending: number;
   /** Messages the outbox dropped (full, or closed with messages in it). */
   outboxDropped: number;
+  /**
+   * Times the outbox was held after the publisher reconnected, until the other nodes'
+   * subscribers were back (Pub/Sub only; see `resubscribeGraceMs`).
+   */
+  outboxHolds: number;
+  /** How long the last hold lasted, in milliseconds (0 before the first). */
+  lastHoldMs: number;
   /** Redis channels (or streams) this node listens to now. */
   channels: number;
   /** `'disconnect'` events. */

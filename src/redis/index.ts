@@ -24,5 +24,14 @@ export type {
 } from './client.js';
 export { jsonCodec, bufferCodec, stringCodec, type Codec } from './codec.js';
 export { ChannelMap, ALL_CHANNELS, type ChannelMapOptions } from './channel-map.js';
-export { EnvelopeError } from './envelope.js';
+export {
+  RedisBridgeError,
+  RedisReplyError,
+  EnvelopeError,
+  BRIDGE_ERROR_CODES,
+  type RedisBridgeErrorCode,
+  type InvalidArgTypeError,
+  type OutOfRangeError,
+} from './errors.js';
+export type { BridgeBase, ReadyOptions } from './bridge-base.js';
 export { RedisStreamBridge, type RedisStreamBridgeOptions, type HistoryEntry } from './stream-bridge.js';

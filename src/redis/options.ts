@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelMapOptions } from './channel-map.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
+import { invalidArgType, outOfRange } from './errors.js';
 
 /** Options of a bridge's outbox: where publishes wait while the publisher connection is down. */
 export interface OutboxOptions {
@@ -50,7 +51,7 @@ export interface BridgeOptions<T> extends ChannelMapOptions {
    */
   maxOrigins?: number;
   /**
-   * The clock, in milliseconds, for `downMs`.
+   * The clock, in milliseconds, for `downMs` and the outbox hold.
    * @default performance.now
    */
   now?: () => number;
@@ -75,36 +76,42 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  * @throws TypeError or RangeError naming the bad field and value.
  */
 export function resolveBridgeOptions<T>(options: BridgeOptions<T>): ResolvedBridgeOptions<T> {
+  // The syntax has one home, the broker: a second setting here could only disagree with it.
+  if ((options as { topics?: unknown }).topics !== undefined) {
+    throw invalidArgType(
+      'topics is not a bridge option: the bridge reads the topic syntax from broker.syntax (create the broker with it)',
+    );
+  }
   const nodeId = options.nodeId ?? randomUUID();
   if (typeof nodeId !== 'string' || nodeId.length === 0) {
-    throw new TypeError(`nodeId must be a non-empty string (got ${show(nodeId)})`);
+    throw invalidArgType(`nodeId must be a non-empty string (got ${show(nodeId)})`);
   }
   if (Buffer.byteLength(nodeId, 'utf8') > MAX_ORIGIN_BYTES) {
-    throw new RangeError(`nodeId must be at most ${MAX_ORIGIN_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(nodeId)})`);
+    throw outOfRange(`nodeId must be at most ${MAX_ORIGIN_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(nodeId)})`);
   }
   const codec = options.codec ?? jsonCodec<T>();
   if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw new TypeError('codec must have encode and decode functions');
+    throw invalidArgType('codec must have encode and decode functions');
   }
   const outbox = options.outbox ?? {};
   const outboxLimit = outbox.limit ?? 10_000;
   if (!Number.isSafeInteger(outboxLimit) || outboxLimit < 1) {
-    throw new RangeError(`outbox.limit must be an integer >= 1 (got ${show(outboxLimit)})`);
+    throw outOfRange(`outbox.limit must be an integer >= 1 (got ${show(outboxLimit)})`);
   }
   const outboxMaxBytes = outbox.maxBytes ?? Infinity;
   if (typeof outboxMaxBytes !== 'number' || !(outboxMaxBytes > 0)) {
-    throw new RangeError(`outbox.maxBytes must be a number > 0 or Infinity (got ${show(outboxMaxBytes)})`);
+    throw outOfRange(`outbox.maxBytes must be a number > 0 or Infinity (got ${show(outboxMaxBytes)})`);
   }
   const outboxPolicy = outbox.policy ?? 'drop-oldest';
   if (outboxPolicy !== 'drop-oldest' && outboxPolicy !== 'drop-newest') {
-    throw new RangeError(`outbox.policy must be 'drop-oldest' or 'drop-newest' (got ${show(outboxPolicy)})`);
+    throw outOfRange(`outbox.policy must be 'drop-oldest' or 'drop-newest' (got ${show(outboxPolicy)})`);
   }
   const maxOrigins = options.maxOrigins ?? 1024;
   if (!Number.isSafeInteger(maxOrigins) || maxOrigins < 1) {
-    throw new RangeError(`maxOrigins must be an integer >= 1 (got ${show(maxOrigins)})`);
+    throw outOfRange(`maxOrigins must be an integer >= 1 (got ${show(maxOrigins)})`);
   }
   const now = options.now ?? (() => performance.now());
-  if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
+  if (typeof now !== 'function') throw invalidArgType(`now must be a function (got ${typeof now})`);
   return { nodeId, codec, outboxLimit, outboxMaxBytes, outboxPolicy, maxOrigins, now };
 }
 
@@ -115,11 +122,11 @@ export function resolveBridgeOptions<T>(options: BridgeOptions<T>): ResolvedBrid
  */
 export function checkClient(field: string, client: unknown, methods: readonly string[]): void {
   if (typeof client !== 'object' || client === null) {
-    throw new TypeError(`${field} must be a Redis client (got ${client === null ? 'null' : typeof client})`);
+    throw invalidArgType(`${field} must be a Redis client (got ${client === null ? 'null' : typeof client})`);
   }
   for (const method of ['on', 'off', ...methods]) {
     if (typeof (client as Record<string, unknown>)[method] !== 'function') {
-      throw new TypeError(`${field} must have a ${method}() method (an ioredis client, or an adapter)`);
+      throw invalidArgType(`${field} must have a ${method}() method (an ioredis client, or an adapter)`);
     }
   }
 }

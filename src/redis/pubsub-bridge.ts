@@ -3,15 +3,12 @@
  *
  * @module
  */
-import { EventEmitter } from 'eventemitter3';
 import type { PubSubBroker } from 'logcaster';
-import { ChannelInterest } from './channel-interest.js';
-import { ChannelMap } from './channel-map.js';
+import { BridgeBase } from './bridge-base.js';
 import type { RedisPublisherClient, RedisSubscriberClient } from './client.js';
-import { ConnectionWatch, type WatchHooks } from './connection-watch.js';
-import type { RedisBridgeEvents, RedisBridgeStats, RedisConnectionRole } from './events.js';
-import { checkClient, resolveBridgeOptions, type BridgeOptions } from './options.js';
-import { Relay } from './relay.js';
+import { invalidArgType, outOfRange } from './errors.js';
+import type { RedisBridgeStats, RedisConnectionRole } from './events.js';
+import { checkClient, type BridgeOptions } from './options.js';
 
 /** Options of {@link RedisBridge}. */
 export interface RedisBridgeOptions<T> extends BridgeOptions<T> {
@@ -22,28 +19,49 @@ export interface RedisBridgeOptions<T> extends BridgeOptions<T> {
    * since a subscribed connection can do nothing else. Never closed by the bridge.
    */
   subscriber: RedisSubscriberClient;
+  /**
+   * After the publisher reconnects, how long at most the outbox is held back until the
+   * other nodes' subscribers are back: the bridge asks Redis (`PUBSUB NUMSUB`) every 25 ms
+   * and sends as soon as each channel it published on has as many subscribers as before
+   * the outage, or when this time is up. Without it, what waited in the outbox is sent
+   * before the others have resubscribed, and lost to them. 0 sends at once. The default
+   * covers ioredis's default reconnect back-off (at most 2 s between attempts). Needs the
+   * publisher's `callBuffer` (ioredis has it); without it there is no hold. A number >= 0.
+   * @default 3000
+   */
+  resubscribeGraceMs?: number;
 }
+
+/** A channel's Redis subscription: none, asked for (not acknowledged yet), acknowledged. */
+const NONE = 0;
+const ASKED = 1;
+const LIVE = 2;
+
+/** How often the outbox hold asks Redis whether the subscribers are back. */
+const HOLD_POLL_MS = 25;
+/** Pause before asking again after a SUBSCRIBE failed on a connected subscriber. */
+const RETRY_MS = 100;
 
 /**
  * Shares a broker's messages with the brokers of other processes through Redis Pub/Sub.
  *
- * - `publish(topic, message)` delivers to this node's subscribers and sends to Redis; the
- *   other nodes deliver it to theirs, exactly once each; this node skips its own echo.
- *   `publishLocal` delivers here only. `broker.publish` stays local too.
+ * - Drop-in: once attached, plain `broker.publish(topic, message)` delivers to this node's
+ *   subscribers and sends to Redis; the other nodes deliver it to theirs, exactly once
+ *   each; this node skips its own echo. `broker.publishLocal` (or `bridge.publishLocal`)
+ *   keeps a message on this node.
  * - Topics are routed to one of `channels` Redis channels by hashing their first `levels`
- *   levels ({@link ChannelMap}). The bridge follows the broker's subscriptions (made before
- *   or after it, through the broker as usual) and subscribes to the channels they need,
- *   reference-counted: when the last local interest in a channel goes, so does the Redis
- *   subscription. Received messages are published into the broker, whose trie does the
- *   exact matching.
+ *   levels ({@link ChannelMap}), with the broker's topic syntax (`broker.syntax`). The bridge
+ *   follows the broker's subscriptions (made before or after it) and subscribes to the
+ *   channels they need, reference-counted. `await bridge.ready()` resolves once Redis has
+ *   acknowledged them.
  * - Redis going away never throws into or blocks a publisher: publishes wait in a bounded
- *   outbox (drop-oldest by default, counted, `'drop'`) and are sent in order once the
- *   publisher is back; subscriptions are restored. `'disconnect'`, `'reconnect'` and `'gap'`
- *   tell what happened.
+ *   outbox (drop-oldest by default, counted, `'drop'`), held after the reconnect until the
+ *   other nodes have resubscribed (`resubscribeGraceMs`), then sent in order.
+ *   `'disconnect'`, `'reconnect'` and `'gap'` tell what happened.
  *
- * The guarantee is **at most once**: messages published while a subscriber connection is
- * down are lost to it (reported as a `'gap'` once the next message from their sender
- * arrives). Use {@link RedisStreamBridge} to replay them.
+ * The guarantee is **at most once**: a message published while a receiver's subscriber
+ * connection is down is lost to it (reported as a `'gap'` once the next message from its
+ * sender arrives). Use {@link RedisStreamBridge} for no loss.
  *
  * @typeParam T - the message type.
  * @example
@@ -58,236 +76,267 @@ export interface RedisBridgeOptions<T> extends BridgeOptions<T> {
  * bridge.on('gap', ({ origin, missing }) => console.warn(`lost ${missing} messages from ${origin}`));
  *
  * broker.subscribe('logs/#', (entry) => console.log(entry)); // logs from every node
- * bridge.publish('logs/api/ERROR', entry); // here and on every other node
+ * await bridge.ready();
+ * broker.publish('logs/api/ERROR', entry); // here and on every other node
  * ```
  */
-export class RedisBridge<T> extends EventEmitter<RedisBridgeEvents> {
-  /** This node's id. */
-  readonly nodeId: string;
-  /** How topics map to Redis channels. */
-  readonly channelMap: ChannelMap;
+export class RedisBridge<T> extends BridgeBase<T> {
   private readonly publisher: RedisPublisherClient;
   private readonly subscriber: RedisSubscriberClient;
-  private readonly relay: Relay<T>;
-  private readonly interest: ChannelInterest<T>;
-  private readonly subscribed: Uint8Array;
-  private readonly watches: ConnectionWatch[];
-  private subscribedCount = 0;
-  private scheduled = false;
-  private isClosed = false;
-  private closing: Promise<void> | undefined = undefined;
-  private commands: Promise<unknown> = Promise.resolve();
-  private disconnects = 0;
-  private reconnects = 0;
-  private connectionErrors = 0;
+  private readonly graceMs: number;
+  /** Per channel: {@link NONE}, {@link ASKED} or {@link LIVE}. */
+  private readonly state: Uint8Array;
+  /** Per channel: subscribers the last PUBLISH reached (Redis's reply), for the outbox hold. */
+  private readonly receivers: Int32Array;
+  /** Channels of the PUBLISHes awaiting their reply, in order (replies come in order). */
+  private readonly inFlight: number[] = [];
+  private inFlightHead = 0;
+  private held = 0;
+  private asked = 0;
+  /** Grows when the subscriber connection closes: acknowledgements of older SUBSCRIBEs are stale. */
+  private epoch = 0;
+  private holdRun = 0;
+  private holds = 0;
+  private lastHoldMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined = undefined;
   private readonly onMessage = (channel: Buffer, message: Buffer): void => {
     const index = this.channelMap.indexOf(channel.toString('utf8'));
-    if (index === -1 || this.subscribed[index] === 0) return;
+    if (index === -1 || this.state[index] === NONE) return;
     this.relay.receive(index, message);
   };
-  private readonly onCommandError = (error: unknown): void => {
-    this.emit('error', error);
+  private readonly onPublished = (receivers: unknown): void => {
+    const channel = this.nextInFlight();
+    if (channel !== undefined && typeof receivers === 'number') this.receivers[channel] = receivers;
   };
-  private readonly reconcileNow = (): void => this.reconcile();
+  private readonly onPublishFailed = (error: unknown): never => {
+    this.nextInFlight();
+    throw error;
+  };
 
   /**
-   * @throws TypeError or RangeError for a bad option, naming it.
+   * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
+   * a bad option, naming it.
+   * @throws {@link RedisBridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
+   * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisBridgeOptions<T>) {
-    super();
     checkClient('publisher', options.publisher, ['publish']);
     checkClient('subscriber', options.subscriber, ['subscribe', 'unsubscribe']);
     if (options.publisher === (options.subscriber as unknown)) {
-      throw new TypeError('publisher and subscriber must be two connections (use publisher.duplicate())');
+      throw invalidArgType('publisher and subscriber must be two connections (use publisher.duplicate())');
     }
-    const resolved = resolveBridgeOptions(options);
-    this.channelMap = new ChannelMap(options);
-    this.nodeId = resolved.nodeId;
+    const graceMs = options.resubscribeGraceMs ?? 3000;
+    if (typeof graceMs !== 'number' || !(graceMs >= 0)) {
+      throw outOfRange(`resubscribeGraceMs must be a number >= 0 (got ${String(graceMs)})`);
+    }
+    super({
+      name: 'RedisBridge',
+      broker,
+      options,
+      connections: [
+        ['publisher', options.publisher],
+        ['subscriber', options.subscriber],
+      ],
+    });
     this.publisher = options.publisher;
     this.subscriber = options.subscriber;
-    this.subscribed = new Uint8Array(this.channelMap.channels);
-    this.relay = new Relay(broker, resolved, this.channelMap, this, {
-      canSend: () => this.publisher.status === 'ready',
-      send: (channel, data) => this.publisher.publish(this.channelMap.name(channel), data),
-      nameOf: (channel) => this.channelMap.name(channel),
-    });
-    const publisherWatch = new ConnectionWatch('publisher', this.publisher, this.hooks('publisher'), resolved.now);
-    const subscriberWatch = new ConnectionWatch('subscriber', this.subscriber, this.hooks('subscriber'), resolved.now);
-    publisherWatch.watchWith(subscriberWatch);
-    subscriberWatch.watchWith(publisherWatch);
-    this.watches = [publisherWatch, subscriberWatch];
+    this.graceMs = graceMs;
+    this.state = new Uint8Array(this.channelMap.channels);
+    this.receivers = new Int32Array(this.channelMap.channels);
     this.subscriber.on('messageBuffer', this.onMessage);
-    this.interest = new ChannelInterest(broker, this.channelMap, () => this.schedule());
-    this.interest.start();
   }
 
-  /** Whether {@link RedisBridge.close} has been called. */
-  get closed(): boolean {
-    return this.isClosed;
+  protected override canSend(): boolean {
+    return this.publisher.status === 'ready';
   }
 
-  /**
-   * Delivers `message` to this node's subscribers and sends it to the other nodes. Never
-   * throws or waits because of Redis: while the publisher connection is down the message
-   * waits in the outbox. After `close()` it is only delivered locally (and counted as
-   * dropped).
-   *
-   * @returns how many local subscribers took it, as `broker.publish` does.
-   * @throws `TopicError` for an invalid topic, `BrokerClosedError` for a closed broker,
-   * and whatever the codec throws for a message it cannot encode; nothing is delivered or sent.
-   */
-  publish(topic: string, message: T): number {
-    return this.relay.publish(topic, message);
+  protected override sendEnvelope(channel: number, data: Buffer): Promise<unknown> {
+    const sending = this.publisher.publish(this.channelMap.name(channel), data);
+    // After the call: a client that throws has nothing in flight.
+    this.inFlight.push(channel);
+    return sending.then(this.onPublished, this.onPublishFailed);
   }
 
-  /**
-   * Delivers `message` to this node's subscribers only: for reactions to an event every
-   * node sees, which would otherwise be multiplied by the number of nodes.
-   *
-   * @returns how many local subscribers took it.
-   * @throws as `broker.publish` does.
-   */
-  publishLocal(topic: string, message: T): number {
-    return this.relay.publishLocal(topic, message);
+  protected override channelName(channel: number): string {
+    return this.channelMap.name(channel);
   }
 
-  /**
-   * Resolves once Redis has acknowledged every subscription change made so far: after
-   * `broker.subscribe(…)`, `await bridge.settled()` and messages from other nodes arrive.
-   * Never rejects (failures are reported as `'error'`).
-   */
-  async settled(): Promise<void> {
-    if (this.scheduled) this.reconcile();
-    if (this.subscribedCount > 0 && !this.isClosed && this.subscriber.status !== 'ready') {
-      // SUBSCRIBEs wait for the connection: its 'ready' hook (added first) sends them.
-      await new Promise<void>((resolve) => {
-        const onReady = (): void => {
-          this.subscriber.off('ready', onReady);
-          resolve();
-        };
-        this.subscriber.on('ready', onReady);
-      });
-    }
-    await this.commands;
+  protected override isLive(): boolean {
+    return this.asked === 0;
   }
 
-  /** A snapshot of the bridge's counters. */
-  stats(): RedisBridgeStats {
-    return {
-      ...this.relay.counters(),
-      channels: this.subscribedCount,
-      disconnects: this.disconnects,
-      reconnects: this.reconnects,
-      connectionErrors: this.connectionErrors,
-    };
+  protected override pendingDescription(): string {
+    return `${this.asked} of ${this.held} channels not acknowledged; subscriber ${this.subscriber.status}`;
   }
 
-  /**
-   * Stops bridging: stops following the broker, drops what waits in the outbox (counted),
-   * and unsubscribes from its Redis channels (awaited when the subscriber is connected). The
-   * clients stay open: quit them yourself. Safe to call twice.
-   */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+  protected override listening(): number {
+    return this.held;
   }
 
-  /** Same as {@link RedisBridge.close}. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+  protected override holdCounters(): Pick<RedisBridgeStats, 'outboxHolds' | 'lastHoldMs'> {
+    return { outboxHolds: this.holds, lastHoldMs: this.lastHoldMs };
   }
 
-  private async shutdown(): Promise<void> {
-    this.isClosed = true;
-    this.interest.stop();
-    for (const watch of this.watches) watch.detach();
-    this.subscriber.off('messageBuffer', this.onMessage);
-    this.relay.close();
-    const names: string[] = [];
-    for (let i = 0; i < this.subscribed.length; i++) {
-      if (this.subscribed[i] === 1) names.push(this.channelMap.name(i));
-    }
-    this.subscribed.fill(0);
-    this.subscribedCount = 0;
-    if (names.length > 0) {
-      const leaving = this.subscriber.unsubscribe(...names).then(undefined, this.onCommandError);
-      if (this.subscriber.status === 'ready') await leaving;
-    }
-    await this.commands;
-  }
-
-  private hooks(role: RedisConnectionRole): WatchHooks {
-    return {
-      down: (info) => {
-        this.disconnects++;
-        this.emit('disconnect', info);
-      },
-      ready: (reconnected) => {
-        if (this.isClosed) return;
-        if (role === 'publisher') this.relay.flush();
-        // Every ready, the first included: SUBSCRIBEs are held back until the connection is
-        // ready (see reconcile), and a repeated SUBSCRIBE is harmless.
-        else this.resubscribe();
-        if (reconnected !== undefined) {
-          this.reconnects++;
-          this.emit('reconnect', reconnected);
-        }
-      },
-      clientError: () => {
-        this.connectionErrors++;
-      },
-    };
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.isClosed) return;
-    this.scheduled = true;
-    // Batched: a burst of subscribes at start-up becomes one SUBSCRIBE command.
-    queueMicrotask(this.reconcileNow);
-  }
-
-  /** Subscribes to the channels now needed and unsubscribes from the ones no longer needed. */
-  private reconcile(): void {
-    if (!this.scheduled) return;
-    this.scheduled = false;
-    if (this.isClosed) return;
-    const add: string[] = [];
+  protected override applyInterest(wants: (channel: number) => boolean): void {
+    const add: number[] = [];
     const remove: string[] = [];
-    for (let i = 0; i < this.subscribed.length; i++) {
-      const wanted = this.interest.wants(i);
-      if (wanted && this.subscribed[i] === 0) {
-        this.subscribed[i] = 1;
-        add.push(this.channelMap.name(i));
-      } else if (!wanted && this.subscribed[i] === 1) {
-        this.subscribed[i] = 0;
+    for (let i = 0; i < this.state.length; i++) {
+      const wanted = wants(i);
+      if (wanted && this.state[i] === NONE) {
+        this.state[i] = ASKED;
+        this.asked++;
+        this.held++;
+        add.push(i);
+      } else if (!wanted && this.state[i] !== NONE) {
+        if (this.state[i] === ASKED) this.asked--;
+        this.state[i] = NONE;
+        this.held--;
         remove.push(this.channelMap.name(i));
         // A later resubscribe starts afresh: what was sent meanwhile is not a gap.
         this.relay.forget(i);
       }
     }
-    this.subscribedCount += add.length - remove.length;
     // Not before the connection is ready: ioredis would send a queued SUBSCRIBE ahead of its
-    // ready check (INFO), which fails in subscriber mode, drops the connection, and the
-    // subscription would not be restored. The 'ready' hook subscribes to everything held.
+    // ready check (INFO), which fails in subscriber mode and drops the connection. The
+    // 'ready' hook subscribes to everything held.
     if (this.subscriber.status !== 'ready') return;
-    if (add.length > 0) this.track(this.subscriber.subscribe(...add));
-    if (remove.length > 0) this.track(this.subscriber.unsubscribe(...remove));
+    if (add.length > 0) this.subscribe(add);
+    if (remove.length > 0) this.subscriber.unsubscribe(...remove).then(undefined, this.reportFailure);
+  }
+
+  protected override connectionClosed(role: RedisConnectionRole): void {
+    if (role !== 'subscriber') return;
+    // The server forgot this connection's subscriptions: each must be acknowledged again.
+    this.epoch++;
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] === LIVE) this.state[i] = ASKED;
+    this.asked = this.held;
+  }
+
+  protected override connectionReady(role: RedisConnectionRole, reconnected: boolean): void {
+    if (role === 'subscriber') {
+      // Every ready, the first included (SUBSCRIBEs are held back until then). ioredis
+      // resubscribes by itself too; a repeated SUBSCRIBE is harmless and this one is tracked.
+      this.subscribeHeld();
+      return;
+    }
+    if (reconnected && this.graceMs > 0 && typeof this.publisher.callBuffer === 'function') {
+      void this.holdForSubscribers();
+      return;
+    }
+    // After the current task: ioredis resends the commands the outage interrupted right
+    // after emitting 'ready'; sending the outbox first would overtake them.
+    queueMicrotask(() => this.relay.flush());
+  }
+
+  protected override async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.holdRun++;
+    this.subscriber.off('messageBuffer', this.onMessage);
+    const names: string[] = [];
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] !== NONE) names.push(this.channelMap.name(i));
+    this.state.fill(NONE);
+    this.held = 0;
+    this.asked = 0;
+    if (names.length === 0) return;
+    const leaving = this.subscriber.unsubscribe(...names).then(undefined, this.reportFailure);
+    // A disconnected subscriber holds nothing on the server: no need to wait for it.
+    if (this.subscriber.status === 'ready') await leaving;
+  }
+
+  private nextInFlight(): number | undefined {
+    if (this.inFlightHead >= this.inFlight.length) return undefined;
+    const channel = this.inFlight[this.inFlightHead++];
+    // Compact now and then, so the array does not grow forever.
+    if (this.inFlightHead > 1024 && this.inFlightHead * 2 > this.inFlight.length) {
+      this.inFlight.splice(0, this.inFlightHead);
+      this.inFlightHead = 0;
+    }
+    return channel;
+  }
+
+  private subscribeHeld(): void {
+    const all: number[] = [];
+    for (let i = 0; i < this.state.length; i++) if (this.state[i] !== NONE) all.push(i);
+    if (all.length > 0) this.subscribe(all);
+  }
+
+  /** Sends SUBSCRIBE for `channels`; when Redis acknowledges it on this connection, they are live. */
+  private subscribe(channels: number[]): void {
+    const epoch = this.epoch;
+    const names = channels.map((i) => this.channelMap.name(i));
+    this.subscriber.subscribe(...names).then(
+      () => {
+        if (epoch !== this.epoch || this.isClosed) return;
+        for (const i of channels) {
+          if (this.state[i] !== ASKED) continue;
+          this.state[i] = LIVE;
+          this.asked--;
+        }
+        this.settle();
+      },
+      (error: unknown) => {
+        if (this.isClosed) return;
+        this.fail(error);
+        if (epoch !== this.epoch || this.retryTimer !== undefined) return;
+        // Connected but refused (rare): ask again for what is still not acknowledged.
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          if (!this.isClosed && this.subscriber.status === 'ready') this.subscribeHeld();
+        }, RETRY_MS);
+        this.retryTimer.unref();
+      },
+    );
   }
 
   /**
-   * Subscribes again to every channel held, after the subscriber reconnected. ioredis does
-   * it by itself (autoResubscribe); other clients may not, and a repeated SUBSCRIBE is harmless.
+   * Holds the outbox after the publisher reconnected until every channel this node had
+   * published on has as many subscribers as its last PUBLISH reached (the other nodes are
+   * back), or `resubscribeGraceMs` is up; then sends it.
    */
-  private resubscribe(): void {
-    const names: string[] = [];
-    for (let i = 0; i < this.subscribed.length; i++) {
-      if (this.subscribed[i] === 1) names.push(this.channelMap.name(i));
+  private async holdForSubscribers(): Promise<void> {
+    const run = ++this.holdRun;
+    const started = this.resolved.now();
+    const deadline = started + this.graceMs;
+    this.relay.hold();
+    this.holds++;
+    // A snapshot: the PUBLISHes the outage interrupted are resent now and their replies
+    // (made before the others resubscribed) would lower the counts to wait for.
+    const expected = this.receivers.slice();
+    const waiting: number[] = [];
+    for (let i = 0; i < expected.length; i++) if (expected[i] > 0) waiting.push(i);
+    try {
+      while (waiting.length > 0 && run === this.holdRun && this.publisher.status === 'ready') {
+        const names = waiting.map((i) => this.channelMap.name(i));
+        const reply = await this.publisher.callBuffer?.('PUBSUB', 'NUMSUB', ...names);
+        if (run !== this.holdRun) return;
+        const counts = numsubCounts(reply);
+        for (let k = waiting.length - 1; k >= 0; k--) {
+          const count = counts.get(this.channelMap.name(waiting[k]));
+          if (count !== undefined && count >= expected[waiting[k]]) waiting.splice(k, 1);
+        }
+        if (waiting.length === 0 || this.resolved.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS).unref());
+      }
+    } catch (error) {
+      if (run === this.holdRun && !this.isClosed) this.fail(error);
+    } finally {
+      if (run === this.holdRun && !this.isClosed) {
+        this.lastHoldMs = this.resolved.now() - started;
+        this.relay.release();
+      }
     }
-    if (names.length > 0) this.track(this.subscriber.subscribe(...names));
   }
+}
 
-  private track(command: Promise<unknown>): void {
-    const settled = command.then(undefined, this.onCommandError);
-    this.commands = Promise.all([this.commands, settled]);
+/** The counts of a `PUBSUB NUMSUB` reply: a flat `channel, count, …` array (RESP2 and ioredis 6 alike). */
+function numsubCounts(reply: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!Array.isArray(reply)) return counts;
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const name: unknown = reply[i];
+    const count: unknown = reply[i + 1];
+    const key = Buffer.isBuffer(name) ? name.toString('utf8') : String(name);
+    counts.set(key, typeof count === 'number' ? count : Number(count));
   }
+  return counts;
 }

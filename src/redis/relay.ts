@@ -4,11 +4,10 @@
  *
  * @module
  */
-import type { EventEmitter } from 'eventemitter3';
 import { BoundedQueue, type DropReason, type PubSubBroker } from 'logcaster';
 import type { ChannelMap } from './channel-map.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
-import type { RedisBridgeEvents, RedisBridgeStats } from './events.js';
+import type { GapInfo, RedisBridgeStats } from './events.js';
 import type { ResolvedBridgeOptions } from './options.js';
 import { DUPLICATE, SequenceTracker } from './sequence-tracker.js';
 
@@ -28,10 +27,24 @@ export interface Transport {
   nameOf(channel: number): string;
 }
 
+/** Where the relay reports what happened: the bridge's events. */
+export interface RelayHost {
+  /** A failure that did not stop the bridge (reported through the error policy). */
+  failed(error: unknown): void;
+  /** Messages from another node are known lost. */
+  gap(info: GapInfo): void;
+  /** The outbox dropped messages. */
+  dropped(count: number, reason: DropReason): void;
+}
+
 /** What {@link Relay.decodePayload} returns for a payload the codec rejected. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable');
 
-type RelayCounters = Omit<RedisBridgeStats, 'channels' | 'disconnects' | 'reconnects' | 'connectionErrors'>;
+/** The relay's share of a bridge's counters. */
+export type RelayCounters = Omit<
+  RedisBridgeStats,
+  'channels' | 'disconnects' | 'reconnects' | 'connectionErrors' | 'publishedLocal' | 'outboxHolds' | 'lastHoldMs'
+>;
 
 /** The transport-independent half of a bridge. */
 export class Relay<T> {
@@ -40,8 +53,9 @@ export class Relay<T> {
   private readonly seqs: Float64Array;
   private readonly tracker: SequenceTracker;
   private readonly outbox: BoundedQueue<Outgoing>;
+  /** While held, everything waits in the outbox (see {@link Relay.hold}). */
+  private held = false;
   private published = 0;
-  private publishedLocal = 0;
   private sent = 0;
   private sendErrors = 0;
   private received = 0;
@@ -53,14 +67,14 @@ export class Relay<T> {
   private malformed = 0;
   private readonly onSendError = (error: unknown): void => {
     this.sendErrors++;
-    this.events.emit('error', error);
+    this.host.failed(error);
   };
 
   constructor(
     private readonly broker: PubSubBroker<T>,
     private readonly options: ResolvedBridgeOptions<T>,
     private readonly map: ChannelMap,
-    private readonly events: EventEmitter<RedisBridgeEvents>,
+    private readonly host: RelayHost,
     private readonly transport: Transport,
   ) {
     this.nodeId = options.nodeId;
@@ -74,41 +88,45 @@ export class Relay<T> {
       sizeOf: (item) => item.data.byteLength,
       policy: options.outboxPolicy,
     });
-    this.outbox.on('drop', (count: number, reason: DropReason) => this.events.emit('drop', count, reason));
+    this.outbox.on('drop', (count: number, reason: DropReason) => this.host.dropped(count, reason));
   }
 
   /**
-   * Delivers locally, then sends to Redis (or to the outbox). Throws only for the caller's
-   * mistakes, before anything is delivered or sent: a message the codec cannot encode, an
-   * invalid topic, a closed broker.
+   * Sends a message published on this node to Redis (or to the outbox). Local delivery is
+   * the broker's business. Throws only what the codec throws, before anything is sent.
    */
-  publish(topic: string, message: T): number {
+  send(topic: string, message: T): void {
     const payload = this.options.codec.encode(message);
-    const local = this.broker.publish(topic, message);
     this.published++;
     const channel = this.map.channelOf(topic);
     const seq = ++this.seqs[channel];
     const data = encodeEnvelope(this.origin, seq, topic, payload);
-    if (this.outbox.length === 0 && !this.outbox.closed && this.transport.canSend()) {
+    if (this.outbox.length === 0 && !this.held && !this.outbox.closed && this.transport.canSend()) {
       this.transmit(channel, data);
     } else {
       // Behind what is already waiting, to keep the order; a closed outbox counts a drop.
       this.outbox.push({ channel, data });
       this.flush();
     }
-    return local;
   }
 
-  /** Delivers to this node's subscribers only. */
-  publishLocal(topic: string, message: T): number {
-    const local = this.broker.publish(topic, message);
-    this.publishedLocal++;
-    return local;
+  /**
+   * Keeps everything in the outbox until {@link Relay.release}: after a reconnect, while the
+   * other nodes' subscribers are not back yet.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a {@link Relay.hold} and sends what waits. */
+  release(): void {
+    this.held = false;
+    this.flush();
   }
 
   /** Sends what waits in the outbox, in order, while the publisher connection takes it. */
   flush(): void {
-    while (this.outbox.length > 0 && this.transport.canSend()) {
+    while (!this.held && this.outbox.length > 0 && this.transport.canSend()) {
       const item = this.outbox.shift();
       if (item === undefined) break;
       this.transmit(item.channel, item.data);
@@ -137,7 +155,7 @@ export class Relay<T> {
     if (verdict > 0) {
       this.gaps++;
       this.missing += verdict;
-      this.events.emit('gap', {
+      this.host.gap({
         origin: envelope.origin,
         channel: this.transport.nameOf(channel),
         expected: envelope.seq - verdict,
@@ -161,7 +179,7 @@ export class Relay<T> {
   /** Counts an undecodable message and reports it. */
   fail(error: unknown): void {
     this.malformed++;
-    this.events.emit('error', error);
+    this.host.failed(error);
   }
 
   /** Forgets the sequence numbers of a channel no longer listened to. */
@@ -169,8 +187,9 @@ export class Relay<T> {
     this.tracker.forget(channel);
   }
 
-  /** Drops what waits in the outbox (counted, `'drop'` with reason `'closed'`); later publishes are dropped too. */
+  /** Drops what waits in the outbox (counted, `'drop'` with reason `'closed'`); later sends are dropped too. */
   close(): void {
+    this.held = false;
     this.outbox.close();
   }
 
@@ -179,7 +198,6 @@ export class Relay<T> {
     return {
       nodeId: this.nodeId,
       published: this.published,
-      publishedLocal: this.publishedLocal,
       sent: this.sent,
       sendErrors: this.sendErrors,
       received: this.received,
@@ -212,10 +230,11 @@ export class Relay<T> {
     const message = this.decodePayload(envelope);
     if (message === UNDECODABLE) return;
     try {
-      this.broker.publish(envelope.topic, message);
+      // Local only: handing it to the publish tap would send it back to Redis.
+      this.broker.publishLocal(envelope.topic, message);
       this.delivered++;
     } catch (error) {
-      // A topic this broker's syntax rejects: the nodes disagree on their topic options.
+      // A topic this broker's syntax rejects: the nodes disagree on their topic syntax.
       this.fail(error);
     }
   }

@@ -5,16 +5,14 @@
  *
  * @module
  */
-import { EventEmitter } from 'eventemitter3';
 import { parseTopic, type PubSubBroker } from 'logcaster';
-import { ChannelInterest } from './channel-interest.js';
-import { ChannelMap } from './channel-map.js';
+import { BridgeBase } from './bridge-base.js';
 import type { RedisCommandClient } from './client.js';
-import { ConnectionWatch, type WatchHooks } from './connection-watch.js';
-import { decodeEnvelope, EnvelopeError } from './envelope.js';
-import type { RedisBridgeEvents, RedisBridgeStats, RedisConnectionRole } from './events.js';
-import { checkClient, resolveBridgeOptions, type BridgeOptions } from './options.js';
-import { Relay, UNDECODABLE } from './relay.js';
+import { decodeEnvelope } from './envelope.js';
+import { EnvelopeError, invalidArgType, outOfRange } from './errors.js';
+import type { RedisConnectionRole } from './events.js';
+import { checkClient, type BridgeOptions } from './options.js';
+import { UNDECODABLE } from './relay.js';
 import { fieldValue, parseEntries, parseXRead } from './stream-reply.js';
 
 /** Options of {@link RedisStreamBridge}. */
@@ -70,7 +68,7 @@ const RETRY_MS = 100;
 const checkCount = (field: string, value: unknown, fallback: number): number => {
   const resolved = value ?? fallback;
   if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1) {
-    throw new RangeError(`${field} must be an integer >= 1 (got ${String(resolved)})`);
+    throw outOfRange(`${field} must be an integer >= 1 (got ${String(resolved)})`);
   }
   return resolved;
 };
@@ -100,106 +98,62 @@ const checkCount = (field: string, value: unknown, fallback: number): number => 
  * const recent = await bridge.history('logs/api/ERROR', 20); // the last 20, oldest first
  * ```
  */
-export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
-  /** This node's id. */
-  readonly nodeId: string;
-  /** How topics map to streams (`${prefix}:stream:${n}`). */
-  readonly channelMap: ChannelMap;
+export class RedisStreamBridge<T> extends BridgeBase<T> {
   private readonly publisher: RedisCommandClient;
   private readonly reader: RedisCommandClient;
   private readonly maxLen: number;
   private readonly blockMs: number;
   private readonly readCount: number;
-  private readonly relay: Relay<T>;
-  private readonly interest: ChannelInterest<T>;
   private readonly keys: string[] = [];
   private readonly keyIndex = new Map<string, number>();
   /** Streams being read, with the id to read after. */
   private readonly cursors = new Map<number, string>();
   /** Streams needed whose starting id is not known yet. */
   private readonly unresolved = new Set<number>();
-  private readonly publisherWatch: ConnectionWatch;
-  private readonly readerWatch: ConnectionWatch;
+  private readerUp: boolean;
   private readonly loop: Promise<void>;
-  private settledWaiters: Array<() => void> = [];
-  private scheduled = false;
-  private isClosed = false;
-  private closing: Promise<void> | undefined = undefined;
   private blocking = false;
   private readerId: string | undefined = undefined;
   private woken = false;
   private wakeUp: (() => void) | undefined = undefined;
   private sleepTimer: NodeJS.Timeout | undefined = undefined;
-  private disconnects = 0;
-  private reconnects = 0;
-  private connectionErrors = 0;
-  private readonly onCommandError = (error: unknown): void => {
-    this.emit('error', error);
-  };
-  private readonly reconcileNow = (): void => this.reconcile();
 
   /**
-   * @throws TypeError or RangeError for a bad option, naming it.
+   * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
+   * a bad option, naming it.
+   * @throws {@link RedisBridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
+   * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisStreamBridgeOptions<T>) {
-    super();
     checkClient('publisher', options.publisher, ['callBuffer']);
     checkClient('reader', options.reader, ['callBuffer']);
     if (options.publisher === options.reader) {
-      throw new TypeError('publisher and reader must be two connections (use publisher.duplicate())');
+      throw invalidArgType('publisher and reader must be two connections (use publisher.duplicate())');
     }
-    const resolved = resolveBridgeOptions(options);
-    this.maxLen = checkCount('maxLen', options.maxLen, 10_000);
-    this.blockMs = checkCount('blockMs', options.blockMs, 1000);
-    this.readCount = checkCount('readCount', options.readCount, 512);
-    this.channelMap = new ChannelMap(options);
-    this.nodeId = resolved.nodeId;
+    const maxLen = checkCount('maxLen', options.maxLen, 10_000);
+    const blockMs = checkCount('blockMs', options.blockMs, 1000);
+    const readCount = checkCount('readCount', options.readCount, 512);
+    super({
+      name: 'RedisStreamBridge',
+      broker,
+      options,
+      connections: [
+        ['publisher', options.publisher],
+        ['reader', options.reader],
+      ],
+    });
+    this.maxLen = maxLen;
+    this.blockMs = blockMs;
+    this.readCount = readCount;
     this.publisher = options.publisher;
     this.reader = options.reader;
+    this.readerUp = this.reader.status === 'ready';
     for (let i = 0; i < this.channelMap.channels; i++) {
       const key = `${this.channelMap.prefix}:stream:${i}`;
       this.keys.push(key);
       this.keyIndex.set(key, i);
     }
-    this.relay = new Relay(broker, resolved, this.channelMap, this, {
-      canSend: () => this.publisher.status === 'ready',
-      send: (channel, data) =>
-        this.publisher.callBuffer('XADD', this.keys[channel], 'MAXLEN', '~', this.maxLen, '*', FIELD, data),
-      nameOf: (channel) => this.keys[channel],
-    });
-    this.publisherWatch = new ConnectionWatch('publisher', this.publisher, this.hooks('publisher'), resolved.now);
-    this.readerWatch = new ConnectionWatch('reader', this.reader, this.hooks('reader'), resolved.now);
-    this.publisherWatch.watchWith(this.readerWatch);
-    this.readerWatch.watchWith(this.publisherWatch);
-    this.interest = new ChannelInterest(broker, this.channelMap, () => this.schedule());
-    this.interest.start();
     this.loop = this.run();
-  }
-
-  /** Whether {@link RedisStreamBridge.close} has been called. */
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
-  /**
-   * Delivers `message` to this node's subscribers and appends it to its stream for the
-   * others. Never throws or waits because of Redis (see {@link RedisBridge.publish}).
-   *
-   * @returns how many local subscribers took it.
-   * @throws `TopicError` for an invalid topic, `BrokerClosedError` for a closed broker, and
-   * whatever the codec throws; nothing is delivered or sent.
-   */
-  publish(topic: string, message: T): number {
-    return this.relay.publish(topic, message);
-  }
-
-  /**
-   * Delivers `message` to this node's subscribers only (not recorded in any stream).
-   *
-   * @returns how many local subscribers took it.
-   */
-  publishLocal(topic: string, message: T): number {
-    return this.relay.publishLocal(topic, message);
   }
 
   /**
@@ -212,7 +166,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
    */
   async history(topic: string, count: number): Promise<Array<HistoryEntry<T>>> {
     if (!Number.isSafeInteger(count) || count < 0) {
-      throw new RangeError(`count must be an integer >= 0 (got ${String(count)})`);
+      throw outOfRange(`count must be an integer >= 0 (got ${String(count)})`);
     }
     parseTopic(topic, this.channelMap.syntax);
     const found: Array<HistoryEntry<T>> = [];
@@ -244,100 +198,34 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
     }
   }
 
-  /**
-   * Resolves once the reader knows where to start in every stream the current
-   * subscriptions need: messages published from then on will be delivered. Never rejects.
-   */
-  async settled(): Promise<void> {
-    if (this.scheduled) this.reconcile();
-    if (this.isClosed || this.unresolved.size === 0) return;
-    await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+  protected override canSend(): boolean {
+    return this.publisher.status === 'ready';
   }
 
-  /** A snapshot of the bridge's counters (`channels` counts the streams being read). */
-  stats(): RedisBridgeStats {
-    return {
-      ...this.relay.counters(),
-      channels: this.cursors.size + this.unresolved.size,
-      disconnects: this.disconnects,
-      reconnects: this.reconnects,
-      connectionErrors: this.connectionErrors,
-    };
+  protected override sendEnvelope(channel: number, data: Buffer): Promise<unknown> {
+    return this.publisher.callBuffer('XADD', this.keys[channel], 'MAXLEN', '~', this.maxLen, '*', FIELD, data);
   }
 
-  /**
-   * Stops bridging: stops following the broker, drops what waits in the outbox (counted),
-   * and ends the read loop (woken with CLIENT UNBLOCK; at worst after `blockMs`). The
-   * clients stay open: quit them yourself. Safe to call twice.
-   */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+  protected override channelName(channel: number): string {
+    return this.keys[channel];
   }
 
-  /** Same as {@link RedisStreamBridge.close}. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+  protected override isLive(): boolean {
+    return this.unresolved.size === 0;
   }
 
-  private async shutdown(): Promise<void> {
-    this.isClosed = true;
-    this.interest.stop();
-    this.publisherWatch.detach();
-    this.readerWatch.detach();
-    this.relay.close();
-    this.releaseSettled();
-    this.wake();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.blockMs + RETRY_MS);
-      timer.unref();
-    });
-    // A reader whose client holds the XREAD while disconnected may never answer: do not wait for it.
-    await Promise.race([this.loop, late]);
-    clearTimeout(timer);
+  protected override pendingDescription(): string {
+    return `${this.unresolved.size} streams without a starting id; reader ${this.reader.status}`;
   }
 
-  private hooks(role: RedisConnectionRole): WatchHooks {
-    return {
-      down: (info) => {
-        this.disconnects++;
-        this.emit('disconnect', info);
-      },
-      ready: (reconnected) => {
-        if (this.isClosed) return;
-        if (role === 'publisher') {
-          this.relay.flush();
-        } else {
-          // A new connection has a new client id.
-          this.readerId = undefined;
-          this.wake();
-        }
-        if (reconnected !== undefined) {
-          this.reconnects++;
-          this.emit('reconnect', reconnected);
-        }
-      },
-      clientError: () => {
-        this.connectionErrors++;
-      },
-    };
+  protected override listening(): number {
+    return this.cursors.size + this.unresolved.size;
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.isClosed) return;
-    this.scheduled = true;
-    queueMicrotask(this.reconcileNow);
-  }
-
-  /** Starts reading the streams now needed and stops reading the others. */
-  private reconcile(): void {
-    if (!this.scheduled) return;
-    this.scheduled = false;
-    if (this.isClosed) return;
+  protected override applyInterest(wants: (channel: number) => boolean): void {
     let changed = false;
     for (let i = 0; i < this.keys.length; i++) {
-      const wanted = this.interest.wants(i);
+      const wanted = wants(i);
       const held = this.cursors.has(i) || this.unresolved.has(i);
       if (wanted && !held) {
         this.unresolved.add(i);
@@ -352,10 +240,39 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
     if (changed) this.wake();
   }
 
+  protected override connectionClosed(role: RedisConnectionRole): void {
+    if (role === 'reader') this.readerUp = false;
+  }
+
+  protected override connectionReady(role: RedisConnectionRole): void {
+    if (role === 'publisher') {
+      // After the current task: ioredis resends the XADDs the outage interrupted right after
+      // emitting 'ready'; sending the outbox first would overtake them (and reorder).
+      queueMicrotask(() => this.relay.flush());
+      return;
+    }
+    this.readerUp = true;
+    // A new connection has a new client id.
+    this.readerId = undefined;
+    this.wake();
+  }
+
+  protected override async stop(): Promise<void> {
+    this.wake();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.blockMs + RETRY_MS);
+      timer.unref();
+    });
+    // A reader whose client holds the XREAD while disconnected may never answer: do not wait for it.
+    await Promise.race([this.loop, late]);
+    clearTimeout(timer);
+  }
+
   /** The read loop: resolve starting ids, then XREAD from the cursors, until closed. */
   private async run(): Promise<void> {
     while (!this.isClosed) {
-      if (!this.readerWatch.up) {
+      if (!this.readerUp) {
         await this.sleep(Infinity);
         continue;
       }
@@ -364,7 +281,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
         await this.resolveStart(next.value);
         continue;
       }
-      this.releaseSettled();
+      this.settle();
       if (this.cursors.size === 0) {
         await this.sleep(Infinity);
         continue;
@@ -372,7 +289,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
       if (this.readerId === undefined) await this.learnReaderId();
       await this.readOnce();
     }
-    this.releaseSettled();
+    this.settle();
   }
 
   /** Sets the cursor of a newly needed stream to its last entry: reading starts after it. */
@@ -391,7 +308,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
       const [last] = parseEntries(reply);
       if (last !== undefined) start = last.id;
     } catch (error) {
-      this.emit('error', error);
+      this.fail(error);
     }
     this.cursors.set(index, start);
   }
@@ -404,7 +321,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
     } catch (error) {
       // Without the id, wake-ups wait for the XREAD to time out (blockMs): slower, not wrong.
       this.readerId = '';
-      this.emit('error', error);
+      this.fail(error);
     }
   }
 
@@ -432,7 +349,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
     try {
       batches = parseXRead(reply);
     } catch (error) {
-      this.emit('error', error);
+      this.fail(error);
       return;
     }
     for (const { key, entries } of batches) {
@@ -459,11 +376,11 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
    */
   private async afterFailure(error: unknown): Promise<void> {
     if (this.isClosed) return;
-    if (!this.readerWatch.up) {
+    if (!this.readerUp) {
       await this.sleep(Infinity);
       return;
     }
-    this.emit('error', error);
+    this.fail(error);
     await this.sleep(RETRY_MS);
   }
 
@@ -494,14 +411,7 @@ export class RedisStreamBridge<T> extends EventEmitter<RedisBridgeEvents> {
       this.woken = true;
     }
     if (this.blocking && this.readerId !== undefined && this.readerId !== '' && this.publisher.status === 'ready') {
-      this.publisher.callBuffer('CLIENT', 'UNBLOCK', this.readerId).then(undefined, this.onCommandError);
+      this.publisher.callBuffer('CLIENT', 'UNBLOCK', this.readerId).then(undefined, this.reportFailure);
     }
-  }
-
-  private releaseSettled(): void {
-    if (this.settledWaiters.length === 0) return;
-    const waiters = this.settledWaiters;
-    this.settledWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

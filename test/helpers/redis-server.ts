@@ -7,6 +7,8 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { Redis as Redis6 } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
 import { describe, it } from 'vitest';
 
 /** Where redis-server is, or undefined when it is not installed. */
@@ -172,3 +174,15 @@ export async function startRedisServer(binary = findRedisServer() ?? 'redis-serv
     },
   };
 }
+
+/** The ioredis constructor, typed as ioredis 6's (ioredis 5 has the same surface for the tests). */
+export type RedisClientClass = typeof Redis6;
+
+/**
+ * Both ioredis majors the bridges support (`ioredis` is 6, `ioredis5` an npm alias of 5): the
+ * Redis tests run once per client, since their replies differ (RESP2 vs RESP3 shapes).
+ */
+export const REDIS_CLIENTS: ReadonlyArray<{ name: string; Redis: RedisClientClass }> = [
+  { name: 'ioredis 5', Redis: Redis5 as unknown as RedisClientClass },
+  { name: 'ioredis 6', Redis: Redis6 },
+];

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PubSubBroker } from 'logcaster';
 import { RedisBridge, stringCodec, type DisconnectInfo, type GapInfo, type ReconnectInfo, type RedisBridgeEvents } from 'logcaster/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeWithRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { REDIS_CLIENTS, describeWithRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { referenceMatches } from '../helpers/reference-matcher.js';
 
 interface Msg {
@@ -27,7 +27,7 @@ interface Received extends Msg {
   pattern: string;
 }
 
-describeWithRedis('RedisBridge on a real Redis', (binary) => {
+for (const { name: clientName, Redis: RedisClient } of REDIS_CLIENTS) describeWithRedis(`RedisBridge on a real Redis (${clientName})`, (binary) => {
   let server: RedisServer;
   const clients: Redis[] = [];
   const bridges: Array<RedisBridge<unknown>> = [];
@@ -45,7 +45,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
   });
 
   const client = (retryMs = 20): Redis => {
-    const redis = new Redis(server.port, '127.0.0.1', { retryStrategy: () => retryMs, lazyConnect: false });
+    const redis = new RedisClient(server.port, '127.0.0.1', { retryStrategy: () => retryMs, lazyConnect: false });
     clients.push(redis);
     return redis;
   };
@@ -83,7 +83,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       bridges.push(bridge as RedisBridge<unknown>);
       const got: string[] = [];
       broker.subscribe('logs/api/#', (m) => void got.push(m));
-      await bridge.settled();
+      await bridge.ready();
       expect(subscriber.status).toBe('ready');
       a.bridge.publish('logs/api/ERROR', 'after start');
       await vi.waitFor(() => expect(got).toEqual(['after start']), { timeout: 3000 });
@@ -111,7 +111,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
           });
         }
       });
-      await Promise.all(nodes.map(({ bridge }) => bridge.settled()));
+      await Promise.all(nodes.map(({ bridge }) => bridge.ready()));
 
       for (let n = 0; n < perNode; n++) {
         nodes.forEach(({ bridge }, from) => {
@@ -188,7 +188,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       );
     });
 
-    it('skips its own echo, and keeps publishLocal and broker.publish on this node', async () => {
+    it('sends plain broker.publish to every node once, skips its own echo, and keeps publishLocal here', async () => {
       const prefix = nextPrefix();
       const a = await node(prefix);
       const b = await node(prefix);
@@ -196,17 +196,18 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       const atB: string[] = [];
       a.broker.subscribe('logs/#', (m) => void atA.push(m.topic));
       b.broker.subscribe('logs/#', (m) => void atB.push(m.topic));
-      await Promise.all([a.bridge.settled(), b.bridge.settled()]);
+      await Promise.all([a.bridge.ready(), b.bridge.ready()]);
 
       expect(a.bridge.publishLocal('logs/local/one', { from: 0, n: 0, topic: 'logs/local/one' })).toBe(1);
-      a.broker.publish('logs/local/two', { from: 0, n: 1, topic: 'logs/local/two' });
-      expect(a.bridge.publish('logs/shared/three', { from: 0, n: 2, topic: 'logs/shared/three' })).toBe(1);
+      expect(a.broker.publishLocal('logs/local/two', { from: 0, n: 1, topic: 'logs/local/two' })).toBe(1);
+      expect(a.broker.publish('logs/shared/three', { from: 0, n: 2, topic: 'logs/shared/three' })).toBe(1);
+      expect(a.bridge.publish('logs/shared/four', { from: 0, n: 3, topic: 'logs/shared/four' })).toBe(1);
 
-      await vi.waitFor(() => expect(atB).toEqual(['logs/shared/three']), { timeout: 2000, interval: 10 });
-      await vi.waitFor(() => expect(a.bridge.stats().ownEchoesSkipped).toBe(1), { timeout: 2000, interval: 10 });
-      expect(atA).toEqual(['logs/local/one', 'logs/local/two', 'logs/shared/three']);
-      expect(a.bridge.stats()).toMatchObject({ published: 1, publishedLocal: 1, sent: 1, delivered: 0 });
-      expect(b.bridge.stats()).toMatchObject({ received: 1, delivered: 1 });
+      await vi.waitFor(() => expect(atB).toEqual(['logs/shared/three', 'logs/shared/four']), { timeout: 2000, interval: 10 });
+      await vi.waitFor(() => expect(a.bridge.stats().ownEchoesSkipped).toBe(2), { timeout: 2000, interval: 10 });
+      expect(atA).toEqual(['logs/local/one', 'logs/local/two', 'logs/shared/three', 'logs/shared/four']);
+      expect(a.bridge.stats()).toMatchObject({ published: 2, publishedLocal: 1, sent: 2, delivered: 0 });
+      expect(b.bridge.stats()).toMatchObject({ received: 2, delivered: 2, published: 0 });
     });
 
     it('carries binary payloads with the Buffer codec', async () => {
@@ -216,7 +217,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       const b = await node<Buffer>(prefix, { codec: bufferCodec });
       const got: Buffer[] = [];
       b.broker.subscribe('bin/#', (m) => void got.push(Buffer.from(m)));
-      await b.bridge.settled();
+      await b.bridge.ready();
       const payload = Buffer.from([0, 255, 13, 10, 0x80, 1]);
       a.bridge.publish('bin/x', payload);
       await vi.waitFor(() => expect(got).toEqual([payload]), { timeout: 2000, interval: 10 });
@@ -235,22 +236,22 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
 
       const first = a.broker.subscribe('logs/api/#', () => undefined);
       const second = a.broker.subscribe('logs/api/ERROR', () => undefined);
-      await a.bridge.settled();
+      await a.bridge.ready();
       expect(await channelsNow()).toEqual([exact]);
       expect(await admin.pubsub('NUMSUB', exact)).toEqual([exact, 1]);
       expect(a.bridge.stats().channels).toBe(1);
 
       const wildcard = a.broker.subscribe('logs/*/ERROR', () => undefined);
-      await a.bridge.settled();
+      await a.bridge.ready();
       expect(await channelsNow()).toHaveLength(64);
 
       wildcard.unsubscribe();
       first.unsubscribe();
-      await a.bridge.settled();
+      await a.bridge.ready();
       expect(await channelsNow()).toEqual([exact]);
 
       second.unsubscribe();
-      await a.bridge.settled();
+      await a.bridge.ready();
       expect(await channelsNow()).toEqual([]);
       expect(a.bridge.stats().channels).toBe(0);
     });
@@ -265,7 +266,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       const subscriber = client();
       await ready(publisher, subscriber);
       const bridge = new RedisBridge(broker, { publisher, subscriber, prefix });
-      await bridge.settled();
+      await bridge.ready();
       expect(await admin.pubsub('CHANNELS', `${prefix}:*`)).toHaveLength(1);
       await bridge.close();
       expect(await admin.pubsub('CHANNELS', `${prefix}:*`)).toEqual([]);
@@ -285,7 +286,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
       const b = await node(prefix);
       const got: number[] = [];
       b.broker.subscribe('logs/#', (m) => void got.push(m.n));
-      await b.bridge.settled();
+      await b.bridge.ready();
       const events = { disconnects: [] as DisconnectInfo[], reconnects: [] as ReconnectInfo[], gaps: [] as GapInfo[], drops: 0 };
       a.bridge.on('disconnect', (info) => events.disconnects.push(info));
       a.bridge.on('reconnect', (info) => events.reconnects.push(info));
@@ -341,7 +342,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
         const b = await node<string>(prefix, { codec: stringCodec });
         const got: string[] = [];
         b.broker.subscribe('big/#', (m) => void got.push(m.slice(0, 10)));
-        await b.bridge.settled();
+        await b.bridge.ready();
         // Same first two levels, so one channel: sequence numbers (and gaps) are per channel.
         a.bridge.publish('big/x/first', 'first');
         await vi.waitFor(() => expect(got).toEqual(['first']), { timeout: 2000, interval: 10 });
@@ -354,7 +355,7 @@ describeWithRedis('RedisBridge on a real Redis', (binary) => {
         expect(info).toMatchObject({ connection: 'subscriber', reason: 'killed' });
         expect(info.message).toContain('client-output-buffer-limit');
         await back;
-        await b.bridge.settled();
+        await b.bridge.ready();
         a.bridge.publish('big/x/small', 'small');
         const lost = await gap;
         expect(lost).toMatchObject({ origin: a.bridge.nodeId, expected: 2, got: 3, missing: 1 });

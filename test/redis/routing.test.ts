@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { PubSubBroker } from 'logcaster';
 import { ALL_CHANNELS, ChannelMap, EnvelopeError, bufferCodec, jsonCodec, stringCodec } from 'logcaster/redis';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope } from '../../src/redis/envelope.js';
@@ -55,8 +56,8 @@ describe('ChannelMap', () => {
     expect(map.channelsOf('#')).toBe(ALL_CHANNELS);
   });
 
-  it('follows the topic syntax it is given', () => {
-    const map = new ChannelMap({ levels: 1, topics: { separator: '.', singleLevelWildcard: '+' } });
+  it('follows the topic syntax it is given (a bridge gives its broker\'s)', () => {
+    const map = new ChannelMap({ levels: 1 }, new PubSubBroker({ separator: '.', singleLevelWildcard: '+' }).syntax);
     expect(map.channelsOf('logs.+')).toBe(map.channelOf('logs.x.y'));
     expect(map.channelsOf('+.api')).toBe(ALL_CHANNELS);
     expect(map.channelOf('logs.api')).toBe(referenceHash('logs') % 64);

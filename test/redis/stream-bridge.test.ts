@@ -1,16 +1,16 @@
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PubSubBroker, TopicError } from 'logcaster';
 import { RedisStreamBridge, type DisconnectInfo, type GapInfo, type ReconnectInfo } from 'logcaster/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeWithRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { REDIS_CLIENTS, describeWithRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 interface Msg {
   from: string;
   n: number;
 }
 
-describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
+for (const { name: clientName, Redis: RedisClient } of REDIS_CLIENTS) describeWithRedis(`RedisStreamBridge on a real Redis (${clientName})`, (binary) => {
   let server: RedisServer;
   const clients: Redis[] = [];
   const bridges: Array<RedisStreamBridge<unknown>> = [];
@@ -28,7 +28,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
   });
 
   const client = async (retryMs = 20): Promise<Redis> => {
-    const redis = new Redis(server.port, '127.0.0.1', { retryStrategy: () => retryMs });
+    const redis = new RedisClient(server.port, '127.0.0.1', { retryStrategy: () => retryMs });
     clients.push(redis);
     if (redis.status !== 'ready') await once(redis, 'ready');
     return redis;
@@ -59,7 +59,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
       b.broker.subscribe('logs/#', (m, topic) => void atB.push([`#${topic}`, m]));
       b.broker.subscribe('logs/*/ERROR', (m, topic) => void atB.push([`*${topic}`, m]));
       a.broker.subscribe('logs/api/#', (m, topic) => void atA.push([topic, m]));
-      await Promise.all([a.bridge.settled(), b.bridge.settled()]);
+      await Promise.all([a.bridge.ready(), b.bridge.ready()]);
 
       const topics = ['logs/api/ERROR', 'logs/web/INFO', 'logs/api/INFO'];
       for (let n = 0; n < 90; n++) {
@@ -91,7 +91,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
       a.bridge.publish('chat/room/line', { from: 'a', n: 1 });
       const got: number[] = [];
       b.broker.subscribe('chat/room/#', (m) => void got.push(m.n));
-      await b.bridge.settled();
+      await b.bridge.ready();
       a.bridge.publish('chat/room/line', { from: 'a', n: 2 });
       await vi.waitFor(() => expect(got).toEqual([2]), { timeout: 2000, interval: 10 });
       expect(b.bridge.stats().channels).toBe(1);
@@ -105,7 +105,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
       const admin = await client();
       const got: number[] = [];
       b.broker.subscribe('logs/api/#', (m) => void got.push(m.n));
-      await b.bridge.settled();
+      await b.bridge.ready();
       const events = { down: [] as DisconnectInfo[], up: [] as ReconnectInfo[], gaps: [] as GapInfo[] };
       b.bridge.on('disconnect', (info) => events.down.push(info));
       b.bridge.on('reconnect', (info) => events.up.push(info));
@@ -134,7 +134,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
       const admin = await client();
       const got: number[] = [];
       b.broker.subscribe('logs/api/#', (m) => void got.push(m.n));
-      await b.bridge.settled();
+      await b.bridge.ready();
       a.bridge.publish('logs/api/INFO', { from: 'a', n: 0 });
       await vi.waitFor(() => expect(got).toEqual([0]), { timeout: 2000, interval: 10 });
       const gaps: GapInfo[] = [];
@@ -184,7 +184,7 @@ describeWithRedis('RedisStreamBridge on a real Redis', (binary) => {
       // A block of a minute: only the CLIENT UNBLOCK wake-up lets close() finish within the test's time.
       const a = await node(prefix, { blockMs: 60_000 });
       a.broker.subscribe('logs/#', () => undefined);
-      await a.bridge.settled();
+      await a.bridge.ready();
       const admin = await client();
       await vi.waitFor(
         async () => expect(String(await admin.client('LIST'))).toMatch(/cmd=xread/),

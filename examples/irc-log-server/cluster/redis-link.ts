@@ -1,7 +1,7 @@
 /**
- * Several nodes, one Redis: with `--redis redis://host:port`, every entry a node ingests is
- * also sent through a `RedisBridge`, so an IRC client on any node sees the logs fed to any
- * other. Each node still routes and renders for its own clients; Redis only carries entries.
+ * Several nodes, one Redis: with `--redis redis://host:port`, a `RedisBridge` is attached to
+ * the broker, so every entry a node publishes reaches the other nodes too and an IRC client
+ * on any node sees the logs fed to any other. Each node still routes and renders for its own clients; Redis only carries entries.
  *
  * @module
  */
@@ -10,19 +10,42 @@ import type { PubSubBroker } from 'logcaster';
 import { RedisBridge } from 'logcaster/redis';
 import type { LogEntry } from '../logs/entry.js';
 
-/** What the server needs from the link: a publish that reaches every node, and a way out. */
+/** The bridge's counters an operator watches: shown by `/msg logcaster stats` and in `/metrics`. */
+export interface RedisLinkStats {
+  /** Times a node's messages were found missing (Pub/Sub is at most once). */
+  gaps: number;
+  /** Messages known lost, summed over the gaps. */
+  missing: number;
+  /** Messages waiting in the outbox for Redis to come back. */
+  outboxPending: number;
+  /** Messages the full outbox dropped. */
+  outboxDropped: number;
+  /** Connections to Redis that came back after an outage. */
+  reconnects: number;
+  /** Entries this node sent to the others. */
+  published: number;
+  /** Entries from the other nodes delivered here. */
+  delivered: number;
+}
+
+/** What the server needs from the link. */
 export interface RedisLink {
-  /** Delivers on this node and sends to the others (never throws while Redis is down). */
-  publish(topic: string, entry: LogEntry): void;
-  /** Counters of the bridge, for the bot's `stats` answer. */
-  stats(): Record<string, number>;
+  /**
+   * Resolves `true` once Redis has acknowledged the subscriptions the broker has now (so
+   * entries other nodes send from then on arrive), `false` if not within `timeoutMs`.
+   */
+  ready(timeoutMs?: number): Promise<boolean>;
+  /** The bridge's counters. */
+  stats(): RedisLinkStats;
   /** Stops bridging and closes both Redis connections. */
   close(): Promise<void>;
 }
 
 /**
  * Connects to Redis at `url` and bridges `broker` through it (Pub/Sub mode: live tails, at
- * most once). Resolves once Redis has acknowledged the subscriptions the broker has.
+ * most once). From then on plain `broker.publish` reaches every node. Resolves once Redis
+ * has acknowledged the subscriptions the broker has, or after 3 s without Redis (a node
+ * serves its own clients while Redis is down, and the bridge catches up when it is back).
  */
 export async function connectRedis(
   url: string,
@@ -38,20 +61,17 @@ export async function connectRedis(
   bridge.on('reconnect', (info) => log(`redis: reconnected after ${Math.round(info.downMs)} ms`));
   bridge.on('gap', ({ origin, missing }) => log(`redis: lost ${missing} entries from node ${origin}`));
   bridge.on('error', (error) => log(`redis: ${error instanceof Error ? error.message : String(error)}`));
-  // Wait for Redis to acknowledge, but not forever: a node starts (and serves its own
-  // clients) while Redis is down, and the bridge catches up when it comes back.
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), 3000);
-  });
-  if (await Promise.race([bridge.settled().then(() => false), gaveUp])) log(`redis: ${url} not answering yet; continuing`);
-  clearTimeout(timer);
+  const ready = (timeoutMs = 3000): Promise<boolean> =>
+    bridge.ready({ timeoutMs }).then(
+      () => true,
+      () => false,
+    );
+  if (!(await ready())) log(`redis: ${url} not answering yet; continuing`);
   return {
-    publish: (topic, entry) => void bridge.publish(topic, entry),
+    ready,
     stats: () => {
-      const counters: Record<string, number> = {};
-      for (const [name, value] of Object.entries(bridge.stats())) if (typeof value === 'number') counters[name] = value;
-      return counters;
+      const { gaps, missing, outboxPending, outboxDropped, reconnects, published, delivered } = bridge.stats();
+      return { gaps, missing, outboxPending, outboxDropped, reconnects, published, delivered };
     },
     close: async () => {
       await bridge.close();

@@ -52,7 +52,17 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_refused_connections_total', 'counter', 'Connections refused by the limits.', stats.refusedConnections],
     ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
   ];
-  const writer = new PrometheusWriter();
+  if (stats.redis !== undefined) {
+    const redis = stats.redis;
+    families.push(
+      ['logcaster_redis_gaps_total', 'counter', 'Times messages from another node were found missing.', redis.gaps],
+      ['logcaster_redis_missing_total', 'counter', 'Messages from other nodes known lost.', redis.missing],
+      ['logcaster_redis_outbox_pending', 'gauge', 'Messages waiting in the outbox for Redis.', redis.outboxPending],
+      ['logcaster_redis_outbox_dropped_total', 'counter', 'Messages the full outbox dropped.', redis.outboxDropped],
+      ['logcaster_redis_reconnects_total', 'counter', 'Redis connections back after an outage.', redis.reconnects],
+    );
+  }
+    const writer = new PrometheusWriter();
   for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);
   return writer.toString();
 }
