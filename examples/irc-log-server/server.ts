@@ -25,8 +25,10 @@ import { handleBotMessage } from './bot.js';
 import { connectRedis, type RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
+import { ChannelRouter } from './irc/channel-router.js';
 import type { ServerContext } from './irc/commands/index.js';
 import { startIrcListener } from './irc/listener.js';
+import { foldCase } from './irc/names.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
 import { LogChannelDirectory } from './logs/channel-directory.js';
 import { createRouter, entryTopic } from './logs/channels.js';
@@ -115,9 +117,17 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   });
 
   let link: RedisLink | undefined;
+  // Names under #logs are the log side's (fixed and pattern channels); any other valid name
+  // is an ordinary channel users make (irc/chat-channel.ts).
+  const allChannels = new ChannelRouter({
+    owned: channels,
+    isOwnedName: (name) => foldCase(name).startsWith('#logs'),
+    now: config.now,
+    maxChannelsPerClient: config.maxChannelsPerClient,
+  });
   const ctx: ServerContext = {
     config,
-    channels,
+    channels: allChannels,
     nicks: new Map(),
     createdAt: new Date(startedAt),
     version: SERVER_VERSION,
@@ -145,7 +155,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     return {
       clients: clients.size,
       registered,
-      channels: channels.activeChannels,
+      channels: channels.activeChannels + allChannels.chat.size,
       patternChannels: channels.patternChannels,
       brokerSubscriptions: broker.stats().subscriptions,
       linesIn: counters.linesIn,

@@ -63,7 +63,7 @@ describe('registration', () => {
     expect(motd.slice(1, -1).every((n) => n === '372')).toBe(true);
 
     expect(lines[0]).toBe(':test.local 001 ann :Welcome to the logcaster IRC network ann!~ann@127.0.0.1');
-    expect(RawClient.parse(lines[3]).params).toEqual(['ann', 'test.local', 'logcaster-0.1.0', 'i', 'nt']);
+    expect(RawClient.parse(lines[3]).params).toEqual(['ann', 'test.local', 'logcaster-0.1.0', 'i', 'biklmnostv', 'bklov']);
     for (const line of lines.filter((l) => RawClient.parse(l).command === '005')) {
       const params = RawClient.parse(line).params;
       const tokens = params.slice(1, -1);
@@ -99,7 +99,7 @@ describe('registration', () => {
     const c = await client();
     c.send('CAP LS 302', 'NICK dave', 'USER dave 0 * :Dave');
     const early = await c.barrier();
-    expect(early).toEqual([':test.local CAP * LS :multi-prefix server-time userhost-in-names']);
+    expect(early).toEqual([':test.local CAP * LS :away-notify echo-message invite-notify message-tags multi-prefix server-time userhost-in-names']);
     c.send('CAP REQ :server-time bogus-cap', 'CAP REQ :server-time', 'CAP LIST');
     // The nick is known now, so it is the target.
     expect(await c.barrier()).toEqual([
@@ -266,7 +266,7 @@ describe('channels', () => {
 
   it('handles each name of a comma list on its own: 403 and 476 for the bad ones only', async () => {
     const c = await registered('ned');
-    c.send('JOIN #logs-all,#nope,#logs/*/error,#logs/a/#/b,#logs/a*b,nochan,#logs//x');
+    c.send('JOIN #logs-all,#logs-nope,#logs/*/error,#logs/a/#/b,#logs/a*b,nochan,#logs//x');
     const lines = await c.barrier();
     const summary = lines
       .map((line) => RawClient.parse(line))
@@ -274,7 +274,7 @@ describe('channels', () => {
       .map((m) => `${m.command} ${m.command === 'JOIN' ? m.params[0] : m.params[1]}`);
     expect(summary).toEqual([
       'JOIN #logs-all',
-      '403 #nope',
+      '403 #logs-nope',
       'JOIN #logs/*/ERROR',
       '476 #logs/a/#/b',
       '476 #logs/a*b',

@@ -1,39 +1,81 @@
 /**
- * Channel commands: JOIN, PART, TOPIC, NAMES, LIST and channel MODE queries.
+ * Channel commands: JOIN, PART, TOPIC, NAMES, LIST, KICK and INVITE. Channel MODE is in
+ * `channel-modes.ts`. Log channels and ordinary channels answer with the same numerics; a
+ * log channel's topic and modes belong to the server (482 to anyone trying to change them).
  *
  * @module
  */
 import { isRefusal, type Channel } from '../channel.js';
+import { ChatChannel, TOPIC_LENGTH } from '../chat-channel.js';
 import type { Client } from '../client.js';
+import { matchesMask } from '../mask.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
-import { sanitizeText } from '../text.js';
-import { sendToChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
+import { sanitizeText, truncateUtf8 } from '../text.js';
+import { localUser, sendToChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
 
-function names(ctx: ServerContext, client: Client, channel: Channel): void {
-  const { botNick } = ctx.config;
+/** Whether `viewer` may see that `channel` exists and who is in it (`+s` hides it from outsiders). */
+export function canSee(channel: Channel, viewer: Client): boolean {
+  return !(channel instanceof ChatChannel && channel.flags.has('s')) || channel.members.has(viewer);
+}
+
+/** The nick as NAMES shows it: prefixed, and as `nick!user@host` with userhost-in-names. */
+function namesEntry(channel: ChatChannel, member: Client, viewer: Client): string {
+  const id = viewer.caps.has('userhost-in-names') ? member.mask : member.nick ?? '*';
+  return channel.prefix(member, viewer.caps.has('multi-prefix')) + id;
+}
+
+/** 353 lines (packed within 512 bytes) and 366. */
+export function names(ctx: ServerContext, client: Client, channel: Channel): void {
   const long = client.caps.has('userhost-in-names');
-  const bot = long ? `@${ctx.botMask}` : `@${botNick}`;
-  // Pack nicks into 353 lines that stay within 512 bytes.
-  const head = `:${ctx.config.serverName} 353 ${client.nick ?? '*'} = ${channel.name} :`;
+  const entries: string[] = [];
+  let symbol = '=';
+  if (channel instanceof ChatChannel) {
+    if (channel.flags.has('s')) symbol = '@';
+    for (const member of channel.members) entries.push(namesEntry(channel, member, client));
+  } else {
+    // The bot is the operator of every log channel, and only of those.
+    entries.push(long ? `@${ctx.botMask}` : `@${ctx.config.botNick}`);
+    for (const member of visibleMembers(ctx, channel, client)) entries.push(long ? member.mask : member.nick ?? '*');
+  }
+  const head = `:${ctx.config.serverName} 353 ${client.nick ?? '*'} ${symbol} ${channel.name} :`;
   const budget = 510 - Buffer.byteLength(head, 'utf8');
-  let line = bot;
-  for (const member of visibleMembers(ctx, channel, client)) {
-    const entry = long ? member.mask : member.nick ?? '*';
-    if (line.length + 1 + entry.length > budget) {
-      client.reply(N.RPL_NAMREPLY, '=', channel.name, line);
+  let line = '';
+  for (const entry of entries) {
+    if (line !== '' && Buffer.byteLength(line, 'utf8') + 1 + Buffer.byteLength(entry, 'utf8') > budget) {
+      client.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
       line = entry;
     } else {
-      line += ` ${entry}`;
+      line = line === '' ? entry : `${line} ${entry}`;
     }
   }
-  client.reply(N.RPL_NAMREPLY, '=', channel.name, line);
+  if (line !== '') client.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
   client.reply(N.RPL_ENDOFNAMES, channel.name, 'End of /NAMES list.');
 }
 
-function topic(ctx: ServerContext, client: Client, channel: Channel): void {
+/** 332 + 333 when there is a topic; on a query without one, 331 (never on JOIN). */
+function topicReply(ctx: ServerContext, client: Client, channel: Channel, onJoin: boolean): void {
+  if (channel instanceof ChatChannel) {
+    if (channel.topic === '') {
+      if (!onJoin) client.reply(N.RPL_NOTOPIC, channel.name, 'No topic is set');
+      return;
+    }
+    client.reply(N.RPL_TOPIC, channel.name, channel.topic);
+    client.reply(N.RPL_TOPICWHOTIME, channel.name, channel.topicSetBy, String(channel.topicSetAt));
+    return;
+  }
   client.reply(N.RPL_TOPIC, channel.name, channel.topic);
   client.reply(N.RPL_TOPICWHOTIME, channel.name, ctx.botMask, String(channel.createdAt));
+}
+
+/** Why `client` may not join `channel` (474, 473, 475, 471, in that order), if it may not. */
+function admission(channel: ChatChannel, client: Client, key: string | undefined): [string, string] | undefined {
+  const invited = channel.invited.has(foldCase(client.nick ?? ''));
+  if (channel.isBanned(client) && !invited) return [N.ERR_BANNEDFROMCHAN, 'Cannot join channel (+b)'];
+  if (channel.flags.has('i') && !invited) return [N.ERR_INVITEONLYCHAN, 'Cannot join channel (+i)'];
+  if (channel.password !== undefined && key !== channel.password) return [N.ERR_BADCHANNELKEY, 'Cannot join channel (+k)'];
+  if (channel.limit !== undefined && channel.members.size >= channel.limit && !invited) return [N.ERR_CHANNELISFULL, 'Cannot join channel (+l)'];
+  return undefined;
 }
 
 export const join: Handler = (ctx, client, params) => {
@@ -44,16 +86,36 @@ export const join: Handler = (ctx, client, params) => {
     }
     return;
   }
-  for (const name of splitList(params[0])) {
+  const keys = params.length > 1 ? params[1].split(',') : [];
+  const names_ = params[0].split(',');
+  for (let i = 0; i < names_.length; i++) {
+    const name = names_[i];
+    if (name === '') continue;
+    if (!name.startsWith('#')) {
+      client.reply(N.ERR_NOSUCHCHANNEL, name, 'No such channel');
+      continue;
+    }
     const existing = ctx.channels.find(name);
     if (existing !== undefined && existing.members.has(client)) continue;
+    if (existing instanceof ChatChannel) {
+      const refused = admission(existing, client, keys[i]);
+      if (refused !== undefined) {
+        client.reply(refused[0], existing.name, refused[1]);
+        continue;
+      }
+    }
     const joined = ctx.channels.join(client, name);
     if (isRefusal(joined)) {
       client.reply(joined.numeric, name, joined.text);
       continue;
     }
     sendToChannel(ctx, joined, client, shared({ source: client.mask, command: 'JOIN', params: [joined.name] }));
-    topic(ctx, client, joined);
+    if (client.away !== undefined) {
+      // away-notify: members learn at once that the newcomer is away.
+      const away = shared({ source: client.mask, command: 'AWAY', params: [client.away], colon: true });
+      for (const member of visibleMembers(ctx, joined, client)) if (member !== client && member.caps.has('away-notify')) member.enqueue(away);
+    }
+    topicReply(ctx, client, joined, true);
     names(ctx, client, joined);
   }
 };
@@ -65,20 +127,41 @@ function leave(ctx: ServerContext, client: Client, channel: Channel, reason: str
 }
 
 export const part: Handler = (ctx, client, params) => {
-  const reason = params.length > 1 ? sanitizeText(params[1]).slice(0, 200) : undefined;
+  const reason = params.length > 1 && params[1] !== '' ? sanitizeText(params[1]).slice(0, 200) : undefined;
   for (const name of splitList(params[0])) {
     const channel = ctx.channels.find(name);
     if (channel === undefined) client.reply(N.ERR_NOSUCHCHANNEL, name, 'No such channel');
-    else if (!channel.members.has(client)) client.reply(N.ERR_NOTONCHANNEL, name, "You're not on that channel");
+    else if (!channel.members.has(client)) client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
     else leave(ctx, client, channel, reason);
   }
 };
 
 export const topicCommand: Handler = (ctx, client, params) => {
   const channel = ctx.channels.find(params[0]);
-  if (channel === undefined) client.reply(N.ERR_NOSUCHCHANNEL, params[0], 'No such channel');
-  else if (params.length > 1) client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator: topics say what a channel carries");
-  else topic(ctx, client, channel);
+  if (channel === undefined || !canSee(channel, client)) {
+    client.reply(N.ERR_NOSUCHCHANNEL, params[0], 'No such channel');
+    return;
+  }
+  if (params.length === 1) {
+    topicReply(ctx, client, channel, false);
+    return;
+  }
+  if (!(channel instanceof ChatChannel)) {
+    client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator: topics say what a channel carries");
+    return;
+  }
+  if (!channel.members.has(client)) {
+    client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
+    return;
+  }
+  if (channel.flags.has('t') && !channel.ops.has(client)) {
+    client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
+    return;
+  }
+  channel.topic = truncateUtf8(sanitizeText(params[1]), TOPIC_LENGTH);
+  channel.topicSetBy = client.mask;
+  channel.topicSetAt = Math.floor(ctx.config.now() / 1000);
+  sendToChannel(ctx, channel, client, shared({ source: client.mask, command: 'TOPIC', params: [channel.name, channel.topic], colon: true }));
 };
 
 export const namesCommand: Handler = (ctx, client, params) => {
@@ -88,54 +171,104 @@ export const namesCommand: Handler = (ctx, client, params) => {
   }
   for (const name of splitList(params[0])) {
     const channel = ctx.channels.find(name);
-    if (channel !== undefined) names(ctx, client, channel);
+    if (channel !== undefined && canSee(channel, client)) names(ctx, client, channel);
     else client.reply(N.RPL_ENDOFNAMES, name, 'End of /NAMES list.');
   }
 };
 
+/** What LIST shows for a channel: its user count (the bot counts in log channels) and modes. */
+function listEntry(channel: Channel): [number, string] {
+  if (channel instanceof ChatChannel) return [channel.members.size, `[${channel.modeString(false).join(' ')}] ${channel.topic}`];
+  return [channel.members.size + 1, `[+nt] ${channel.topic}`];
+}
+
 export const list: Handler = (ctx, client, params) => {
-  const wanted = params.length > 0 ? new Set(splitList(params[0]).map(foldCase)) : undefined;
+  // LIST [<mask>{,<mask>}|>n|<n] (ELIST=MU): name masks, or user counts above/below n.
+  const masks: string[] = [];
+  let above = -1;
+  let below = Number.POSITIVE_INFINITY;
+  for (const item of params.length > 0 ? splitList(params[0]) : []) {
+    const count = /^([<>])(\d+)$/.exec(item);
+    if (count === null) masks.push(item);
+    else if (count[1] === '>') above = Number(count[2]);
+    else below = Number(count[2]);
+  }
   client.reply(N.RPL_LISTSTART, 'Channel', 'Users  Name');
   for (const channel of ctx.channels.all()) {
-    if (wanted !== undefined && !wanted.has(channel.key)) continue;
-    client.reply(N.RPL_LIST, channel.name, String(channel.members.size + 1), `[+nt] ${channel.topic}`);
+    if (!canSee(channel, client)) continue;
+    if (masks.length > 0 && !masks.some((mask) => matchesMask(mask, channel.name))) continue;
+    const [users, text] = listEntry(channel);
+    if (users <= above || users >= below) continue;
+    client.reply(N.RPL_LIST, channel.name, String(users), text);
   }
   client.reply(N.RPL_LISTEND, 'End of /LIST');
 };
 
-export const mode: Handler = (ctx, client, params) => {
-  const target = params[0];
-  const modes = params[1];
-  if (target.startsWith('#')) {
-    const channel = ctx.channels.find(target);
-    if (channel === undefined) client.reply(N.ERR_NOSUCHCHANNEL, target, 'No such channel');
-    else if (modes === undefined) {
-      client.reply(N.RPL_CHANNELMODEIS, channel.name, '+nt');
-      client.reply(N.RPL_CREATIONTIME, channel.name, String(channel.createdAt));
-    } else if (/^\+?b$/.test(modes) && params.length === 2) {
-      client.reply(N.RPL_ENDOFBANLIST, channel.name, 'End of channel ban list');
-    } else {
+export const kick: Handler = (ctx, client, params) => {
+  const channel = ctx.channels.find(params[0]);
+  if (channel === undefined || !canSee(channel, client)) {
+    client.reply(N.ERR_NOSUCHCHANNEL, params[0], 'No such channel');
+    return;
+  }
+  if (!channel.members.has(client)) {
+    client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
+    return;
+  }
+  if (!(channel instanceof ChatChannel) || !channel.ops.has(client)) {
+    client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
+    return;
+  }
+  const reason = params.length > 2 && params[2] !== '' ? sanitizeText(params[2]).slice(0, 200) : client.nick ?? '';
+  for (const nick of splitList(params[1])) {
+    const target = localUser(ctx, nick);
+    if (target === undefined) {
+      client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
+      continue;
+    }
+    if (!channel.members.has(target)) {
+      client.reply(N.ERR_USERNOTINCHANNEL, target.nick ?? nick, channel.name, "They aren't on that channel");
+      continue;
+    }
+    const line = shared({ source: client.mask, command: 'KICK', params: [channel.name, target.nick ?? nick, reason], colon: true });
+    sendToChannel(ctx, channel, client, line);
+    ctx.channels.part(target, channel);
+  }
+};
+
+export const invite: Handler = (ctx, client, params) => {
+  const [nick, name] = params;
+  const target = localUser(ctx, nick);
+  if (target === undefined) {
+    client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
+    return;
+  }
+  const channel = ctx.channels.find(name);
+  if (channel === undefined) {
+    client.reply(N.ERR_NOSUCHCHANNEL, name, 'No such channel');
+    return;
+  }
+  if (!channel.members.has(client)) {
+    client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
+    return;
+  }
+  if (channel.members.has(target)) {
+    client.reply(N.ERR_USERONCHANNEL, target.nick ?? nick, channel.name, 'is already on channel');
+    return;
+  }
+  if (channel instanceof ChatChannel) {
+    if (channel.flags.has('i') && !channel.ops.has(client)) {
       client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
-    }
-    return;
-  }
-  const folded = foldCase(target);
-  if (client.nick !== undefined && folded === foldCase(client.nick)) {
-    if (modes === undefined) {
-      client.reply(N.RPL_UMODEIS, client.invisible ? '+i' : '+');
       return;
     }
-    if (!/^[+-]i*$/.test(modes) || !/^[+-]/.test(modes)) {
-      client.reply(N.ERR_UMODEUNKNOWNFLAG, 'Unknown MODE flag');
-      return;
-    }
-    const invisible = modes.startsWith('+');
-    if (modes.length > 1 && client.invisible !== invisible) {
-      client.invisible = invisible;
-      client.send({ source: client.mask, command: 'MODE', params: [client.nick, modes.slice(0, 2)], colon: true });
-    }
-    return;
+    channel.invited.add(foldCase(target.nick ?? nick));
   }
-  if (folded === foldCase(ctx.config.botNick) || ctx.nicks.has(folded)) client.reply(N.ERR_USERSDONTMATCH, "Can't change mode for other users");
-  else client.reply(N.ERR_NOSUCHNICK, target, 'No such nick/channel');
+  client.reply(N.RPL_INVITING, target.nick ?? nick, channel.name);
+  const line = shared({ source: client.mask, command: 'INVITE', params: [target.nick ?? nick, channel.name], colon: true });
+  target.enqueue(line);
+  // invite-notify: the channel's other members (its operators, when +i) hear of it too.
+  for (const member of channel.members) {
+    if (member === client || !member.caps.has('invite-notify')) continue;
+    if (channel instanceof ChatChannel && channel.flags.has('i') && !channel.ops.has(member)) continue;
+    member.enqueue(line);
+  }
 };

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Channel, ChannelDirectory } from '../channel.js';
+import { ChatChannel } from '../chat-channel.js';
 import type { Client } from '../client.js';
-import { formatMessage, type OutboundMessage } from '../message.js';
+import { formatMessage, type IrcMessage, type OutboundMessage } from '../message.js';
+import { foldCase } from '../names.js';
+import type { ChatNetwork } from '../network.js';
 import { REPLY_PRIORITY, type OutLine } from '../out-line.js';
 
 /** The settings the commands read (a `ServerConfig` has them all). */
@@ -58,21 +61,33 @@ export interface ServerContext {
   stats(): IrcCounts;
   /** Answers a PRIVMSG a client sent to the bot (given by the server: the IRC side has no bot). */
   botMessage(client: Client, text: string): void;
+  /**
+   * This node's id (unique per process), stamped on the chat it sends to the network.
+   * @default a random id made on first use
+   */
+  node?: string;
+  /** The other nodes, with `--redis`; absent: this node is the whole network. */
+  network?: ChatNetwork;
 }
 
-/** One command's handler; `params` has at least the command's `minParams`. */
-export type Handler = (ctx: ServerContext, client: Client, params: readonly string[]) => void;
+/**
+ * One command's handler; `params` has at least the command's `minParams`, `message` is the
+ * whole message (its tags, for message-tags).
+ */
+export type Handler = (ctx: ServerContext, client: Client, params: readonly string[], message: IrcMessage) => void;
 
 /** Most targets in one PRIVMSG/NOTICE (`MAXTARGETS`). */
 export const MAX_TARGETS = 4;
 
+/** A message encoded once, to queue to several clients. */
 export function shared(message: OutboundMessage, priority = REPLY_PRIORITY): OutLine {
   return { bytes: Buffer.from(formatMessage(message), 'utf8'), priority };
 }
 
 /** Whether joins, parts and quits in `channel` are shown to the other members. */
 export function announces(ctx: ServerContext, channel: Channel): boolean {
-  return channel.members.size <= ctx.config.announceMembersUpTo;
+  // Ordinary channels are conversations: everyone sees everyone, whatever the size.
+  return channel instanceof ChatChannel || channel.members.size <= ctx.config.announceMembersUpTo;
 }
 
 /** Members `viewer` sees: all of them in a small channel, only itself in an auditorium. */
@@ -81,16 +96,49 @@ export function visibleMembers(ctx: ServerContext, channel: Channel, viewer: Cli
   return channel.members.has(viewer) ? [viewer] : [];
 }
 
+/** Sends `line` to `self` and to the members of `channel` (all of them when it announces). */
 export function sendToChannel(ctx: ServerContext, channel: Channel, self: Client, line: OutLine): void {
   self.enqueue(line);
   if (announces(ctx, channel)) ctx.channels.relay(channel, self, line, line);
 }
 
+/** The items of a comma list, empty ones left out. */
 export function splitList(value: string): string[] {
   return value.split(',').filter((item) => item !== '');
 }
 
+/** Compares two secrets in constant time. */
 export function sameSecret(given: string, expected: string): boolean {
   const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The registered client using `nick` on this node, if any. */
+export function localUser(ctx: ServerContext, nick: string): Client | undefined {
+  const client = ctx.nicks.get(foldCase(nick));
+  return client !== undefined && client.registered ? client : undefined;
+}
+
+/** Registered clients on this node, in nick-table order. */
+export function* localUsers(ctx: ServerContext): Iterable<Client> {
+  for (const client of ctx.nicks.values()) if (client.registered && client.nick !== undefined) yield client;
+}
+
+/** Whether `a` and `b` share at least one channel. */
+export function shareChannel(a: Client, b: Client): boolean {
+  for (const key of a.channels) if (b.channels.has(key)) return true;
+  return false;
+}
+
+const nodeIds = new WeakMap<ServerContext, string>();
+
+/** This node's id: the configured one, or a random one made once per server. */
+export function nodeId(ctx: ServerContext): string {
+  if (ctx.node !== undefined) return ctx.node;
+  let id = nodeIds.get(ctx);
+  if (id === undefined) {
+    id = randomUUID();
+    nodeIds.set(ctx, id);
+  }
+  return id;
 }

@@ -1,7 +1,8 @@
 /**
  * What each IRC command does, by group: registration (CAP, PASS, NICK, USER, QUIT, MOTD),
- * channels (JOIN, PART, TOPIC, NAMES, LIST, MODE), user queries (WHO, WHOIS, USERHOST, ISON,
- * AWAY), messages (PRIVMSG, NOTICE) and the server (PING, PONG, LUSERS, VERSION). Replies
+ * channels (JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE; MODE in modes.ts), user queries
+ * (WHO, WHOIS, WHOWAS, USERHOST, ISON, AWAY), messages (PRIVMSG, NOTICE, TAGMSG; CTCP in
+ * ctcp.ts) and the server (PING, PONG, LUSERS, VERSION, TIME, OPER). Replies
  * follow RFC 1459/2812 and the Modern IRC documentation; the numerics are in `../numerics.ts`.
  * A new command is a handler in its group's file and one row in {@link COMMANDS}.
  *
@@ -11,14 +12,17 @@ import type { Client } from '../client.js';
 import type { IrcMessage } from '../message.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
-import { join, list, mode, namesCommand, part, topicCommand } from './channel.js';
+import { invite, join, kick, list, namesCommand, part, topicCommand } from './channel.js';
 import { announces, shared, type Handler, type ServerContext } from './context.js';
 import { message } from './messaging.js';
-import { away, ison, userhost, who, whois } from './query.js';
-import { cap, motd, nick, pass, quit, user } from './registration.js';
-import { lusers, ping, pong, version } from './server.js';
+import { mode } from './modes.js';
+import { away, ison, userhost, who, whois, whowas } from './query.js';
+import { cap, motd, nick, pass, pendingNick, quit, user } from './registration.js';
+import { lusers, oper, ping, pong, time, version } from './server.js';
+import { rememberNick } from './user-records.js';
 
 export { CAPABILITIES } from './registration.js';
+export { deliverChat } from './messaging.js';
 export type { IrcCounts, IrcSettings, ServerContext } from './context.js';
 
 const PRE_REGISTRATION: ReadonlySet<string> = new Set(['CAP', 'PASS', 'NICK', 'USER', 'PING', 'PONG', 'QUIT']);
@@ -41,7 +45,7 @@ export function dispatch(ctx: ServerContext, client: Client, message: IrcMessage
     if (message.command !== 'NOTICE') client.reply(N.ERR_NEEDMOREPARAMS, message.command, 'Not enough parameters');
     return;
   }
-  command.run(ctx, client, message.params);
+  command.run(ctx, client, message.params, message);
 }
 
 /**
@@ -49,8 +53,15 @@ export function dispatch(ctx: ServerContext, client: Client, message: IrcMessage
  * small channels it quit (each once). Called by the server when a connection starts closing.
  */
 export function handleDeparture(ctx: ServerContext, client: Client, reason: string): void {
-  if (client.nick !== undefined && ctx.nicks.get(foldCase(client.nick)) === client) ctx.nicks.delete(foldCase(client.nick));
+  if (client.nick !== undefined && ctx.nicks.get(foldCase(client.nick)) === client) {
+    ctx.nicks.delete(foldCase(client.nick));
+    ctx.network?.claims?.release(foldCase(client.nick));
+  }
+  // A claim still in flight is released when it settles (registration.ts); its reservation goes now.
+  const pending = pendingNick(client);
+  if (pending !== undefined && ctx.nicks.get(pending) === client) ctx.nicks.delete(pending);
   if (!client.registered) return;
+  rememberNick(ctx, client);
   const quit = shared({ source: client.mask, command: 'QUIT', params: [reason], colon: true });
   const told = new Set<Client>([client]);
   for (const key of [...client.channels]) {
@@ -75,7 +86,7 @@ interface Command {
 const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['CAP', { minParams: 1, run: cap }],
   ['PASS', { minParams: 1, run: pass }],
-  ['NICK', { minParams: 0, run: (ctx, client, params) => (params.length === 0 ? client.reply(N.ERR_NONICKNAMEGIVEN, 'No nickname given') : nick(ctx, client, params)) }],
+  ['NICK', { minParams: 0, run: (ctx, client, params, message) => (params.length === 0 ? client.reply(N.ERR_NONICKNAMEGIVEN, 'No nickname given') : nick(ctx, client, params, message)) }],
   ['USER', { minParams: 4, run: user }],
   ['PING', { minParams: 0, run: ping }],
   ['PONG', { minParams: 0, run: pong }],
@@ -88,8 +99,14 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['WHO', { minParams: 0, run: who }],
   ['WHOIS', { minParams: 1, run: whois }],
   ['MODE', { minParams: 1, run: mode }],
+  ['KICK', { minParams: 2, run: kick }],
+  ['INVITE', { minParams: 2, run: invite }],
   ['PRIVMSG', { minParams: 0, run: message('PRIVMSG') }],
   ['NOTICE', { minParams: 0, run: message('NOTICE') }],
+  ['TAGMSG', { minParams: 0, run: message('TAGMSG') }],
+  ['WHOWAS', { minParams: 1, run: whowas }],
+  ['TIME', { minParams: 0, run: time }],
+  ['OPER', { minParams: 2, run: oper }],
   ['AWAY', { minParams: 0, run: away }],
   ['USERHOST', { minParams: 1, run: userhost }],
   ['ISON', { minParams: 1, run: ison }],

@@ -3,14 +3,25 @@
  *
  * @module
  */
+import { CHANNEL_NAME_LENGTH, MAX_BANS, TOPIC_LENGTH } from '../chat-channel.js';
 import type { Client } from '../client.js';
 import { foldCase, isValidNick } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText } from '../text.js';
-import { MAX_TARGETS, announces, sameSecret, shared, type Handler, type ServerContext } from './context.js';
+import { MAX_TARGETS, announces, localUsers, sameSecret, shared, type Handler, type ServerContext } from './context.js';
+import { MAX_MODES } from './modes.js';
+import { peakUsers, rememberNick } from './user-records.js';
 
 /** Capabilities the server offers in `CAP LS`. */
-export const CAPABILITIES: readonly string[] = ['multi-prefix', 'server-time', 'userhost-in-names'];
+export const CAPABILITIES: readonly string[] = [
+  'away-notify',
+  'echo-message',
+  'invite-notify',
+  'message-tags',
+  'multi-prefix',
+  'server-time',
+  'userhost-in-names',
+];
 
 function tryRegister(ctx: ServerContext, client: Client): void {
   if (client.registered || client.nick === undefined || client.user === undefined || client.capNegotiating) return;
@@ -21,6 +32,9 @@ function tryRegister(ctx: ServerContext, client: Client): void {
     return;
   }
   client.registered = true;
+  let users = 1;
+  for (const _ of localUsers(ctx)) users++;
+  peakUsers(ctx, users);
   welcome(ctx, client);
 }
 
@@ -29,22 +43,25 @@ function welcome(ctx: ServerContext, client: Client): void {
   client.reply(N.RPL_WELCOME, `Welcome to the ${config.network} IRC network ${client.mask}`);
   client.reply(N.RPL_YOURHOST, `Your host is ${config.serverName}, running version ${ctx.version}`);
   client.reply(N.RPL_CREATED, `This server was created ${ctx.createdAt.toUTCString()}`);
-  client.reply(N.RPL_MYINFO, config.serverName, ctx.version, 'i', 'nt');
+  client.reply(N.RPL_MYINFO, config.serverName, ctx.version, 'i', 'biklmnostv', 'bklov');
   const tokens = [
     'CASEMAPPING=ascii',
     'CHANTYPES=#',
-    'CHANMODES=,,,nt',
+    'CHANMODES=b,k,l,imnst',
     'PREFIX=(ov)@+',
     `NICKLEN=${config.nickLength}`,
-    'CHANNELLEN=50',
-    'TOPICLEN=390',
+    `CHANNELLEN=${CHANNEL_NAME_LENGTH}`,
+    `TOPICLEN=${TOPIC_LENGTH}`,
     `NETWORK=${config.network}`,
     `CHANLIMIT=#:${config.maxChannelsPerClient}`,
     `MAXTARGETS=${MAX_TARGETS}`,
-    'MODES=1',
+    `MODES=${MAX_MODES}`,
     'AWAYLEN=200',
+    'KICKLEN=200',
   ];
+  // At most 13 tokens per 005 line.
   client.reply(N.RPL_ISUPPORT, ...tokens, 'are supported by this server');
+  client.reply(N.RPL_ISUPPORT, 'ELIST=MU', `MAXLIST=b:${MAX_BANS}`, 'STATUSMSG=', 'are supported by this server');
   motd(ctx, client);
 }
 
@@ -125,6 +142,52 @@ export const nick: Handler = (ctx, client, params) => {
   }
   const old = client.nick;
   if (old === wanted) return;
+  const claims = ctx.network?.claims;
+  if (claims === undefined || (old !== undefined && foldCase(old) === folded)) {
+    applyNick(ctx, client, wanted);
+    return;
+  }
+  // Another node may hold it: reserve it here at once (a second local client gets 433), and
+  // take it once the network agrees. Registration waits for the answer.
+  if (pendingNicks.has(client)) return;
+  pendingNicks.set(client, folded);
+  ctx.nicks.set(folded, client);
+  void claims.claim(folded).then(
+    (granted) => settleClaim(ctx, client, wanted, granted),
+    () => settleClaim(ctx, client, wanted, false),
+  );
+};
+
+/** Nick claims waiting for the network's answer, by client (folded nick). */
+const pendingNicks = new WeakMap<Client, string>();
+
+/** The folded nick `client` is waiting for the network to grant, if any. */
+export function pendingNick(client: Client): string | undefined {
+  return pendingNicks.get(client);
+}
+
+function settleClaim(ctx: ServerContext, client: Client, wanted: string, granted: boolean): void {
+  const folded = foldCase(wanted);
+  pendingNicks.delete(client);
+  if (client.state !== 'open') {
+    if (granted) ctx.network?.claims?.release(folded);
+    if (ctx.nicks.get(folded) === client) ctx.nicks.delete(folded);
+    return;
+  }
+  if (!granted) {
+    if (ctx.nicks.get(folded) === client && foldCase(client.nick ?? '') !== folded) ctx.nicks.delete(folded);
+    client.reply(N.ERR_NICKNAMEINUSE, wanted, 'Nickname is already in use');
+    return;
+  }
+  const old = client.nick;
+  if (old !== undefined && foldCase(old) !== folded) ctx.network?.claims?.release(foldCase(old));
+  applyNick(ctx, client, wanted);
+}
+
+function applyNick(ctx: ServerContext, client: Client, wanted: string): void {
+  const folded = foldCase(wanted);
+  const old = client.nick;
+  if (old !== undefined && client.registered) rememberNick(ctx, client);
   const line = client.registered ? shared({ source: client.mask, command: 'NICK', params: [wanted], colon: true }) : undefined;
   if (old !== undefined) ctx.nicks.delete(foldCase(old));
   ctx.nicks.set(folded, client);
@@ -143,7 +206,7 @@ export const nick: Handler = (ctx, client, params) => {
     }
   }
   tryRegister(ctx, client);
-};
+}
 
 export const user: Handler = (ctx, client, params) => {
   if (client.registered || client.user !== undefined) {

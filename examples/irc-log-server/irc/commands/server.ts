@@ -1,10 +1,12 @@
 /**
- * Questions about the server itself: PING, PONG, LUSERS, VERSION (MOTD is in registration).
+ * Questions about the server itself: PING, PONG, LUSERS, VERSION, TIME, and OPER (there are
+ * no operators; MOTD is in registration).
  *
  * @module
  */
 import { Numeric as N } from '../numerics.js';
-import type { Handler } from './context.js';
+import { localUsers, type Handler } from './context.js';
+import { peakUsers } from './user-records.js';
 
 export const ping: Handler = (ctx, client, params) => {
   if (params.length === 0 || params[0] === '') {
@@ -20,12 +22,33 @@ export const pong: Handler = () => {
 };
 
 export const lusers: Handler = (ctx, client) => {
-  const stats = ctx.stats();
-  client.reply(N.RPL_LUSERCLIENT, `There are ${stats.clients + 1} users and 0 invisible on 1 server`);
-  client.reply(N.RPL_LUSERCHANNELS, String(stats.channels), 'channels formed');
-  client.reply(N.RPL_LUSERME, `I have ${stats.clients + 1} clients and 0 servers`);
+  // Users are registered connections plus the bot; `+i` users are counted apart (251).
+  let visible = 1;
+  let invisible = 0;
+  for (const user of localUsers(ctx)) {
+    if (user.invisible) invisible++;
+    else visible++;
+  }
+  const total = visible + invisible;
+  const peak = String(peakUsers(ctx, total));
+  let channels = 0;
+  for (const channel of ctx.channels.all()) if (channel.members.size > 0) channels++;
+  client.reply(N.RPL_LUSERCLIENT, `There are ${visible} users and ${invisible} invisible on 1 servers`);
+  client.reply(N.RPL_LUSERCHANNELS, String(channels), 'channels formed');
+  client.reply(N.RPL_LUSERME, `I have ${total} clients and 0 servers`);
+  client.reply(N.RPL_LOCALUSERS, String(total), peak, `Current local users ${total}, max ${peak}`);
+  client.reply(N.RPL_GLOBALUSERS, String(total), peak, `Current global users ${total}, max ${peak}`);
 };
 
 export const version: Handler = (ctx, client) => {
   client.reply(N.RPL_VERSION, ctx.version, ctx.config.serverName, 'logcaster example IRC log server');
+};
+
+export const time: Handler = (ctx, client) => {
+  const now = ctx.config.now();
+  client.reply(N.RPL_TIME, ctx.config.serverName, String(Math.floor(now / 1000)), '0', new Date(now).toUTCString());
+};
+
+export const oper: Handler = (_ctx, client) => {
+  client.reply(N.ERR_NOOPERHOST, 'No O-lines for your host');
 };
