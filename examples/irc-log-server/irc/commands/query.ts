@@ -51,7 +51,7 @@ export const who: Handler = (ctx, client, params) => {
   const everyone = mask === '0' || mask === '*';
   if (!opersOnly) {
     const server = ctx.config.serverName;
-    if (everyone || [ctx.config.botNick, server].some((field) => matchesMask(mask, field))) whoBot(ctx, client, '*');
+    if (everyone || [ctx.config.botNick, server, 'logcaster log bot'].some((field) => matchesMask(mask, field))) whoBot(ctx, client, '*');
     for (const user of localUsers(ctx)) {
       if (user.invisible && user !== client && !shareChannel(user, client)) continue;
       const fields = [user.nick ?? '', user.user ?? '', user.host, server, user.realname];
