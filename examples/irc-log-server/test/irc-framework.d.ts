@@ -10,6 +10,7 @@ declare module 'irc-framework' {
     auto_reconnect?: boolean;
     ping_interval?: number;
     ping_timeout?: number;
+    enable_echomessage?: boolean;
   }
 
   interface MessageEvent {

@@ -40,7 +40,7 @@ export class IrcUser {
         resolve();
       });
       irc.once('close', () => reject(new Error(`${nick}: closed before registering; got ${user.lines.slice(-5).join(' | ')}`)));
-      irc.connect({ host: '127.0.0.1', port, nick, username: nick, gecos: `Test ${nick}`, auto_reconnect: false, ping_interval: 0 });
+      irc.connect({ host: '127.0.0.1', port, nick, username: nick, gecos: `Test ${nick}`, auto_reconnect: false, ping_interval: 0, ...options });
     });
     await user.barrier();
     return user;
@@ -51,9 +51,9 @@ export class IrcUser {
     for (const line of lines) this.irc.raw(line);
   }
 
-  /** Resolves with the first line (from now on, or already received since the last read) matching `pattern`. */
+  /** Resolves with the first line received (ever, or from now on) matching `pattern`. */
   waitFor(pattern: RegExp, timeoutMs = 5000): Promise<string> {
-    const seen = this.lines.slice(this.cursor).find((line) => pattern.test(line));
+    const seen = this.lines.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}; last: ${this.lines.slice(-8).join(' | ')}`)), timeoutMs);

@@ -1,0 +1,179 @@
+/**
+ * CTCP and IRCv3 capabilities with irc-framework clients: CTCP passes between users as sent,
+ * the bot answers CTCP VERSION, PING and TIME; multi-prefix, userhost-in-names,
+ * echo-message, message-tags (client tags relayed, TAGMSG), away-notify and server-time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../server.js';
+import { IrcUser, summary } from './irc-user.js';
+import { RawClient } from './raw-client.js';
+
+const running: RunningServer[] = [];
+const users: IrcUser[] = [];
+
+afterEach(async () => {
+  await Promise.all(users.splice(0).map((user) => user.quit()));
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function start(): Promise<RunningServer> {
+  const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: null, demo: false, colour: false });
+  running.push(server);
+  return server;
+}
+
+async function user(server: RunningServer, nick: string, options: Record<string, unknown> = {}): Promise<IrcUser> {
+  const made = await IrcUser.connect(server.ircPort, nick, options);
+  users.push(made);
+  return made;
+}
+
+/** The line without its `@tags` prefix. */
+const untagged = (line: string): string => line.replace(/^@\S+ /, '');
+
+describe('CTCP', () => {
+  it('passes CTCP between users untouched, both ways', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const bob = await user(server, 'bob');
+    alice.send('PRIVMSG bob :\x01VERSION\x01', 'PRIVMSG bob :\x01PING 12345\x01', 'PRIVMSG bob :\x02bold\x02 and \x0304red\x03');
+    await alice.barrier();
+    expect((await bob.barrier()).map(untagged)).toEqual([
+      ':alice!~alice@127.0.0.1 PRIVMSG bob :\x01VERSION\x01',
+      ':alice!~alice@127.0.0.1 PRIVMSG bob :\x01PING 12345\x01',
+      ':alice!~alice@127.0.0.1 PRIVMSG bob :\x02bold\x02 and \x0304red\x03',
+    ]);
+    // irc-framework answers CTCP VERSION itself: the reply comes back as a CTCP NOTICE.
+    expect(untagged(await alice.waitFor(/NOTICE alice :\x01VERSION /))).toMatch(/^:bob!~bob@127\.0\.0\.1 NOTICE alice :\x01VERSION .+\x01$/);
+  });
+
+  it('gets CTCP VERSION, PING and TIME answered by the bot (a VERSION round trip)', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const version = new Promise<string>((resolve) => {
+      alice.irc.on('ctcp response' as 'notice', (event) => resolve((event as unknown as { message: string }).message));
+    });
+    alice.irc.raw('PRIVMSG logcaster :\x01VERSION\x01');
+    expect(await version).toBe('VERSION logcaster-0.1.0 (logcaster IRC log server)');
+    alice.send('PRIVMSG logcaster :\x01PING 1764450000123\x01', 'PRIVMSG logcaster :\x01TIME\x01', 'PRIVMSG logcaster :\x01FINGER\x01');
+    const lines = (await alice.barrier()).map(untagged).filter((line) => !line.includes('VERSION'));
+    expect(lines[0]).toBe(':logcaster!logcaster@test.local NOTICE alice :\x01PING 1764450000123\x01');
+    expect(lines[1]).toMatch(/^:logcaster!logcaster@test\.local NOTICE alice :\x01TIME \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\x01$/);
+    expect(lines).toHaveLength(2); // an unknown CTCP gets no answer
+  });
+});
+
+describe('IRCv3 capabilities', () => {
+  it('offers and acknowledges every capability irc-framework asks for', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice', { enable_echomessage: true });
+    expect([...alice.irc.network.cap.enabled].sort()).toEqual([
+      'away-notify',
+      'echo-message',
+      'invite-notify',
+      'message-tags',
+      'multi-prefix',
+      'server-time',
+      'userhost-in-names',
+    ]);
+  });
+
+  it('shows every prefix with multi-prefix and only the highest without it', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const raw = await RawClient.connect(server.ircPort);
+    try {
+      await raw.register('plain');
+      alice.send('JOIN #p');
+      await alice.barrier();
+      raw.send('JOIN #p');
+      await raw.barrier();
+      alice.send('MODE #p +v alice', 'NAMES #p', 'WHO #p');
+      const lines = summary(await alice.barrier());
+      expect(lines).toContain('353 alice = #p @+alice!~alice@127.0.0.1 plain!~plain@127.0.0.1');
+      expect(lines).toContain('352 alice #p ~alice 127.0.0.1 test.local alice H@+ 0 Test alice');
+      raw.send('NAMES #p');
+      expect(await raw.barrier()).toContain(':test.local 353 plain = #p :@alice plain');
+    } finally {
+      raw.send('QUIT');
+      await raw.closed;
+    }
+  });
+
+  it('echoes a message to its sender with echo-message, tags and time included', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice', { enable_echomessage: true });
+    const bob = await user(server, 'bob');
+    alice.send('JOIN #e');
+    bob.send('JOIN #e');
+    await bob.barrier();
+    await alice.barrier();
+    alice.send('@+draft/reply=abc;+example.com/x=a\\sb PRIVMSG #e :hello', 'PRIVMSG bob :direct', 'TAGMSG #e');
+    const echoed = await alice.barrier();
+    expect(echoed[0]).toMatch(/^@time=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
+    expect(untagged(echoed[1])).toBe(':alice!~alice@127.0.0.1 PRIVMSG bob :direct');
+    expect(untagged(echoed[2])).toBe(':alice!~alice@127.0.0.1 TAGMSG #e');
+    const got = await bob.barrier();
+    // Client tags relayed to a message-tags client, server tags never taken from clients.
+    expect(got[0]).toMatch(/^@time=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
+    expect(untagged(got[1])).toBe(':alice!~alice@127.0.0.1 PRIVMSG bob :direct');
+    expect(untagged(got[2])).toBe(':alice!~alice@127.0.0.1 TAGMSG #e');
+    expect(got).toHaveLength(3);
+  });
+
+  it('strips client tags and TAGMSG for clients without message-tags, and never echoes without echo-message', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const raw = await RawClient.connect(server.ircPort);
+    try {
+      await raw.register('plain');
+      alice.send('@+draft/reply=abc PRIVMSG plain :hi', 'TAGMSG plain', '@time=2000-01-01T00:00:00.000Z PRIVMSG plain :forged?');
+      expect(await alice.barrier()).toEqual([]);
+      expect(await raw.barrier()).toEqual([':alice!~alice@127.0.0.1 PRIVMSG plain :hi', ':alice!~alice@127.0.0.1 PRIVMSG plain :forged?']);
+    } finally {
+      raw.send('QUIT');
+      await raw.closed;
+    }
+  });
+
+  it('tells channel members with away-notify when someone goes away or comes back, and answers 301', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const bob = await user(server, 'bob');
+    alice.send('JOIN #a');
+    bob.send('JOIN #a');
+    await bob.barrier();
+    await alice.barrier();
+    bob.send('AWAY :coffee');
+    expect(summary(await bob.barrier())).toEqual(['306 bob You have been marked as being away']);
+    expect(await alice.barrier()).toEqual([':bob!~bob@127.0.0.1 AWAY :coffee']);
+    alice.send('PRIVMSG bob :there?');
+    expect(summary(await alice.barrier())).toEqual(['301 alice bob coffee']);
+    bob.send('AWAY');
+    await bob.barrier();
+    expect((await alice.barrier()).filter((line) => line.includes('AWAY'))).toEqual([':bob!~bob@127.0.0.1 AWAY']);
+  });
+
+  it('stamps chat with @time for server-time clients only', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const bob = await user(server, 'bob');
+    const raw = await RawClient.connect(server.ircPort);
+    try {
+      await raw.register('plain');
+      alice.send('JOIN #t');
+      bob.send('JOIN #t');
+      raw.send('JOIN #t');
+      await raw.barrier();
+      await bob.barrier();
+      await alice.barrier();
+      alice.send('PRIVMSG #t :stamped?');
+      await alice.barrier();
+      expect((await bob.barrier()).at(-1)).toMatch(/^@time=\d{4}-\d\d-\d\dT[\d:.]+Z :alice!~alice@127\.0\.0\.1 PRIVMSG #t :stamped\?$/);
+      expect((await raw.barrier()).at(-1)).toBe(':alice!~alice@127.0.0.1 PRIVMSG #t :stamped?');
+    } finally {
+      raw.send('QUIT');
+      await raw.closed;
+    }
+  });
+});
