@@ -89,6 +89,11 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Redis URL for running several nodes (not used by a single node). @default undefined */
   redis: string | undefined;
+  /**
+   * With `redis`: how long a node's nick claims outlive it (refreshed every third of it).
+   * Minimum: 100. @default 30000
+   */
+  nickClaimTtlMs: number;
   /** Clock in milliseconds, injectable for tests. @default Date.now */
   now: () => number;
 }
@@ -138,6 +143,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   motd: DEFAULT_MOTD,
   shutdownGraceMs: 2000,
   redis: undefined,
+  nickClaimTtlMs: 30_000,
   now: Date.now,
 });
 
@@ -216,6 +222,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     throw new TypeError('motd must be an array of strings');
   }
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
+  integer('nickClaimTtlMs', config.nickClaimTtlMs, 100);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
 }

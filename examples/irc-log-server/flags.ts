@@ -42,6 +42,7 @@ const FLAGS = [
   ['announce-members-up-to', '<n>', 'announceMembersUpTo', 'show joins/parts in channels up to this size'],
   ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
   ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
+  ['nick-claim-ttl-ms', '<ms>', 'nickClaimTtlMs', "with --redis: how long a dead node's nicks stay taken"],
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
@@ -65,6 +66,7 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'idleTimeoutMs',
   'announceMembersUpTo',
   'shutdownGraceMs',
+  'nickClaimTtlMs',
 ]);
 
 const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;

@@ -14,19 +14,24 @@
  *   lowest priority first, disconnecting past the hard bound);
  * - a `TokenBucket` per client paces its input (flood control);
  * - `RedisBridge` (with `--redis`) carries entries between nodes;
+ * - chat is more topics on the same broker (`chat/channels/<name>`, `chat/users/<nick>`,
+ *   cluster/chat-bus.ts), so the same bridge carries it; nicks are claimed in Redis keys
+ *   that expire with their node (cluster/nick-claims.ts);
  * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts).
  *
  * The IRC protocol is in `irc/` and knows nothing about logs; the log side is in `logs/`.
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
 import { handleBotMessage } from './bot.js';
+import { ChatBus } from './cluster/chat-bus.js';
 import { connectRedis, type RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import { ChannelRouter } from './irc/channel-router.js';
-import type { ServerContext } from './irc/commands/index.js';
+import { deliverChat, type ServerContext } from './irc/commands/index.js';
 import { startIrcListener } from './irc/listener.js';
 import { foldCase } from './irc/names.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
@@ -137,6 +142,11 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     botMessage: (client, text) =>
       handleBotMessage({ config, botMask, stats, redisReady: () => link?.ready() ?? Promise.resolve(true) }, client, text),
   };
+  // Chat is more topics on the same broker (cluster/chat-bus.ts); subscribed before Redis is
+  // attached, so the bridge's ready() covers chat too.
+  ctx.node = randomUUID();
+  const chat = new ChatBus({ broker, deliver: (event) => deliverChat(ctx, event) });
+  ctx.network = chat;
   const irc = await startIrcListener({
     host: config.ircHost,
     port: config.ircPort,
@@ -177,6 +187,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   // With --redis, entries go through the bridge: delivered here and on every other node.
   if (config.redis !== undefined) {
     link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
+    chat.claims = link.nickClaims(ctx.node, config.nickClaimTtlMs);
   }
   // With a bridge attached, broker.publish reaches every node.
   const publish = (topic: string, entry: LogEntry): void => void broker.publish(topic, entry);
@@ -210,8 +221,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       irc.stopAccepting();
       await sources.stop();
       await metrics?.close();
-      await link?.close();
       await irc.close(reason);
+      chat.close();
+      await link?.close();
       channels.close();
       broker.close();
       sendQs.close();

@@ -1,7 +1,8 @@
 /**
  * Several nodes, one Redis: with `--redis redis://host:port`, a `RedisBridge` is attached to
  * the broker, so every entry a node publishes reaches the other nodes too and an IRC client
- * on any node sees the logs fed to any other. Each node still routes and renders for its own clients; Redis only carries entries.
+ * on any node sees the logs fed to any other. Each node still routes and renders for its own clients; Redis only carries
+ * what is published (entries, and chat: see chat-bus.ts) and holds the nick claims (nick-claims.ts).
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { PubSubBroker } from 'logcaster';
 import { RedisBridge } from 'logcaster/redis';
 import type { LogEntry } from '../logs/entry.js';
+import { RedisNickClaims } from './nick-claims.js';
 
 /** The bridge's counters an operator watches: shown by `/msg logcaster stats` and in `/metrics`. */
 export interface RedisLinkStats {
@@ -37,6 +39,11 @@ export interface RedisLink {
   ready(timeoutMs?: number): Promise<boolean>;
   /** The bridge's counters. */
   stats(): RedisLinkStats;
+  /**
+   * Nick ownership across nodes in keys of this Redis (on the bridge's command connection),
+   * expiring `ttlMs` after this node stops refreshing them.
+   */
+  nickClaims(node: string, ttlMs: number): RedisNickClaims;
   /** Stops bridging and closes both Redis connections. */
   close(): Promise<void>;
 }
@@ -67,13 +74,19 @@ export async function connectRedis(
       () => false,
     );
   if (!(await ready())) log(`redis: ${url} not answering yet; continuing`);
+  let claims: RedisNickClaims | undefined;
   return {
     ready,
+    nickClaims: (node, ttlMs) => {
+      claims ??= new RedisNickClaims({ redis: publisher, node, ttlMs, log });
+      return claims;
+    },
     stats: () => {
       const { gaps, missing, outboxPending, outboxDropped, reconnects, published, delivered } = bridge.stats();
       return { gaps, missing, outboxPending, outboxDropped, reconnects, published, delivered };
     },
     close: async () => {
+      await claims?.close();
       await bridge.close();
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },

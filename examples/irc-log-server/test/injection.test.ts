@@ -116,20 +116,21 @@ describe('text from log producers', () => {
 });
 
 describe('text from IRC clients', () => {
-  it('is sanitised before it is shown to others (realname, chat, quit reason)', async () => {
+  it('is sanitised before it is shown to others (realname, quit reason), while chat keeps its CTCP and formatting', async () => {
     const evil = await RawClient.connect(server.ircPort);
     evil.send('NICK mallory', 'USER m 0 * :\x01VERSION\x01 \x02Mal\x00lory', 'JOIN #logs-all');
     await evil.waitFor(/ 366 mallory /);
-    evil.send('PRIVMSG #logs-all :\x01PING 123\x01hi\x03', 'QUIT :\x02bye\x01');
+    evil.send('PRIVMSG #logs-all :\x01PING 123\x01hi\x03\x00', 'QUIT :\x02bye\x01');
     await evil.closed;
     const lines = await plain.barrier();
     expect(lines).toEqual([
       ':mallory!~m@127.0.0.1 JOIN #logs-all',
-      ':mallory!~m@127.0.0.1 PRIVMSG #logs-all :PING 123hi',
+      // User-to-user text is relayed as sent (CTCP passes through, issue 14); NUL is removed.
+      ':mallory!~m@127.0.0.1 PRIVMSG #logs-all :\x01PING 123\x01hi\x03',
       ':mallory!~m@127.0.0.1 QUIT :Quit: bye',
     ]);
     plain.send('WHO #logs-all');
-    for (const line of await plain.barrier()) expect(line).not.toMatch(CONTROL);
+    for (const line of await plain.barrier()) expect(line).not.toMatch(CONTROL); // WHO shows the sanitised realname
     await tagged.barrier();
   });
 });

@@ -3,6 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
 import { RawClient, until } from './raw-client.js';
 
+// The chat topics every node subscribes to (chat/channels/*, chat/users/*: cluster/chat-bus.ts).
+const CHAT_TOPICS = 2;
+
 // Each client costs two file descriptors in this process (its socket and the server's end).
 // `ulimit -n` is checked first: with fewer than ~2,200 descriptors the test runs with as many
 // clients as fit and says so (CI runners and this machine have far more: 65,536 / 20,000).
@@ -45,7 +48,7 @@ describe(`${CLIENTS} concurrent clients`, () => {
     let stats = s.stats();
     expect(stats.clients).toBe(CLIENTS);
     expect(stats.registered).toBe(CLIENTS);
-    expect(stats.brokerSubscriptions).toBe(1);
+    expect(stats.brokerSubscriptions).toBe(1 + CHAT_TOPICS);
 
     const received = clients.map((c) => c.waitFor((line) => line.endsWith(` line ${BURST - 1}`), 10_000));
     for (let i = 0; i < BURST; i++) s.ingest({ level: 'ERROR', service: 'burst', category: 'GENERAL', message: `line ${i}`, ts: Date.UTC(2026, 0, 1) + i });
@@ -71,7 +74,7 @@ describe(`${CLIENTS} concurrent clients`, () => {
     await until(() => s.stats().clients === 0, 10_000, 'the client table to empty');
     stats = s.stats();
     expect(stats.clients).toBe(0);
-    expect(stats.brokerSubscriptions).toBe(0);
+    expect(stats.brokerSubscriptions).toBe(CHAT_TOPICS);
     expect(stats.channels).toBe(0);
     expect(stats.sendQBytes).toBe(0);
     console.log(

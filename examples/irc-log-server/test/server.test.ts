@@ -6,6 +6,9 @@ import { levelRank, type LogLevel } from '../logs/level.js';
 import { startServer, type RunningServer } from '../server.js';
 import { until } from './raw-client.js';
 
+// The chat topics every node subscribes to (chat/channels/*, chat/users/*: cluster/chat-bus.ts).
+const CHAT_TOPICS = 2;
+
 const running: RunningServer[] = [];
 const clients: IrcClient[] = [];
 
@@ -105,7 +108,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
     const first = await watcher(server, 'ann');
     await joined(first.irc, '#logs-error');
     await joined(first.irc, '#logs/*/ERROR');
-    expect(server.stats().brokerSubscriptions).toBe(2);
+    expect(server.stats().brokerSubscriptions).toBe(2 + CHAT_TOPICS);
 
     await new Promise<void>((resolve) => {
       first.irc.on('part', (event) => {
@@ -113,7 +116,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
       });
       first.irc.part('#logs-error');
     });
-    expect(server.stats().brokerSubscriptions).toBe(1);
+    expect(server.stats().brokerSubscriptions).toBe(1 + CHAT_TOPICS);
     const entry: LogEntry = { level: 'ERROR', service: 'api', category: 'HTTP', message: 'after part', ts: Date.UTC(2026, 1, 1) };
     server.ingest(entry);
     await until(() => (first.received.get('#logs/*/ERROR')?.length ?? 0) === 1, 5000, 'the pattern channel line');
@@ -124,7 +127,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
       first.irc.once('close', resolve);
       first.irc.quit('brb');
     });
-    await until(() => server.stats().clients === 0 && server.stats().brokerSubscriptions === 0, 5000, 'the old connection to go');
+    await until(() => server.stats().clients === 0 && server.stats().brokerSubscriptions === CHAT_TOPICS, 5000, 'the old connection to go');
     const second = await watcher(server, 'ann');
     expect(second.irc.user.nick).toBe('ann');
     await joined(second.irc, '#logs-error');
