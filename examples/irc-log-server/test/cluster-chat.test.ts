@@ -1,0 +1,116 @@
+/**
+ * One IRC network across two real node processes sharing a real redis-server: users on
+ * different nodes chat in a channel and by PRIVMSG/NOTICE, a nick held on one node is refused
+ * on the other (433), and a dead node's nicks free themselves once their claim expires.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { describeWithRedis, startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
+import { IrcUser } from './irc-user.js';
+import { RawClient } from './raw-client.js';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const CLAIM_TTL_MS = 1500;
+
+interface Ready {
+  type: 'ready';
+  ircPort: number;
+}
+
+const nodes: ChildProcess[] = [];
+const outputs: (() => string)[] = [];
+const users: IrcUser[] = [];
+const raws: RawClient[] = [];
+
+afterEach(async () => {
+  for (const raw of raws.splice(0)) await raw.close();
+  await Promise.all(users.splice(0).map((user) => user.quit()));
+  for (const node of nodes.splice(0)) if (node.exitCode === null) node.kill('SIGKILL');
+});
+
+/** main.ts as a real process (it exits when this process goes: IPC disconnect). */
+function startNode(name: string, redisUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
+  const args = ['--irc-port', '0', '--ingest-port', 'off', '--no-demo', '--server-name', name, '--redis', redisUrl, '--nick-claim-ttl-ms', String(CLAIM_TTL_MS)];
+  const child = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  nodes.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  outputs.push(() => `${name}: ${output}`);
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ ready: message as Ready, child }));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${output}`)));
+  });
+}
+
+const untagged = (line: string): string => line.replace(/^@\S+ /, '');
+
+describeWithRedis('one IRC network on two nodes sharing one Redis', (binary) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer(binary);
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+
+  it('lets users on different nodes chat in a channel and privately, and keeps nicks unique across nodes', async () => {
+    const [a, b] = await Promise.all([startNode('a.test', redis.url), startNode('b.test', redis.url)]);
+    try {
+      const alice = await IrcUser.connect(a.ready.ircPort, 'alice');
+      users.push(alice);
+      const bob = await IrcUser.connect(b.ready.ircPort, 'bob');
+      users.push(bob);
+
+      // A channel on both nodes: each node has its own members, the messages cross.
+      alice.send('JOIN #team');
+      bob.send('JOIN #team');
+      await alice.barrier();
+      await bob.barrier();
+      alice.send('PRIVMSG #team :hello from node A');
+      expect(untagged(await bob.waitFor(/PRIVMSG #team :hello from node A/))).toBe(':alice!~alice@127.0.0.1 PRIVMSG #team :hello from node A');
+      bob.send('NOTICE #team :hello from node B');
+      expect(untagged(await alice.waitFor(/NOTICE #team :hello from node B/))).toBe(':bob!~bob@127.0.0.1 NOTICE #team :hello from node B');
+
+      // A log channel is a channel too.
+      alice.send('JOIN #logs-all');
+      bob.send('JOIN #logs-all');
+      await alice.barrier();
+      await bob.barrier();
+      bob.send('PRIVMSG #logs-all :who is on the payments errors?');
+      expect(untagged(await alice.waitFor(/PRIVMSG #logs-all :who is on/))).toBe(':bob!~bob@127.0.0.1 PRIVMSG #logs-all :who is on the payments errors?');
+
+      // Private messages to a nick on the other node; 401 for a nick no node has.
+      alice.send('PRIVMSG bob :psst, bob', 'PRIVMSG nobody :hello?');
+      expect(untagged(await bob.waitFor(/PRIVMSG bob :psst/))).toBe(':alice!~alice@127.0.0.1 PRIVMSG bob :psst, bob');
+      expect(await alice.waitFor(/ 401 alice nobody /)).toBe(':a.test 401 alice nobody :No such nick/channel');
+      bob.send('PRIVMSG alice :\x01VERSION\x01');
+      expect(untagged(await alice.waitFor(/PRIVMSG alice :\x01VERSION\x01/))).toBe(':bob!~bob@127.0.0.1 PRIVMSG alice :\x01VERSION\x01');
+
+      // Each message arrived once: no echo doubling through Redis.
+      expect(bob.lines.filter((line) => line.includes('hello from node A'))).toHaveLength(1);
+      expect(alice.lines.filter((line) => line.includes('hello from node B'))).toHaveLength(1);
+      expect(alice.lines.filter((line) => line.includes('hello from node B') || line.includes('hello from node A'))).toHaveLength(1);
+
+      // alice is taken on A: refused on B, in any case.
+      const copycat = await RawClient.connect(b.ready.ircPort);
+      raws.push(copycat);
+      copycat.send('NICK ALICE', 'USER c 0 * :copycat');
+      expect(await copycat.waitFor(/ 433 /)).toBe(':b.test 433 * ALICE :Nickname is already in use');
+      copycat.send('NICK carol');
+      await copycat.waitFor(/ 001 carol /);
+      copycat.send('NICK bob');
+      expect(await copycat.waitFor(/ 433 carol /)).toBe(':b.test 433 carol bob :Nickname is already in use');
+
+      // Node A dies without a word: its claims expire and alice is free on B.
+      a.child.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_TTL_MS + 300));
+      copycat.send('NICK alice');
+      expect(await copycat.waitFor(/ NICK :?alice$/, 5000)).toBe(':carol!~c@127.0.0.1 NICK :alice');
+    } catch (error) {
+      console.error(outputs.map((o) => o()).join('\n----\n'));
+      throw error;
+    }
+  }, 30_000);
+});
