@@ -184,16 +184,20 @@ describe('formatServerTime and formatLogText', () => {
   });
 
   it('writes [LEVEL] service/category: message, leaving out the default category', () => {
-    expect(formatLogText(entry('db down'), { colour: false })).toBe('[ERROR] payments/database: db down');
+    expect(formatLogText(entry('db down'), { colour: false })).toBe('[ERROR] payments/DATABASE: db down');
     expect(formatLogText(entry('hi', { level: 'INFO', category: 'GENERAL' }), { colour: false })).toBe('[INFO] payments: hi');
+  });
+
+  it('shows service and category with the case the entry has (issue 14: HTTP stays HTTP)', () => {
+    expect(formatLogText(entry('boom', { service: 'Billing-API', category: 'HTTP' }), { colour: false })).toBe('[ERROR] Billing-API/HTTP: boom');
   });
 
   it('colours the level tag with codes added after sanitising, so producers cannot colour anything', () => {
     const text = formatLogText(entry('\x0304fake red\x03 \x02bold'));
-    expect(text).toBe('\x0304[ERROR]\x0F payments/database: fake red bold');
+    expect(text).toBe('\x0304[ERROR]\x0F payments/DATABASE: fake red bold');
     for (const level of LOG_LEVELS) {
       const coloured = formatLogText(entry('m', { level }));
-      expect(sanitizeText(coloured)).toBe(`[${level}] payments/database: m`);
+      expect(sanitizeText(coloured)).toBe(`[${level}] payments/DATABASE: m`);
     }
   });
 });
@@ -210,7 +214,7 @@ describe('renderEntry', () => {
   it('renders a PRIVMSG from the source to the channel, with and without the time tag', () => {
     const [line, ...rest] = renderEntry(entry('db down'), CHANNEL, SOURCE, { colour: false });
     expect(rest).toEqual([]);
-    expect(line.plain.toString()).toBe(`:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/database: db down\r\n`);
+    expect(line.plain.toString()).toBe(`:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/DATABASE: db down\r\n`);
     expect(line.tagged.toString()).toBe(`@time=2026-11-25T05:51:38.123Z ${line.plain.toString()}`);
   });
 
@@ -223,13 +227,13 @@ describe('renderEntry', () => {
   it('splits a multi-line message into one line each, skipping blank lines, each with the prefix', () => {
     const lines = renderEntry(entry('first\r\n\n  at second\rthird\u2028fourth\n'), CHANNEL, SOURCE, { colour: false });
     expect(lines.map((l) => l.plain.toString())).toEqual(
-      ['first', '  at second', 'third', 'fourth'].map((t) => `:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/database: ${t}\r\n`),
+      ['first', '  at second', 'third', 'fourth'].map((t) => `:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/DATABASE: ${t}\r\n`),
     );
   });
 
   it('still renders one line for an empty message', () => {
     const lines = renderEntry(entry(''), CHANNEL, SOURCE, { colour: false });
-    expect(lines.map((l) => l.plain.toString())).toEqual([`:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/database: \r\n`]);
+    expect(lines.map((l) => l.plain.toString())).toEqual([`:${SOURCE} PRIVMSG ${CHANNEL} :[ERROR] payments/DATABASE: \r\n`]);
   });
 
   it('splits long messages at UTF-8 boundaries into lines of at most 512 bytes', () => {
@@ -243,7 +247,7 @@ describe('renderEntry', () => {
       const line = plain.toString('utf8');
       expect(Buffer.from(line, 'utf8').equals(plain)).toBe(true);
       expect(line.startsWith(head)).toBe(true);
-      text += sanitizeText(line.slice(head.length, -2)).replace('[ERROR] payments/database: ', '');
+      text += sanitizeText(line.slice(head.length, -2)).replace('[ERROR] payments/DATABASE: ', '');
     }
     expect(text).toBe(message);
     // The longest lines use the budget: nothing is split much earlier than needed.
@@ -271,7 +275,7 @@ describe('renderEntry', () => {
 
   it('sanitises the channel and the source too', () => {
     const [line] = renderEntry(entry('m'), '#a\r\nQUIT :x', 'bot\n!x y@h', { colour: false });
-    expect(line.plain.toString()).toBe(':bot!xy@h PRIVMSG #aQUIT:x :[ERROR] payments/database: m\r\n');
+    expect(line.plain.toString()).toBe(':bot!xy@h PRIVMSG #aQUIT:x :[ERROR] payments/DATABASE: m\r\n');
     expect(() => renderEntry(entry('m'), '\r\n', SOURCE)).toThrow(/channel/);
     expect(() => renderEntry(entry('m'), CHANNEL, ' ')).toThrow(/source/);
     expect(() => renderEntry(entry('m'), CHANNEL, 'x'.repeat(450))).toThrow(RangeError);

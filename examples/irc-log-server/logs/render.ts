@@ -39,8 +39,9 @@ const LEVEL_STYLE: Readonly<Record<LogLevel, string>> = {
 const RESET = '\x0F';
 
 /**
- * The `[LEVEL] service/category: ` part that starts every line of an entry. The category is
- * shown in lower case and left out when it is the default `GENERAL`.
+ * The `[LEVEL] service/category: ` part that starts every line of an entry. Service and
+ * category are shown as the entry has them (`api/HTTP`, `Billing/DATABASE`: their case is
+ * information); the category is left out when it is the default `GENERAL`.
  */
 function formatPrefix(entry: LogEntry, colour: boolean): string {
   const level = sanitizeText(entry.level);
@@ -49,19 +50,19 @@ function formatPrefix(entry: LogEntry, colour: boolean): string {
   const where =
     category === '' || category === 'GENERAL'
       ? sanitizeText(entry.service)
-      : `${sanitizeText(entry.service)}/${category.toLowerCase()}`;
+      : `${sanitizeText(entry.service)}/${category}`;
   return `${tag} ${where}: `;
 }
 
 /**
- * The one-line text of an entry: `[ERROR] payments/database: connection refused`. The message
+ * The one-line text of an entry: `[ERROR] payments/DATABASE: connection refused`. The message
  * is sanitised (line breaks become spaces; use {@link renderEntry} to get one IRC line per
  * message line) and the level tag is coloured by level unless `{ colour: false }`.
  *
  * @example
  * ```ts
  * formatLogText({ level: 'ERROR', service: 'payments', category: 'DATABASE', message: 'down', ts: 0 }, { colour: false });
- * // '[ERROR] payments/database: down'
+ * // '[ERROR] payments/DATABASE: down'
  * ```
  */
 export function formatLogText(entry: LogEntry, options: RenderOptions = {}): string {

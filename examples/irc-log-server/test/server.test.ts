@@ -69,7 +69,7 @@ function entries(count: number, base: number): LogEntry[] {
 }
 
 const text = (entry: LogEntry): string =>
-  `[${entry.level}] ${entry.service}${entry.category === 'GENERAL' ? '' : `/${entry.category.toLowerCase()}`}: ${entry.message}`;
+  `[${entry.level}] ${entry.service}${entry.category === 'GENERAL' ? '' : `/${entry.category}`}: ${entry.message}`;
 
 describe('the IRC log server with a real IRC client (irc-framework)', () => {
   it('delivers exactly the matching entries, in order, with their @time, to a filtered and a pattern channel', async () => {
@@ -133,7 +133,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
     await joined(second.irc, '#logs-error');
     server.ingest({ ...entry, message: 'after reconnect' });
     await until(() => (second.received.get('#logs-error')?.length ?? 0) === 1, 5000, 'the line after reconnecting');
-    expect(second.received.get('#logs-error')?.[0].message).toBe('[ERROR] api/http: after reconnect');
+    expect(second.received.get('#logs-error')?.[0].message).toBe('[ERROR] api/HTTP: after reconnect');
   });
 
   it('takes entries from the JSON Lines port, answers a bad line with an error, and relays the good ones', async () => {
@@ -154,7 +154,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
     producer.write('{"level":"error","service":"db","message":"SQL deadlock","ts":"2026-01-01T00:00:01.000Z"}\n');
     await until(() => (received.get('#logs-database')?.length ?? 0) === 2 && replies.includes('\n'), 5000, 'both database entries');
     producer.destroy();
-    expect(received.get('#logs-database')?.map((e) => e.message)).toEqual(['[WARNING] db/database: database replica lag', '[ERROR] db: SQL deadlock']);
+    expect(received.get('#logs-database')?.map((e) => e.message)).toEqual(['[WARNING] db/DATABASE: database replica lag', '[ERROR] db: SQL deadlock']);
     expect(received.get('#logs-database')?.map((e) => e.time)).toEqual([1767225600000, 1767225601000]);
     expect(JSON.parse(replies.split('\n')[0])).toMatchObject({ ok: false, line: 2 });
     expect(server.stats().linesIn).toBe(3);

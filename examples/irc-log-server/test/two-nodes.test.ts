@@ -69,7 +69,7 @@ describeWithRedis('the IRC log server on two nodes sharing one Redis', (binary) 
     const wanted = /PRIVMSG #logs-error :.*card declined on node A/;
     const seen = await client.waitFor(wanted, 10_000).catch(() => undefined);
     if (seen === undefined) console.error(outputs.map((o) => o()).join('\n----\n'));
-    expect(seen).toMatch(/^:logcaster!logcaster@b\.test PRIVMSG #logs-error :.*\[ERROR\].* payments\/http: card declined on node A$/);
+    expect(seen).toMatch(/^:logcaster!logcaster@b\.test PRIVMSG #logs-error :.*\[ERROR\].* payments\/HTTP: card declined on node A$/);
     // The pattern channel got it too (possibly before #logs-error, so search every line).
     await until(() => client.lines.some((line) => /PRIVMSG #logs\/payments\/\* :.*card declined on node A/.test(line)));
     // Exactly once per channel: no echo doubling through Redis.
