@@ -45,8 +45,8 @@ export const version: Handler = (ctx, client) => {
 };
 
 export const time: Handler = (ctx, client) => {
-  const now = ctx.config.now();
-  client.reply(N.RPL_TIME, ctx.config.serverName, String(Math.floor(now / 1000)), '0', new Date(now).toUTCString());
+  // RFC 2812's form (Modern's optional timestamp fields are shown raw by some clients).
+  client.reply(N.RPL_TIME, ctx.config.serverName, new Date(ctx.config.now()).toUTCString());
 };
 
 export const oper: Handler = (_ctx, client) => {
