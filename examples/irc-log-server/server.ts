@@ -187,7 +187,10 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   // With --redis, entries go through the bridge: delivered here and on every other node.
   if (config.redis !== undefined) {
     link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
-    chat.claims = link.nickClaims(ctx.node, config.nickClaimTtlMs);
+    const claims = link.nickClaims(ctx.node, config.nickClaimTtlMs);
+    chat.claims = claims;
+    // Users who registered while Redis was being reached claim their nicks now.
+    for (const folded of ctx.nicks.keys()) void claims.claim(folded);
   }
   // With a bridge attached, broker.publish reaches every node.
   const publish = (topic: string, entry: LogEntry): void => void broker.publish(topic, entry);

@@ -151,6 +151,25 @@ describe('ordinary channels', () => {
     expect(summary(await carol.barrier())).toEqual(['474 carol #locked Cannot join channel (+b)']);
   });
 
+  it('tells members with invite-notify about invitations (only the operators while +i)', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const bob = await user(server, 'bob');
+    await user(server, 'carol');
+    await user(server, 'dave');
+    alice.send('JOIN #inv');
+    await alice.barrier();
+    bob.send('JOIN #inv');
+    await bob.barrier();
+    await alice.barrier();
+    bob.send('INVITE carol #inv');
+    expect(summary(await bob.barrier())).toEqual(['341 bob carol #inv']);
+    expect(await alice.barrier()).toEqual([':bob!~bob@127.0.0.1 INVITE carol :#inv']);
+    alice.send('MODE #inv +i', 'INVITE dave #inv');
+    await alice.barrier();
+    expect(summary(await bob.barrier())).toEqual(['MODE #inv +i']);
+  });
+
   it('answers bad names and unknown modes: 476, 403, 472, 441', async () => {
     const server = await start();
     const alice = await user(server, 'alice');

@@ -265,10 +265,12 @@ export const invite: Handler = (ctx, client, params) => {
   client.reply(N.RPL_INVITING, target.nick ?? nick, channel.name);
   const line = shared({ source: client.mask, command: 'INVITE', params: [target.nick ?? nick, channel.name], colon: true });
   target.enqueue(line);
-  // invite-notify: the channel's other members (its operators, when +i) hear of it too.
+  // invite-notify: the other members of an ordinary channel (its operators, when +i) hear of
+  // it too; a log channel is an audience, not a conversation, and is not told.
+  if (!(channel instanceof ChatChannel)) return;
   for (const member of channel.members) {
     if (member === client || !member.caps.has('invite-notify')) continue;
-    if (channel instanceof ChatChannel && channel.flags.has('i') && !channel.ops.has(member)) continue;
+    if (channel.flags.has('i') && !channel.ops.has(member)) continue;
     member.enqueue(line);
   }
 };
