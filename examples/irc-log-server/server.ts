@@ -145,7 +145,15 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   // Chat is more topics on the same broker (cluster/chat-bus.ts); subscribed before Redis is
   // attached, so the bridge's ready() covers chat too.
   ctx.node = randomUUID();
-  const chat = new ChatBus({ broker, deliver: (event) => deliverChat(ctx, event) });
+  const chat = new ChatBus({
+    broker,
+    deliver: (event) => deliverChat(ctx, event),
+    rejected: () => counters.brokerErrors++,
+    failed: (error, topic) => {
+      counters.brokerErrors++;
+      console.error(`irc-log-server: publishing chat on ${topic} failed:`, error);
+    },
+  });
   ctx.network = chat;
   const irc = await startIrcListener({
     host: config.ircHost,

@@ -28,6 +28,8 @@ export interface ChatBusOptions {
   readonly deliver: (event: ChatEvent) => void;
   /** Called with events from other nodes that are not chat events (a bad peer), counted. */
   readonly rejected?: (message: unknown) => void;
+  /** Called when the broker refuses a chat message (it is counted either way). */
+  readonly failed?: (error: unknown, topic: string) => void;
 }
 
 /**
@@ -63,12 +65,16 @@ export class ChatBus implements ChatNetwork {
   claims: NickClaims | undefined = undefined;
   /** Messages from the topics that were not chat events. */
   rejected = 0;
+  /** Messages the broker refused to publish. */
+  failed = 0;
+  private readonly onFailure: (error: unknown, topic: string) => void;
   private readonly broker: PubSubBroker<unknown>;
   private readonly subscriptions: Subscription<unknown>[];
   private readonly escapes: string[];
 
   constructor(options: ChatBusOptions) {
     this.broker = chatView(options.broker);
+    this.onFailure = options.failed ?? (() => undefined);
     const { separator, singleLevelWildcard, multiLevelWildcard } = options.broker.syntax;
     this.escapes = [separator, singleLevelWildcard, multiLevelWildcard];
     const one = singleLevelWildcard;
@@ -86,11 +92,25 @@ export class ChatBus implements ChatNetwork {
   }
 
   toChannel(event: ChatEvent): void {
-    this.broker.publish(this.topic('channels', event.target), event);
+    this.publish(this.topic('channels', event.target), event);
   }
 
   toUser(event: ChatEvent): void {
-    this.broker.publish(this.topic('users', event.target), event);
+    this.publish(this.topic('users', event.target), event);
+  }
+
+  /**
+   * Publishes, never throwing into the command that sent it: a message the broker refuses
+   * (a closed broker during shutdown, a topic it cannot take) is counted in `failed` and
+   * reported through `options.failed`.
+   */
+  private publish(topic: string, event: ChatEvent): void {
+    try {
+      this.broker.publish(topic, event);
+    } catch (error) {
+      this.failed++;
+      this.onFailure(error, topic);
+    }
   }
 
   /** Stops listening. */
