@@ -17,6 +17,8 @@ export const CHANNEL_NAME_LENGTH = 50;
 export const TOPIC_LENGTH = 390;
 /** Most entries in a channel's ban list (`MAXLIST=b:…`). */
 export const MAX_BANS = 50;
+/** Most pending invitations a channel remembers (the oldest is forgotten first). */
+export const MAX_INVITES = 100;
 
 /** The flag modes an ordinary channel can have (`CHANMODES=b,k,l,imnst`). */
 export type FlagMode = 'i' | 'm' | 'n' | 's' | 't';
@@ -67,6 +69,16 @@ export class ChatChannel implements Channel {
     this.key = foldCase(name);
     this.name = name;
     this.createdAt = createdAt;
+  }
+
+  /** Remembers an invitation for `folded` (bounded: the oldest goes first). */
+  invite(folded: string): void {
+    this.invited.delete(folded);
+    this.invited.add(folded);
+    if (this.invited.size > MAX_INVITES) {
+      const oldest = this.invited.values().next().value;
+      if (oldest !== undefined) this.invited.delete(oldest);
+    }
   }
 
   /** Whether `client` is banned (its mask matches a `+b` mask). */

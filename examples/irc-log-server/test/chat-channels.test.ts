@@ -170,6 +170,29 @@ describe('ordinary channels', () => {
     expect(summary(await bob.barrier())).toEqual(['MODE #inv +i']);
   });
 
+  it('matches JOIN keys to channels by position, and JOIN 0 leaves every channel', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const bob = await user(server, 'bob');
+    alice.send('JOIN #k1,#k2', 'MODE #k1 +k one', 'MODE #k2 +k two');
+    await alice.barrier();
+    bob.send('JOIN #k1,#k2,#k3 two,one');
+    expect(summary(await bob.barrier()).filter((line) => !/^(353|366)/.test(line))).toEqual([
+      '475 bob #k1 Cannot join channel (+k)',
+      '475 bob #k2 Cannot join channel (+k)',
+      'JOIN #k3',
+    ]);
+    bob.send('JOIN #k1,#k2 one,two');
+    expect(summary(await bob.barrier()).filter((line) => line.startsWith('JOIN'))).toEqual(['JOIN #k1', 'JOIN #k2']);
+    bob.send('JOIN 0');
+    expect(summary(await bob.barrier())).toEqual(['PART #k3 Left all channels', 'PART #k1 Left all channels', 'PART #k2 Left all channels']);
+    alice.send('LIST');
+    expect(summary(await alice.barrier()).filter((line) => line.startsWith('322 alice #k'))).toEqual([
+      '322 alice #k1 1 [+ntk *]',
+      '322 alice #k2 1 [+ntk *]',
+    ]);
+  });
+
   it('answers bad names and unknown modes: 476, 403, 472, 441', async () => {
     const server = await start();
     const alice = await user(server, 'alice');

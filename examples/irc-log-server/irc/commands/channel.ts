@@ -178,7 +178,10 @@ export const namesCommand: Handler = (ctx, client, params) => {
 
 /** What LIST shows for a channel: its user count (the bot counts in log channels) and modes. */
 function listEntry(channel: Channel): [number, string] {
-  if (channel instanceof ChatChannel) return [channel.members.size, `[${channel.modeString(false).join(' ')}] ${channel.topic}`];
+  if (channel instanceof ChatChannel) {
+    const modes = `[${channel.modeString(false).join(' ')}]`;
+    return [channel.members.size, channel.topic === '' ? modes : `${modes} ${channel.topic}`];
+  }
   return [channel.members.size + 1, `[+nt] ${channel.topic}`];
 }
 
@@ -260,7 +263,7 @@ export const invite: Handler = (ctx, client, params) => {
       client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
       return;
     }
-    channel.invited.add(foldCase(target.nick ?? nick));
+    channel.invite(foldCase(target.nick ?? nick));
   }
   client.reply(N.RPL_INVITING, target.nick ?? nick, channel.name);
   const line = shared({ source: client.mask, command: 'INVITE', params: [target.nick ?? nick, channel.name], colon: true });
