@@ -221,6 +221,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     // A port in use: undo what was started, then report it.
     irc.stopAccepting();
     await metrics?.close();
+    chat.close();
     await link?.close();
     await irc.close('Server shutting down');
     throw error;
