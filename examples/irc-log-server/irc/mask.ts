@@ -25,12 +25,13 @@ export function matchesMask(mask: string, text: string): boolean {
   let star = -1;
   let mark = 0;
   while (ti < t.length) {
-    if (mi < m.length && (m[mi] === '?' || m[mi] === t[ti])) {
-      mi++;
-      ti++;
-    } else if (mi < m.length && m[mi] === '*') {
+    // `*` first: a `*` in the text is an ordinary character, never the wildcard's match.
+    if (mi < m.length && m[mi] === '*') {
       star = mi++;
       mark = ti;
+    } else if (mi < m.length && (m[mi] === '?' || m[mi] === t[ti])) {
+      mi++;
+      ti++;
     } else if (star !== -1) {
       mi = star + 1;
       ti = ++mark;
