@@ -33,11 +33,12 @@ export interface BanEntry {
 
 /**
  * Whether `name` is a valid channel name: `#`, then 1–49 characters without space, comma,
- * BELL, NUL, CR or LF (RFC 2812 `chanstring`; `:` is allowed by Modern IRC but refused here
- * because clients split on it).
+ * or control characters (RFC 2812 `chanstring` forbids NUL, BELL, CR, LF, space and comma;
+ * the other controls are refused too, because the serialiser strips them and `#\x02ops` would
+ * show as a second `#ops`). `:` is refused as well: clients split on it.
  */
 export function isValidChannelName(name: string): boolean {
-  return name.length >= 2 && name.length <= CHANNEL_NAME_LENGTH && name.startsWith('#') && !/[\s,\x07\0:]/.test(name);
+  return name.length >= 2 && name.length <= CHANNEL_NAME_LENGTH && name.startsWith('#') && !/[\x00-\x20\x7F-\x9F,:\uFFFD]/.test(name);
 }
 
 /** A channel users made, with its modes, operators and voiced members. */

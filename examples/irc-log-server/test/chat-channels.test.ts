@@ -196,10 +196,11 @@ describe('ordinary channels', () => {
   it('answers bad names and unknown modes: 476, 403, 472, 441', async () => {
     const server = await start();
     const alice = await user(server, 'alice');
-    alice.send('JOIN #ok,#bad\x07name,nochan', 'MODE #ok +x', 'MODE #ok +o ghost', 'TOPIC #nowhere');
+    alice.send('JOIN #ok,#bad\x07name,#\x02ok,nochan', 'MODE #ok +x', 'MODE #ok +o ghost', 'TOPIC #nowhere');
     expect(summary(await alice.barrier()).filter((line) => !/^(353|366)/.test(line))).toEqual([
       'JOIN #ok',
       '476 alice #badname Bad Channel Mask',
+      '476 alice #ok Bad Channel Mask',
       '403 alice nochan No such channel',
       '472 alice x is unknown mode char to me',
       '401 alice ghost No such nick/channel',
