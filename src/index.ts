@@ -1,60 +1,57 @@
 /**
  * logcaster: real-time broadcasting for Node.js.
  *
+ * This file is the table of contents of the package: every public name, grouped by layer
+ * (topics → broker → flow control → metrics, and the errors they share). Each group exports
+ * its classes, their options and stats types, and the types of the values they hand you;
+ * nothing else (event maps and internal records stay private).
+ *
  * @packageDocumentation
+ * @module logcaster
  */
+
+// ── Topics: the syntax (presets `default`, `mqtt`, `nats`) and the index that matches it ──
+export { TopicTrie, type TopicTrieOptions } from './topics/topic-trie.js';
+export {
+  // Adapters (logcaster/redis) parse topics and patterns with a broker's syntax.
+  resolveTopicSyntax,
+  parsePattern,
+  parseTopic,
+  type TopicOptions,
+  type TopicSyntax,
+  type TopicSyntaxOptions,
+  type TopicSyntaxPreset,
+} from './topics/topic.js';
+
+// ── Broker: publish/subscribe, queued subscribers, streams, groups, routing ──
 export {
   PubSubBroker,
   type BrokerOptions,
   type BrokerStats,
-  type BrokerEvents,
   type SubscribeOptions,
   type StreamOptions,
-  type PublishAsyncOptions,
+  type PublishChunkedOptions,
+  type DrainOptions,
+  type CloseOptions,
+  type NextMessageOptions,
 } from './broker/broker.js';
-export type { BrokerObserver } from './broker/broker-observer.js';
+// What subscribe() and stream() return (interfaces: only the broker makes them).
+export type { Subscription, Handler, UnsubscribeReason } from './broker/subscription.js';
+export type { MessageStream } from './broker/message-stream.js';
 export type { Delivery, SubscriptionQueueOptions } from './broker/delivery.js';
-export { MessageStream } from './broker/message-stream.js';
-export { Subscription, type Handler, type UnsubscribeReason } from './broker/subscription.js';
-export { TopicTrie, type TopicTrieOptions } from './topics/topic-trie.js';
-export {
-  TopicError,
-  DEFAULT_TOPIC_SYNTAX,
-  resolveTopicSyntax,
-  parsePattern,
-  parseTopic,
-  type TopicErrorCode,
-  type TopicOptions,
-  type TopicSyntax,
-} from './topics/topic.js';
-export { BrokerClosedError } from './errors.js';
+// For metrics collectors other than BroadcastMetrics.
+export type { BrokerObserver } from './broker/broker-observer.js';
 export { Router, type RouteRule } from './broker/router.js';
-export { SlowConsumerError, type SlowConsumerDetails } from './flow/slow-consumer-error.js';
+
+// ── Flow control: bounded queues, rate limits, load, batching ──
 export {
   BoundedQueue,
   type BoundedQueueOptions,
   type BoundedQueueStats,
-  type BoundedQueueEvents,
   type OverflowPolicy,
   type DropReason,
 } from './flow/bounded-queue.js';
-export {
-  BackpressureManager,
-  type BackpressureOptions,
-  type BackpressureEvents,
-  type BackpressureTotals,
-} from './flow/backpressure.js';
-export {
-  BroadcastMetrics,
-  OTHER_PATTERNS,
-  type MetricsOptions,
-  type MetricsSnapshot,
-  type MetricsReport,
-  type MetricsEvents,
-  type PatternMetrics,
-  type SlowSubscriber,
-} from './metrics/metrics.js';
-export type { LatencySummary } from './metrics/latency.js';
+export { BackpressureManager, type BackpressureOptions, type BackpressureStats } from './flow/backpressure.js';
 export { TokenBucket, type TokenBucketOptions } from './flow/token-bucket.js';
 export {
   RateLimiter,
@@ -62,20 +59,31 @@ export {
   type RateLimiterOptions,
   type RateLimitResult,
   type RateLimiterStats,
-  type LoadSource,
 } from './flow/rate-limiter.js';
+export { LoadMonitor, type LoadMonitorOptions, type LoadSample } from './flow/load-monitor.js';
+export { Batcher, type BatcherOptions, type BatcherStats, type Priority } from './flow/batcher.js';
+
+// ── Metrics: counts, drop rates and latency percentiles, JSON or Prometheus ──
 export {
-  LoadMonitor,
-  type LoadMonitorOptions,
-  type LoadMonitorEvents,
-  type LoadSample,
-  type LoadWeights,
-} from './flow/load-monitor.js';
+  BroadcastMetrics,
+  OTHER_PATTERNS,
+  type MetricsOptions,
+  type MetricsStats,
+  type MetricsReport,
+  type PatternMetrics,
+  type SlowSubscriber,
+} from './metrics/metrics.js';
+export type { LatencySummary } from './metrics/latency.js';
+
+// ── Errors: every class the library raises, and their codes ──
 export {
-  Batcher,
-  BatcherClosedError,
-  type BatcherOptions,
-  type BatcherStats,
-  type BatcherEvents,
-  type Priority,
-} from './flow/batcher.js';
+  ERROR_CODES,
+  TopicError,
+  ClosedError,
+  SlowConsumerError,
+  TimeoutError,
+  PublishLimitError,
+  InvalidStateError,
+  type ErrorCode,
+  type TopicErrorReason,
+} from './errors.js';

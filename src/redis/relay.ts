@@ -68,8 +68,8 @@ export class Relay<T> {
     this.seqs = new Float64Array(map.channels);
     this.tracker = new SequenceTracker(map.channels, options.maxOrigins);
     this.outbox = new BoundedQueue<Outgoing>({
-      highWaterMark: options.outboxLimit,
-      lowWaterMark: 0,
+      maxItems: options.outboxLimit,
+      lowWaterItems: 0,
       maxBytes: options.outboxMaxBytes,
       sizeOf: (item) => item.data.byteLength,
       policy: options.outboxPolicy,
