@@ -2,9 +2,11 @@
  * logcaster: real-time broadcasting for Node.js.
  *
  * This file is the table of contents of the package: every public name, grouped by layer
- * (topics → broker → flow control → metrics, and the errors they share). Each group exports
- * its classes, their options and stats types, and the types of the values they hand you;
- * nothing else (event maps and internal records stay private).
+ * (topics → broker → flow control → metrics, and the errors they share). The rule for what is
+ * exported: each class, with its options, stats and events types (you write them when you
+ * configure, read or listen), and the types of the values it hands you (`Subscription`,
+ * `Delivery`, `DropReason`, …). Internal records (subscription entries, queue consumers,
+ * observer sets) are not exported, and the exported interfaces hide them.
  *
  * @packageDocumentation
  * @module logcaster
@@ -28,13 +30,14 @@ export {
   PubSubBroker,
   type BrokerOptions,
   type BrokerStats,
+  type BrokerEvents,
   type SubscribeOptions,
   type StreamOptions,
   type PublishChunkedOptions,
-  type DrainOptions,
-  type CloseOptions,
   type NextMessageOptions,
 } from './broker/broker.js';
+// drain() and close() take the same options on the broker and on Batcher.
+export type { DrainOptions, CloseOptions } from './lifecycle.js';
 // What subscribe() and stream() return (interfaces: only the broker makes them).
 export type { Subscription, Handler, UnsubscribeReason } from './broker/subscription.js';
 export type { MessageStream } from './broker/message-stream.js';
@@ -48,10 +51,16 @@ export {
   BoundedQueue,
   type BoundedQueueOptions,
   type BoundedQueueStats,
+  type BoundedQueueEvents,
   type OverflowPolicy,
   type DropReason,
 } from './flow/bounded-queue.js';
-export { BackpressureManager, type BackpressureOptions, type BackpressureStats } from './flow/backpressure.js';
+export {
+  BackpressureManager,
+  type BackpressureOptions,
+  type BackpressureStats,
+  type BackpressureEvents,
+} from './flow/backpressure.js';
 export { TokenBucket, type TokenBucketOptions } from './flow/token-bucket.js';
 export {
   RateLimiter,
@@ -60,8 +69,20 @@ export {
   type RateLimitResult,
   type RateLimiterStats,
 } from './flow/rate-limiter.js';
-export { LoadMonitor, type LoadMonitorOptions, type LoadSample } from './flow/load-monitor.js';
-export { Batcher, type BatcherOptions, type BatcherStats, type Priority } from './flow/batcher.js';
+export {
+  LoadMonitor,
+  type LoadMonitorOptions,
+  type LoadMonitorEvents,
+  type LoadSample,
+  type LoadWeights,
+} from './flow/load-monitor.js';
+export {
+  Batcher,
+  type BatcherOptions,
+  type BatcherStats,
+  type BatcherEvents,
+  type Priority,
+} from './flow/batcher.js';
 
 // ── Metrics: counts, drop rates and latency percentiles, JSON or Prometheus ──
 export {
@@ -70,6 +91,7 @@ export {
   type MetricsOptions,
   type MetricsStats,
   type MetricsReport,
+  type MetricsEvents,
   type PatternMetrics,
   type SlowSubscriber,
 } from './metrics/metrics.js';
@@ -86,4 +108,5 @@ export {
   InvalidStateError,
   type ErrorCode,
   type TopicErrorReason,
+  type SlowConsumerDetails,
 } from './errors.js';

@@ -15,6 +15,7 @@ import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
 import { SubscriptionRecord, type Handler, type Subscription, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
+import type { CloseOptions, DrainOptions } from '../lifecycle.js';
 
 /** Options of {@link PubSubBroker}. */
 export interface BrokerOptions extends TopicOptions {
@@ -86,26 +87,6 @@ export interface PublishChunkedOptions {
    * @default 100
    */
   chunkSize?: number;
-}
-
-/** Options of {@link PubSubBroker.drain} and {@link PubSubBroker.close}. */
-export interface DrainOptions {
-  /**
-   * Give up after this many milliseconds: the promise rejects with a {@link TimeoutError}
-   * that says how many messages were still pending. Minimum: 0.
-   * @default no limit
-   */
-  timeoutMs?: number;
-}
-
-/** Options of {@link PubSubBroker.close}. */
-export interface CloseOptions extends DrainOptions {
-  /**
-   * Wait for what is pending (see {@link PubSubBroker.drain}) before ending the
-   * subscriptions. Without it, what queues still hold is dropped (reason `'closed'`, counted).
-   * @default false
-   */
-  drain?: boolean;
 }
 
 /** Options of {@link PubSubBroker.nextMessage}. */

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError, reportError } from '../errors.js';
+import type { CloseOptions, DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
 /**
@@ -74,22 +75,6 @@ export interface BatcherEvents<T> {
   error: [error: unknown, items: T[]];
 }
 
-/** Options of {@link Batcher.close}. */
-export interface BatcherCloseOptions {
-  /**
-   * Flush what is pending before closing. Without it, pending items are discarded and
-   * counted in `stats().dropped`.
-   * @default false
-   */
-  drain?: boolean;
-  /**
-   * With `drain`: give up after this many milliseconds (rejects with a {@link TimeoutError};
-   * the batcher is closed anyway). Minimum: 0.
-   * @default no limit
-   */
-  timeoutMs?: number;
-}
-
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -105,7 +90,7 @@ interface Lane<T> {
 /**
  * Collects items and hands them to `flush` in batches: when a batch reaches `maxItems` or
  * `maxBytes`, when `maxDelayMs` has passed since its first item, when a `'high'` item
- * arrives, or on {@link Batcher.flushNow}. `flush` is called on a later microtask, never
+ * arrives, or on {@link Batcher.drain}. `flush` is called on a later microtask, never
  * inside `add`.
  *
  * Flushes never overlap: while an async `flush` runs, new items collect in the next batch,
@@ -224,7 +209,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or a
    * `RangeError` for a bad `timeoutMs`).
    */
-  drain(options: { timeoutMs?: number } = {}): Promise<void> {
+  drain(options: DrainOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? Infinity;
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       return Promise.reject(new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`));
@@ -249,7 +234,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * resolves once the flush already running, if any, has settled. Calling it again returns
    * the first call's promise.
    */
-  close(options: BatcherCloseOptions = {}): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);

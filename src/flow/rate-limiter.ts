@@ -8,8 +8,6 @@ import type { LoadMonitor } from './load-monitor.js';
 import type { TokenBucketOptions } from './token-bucket.js';
 import { monotonicNow, requireNumber } from './token-bucket.js';
 
-/** A source of system load in [0, 1], read on each {@link RateLimiter.consume}. */
-type LoadSource = () => number;
 
 /** A key's limit: the bucket it gets. */
 export interface RateLimit {
@@ -54,7 +52,7 @@ export interface RateLimiterOptions {
    * `consume` applies to the whole time since the key's previous `consume` (or `configure`).
    * @default no load adjustment
    */
-  load?: LoadMonitor | LoadSource;
+  load?: LoadMonitor | (() => number);
   /**
    * The refill factor at full load. From 0 to 1. With a `load`, a key counts as idle only
    * once its bucket would be full even at this factor (at 0: only keys already full).
@@ -147,7 +145,7 @@ export class RateLimiter {
   /** Where the idle sweep goes on; a Map iterator stays valid while the Map changes. */
   private cursor: IterableIterator<KeyState>;
   private readonly maxKeys: number;
-  private readonly load: LoadSource | undefined;
+  private readonly load: (() => number) | undefined;
   private readonly minFactor: number;
   private readonly now: () => number;
   private allowedCount = 0;

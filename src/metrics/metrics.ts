@@ -373,7 +373,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     const writer = new PrometheusWriter()
       .family(`${p}_published_total`, 'counter', 'Messages published on the broker.', [{ value: snapshot.total.published }])
       .family(`${p}_pattern_published_total`, 'counter', 'Publishes whose topic matched the subscription pattern.', perPattern((m) => m.published))
-      .family(`${p}_delivered_total`, 'counter', 'Handler calls begun, by subscription pattern.', perPattern((m) => m.delivered))
+      .family(`${p}_delivered_total`, 'counter', 'Handler calls that returned, by subscription pattern.', perPattern((m) => m.delivered))
       .family(
         `${p}_dropped_total`,
         'counter',
