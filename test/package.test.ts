@@ -85,10 +85,24 @@ describe('the packed npm package', () => {
     expect(JSON.parse(cjs)).toEqual(['function', 'function', true]);
     const esm = run('node', ['--input-type=module', '-e', `import { RedisBridge } from 'logcaster/redis'; console.log(typeof RedisBridge);`]);
     expect(esm.trim()).toBe('function');
-    // One copy of the core: the adapter imports it by package name instead of bundling it.
-    const bundle = run('cat', [join('node_modules', 'logcaster', 'dist', 'redis.js')]);
-    expect(bundle).toContain("from 'logcaster'");
+    // One copy of the core: the adapter requires it by package name instead of bundling it.
+    const bundle = run('cat', [join('node_modules', 'logcaster', 'dist', 'redis.cjs')]);
+    expect(bundle).toContain("require('logcaster')");
     expect(bundle).not.toContain('class PubSubBroker');
+  });
+
+  it('gives import and require one implementation: the same classes, so instanceof holds across them', () => {
+    const out = run('node', [
+      '--input-type=module',
+      '-e',
+      `import { PubSubBroker, TopicError } from 'logcaster';
+       import { createRequire } from 'node:module';
+       const cjs = createRequire(import.meta.url)('logcaster');
+       let crossed = false;
+       try { new cjs.TopicTrie().add('', 1); } catch (e) { crossed = e instanceof TopicError; }
+       console.log(JSON.stringify([cjs.PubSubBroker === PubSubBroker, new cjs.PubSubBroker() instanceof PubSubBroker, crossed]));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([true, true, true]);
   });
 
   const use = `const broker = new PubSubBroker<{ level: string }>({ syntax: 'mqtt' });
