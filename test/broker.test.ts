@@ -337,7 +337,7 @@ describe('PubSubBroker validation and close', () => {
     broker.close();
     expect([a.active, b.active]).toEqual([false, false]);
     expect(reasons).toEqual(['close', 'close']);
-    expect(broker.isClosed).toBe(true);
+    expect(broker.closed).toBe(true);
     expect(() => broker.publish('a', 1)).toThrowError(ClosedError);
     expect(() => broker.subscribe('a', () => {})).toThrowError(/PubSubBroker is closed/);
   });

@@ -211,7 +211,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   /** Handler calls (matched targets) caused so far by the current top-level publish. */
   private work = 0;
   private limitReported = false;
-  private closed = false;
+  private isClosed = false;
   private closing: Promise<void> | undefined = undefined;
   private count = 0;
   private published = 0;
@@ -264,8 +264,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /** Whether {@link PubSubBroker.close} has been called. */
-  get isClosed(): boolean {
-    return this.closed;
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   /**
@@ -395,7 +395,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws {@link ClosedError} after `close()`.
    */
   publish(topic: string, message: T): number {
-    if (this.closed) throw new ClosedError('PubSubBroker', 'publish');
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const targets = this.snapshots.get(topic) ?? this.resolve(topic);
     if (this.depth === 0) {
       this.work = targets.length;
@@ -422,7 +422,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new RangeError(`chunkSize must be an integer >= 1 (got ${String(chunkSize)})`);
     }
-    if (this.closed) throw new ClosedError('PubSubBroker', 'publish');
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const targets = this.snapshots.get(topic) ?? this.resolve(topic);
     if (this.depth === 0) {
       this.work = targets.length;
@@ -503,11 +503,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.closed) return this.closing ?? Promise.resolve();
+    if (this.isClosed) return this.closing ?? Promise.resolve();
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
     const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
-    this.closed = true;
+    this.isClosed = true;
     if (waited === undefined) {
       this.endAll();
       this.closing = Promise.resolve();
@@ -597,7 +597,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     options: SubscribeOptions<T>,
     attach: (sub: SubscriptionRecord<T>, host: ConsumerHost<T>) => void,
   ): SubscriptionRecord<T> {
-    if (this.closed) throw new ClosedError('PubSubBroker', 'subscribe');
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'subscribe');
     parsePattern(pattern, this.trie.syntax);
     const sub = new SubscriptionRecord<T>(this.nextId++, pattern, handler, this.endHook);
     const { signal, owner, group } = options;

@@ -114,6 +114,11 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
     this.maxQueues = maxQueues;
   }
 
+  /** Whether {@link BackpressureManager.close} has been called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** Queues open. */
   get size(): number {
     return this.entries.size;

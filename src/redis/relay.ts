@@ -208,7 +208,7 @@ export class Relay<T> {
   }
 
   private deliver(envelope: Envelope): void {
-    if (this.broker.isClosed) return;
+    if (this.broker.closed) return;
     const message = this.decodePayload(envelope);
     if (message === UNDECODABLE) return;
     try {
