@@ -60,9 +60,9 @@ interface CompiledRule<T> {
  * ```
  */
 export class Router<T> {
-  #rules: CompiledRule<T>[] = [];
+  private rules: CompiledRule<T>[] = [];
   /** The syntax every destination was last checked against (see `publish`). */
-  #checkedFor: TopicSyntax | undefined = undefined;
+  private checkedFor: TopicSyntax | undefined = undefined;
 
   /**
    * @throws TypeError when a rule has no destination or a malformed `match`.
@@ -73,7 +73,7 @@ export class Router<T> {
 
   /** Number of rules. */
   get size(): number {
-    return this.#rules.length;
+    return this.rules.length;
   }
 
   /**
@@ -96,8 +96,8 @@ export class Router<T> {
       // A global or sticky RegExp keeps lastIndex between tests and would skip matches.
       throw new TypeError(`rule ${rule.name ?? ''}: match must not use the g or y flag (got ${String(rule.match)})`);
     }
-    this.#rules.push({ rule, to });
-    this.#checkedFor = undefined;
+    this.rules.push({ rule, to });
+    this.checkedFor = undefined;
     return this;
   }
 
@@ -107,15 +107,15 @@ export class Router<T> {
    * @returns how many rules were removed.
    */
   remove(name: string): number {
-    const before = this.#rules.length;
-    this.#rules = this.#rules.filter((compiled) => compiled.rule.name !== name);
-    return before - this.#rules.length;
+    const before = this.rules.length;
+    this.rules = this.rules.filter((compiled) => compiled.rule.name !== name);
+    return before - this.rules.length;
   }
 
   /** The destination topics for `message`, each once, in rule order. */
   route(message: T): string[] {
     const out: string[] = [];
-    for (const { rule, to } of this.#rules) {
+    for (const { rule, to } of this.rules) {
       if (!matches(rule, message)) continue;
       for (const topic of to) if (!out.includes(topic)) out.push(topic);
     }
@@ -132,8 +132,8 @@ export class Router<T> {
    */
   publish(broker: PubSubBroker<T>, message: T): number {
     const syntax = broker.syntax;
-    if (this.#checkedFor !== syntax) {
-      for (const { rule, to } of this.#rules) {
+    if (this.checkedFor !== syntax) {
+      for (const { rule, to } of this.rules) {
         for (const topic of to) {
           try {
             parseTopic(topic, syntax);
@@ -143,7 +143,7 @@ export class Router<T> {
           }
         }
       }
-      this.#checkedFor = syntax;
+      this.checkedFor = syntax;
     }
     let delivered = 0;
     for (const topic of this.route(message)) delivered += broker.publish(topic, message);

@@ -90,12 +90,12 @@ function merge<T>(base: BoundedQueueOptions<T>, overrides: BoundedQueueOptions<T
  * ```
  */
 export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> implements Disposable {
-  readonly #defaults: BoundedQueueOptions<T>;
-  readonly #maxQueues: number;
-  readonly #entries = new Map<string, Entry<T>>();
+  private readonly defaults: BoundedQueueOptions<T>;
+  private readonly maxQueues: number;
+  private readonly entries = new Map<string, Entry<T>>();
   /** Drops of deleted queues and of pushes to unknown keys, so stats().dropped never decreases. */
-  #retiredDropped = 0;
-  #isClosed = false;
+  private retiredDropped = 0;
+  private isClosed = false;
 
   /**
    * @param defaults - options of every queue (see {@link BoundedQueueOptions}), and `maxQueues`.
@@ -110,18 +110,18 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
     }
     // Validate the defaults now, not at the first open().
     new BoundedQueue<T>(queueDefaults);
-    this.#defaults = queueDefaults;
-    this.#maxQueues = maxQueues;
+    this.defaults = queueDefaults;
+    this.maxQueues = maxQueues;
   }
 
   /** Whether {@link BackpressureManager.close} has been called. */
   get closed(): boolean {
-    return this.#isClosed;
+    return this.isClosed;
   }
 
   /** Queues open. */
   get size(): number {
-    return this.#entries.size;
+    return this.entries.size;
   }
 
   /**
@@ -132,15 +132,15 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * @throws {@link ClosedError} after {@link BackpressureManager.close}.
    */
   open(key: string, overrides?: BoundedQueueOptions<T>): BoundedQueue<T> {
-    const existing = this.#entries.get(key);
+    const existing = this.entries.get(key);
     if (existing !== undefined) return existing.queue;
-    if (this.#isClosed) throw new ClosedError('BackpressureManager', `open queue ${JSON.stringify(key)}`);
-    if (this.#entries.size >= this.#maxQueues) {
+    if (this.isClosed) throw new ClosedError('BackpressureManager', `open queue ${JSON.stringify(key)}`);
+    if (this.entries.size >= this.maxQueues) {
       throw new RangeError(
-        `cannot open queue ${JSON.stringify(key)}: maxQueues (${this.#maxQueues}) queues are already open`,
+        `cannot open queue ${JSON.stringify(key)}: maxQueues (${this.maxQueues}) queues are already open`,
       );
     }
-    const queue = new BoundedQueue<T>(merge(this.#defaults, overrides));
+    const queue = new BoundedQueue<T>(merge(this.defaults, overrides));
     // One set of listeners per queue (not per message), removed again by delete().
     const entry: Entry<T> = {
       queue,
@@ -157,23 +157,23 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
     queue.on('pause', entry.onPause);
     queue.on('resume', entry.onResume);
     queue.on('overflow', entry.onOverflow);
-    this.#entries.set(key, entry);
+    this.entries.set(key, entry);
     return queue;
   }
 
   /** The queue of `key`, if open. */
   get(key: string): BoundedQueue<T> | undefined {
-    return this.#entries.get(key)?.queue;
+    return this.entries.get(key)?.queue;
   }
 
   /** Whether a queue is open for `key`. */
   has(key: string): boolean {
-    return this.#entries.has(key);
+    return this.entries.has(key);
   }
 
   /** The keys of the open queues, in opening order. */
   keys(): IterableIterator<string> {
-    return this.#entries.keys();
+    return this.entries.keys();
   }
 
   /**
@@ -183,16 +183,16 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * `stats().dropped` and emitted as a `'drop'` with reason `'closed'`).
    */
   push(key: string, item: T): boolean {
-    const entry = this.#entries.get(key);
+    const entry = this.entries.get(key);
     if (entry !== undefined) return entry.queue.push(item);
-    this.#retiredDropped++;
+    this.retiredDropped++;
     this.emit('drop', key, 1, 'closed');
     return false;
   }
 
   /** Takes the oldest item of the queue of `key`; `undefined` when empty or no such key. */
   shift(key: string): T | undefined {
-    return this.#entries.get(key)?.queue.shift();
+    return this.entries.get(key)?.queue.shift();
   }
 
   /**
@@ -202,7 +202,7 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * @returns whether there was such a queue.
    */
   delete(key: string): boolean {
-    const entry = this.#entries.get(key);
+    const entry = this.entries.get(key);
     if (entry === undefined) return false;
     const queue = entry.queue;
     // Close while still listening, so the discarded items are reported with the key.
@@ -211,15 +211,15 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
     queue.off('pause', entry.onPause);
     queue.off('resume', entry.onResume);
     queue.off('overflow', entry.onOverflow);
-    this.#entries.delete(key);
-    this.#retiredDropped += queue.dropped;
+    this.entries.delete(key);
+    this.retiredDropped += queue.dropped;
     return true;
   }
 
   /** A snapshot of every open queue's {@link BoundedQueueStats}, by key. */
   statsByKey(): Map<string, BoundedQueueStats> {
     const stats = new Map<string, BoundedQueueStats>();
-    for (const [key, entry] of this.#entries) stats.set(key, entry.queue.stats());
+    for (const [key, entry] of this.entries) stats.set(key, entry.queue.stats());
     return stats;
   }
 
@@ -227,15 +227,15 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
   stats(): BackpressureStats {
     let pending = 0;
     let pendingBytes = 0;
-    let dropped = this.#retiredDropped;
+    let dropped = this.retiredDropped;
     let paused = 0;
-    for (const { queue } of this.#entries.values()) {
+    for (const { queue } of this.entries.values()) {
       pending += queue.length;
       pendingBytes += queue.bytes;
       dropped += queue.dropped;
       if (queue.paused) paused++;
     }
-    return { queues: this.#entries.size, pending, pendingBytes, dropped, paused };
+    return { queues: this.entries.size, pending, pendingBytes, dropped, paused };
   }
 
   /**
@@ -245,7 +245,7 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    */
   takeDropReport(): Map<string, number> {
     const report = new Map<string, number>();
-    for (const [key, entry] of this.#entries) {
+    for (const [key, entry] of this.entries) {
       const dropped = entry.queue.dropped;
       if (dropped > entry.reported) {
         report.set(key, dropped - entry.reported);
@@ -257,8 +257,8 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
 
   /** Deletes every queue (see {@link BackpressureManager.delete}); later `open()` calls throw. Idempotent. */
   close(): void {
-    this.#isClosed = true;
-    for (const key of [...this.#entries.keys()]) this.delete(key);
+    this.isClosed = true;
+    for (const key of [...this.entries.keys()]) this.delete(key);
   }
 
   /** Same as {@link BackpressureManager.close}; lets `using` close the manager. */

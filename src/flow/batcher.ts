@@ -112,27 +112,27 @@ interface Lane<T> {
  * ```
  */
 export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncDisposable {
-  readonly #flushFn: (items: T[]) => unknown;
-  readonly #maxItems: number;
-  readonly #maxBytes: number;
-  readonly #maxDelayMs: number;
-  readonly #sizeOf: (item: T) => number;
+  private readonly flushFn: (items: T[]) => unknown;
+  private readonly maxItems: number;
+  private readonly maxBytes: number;
+  private readonly maxDelayMs: number;
+  private readonly sizeOf: (item: T) => number;
   /** The open batch, one lane per priority, highest first. */
-  #lanes: Lane<T>[] = [];
-  #count = 0;
-  #bytes = 0;
+  private lanes: Lane<T>[] = [];
+  private count = 0;
+  private bytes = 0;
   /** Batches sealed and waiting for their turn to flush. */
-  readonly #sealed: T[][] = [];
-  #sealedItems = 0;
-  #timer: NodeJS.Timeout | undefined = undefined;
-  #running: Promise<void> | undefined = undefined;
-  #isClosed = false;
-  #batches = 0;
-  #flushedItems = 0;
-  #errors = 0;
-  #failedItems = 0;
-  #dropped = 0;
-  #closing: Promise<void> | undefined = undefined;
+  private readonly sealed: T[][] = [];
+  private sealedItems = 0;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private running: Promise<void> | undefined = undefined;
+  private isClosed = false;
+  private batches = 0;
+  private flushedItems = 0;
+  private errors = 0;
+  private failedItems = 0;
+  private dropped = 0;
+  private closing: Promise<void> | undefined = undefined;
 
   /**
    * @throws TypeError when `flush` is not a function.
@@ -156,21 +156,21 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
     }
-    this.#flushFn = options.flush;
-    this.#maxItems = maxItems;
-    this.#maxBytes = maxBytes;
-    this.#maxDelayMs = maxDelayMs;
-    this.#sizeOf = options.sizeOf ?? defaultMessageSize;
+    this.flushFn = options.flush;
+    this.maxItems = maxItems;
+    this.maxBytes = maxBytes;
+    this.maxDelayMs = maxDelayMs;
+    this.sizeOf = options.sizeOf ?? defaultMessageSize;
   }
 
   /** Items added and not flushed yet (in the open batch or waiting to flush). */
   get pending(): number {
-    return this.#count + this.#sealedItems;
+    return this.count + this.sealedItems;
   }
 
   /** Whether {@link Batcher.close} has been called. */
   get closed(): boolean {
-    return this.#isClosed;
+    return this.isClosed;
   }
 
   /**
@@ -180,25 +180,25 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * @throws RangeError for an unknown priority or an invalid size.
    */
   add(item: T, priority: Priority = 'normal'): void {
-    if (this.#isClosed) throw new ClosedError('Batcher', 'add');
+    if (this.isClosed) throw new ClosedError('Batcher', 'add');
     const rank = typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
       throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
     }
-    const size = this.#sizeOf(item);
+    const size = this.sizeOf(item);
     if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
       throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
     }
     // The item would take the batch past its byte bound: it starts the next one.
-    if (this.#count > 0 && this.#bytes + size > this.#maxBytes) this.#seal();
-    this.#lane(rank).items.push(item);
-    this.#count++;
-    this.#bytes += size;
-    if (rank >= HIGH || this.#count >= this.#maxItems || this.#bytes >= this.#maxBytes) {
-      this.#seal();
-    } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#seal(), this.#maxDelayMs);
-      this.#timer.unref();
+    if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
+    this.lane(rank).items.push(item);
+    this.count++;
+    this.bytes += size;
+    if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
+      this.seal();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.seal(), this.maxDelayMs);
+      this.timer.unref();
     }
   }
 
@@ -214,8 +214,8 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       return Promise.reject(new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`));
     }
-    this.#seal();
-    const running = this.#running;
+    this.seal();
+    const running = this.running;
     if (running === undefined) return Promise.resolve();
     if (timeoutMs === Infinity) return running;
     return new Promise((resolve, reject) => {
@@ -235,17 +235,17 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
+    if (this.closing !== undefined) return this.closing;
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
-    this.#isClosed = true;
+    this.isClosed = true;
     if (drain) {
-      this.#closing = this.drain(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+      this.closing = this.drain(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
     } else {
-      this.#discard();
-      this.#closing = this.#running ?? Promise.resolve();
+      this.discard();
+      this.closing = this.running ?? Promise.resolve();
     }
-    return this.#closing;
+    return this.closing;
   }
 
   /** `close({ drain: true })`; lets `await using` close the batcher. */
@@ -256,17 +256,17 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   /** The batcher's counters. */
   stats(): BatcherStats {
     return {
-      batches: this.#batches,
-      items: this.#flushedItems,
-      errors: this.#errors,
-      failedItems: this.#failedItems,
+      batches: this.batches,
+      items: this.flushedItems,
+      errors: this.errors,
+      failedItems: this.failedItems,
       pending: this.pending,
-      dropped: this.#dropped,
+      dropped: this.dropped,
     };
   }
 
-  #lane(priority: number): Lane<T> {
-    const lanes = this.#lanes;
+  private lane(priority: number): Lane<T> {
+    const lanes = this.lanes;
     let i = 0;
     while (i < lanes.length && lanes[i].priority > priority) i++;
     if (i < lanes.length && lanes[i].priority === priority) return lanes[i];
@@ -276,53 +276,53 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   }
 
   /** Throws away the open batch and the sealed ones, counting them as dropped. */
-  #discard(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+  private discard(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
-    this.#dropped += this.#count + this.#sealedItems;
-    this.#lanes = [];
-    this.#count = 0;
-    this.#bytes = 0;
-    this.#sealed.length = 0;
-    this.#sealedItems = 0;
+    this.dropped += this.count + this.sealedItems;
+    this.lanes = [];
+    this.count = 0;
+    this.bytes = 0;
+    this.sealed.length = 0;
+    this.sealedItems = 0;
   }
 
   /** Closes the open batch and queues it for flushing. */
-  #seal(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+  private seal(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
-    if (this.#count === 0) return;
-    const lanes = this.#lanes;
+    if (this.count === 0) return;
+    const lanes = this.lanes;
     const batch = lanes.length === 1 ? lanes[0].items : lanes.flatMap((lane) => lane.items);
-    this.#lanes = [];
-    this.#sealed.push(batch);
-    this.#sealedItems += batch.length;
-    this.#count = 0;
-    this.#bytes = 0;
-    this.#running ??= this.#pump();
+    this.lanes = [];
+    this.sealed.push(batch);
+    this.sealedItems += batch.length;
+    this.count = 0;
+    this.bytes = 0;
+    this.running ??= this.pump();
   }
 
   /** Flushes sealed batches one at a time, in order. */
-  async #pump(): Promise<void> {
+  private async pump(): Promise<void> {
     // Let the caller of add() finish first: a flush never runs inside add().
     await undefined;
-    for (let batch = this.#sealed.shift(); batch !== undefined; batch = this.#sealed.shift()) {
-      this.#sealedItems -= batch.length;
-      this.#batches++;
-      this.#flushedItems += batch.length;
+    for (let batch = this.sealed.shift(); batch !== undefined; batch = this.sealed.shift()) {
+      this.sealedItems -= batch.length;
+      this.batches++;
+      this.flushedItems += batch.length;
       try {
         this.emit('flush', batch);
-        await this.#flushFn(batch);
+        await this.flushFn(batch);
       } catch (error) {
-        this.#errors++;
-        this.#failedItems += batch.length;
+        this.errors++;
+        this.failedItems += batch.length;
         reportError(this, 'Batcher', error, batch);
       }
     }
-    this.#running = undefined;
+    this.running = undefined;
   }
 }

@@ -184,38 +184,38 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  * ```
  */
 export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> implements Disposable {
-  readonly #items = new Denque<T>();
+  private readonly items = new Denque<T>();
   /** Sizes, parallel to `items`; only when bytes are counted. */
-  readonly #sizes: Denque<number> | undefined;
+  private readonly sizes: Denque<number> | undefined;
   /** Priorities, parallel to `items`; only when the policy needs every item's priority. */
-  readonly #priorities: Denque<number> | undefined;
+  private readonly priorities: Denque<number> | undefined;
   /** Count and bytes per queued priority, beside `priorities`. */
-  readonly #buckets: Map<number, PriorityBucket> | undefined;
+  private readonly buckets: Map<number, PriorityBucket> | undefined;
 
-  readonly #hwm: number;
-  readonly #lwm: number;
-  readonly #maxBytesBound: number;
-  readonly #lowBytes: number;
-  readonly #hardItems: number;
-  readonly #hardBytes: number;
-  readonly #policy: OverflowPolicy;
-  readonly #protectedPriority: number;
-  readonly #sizeOf: ((item: T) => number) | undefined;
-  readonly #priorityOf: ((item: T) => number) | undefined;
+  private readonly hwm: number;
+  private readonly lwm: number;
+  private readonly maxBytesBound: number;
+  private readonly lowBytes: number;
+  private readonly hardItems: number;
+  private readonly hardBytes: number;
+  private readonly policy: OverflowPolicy;
+  private readonly protectedPriority: number;
+  private readonly sizeOf: ((item: T) => number) | undefined;
+  private readonly priorityOf: ((item: T) => number) | undefined;
 
-  #pendingBytes = 0;
-  #isPaused = false;
-  #isClosed = false;
-  #pushed = 0;
-  #enqueued = 0;
-  #dequeued = 0;
-  #refused = 0;
-  #droppedTotal = 0;
-  #droppedTaken = 0;
-  #pauses = 0;
-  #resumes = 0;
-  #overflows = 0;
-  readonly #droppedBy: Record<DropReason, number> = {
+  private pendingBytes = 0;
+  private isPaused = false;
+  private isClosed = false;
+  private pushed = 0;
+  private enqueued = 0;
+  private dequeued = 0;
+  private refused = 0;
+  private droppedTotal = 0;
+  private droppedTaken = 0;
+  private pauses = 0;
+  private resumes = 0;
+  private overflows = 0;
+  private readonly droppedBy: Record<DropReason, number> = {
     'drop-newest': 0,
     'drop-oldest': 0,
     'drop-lowest-priority': 0,
@@ -223,8 +223,8 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     closed: 0,
   };
   // Scratch results of measureEvictable(), so the full path allocates nothing either.
-  #evictableCount = 0;
-  #evictableBytes = 0;
+  private evictableCount = 0;
+  private evictableBytes = 0;
 
   /**
    * @throws RangeError when a bound is out of range or inconsistent (naming the field and value).
@@ -272,19 +272,19 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
       // Every item would have priority 0: the policy would silently act as drop-newest.
       throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
     }
-    this.#hwm = hwm;
-    this.#lwm = lwm;
-    this.#maxBytesBound = maxBytes;
-    this.#lowBytes = lowBytes;
-    this.#hardItems = hardItems;
-    this.#hardBytes = hardBytes;
-    this.#policy = policy;
-    this.#protectedPriority = protectedPriority;
-    this.#priorityOf = priorityOf;
+    this.hwm = hwm;
+    this.lwm = lwm;
+    this.maxBytesBound = maxBytes;
+    this.lowBytes = lowBytes;
+    this.hardItems = hardItems;
+    this.hardBytes = hardBytes;
+    this.policy = policy;
+    this.protectedPriority = protectedPriority;
+    this.priorityOf = priorityOf;
     // Byte accounting costs a call and a parallel slot per item: only when bytes matter.
     if (sizeOf !== undefined || maxBytes !== Infinity) {
-      this.#sizeOf = sizeOf ?? defaultSizeOf;
-      this.#sizes = new Denque<number>();
+      this.sizeOf = sizeOf ?? defaultSizeOf;
+      this.sizes = new Denque<number>();
     }
     // Every item's priority is needed only to choose victims among items of mixed priority.
     // Otherwise all queued items are alike for eviction and the incoming item's priority
@@ -293,34 +293,34 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
       priorityOf !== undefined &&
       (policy === 'drop-lowest-priority' || (policy === 'drop-oldest' && protectedPriority !== Infinity))
     ) {
-      this.#priorities = new Denque<number>();
-      this.#buckets = new Map();
+      this.priorities = new Denque<number>();
+      this.buckets = new Map();
     }
   }
 
   /** Items pending. */
   get length(): number {
-    return this.#items.length;
+    return this.items.length;
   }
 
   /** Bytes pending (0 when the queue does not count bytes: no `sizeOf` and no `maxBytes`). */
   get bytes(): number {
-    return this.#pendingBytes;
+    return this.pendingBytes;
   }
 
   /** Whether the queue is between a `'pause'` and a `'resume'`. */
   get paused(): boolean {
-    return this.#isPaused;
+    return this.isPaused;
   }
 
   /** Whether the queue is closed (by {@link BoundedQueue.close} or an overflow). */
   get closed(): boolean {
-    return this.#isClosed;
+    return this.isClosed;
   }
 
   /** Items dropped so far, for every reason. */
   get dropped(): number {
-    return this.#droppedTotal;
+    return this.droppedTotal;
   }
 
   /**
@@ -331,18 +331,18 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * @throws RangeError when `sizeOf` returns a negative or non-finite size, or `priorityOf` NaN.
    */
   push(item: T): boolean {
-    this.#pushed++;
-    if (this.#isClosed) return this.#refuse(item, 'closed');
-    const sizeOf = this.#sizeOf;
+    this.pushed++;
+    if (this.isClosed) return this.refuse(item, 'closed');
+    const sizeOf = this.sizeOf;
     const size = sizeOf === undefined ? 0 : checkSize(sizeOf(item));
-    const priorities = this.#priorities;
-    const priority = priorities === undefined ? 0 : checkPriority((this.#priorityOf as (item: T) => number)(item));
-    if (this.#items.length < this.#hwm && this.#pendingBytes + size <= this.#maxBytesBound) {
-      this.#append(item, size, priority);
-      if (!this.#isPaused && (this.#items.length >= this.#hwm || this.#pendingBytes >= this.#maxBytesBound)) this.#pause();
+    const priorities = this.priorities;
+    const priority = priorities === undefined ? 0 : checkPriority((this.priorityOf as (item: T) => number)(item));
+    if (this.items.length < this.hwm && this.pendingBytes + size <= this.maxBytesBound) {
+      this.append(item, size, priority);
+      if (!this.isPaused && (this.items.length >= this.hwm || this.pendingBytes >= this.maxBytesBound)) this.pause();
       return true;
     }
-    return this.#pushFull(item, size, priority);
+    return this.pushFull(item, size, priority);
   }
 
   /**
@@ -352,10 +352,10 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * @returns the item, or `undefined` when the queue is empty.
    */
   shift(): T | undefined {
-    if (this.#items.length === 0) return undefined;
-    const item = this.#removeFront();
-    this.#dequeued++;
-    this.#drained();
+    if (this.items.length === 0) return undefined;
+    const item = this.removeFront();
+    this.dequeued++;
+    this.drained();
     return item;
   }
 
@@ -369,47 +369,47 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   shiftMany(max: number, into: T[] = []): T[] {
     if (!(max >= 0)) throw new RangeError(`max must be a number >= 0 (got ${show(max)})`);
     let taken = 0;
-    while (taken < max && this.#items.length > 0) {
-      into.push(this.#removeFront());
+    while (taken < max && this.items.length > 0) {
+      into.push(this.removeFront());
       taken++;
     }
     if (taken > 0) {
-      this.#dequeued += taken;
-      this.#drained();
+      this.dequeued += taken;
+      this.drained();
     }
     return into;
   }
 
   /** The oldest item, without taking it out; `undefined` when empty. */
   peek(): T | undefined {
-    return this.#items.peekFront();
+    return this.items.peekFront();
   }
 
   /** Drops counted since the previous call (for "you missed N lines" notices). Resets only this counter. */
   takeDropped(): number {
-    const count = this.#droppedTotal - this.#droppedTaken;
-    this.#droppedTaken = this.#droppedTotal;
+    const count = this.droppedTotal - this.droppedTaken;
+    this.droppedTaken = this.droppedTotal;
     return count;
   }
 
   /** A snapshot of the counters and state. */
   stats(): BoundedQueueStats {
     return {
-      length: this.#items.length,
-      bytes: this.#pendingBytes,
-      enqueued: this.#enqueued,
-      dequeued: this.#dequeued,
-      dropped: this.#droppedTotal,
-      droppedBy: { ...this.#droppedBy },
-      paused: this.#isPaused,
-      pauses: this.#pauses,
-      closed: this.#isClosed,
-      maxItems: this.#hwm,
-      maxBytes: this.#maxBytesBound,
-      pushed: this.#pushed,
-      refused: this.#refused,
-      resumes: this.#resumes,
-      overflows: this.#overflows,
+      length: this.items.length,
+      bytes: this.pendingBytes,
+      enqueued: this.enqueued,
+      dequeued: this.dequeued,
+      dropped: this.droppedTotal,
+      droppedBy: { ...this.droppedBy },
+      paused: this.isPaused,
+      pauses: this.pauses,
+      closed: this.isClosed,
+      maxItems: this.hwm,
+      maxBytes: this.maxBytesBound,
+      pushed: this.pushed,
+      refused: this.refused,
+      resumes: this.resumes,
+      overflows: this.overflows,
     };
   }
 
@@ -421,11 +421,11 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * @returns how many items were discarded.
    */
   clear(): number {
-    const count = this.#discardAll();
+    const count = this.discardAll();
     if (count === 0) return 0;
-    this.#countDrops(count, 'closed');
+    this.countDrops(count, 'closed');
     this.emit('drop', count, 'closed', undefined);
-    if (!this.#isClosed) this.#drained();
+    if (!this.isClosed) this.drained();
     return count;
   }
 
@@ -434,10 +434,10 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * every later push is dropped. Idempotent.
    */
   close(): void {
-    if (this.#isClosed) return;
-    this.#isClosed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     // A closed queue neither holds nor wants anything: no longer paused, and no 'resume'.
-    this.#isPaused = false;
+    this.isPaused = false;
     this.clear();
   }
 
@@ -448,49 +448,49 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   /** Iterates over a snapshot of the pending items, oldest first, without taking them out. */
   [Symbol.iterator](): IterableIterator<T> {
-    return this.#items.toArray().values();
+    return this.items.toArray().values();
   }
 
-  #append(item: T, size: number, priority: number): void {
-    this.#items.push(item);
-    this.#enqueued++;
-    const sizes = this.#sizes;
+  private append(item: T, size: number, priority: number): void {
+    this.items.push(item);
+    this.enqueued++;
+    const sizes = this.sizes;
     if (sizes !== undefined) {
       sizes.push(size);
-      this.#pendingBytes += size;
+      this.pendingBytes += size;
     }
-    const priorities = this.#priorities;
+    const priorities = this.priorities;
     if (priorities !== undefined) {
       priorities.push(priority);
-      this.#bucketAdd(priority, size);
+      this.bucketAdd(priority, size);
     }
   }
 
-  #removeFront(): T {
-    const item = this.#items.shift() as T;
-    this.#afterRemoval(this.#sizes?.shift() ?? 0, this.#priorities?.shift());
+  private removeFront(): T {
+    const item = this.items.shift() as T;
+    this.afterRemoval(this.sizes?.shift() ?? 0, this.priorities?.shift());
     return item;
   }
 
-  #removeAt(index: number): T {
-    if (index === 0) return this.#removeFront();
-    const item = this.#items.removeOne(index) as T;
-    this.#afterRemoval(this.#sizes?.removeOne(index) ?? 0, this.#priorities?.removeOne(index));
+  private removeAt(index: number): T {
+    if (index === 0) return this.removeFront();
+    const item = this.items.removeOne(index) as T;
+    this.afterRemoval(this.sizes?.removeOne(index) ?? 0, this.priorities?.removeOne(index));
     return item;
   }
 
-  #afterRemoval(size: number, priority: number | undefined): void {
-    if (this.#items.length === 0) {
+  private afterRemoval(size: number, priority: number | undefined): void {
+    if (this.items.length === 0) {
       // Fractional sizes could leave rounding dust behind; an empty queue holds 0 bytes.
-      this.#pendingBytes = 0;
+      this.pendingBytes = 0;
     } else {
-      this.#pendingBytes -= size;
+      this.pendingBytes -= size;
     }
-    if (priority !== undefined) this.#bucketRemove(priority, size);
+    if (priority !== undefined) this.bucketRemove(priority, size);
   }
 
-  #bucketAdd(priority: number, size: number): void {
-    const buckets = this.#buckets as Map<number, PriorityBucket>;
+  private bucketAdd(priority: number, size: number): void {
+    const buckets = this.buckets as Map<number, PriorityBucket>;
     const bucket = buckets.get(priority);
     if (bucket === undefined) {
       buckets.set(priority, { count: 1, bytes: size });
@@ -500,8 +500,8 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     }
   }
 
-  #bucketRemove(priority: number, size: number): void {
-    const buckets = this.#buckets as Map<number, PriorityBucket>;
+  private bucketRemove(priority: number, size: number): void {
+    const buckets = this.buckets as Map<number, PriorityBucket>;
     const bucket = buckets.get(priority);
     if (bucket === undefined) return;
     if (--bucket.count === 0) {
@@ -512,97 +512,97 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   }
 
   /** After items were taken out: 'resume' at both low marks after a pause, 'empty' at 0. */
-  #drained(): void {
+  private drained(): void {
     if (
-      this.#isPaused &&
-      this.#items.length <= this.#lwm &&
-      (this.#maxBytesBound === Infinity || this.#pendingBytes <= this.#lowBytes)
+      this.isPaused &&
+      this.items.length <= this.lwm &&
+      (this.maxBytesBound === Infinity || this.pendingBytes <= this.lowBytes)
     ) {
-      this.#isPaused = false;
-      this.#resumes++;
+      this.isPaused = false;
+      this.resumes++;
       this.emit('resume');
     }
-    if (this.#items.length === 0) this.emit('empty');
+    if (this.items.length === 0) this.emit('empty');
   }
 
-  #pause(): void {
-    this.#isPaused = true;
-    this.#pauses++;
+  private pause(): void {
+    this.isPaused = true;
+    this.pauses++;
     this.emit('pause');
   }
 
-  #countDrops(count: number, reason: DropReason): void {
-    this.#droppedTotal += count;
-    this.#droppedBy[reason] += count;
+  private countDrops(count: number, reason: DropReason): void {
+    this.droppedTotal += count;
+    this.droppedBy[reason] += count;
   }
 
-  #refuse(item: T, reason: DropReason): false {
-    this.#refused++;
-    this.#countDrops(1, reason);
+  private refuse(item: T, reason: DropReason): false {
+    this.refused++;
+    this.countDrops(1, reason);
     this.emit('drop', 1, reason, item);
     return false;
   }
 
-  #discardAll(): number {
-    const count = this.#items.length;
+  private discardAll(): number {
+    const count = this.items.length;
     if (count === 0) return 0;
-    this.#items.clear();
-    this.#sizes?.clear();
-    this.#priorities?.clear();
-    this.#buckets?.clear();
-    this.#pendingBytes = 0;
+    this.items.clear();
+    this.sizes?.clear();
+    this.priorities?.clear();
+    this.buckets?.clear();
+    this.pendingBytes = 0;
     return count;
   }
 
-  #fitsSoft(size: number): boolean {
-    return this.#items.length < this.#hwm && this.#pendingBytes + size <= this.#maxBytesBound;
+  private fitsSoft(size: number): boolean {
+    return this.items.length < this.hwm && this.pendingBytes + size <= this.maxBytesBound;
   }
 
   /** The cold path: the queue was full for this item. */
-  #pushFull(item: T, size: number, trackedPriority: number): boolean {
-    const policy = this.#policy;
+  private pushFull(item: T, size: number, trackedPriority: number): boolean {
+    const policy = this.policy;
     const priority =
-      this.#priorities === undefined && this.#priorityOf !== undefined && this.#protectedPriority !== Infinity
-        ? checkPriority(this.#priorityOf(item))
+      this.priorities === undefined && this.priorityOf !== undefined && this.protectedPriority !== Infinity
+        ? checkPriority(this.priorityOf(item))
         : trackedPriority;
-    const isProtected = priority >= this.#protectedPriority;
+    const isProtected = priority >= this.protectedPriority;
     const hard = isProtected || policy === 'disconnect';
     // An item that could not fit even in an empty queue must not cost the others anything.
-    if (size > (hard ? this.#hardBytes : this.#maxBytesBound)) return this.#refuse(item, policy);
+    if (size > (hard ? this.hardBytes : this.maxBytesBound)) return this.refuse(item, policy);
 
     if (policy === 'drop-oldest' || policy === 'drop-lowest-priority') {
       // Victims: unprotected items, and under drop-lowest-priority only those below the
       // incoming item's priority. Measure first so nothing is evicted for an item that would
       // be refused anyway.
-      const limit = policy === 'drop-oldest' ? this.#protectedPriority : Math.min(priority, this.#protectedPriority);
-      this.#measureEvictable(limit);
-      const length = this.#items.length - this.#evictableCount;
-      const bytes = this.#pendingBytes - this.#evictableBytes;
-      const softReachable = length < this.#hwm && bytes + size <= this.#maxBytesBound;
-      const hardReachable = length < this.#hardItems && bytes + size <= this.#hardBytes;
+      const limit = policy === 'drop-oldest' ? this.protectedPriority : Math.min(priority, this.protectedPriority);
+      this.measureEvictable(limit);
+      const length = this.items.length - this.evictableCount;
+      const bytes = this.pendingBytes - this.evictableBytes;
+      const softReachable = length < this.hwm && bytes + size <= this.maxBytesBound;
+      const hardReachable = length < this.hardItems && bytes + size <= this.hardBytes;
       if (softReachable || (isProtected && hardReachable)) {
-        while (!this.#fitsSoft(size) && this.#evictOne(limit)) {
+        while (!this.fitsSoft(size) && this.evictOne(limit)) {
           // evictOne emitted 'drop'; a listener may have changed the queue, so re-check.
         }
-        if (this.#isClosed) return this.#refuse(item, 'closed');
+        if (this.isClosed) return this.refuse(item, 'closed');
       }
-      if (this.#fitsSoft(size)) return this.#accept(item, size, trackedPriority);
+      if (this.fitsSoft(size)) return this.accept(item, size, trackedPriority);
     }
     if (hard) {
-      if (this.#items.length < this.#hardItems && this.#pendingBytes + size <= this.#hardBytes) {
-        return this.#accept(item, size, trackedPriority);
+      if (this.items.length < this.hardItems && this.pendingBytes + size <= this.hardBytes) {
+        return this.accept(item, size, trackedPriority);
       }
-      this.#overflow(item, size);
+      this.overflow(item, size);
       return false;
     }
-    this.#refuse(item, policy);
-    if (!this.#isPaused && !this.#isClosed) this.#pause();
+    this.refuse(item, policy);
+    if (!this.isPaused && !this.isClosed) this.pause();
     return false;
   }
 
-  #accept(item: T, size: number, priority: number): true {
-    this.#append(item, size, priority);
-    if (!this.#isPaused) this.#pause();
+  private accept(item: T, size: number, priority: number): true {
+    this.append(item, size, priority);
+    if (!this.isPaused) this.pause();
     return true;
   }
 
@@ -610,10 +610,10 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * Sets evictableCount/evictableBytes to what evicting every item with priority < `limit`
    * would free.
    */
-  #measureEvictable(limit: number): void {
+  private measureEvictable(limit: number): void {
     let count = 0;
     let bytes = 0;
-    const buckets = this.#buckets;
+    const buckets = this.buckets;
     if (buckets !== undefined) {
       // One step per distinct priority queued, not per item.
       for (const [priority, bucket] of buckets) {
@@ -622,13 +622,13 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
           bytes += bucket.bytes;
         }
       }
-    } else if (0 < limit && this.#policy === 'drop-oldest') {
+    } else if (0 < limit && this.policy === 'drop-oldest') {
       // Untracked: every queued item has the same standing (priority 0 for this purpose).
-      count = this.#items.length;
-      bytes = this.#pendingBytes;
+      count = this.items.length;
+      bytes = this.pendingBytes;
     }
-    this.#evictableCount = count;
-    this.#evictableBytes = bytes;
+    this.evictableCount = count;
+    this.evictableBytes = bytes;
   }
 
   /**
@@ -645,13 +645,13 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    *
    * @returns whether an item was evicted.
    */
-  #evictOne(limit: number): boolean {
-    const priorities = this.#priorities;
-    const length = this.#items.length;
+  private evictOne(limit: number): boolean {
+    const priorities = this.priorities;
+    const length = this.items.length;
     let index = -1;
     if (priorities === undefined) {
-      if (length > 0 && 0 < limit && this.#policy === 'drop-oldest') index = 0;
-    } else if (this.#policy === 'drop-oldest') {
+      if (length > 0 && 0 < limit && this.policy === 'drop-oldest') index = 0;
+    } else if (this.policy === 'drop-oldest') {
       for (let i = 0; i < length; i++) {
         if ((priorities.peekAt(i) as number) < limit) {
           index = i;
@@ -660,7 +660,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
       }
     } else {
       let lowest = Infinity;
-      for (const priority of (this.#buckets as Map<number, PriorityBucket>).keys()) {
+      for (const priority of (this.buckets as Map<number, PriorityBucket>).keys()) {
         if (priority < lowest) lowest = priority;
       }
       if (lowest < limit) {
@@ -673,35 +673,35 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
       }
     }
     if (index < 0) return false;
-    const victim = this.#removeAt(index);
-    this.#countDrops(1, this.#policy);
-    this.emit('drop', 1, this.#policy, victim);
+    const victim = this.removeAt(index);
+    this.countDrops(1, this.policy);
+    this.emit('drop', 1, this.policy, victim);
     return true;
   }
 
   /** The hard bound was hit: close, count everything as dropped, report the slow consumer. */
-  #overflow(item: T, size: number): void {
-    const pending = this.#items.length;
-    const pendingBytes = this.#pendingBytes;
+  private overflow(item: T, size: number): void {
+    const pending = this.items.length;
+    const pendingBytes = this.pendingBytes;
     let message: string;
     let limit: number;
-    if (pending >= this.#hardItems) {
-      limit = this.#hardItems;
+    if (pending >= this.hardItems) {
+      limit = this.hardItems;
       message = `SendQ exceeded: ${pending} items pending, limit ${limit}`;
     } else {
-      limit = this.#hardBytes;
+      limit = this.hardBytes;
       message =
         pendingBytes >= limit
           ? `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit}`
           : `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit} (a ${size}-byte item did not fit)`;
     }
     const error = new SlowConsumerError(message, { pending, pendingBytes, bound: limit });
-    this.#isClosed = true;
-    this.#isPaused = false;
-    this.#overflows++;
-    this.#refused++;
-    const count = this.#discardAll() + 1;
-    this.#countDrops(count, 'disconnect');
+    this.isClosed = true;
+    this.isPaused = false;
+    this.overflows++;
+    this.refused++;
+    const count = this.discardAll() + 1;
+    this.countDrops(count, 'disconnect');
     this.emit('drop', count, 'disconnect', count === 1 ? item : undefined);
     // A consumer cut off without anyone hearing it would be a silent loss.
     if (this.listenerCount('overflow') === 0) reportUnheard('BoundedQueue', error);

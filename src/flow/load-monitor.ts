@@ -89,14 +89,14 @@ const clamp01 = (value: number): number => (value > 1 ? 1 : value >= 0 ? value :
  * ```
  */
 export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disposable {
-  readonly #intervalMs: number;
-  readonly #threshold: number;
-  readonly #weights: LoadWeights;
-  readonly #network: (() => number) | undefined;
-  readonly #source: () => LoadSample;
-  #timer: NodeJS.Timeout | undefined = undefined;
-  #lastElu: EventLoopUtilization | undefined = undefined;
-  #current = 0;
+  private readonly intervalMs: number;
+  private readonly threshold: number;
+  private readonly weights: LoadWeights;
+  private readonly network: (() => number) | undefined;
+  private readonly source: () => LoadSample;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private lastElu: EventLoopUtilization | undefined = undefined;
+  private current = 0;
 
   /**
    * @throws RangeError naming the option when one is out of range.
@@ -135,30 +135,30 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     if (options.sample !== undefined && typeof options.sample !== 'function') {
       throw new TypeError(`sample must be a function (got ${typeof options.sample})`);
     }
-    this.#intervalMs = intervalMs;
-    this.#threshold = threshold;
-    this.#weights = weights;
-    this.#network = options.network;
-    this.#source = options.sample ?? (() => this.#measure());
+    this.intervalMs = intervalMs;
+    this.threshold = threshold;
+    this.weights = weights;
+    this.network = options.network;
+    this.source = options.sample ?? (() => this.measure());
   }
 
   /** The mixed load of the latest sample, in [0, 1] (0 before the first). */
   get load(): number {
-    return this.#current;
+    return this.current;
   }
 
   /** Starts sampling every `intervalMs`. Idempotent. */
   start(): this {
-    if (this.#timer !== undefined) return this;
-    this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
-    this.#timer.unref();
+    if (this.timer !== undefined) return this;
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
     return this;
   }
 
   /** Stops sampling (`start()` resumes it). Idempotent. */
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Same as {@link LoadMonitor.stop}; lets `using` stop the monitor. */
@@ -174,7 +174,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
    * @throws RangeError when a measure of the sample is not a number.
    */
   sampleNow(): LoadSample {
-    const sample = this.#source();
+    const sample = this.source();
     for (const name of ['cpu', 'memory', 'network'] as const) {
       const value = sample[name];
       if (value === undefined && name === 'network') continue;
@@ -182,20 +182,20 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
         throw new RangeError(`sample.${name} must be a number (got ${String(value)})`);
       }
     }
-    const { cpu, memory } = this.#weights;
-    const network = sample.network === undefined ? 0 : this.#weights.network;
+    const { cpu, memory } = this.weights;
+    const network = sample.network === undefined ? 0 : this.weights.network;
     const total = cpu + memory + network;
     const mixed =
       total === 0
         ? 0
         : (clamp01(sample.cpu) * cpu + clamp01(sample.memory) * memory + clamp01(sample.network ?? 0) * network) / total;
-    this.#current = mixed;
+    this.current = mixed;
     this.emit('sample', sample, mixed);
-    if (mixed > this.#threshold) this.emit('high-load', mixed, sample);
+    if (mixed > this.threshold) this.emit('high-load', mixed, sample);
     return sample;
   }
 
-  #tick(): void {
+  private tick(): void {
     try {
       this.sampleNow();
     } catch (error) {
@@ -203,14 +203,14 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     }
   }
 
-  #measure(): LoadSample {
+  private measure(): LoadSample {
     const elu = performance.eventLoopUtilization();
-    const cpu = this.#lastElu === undefined ? elu.utilization : performance.eventLoopUtilization(elu, this.#lastElu).utilization;
-    this.#lastElu = elu;
+    const cpu = this.lastElu === undefined ? elu.utilization : performance.eventLoopUtilization(elu, this.lastElu).utilization;
+    this.lastElu = elu;
     const heap = getHeapStatistics();
     const memory = heap.used_heap_size / heap.heap_size_limit;
     const sample: LoadSample = { cpu, memory };
-    if (this.#network !== undefined) sample.network = this.#network();
+    if (this.network !== undefined) sample.network = this.network();
     return sample;
   }
 }

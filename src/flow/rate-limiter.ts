@@ -137,30 +137,30 @@ function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
  * ```
  */
 export class RateLimiter {
-  readonly #defaults: RateLimit;
+  private readonly defaults: RateLimit;
   /** `initialTokens` as given; `undefined` means "full", whatever the capacity. */
-  readonly #initialGiven: number | undefined;
-  readonly #overrides = new Map<string, RateLimit>();
-  readonly #keys = new Map<string, KeyState>();
+  private readonly initialGiven: number | undefined;
+  private readonly overrides = new Map<string, RateLimit>();
+  private readonly keys = new Map<string, KeyState>();
   /** Where the idle sweep goes on; a Map iterator stays valid while the Map changes. */
-  #cursor: IterableIterator<KeyState>;
-  readonly #maxKeys: number;
-  readonly #load: (() => number) | undefined;
-  readonly #minFactor: number;
-  readonly #now: () => number;
-  #allowedCount = 0;
-  #limitedCount = 0;
-  #evictedIdle = 0;
-  #evictedLru = 0;
-  #calls = 0;
+  private cursor: IterableIterator<KeyState>;
+  private readonly maxKeys: number;
+  private readonly load: (() => number) | undefined;
+  private readonly minFactor: number;
+  private readonly now: () => number;
+  private allowedCount = 0;
+  private limitedCount = 0;
+  private evictedIdle = 0;
+  private evictedLru = 0;
+  private calls = 0;
 
   /**
    * @throws RangeError naming the option when one is out of range.
    */
   constructor(options: RateLimiterOptions = {}) {
     const capacity = options.capacity ?? 100;
-    this.#initialGiven = options.initialTokens;
-    this.#defaults = validateLimit({
+    this.initialGiven = options.initialTokens;
+    this.defaults = validateLimit({
       capacity,
       refillPerSecond: options.refillPerSecond ?? 50,
       initialTokens: options.initialTokens ?? capacity,
@@ -169,25 +169,25 @@ export class RateLimiter {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new RangeError(`maxKeys must be an integer >= 1 (got ${String(maxKeys)})`);
     }
-    this.#maxKeys = maxKeys;
-    this.#minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
+    this.maxKeys = maxKeys;
+    this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
     const load = options.load;
     if (load === undefined || typeof load === 'function') {
-      this.#load = load;
+      this.load = load;
     } else if (load !== null && typeof load === 'object' && typeof (load as { load?: unknown }).load === 'number') {
-      this.#load = () => load.load;
+      this.load = () => load.load;
     } else {
       throw new TypeError(`load must be a LoadMonitor or a function returning a number (got ${String(load)})`);
     }
     const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
-    this.#now = now;
-    this.#cursor = this.#keys.values();
+    this.now = now;
+    this.cursor = this.keys.values();
   }
 
   /** Keys tracked now. */
   get size(): number {
-    return this.#keys.size;
+    return this.keys.size;
   }
 
   /**
@@ -202,13 +202,13 @@ export class RateLimiter {
   configure(key: string, limit: Partial<RateLimit>): void {
     checkKey(key);
     const given = definedOnly(limit);
-    const capacity = given.capacity ?? this.#defaults.capacity;
-    const initialTokens = given.initialTokens ?? (this.#initialGiven === undefined ? capacity : Math.min(this.#initialGiven, capacity));
-    const merged = validateLimit({ ...this.#defaults, ...given, initialTokens }, `${key}: `);
-    this.#overrides.set(key, merged);
-    const state = this.#keys.get(key);
+    const capacity = given.capacity ?? this.defaults.capacity;
+    const initialTokens = given.initialTokens ?? (this.initialGiven === undefined ? capacity : Math.min(this.initialGiven, capacity));
+    const merged = validateLimit({ ...this.defaults, ...given, initialTokens }, `${key}: `);
+    this.overrides.set(key, merged);
+    const state = this.keys.get(key);
     if (state !== undefined) {
-      this.#refill(state, this.#now(), this.refillFactor());
+      this.refill(state, this.now(), this.refillFactor());
       state.limit = merged;
       if (state.tokens > merged.capacity) state.tokens = merged.capacity;
     }
@@ -216,8 +216,8 @@ export class RateLimiter {
 
   /** Forgets `key`'s bucket and its own limit. */
   delete(key: string): boolean {
-    const had = this.#overrides.delete(key);
-    return this.#keys.delete(key) || had;
+    const had = this.overrides.delete(key);
+    return this.keys.delete(key) || had;
   }
 
   /**
@@ -233,26 +233,26 @@ export class RateLimiter {
     if (typeof cost !== 'number' || !(cost >= 0) || cost === Infinity) {
       throw new RangeError(`cost must be a finite number >= 0 (got ${String(cost)})`);
     }
-    const now = this.#now();
+    const now = this.now();
     const factor = this.refillFactor();
-    let state = this.#keys.get(key);
+    let state = this.keys.get(key);
     // Never the key being charged: it is refilled exactly instead.
-    if (++this.#calls % SWEEP_EVERY === 0 || state === undefined) this.#sweep(now, key);
+    if (++this.calls % SWEEP_EVERY === 0 || state === undefined) this.sweep(now, key);
     if (state === undefined) {
-      const limit = this.#overrides.get(key) ?? this.#defaults;
+      const limit = this.overrides.get(key) ?? this.defaults;
       state = { key, tokens: limit.initialTokens, last: now, referenced: false, limit };
-      if (this.#keys.size >= this.#maxKeys) this.#evictLeastRecentlyUsed();
-      this.#keys.set(key, state);
+      if (this.keys.size >= this.maxKeys) this.evictLeastRecentlyUsed();
+      this.keys.set(key, state);
     } else {
       state.referenced = true;
-      this.#refill(state, now, factor);
+      this.refill(state, now, factor);
     }
     if (state.tokens >= cost) {
       state.tokens -= cost;
-      this.#allowedCount++;
+      this.allowedCount++;
       return { allowed: true, remaining: Math.floor(state.tokens), retryAfterMs: 0 };
     }
-    this.#limitedCount++;
+    this.limitedCount++;
     const rate = (state.limit.refillPerSecond * factor) / 1000;
     const retryAfterMs = cost > state.limit.capacity || rate === 0 ? Infinity : (cost - state.tokens) / rate;
     return { allowed: false, remaining: Math.floor(state.tokens), retryAfterMs };
@@ -260,35 +260,35 @@ export class RateLimiter {
 
   /** The refill factor now: 1 at zero load, `minRefillFactor` at full load. */
   refillFactor(): number {
-    if (this.#load === undefined) return 1;
-    let load: unknown = this.#load();
+    if (this.load === undefined) return 1;
+    let load: unknown = this.load();
     if (typeof load !== 'number' || Number.isNaN(load)) {
       throw new RangeError(`load must give a number from 0 to 1 (got ${typeof load === 'string' ? JSON.stringify(load) : String(load)})`);
     }
     if (load < 0) load = 0;
     else if (load > 1) load = 1;
-    return 1 - (load as number) * (1 - this.#minFactor);
+    return 1 - (load as number) * (1 - this.minFactor);
   }
 
   /** The limiter's counters. */
   stats(): RateLimiterStats {
     return {
-      keys: this.#keys.size,
-      allowed: this.#allowedCount,
-      limited: this.#limitedCount,
-      evictedIdle: this.#evictedIdle,
-      evictedLru: this.#evictedLru,
+      keys: this.keys.size,
+      allowed: this.allowedCount,
+      limited: this.limitedCount,
+      evictedIdle: this.evictedIdle,
+      evictedLru: this.evictedLru,
       refillFactor: this.refillFactor(),
     };
   }
 
   /** Forgets every key's bucket (own limits are kept). */
   clear(): void {
-    this.#keys.clear();
-    this.#cursor = this.#keys.values();
+    this.keys.clear();
+    this.cursor = this.keys.values();
   }
 
-  #refill(state: KeyState, now: number, factor: number): void {
+  private refill(state: KeyState, now: number, factor: number): void {
     const elapsed = now - state.last;
     state.last = now;
     if (elapsed > 0) {
@@ -302,18 +302,18 @@ export class RateLimiter {
    * insertion order, each used one moved to the back once with its mark cleared, so a hit
    * costs a flag instead of a Map re-insertion.
    */
-  #evictLeastRecentlyUsed(): void {
-    for (let turns = this.#keys.size; turns >= 0; turns--) {
-      const first = this.#keys.entries().next();
+  private evictLeastRecentlyUsed(): void {
+    for (let turns = this.keys.size; turns >= 0; turns--) {
+      const first = this.keys.entries().next();
       if (first.done === true) return;
       const [key, state] = first.value;
-      this.#keys.delete(key);
+      this.keys.delete(key);
       if (state.referenced && turns > 0) {
         state.referenced = false;
-        this.#keys.set(key, state);
+        this.keys.set(key, state);
         continue;
       }
-      this.#evictedLru++;
+      this.evictedLru++;
       return;
     }
   }
@@ -323,15 +323,15 @@ export class RateLimiter {
    * (even at `minRefillFactor`): such a key would start over with `initialTokens`, never more
    * than it would have had.
    */
-  #sweep(now: number, current: string): void {
+  private sweep(now: number, current: string): void {
     // Judged at the slowest refill the load can impose: whatever the load at the key's next
     // consume, its bucket would be full then, so forgetting it changes nothing.
-    const factor = this.#load === undefined ? 1 : this.#minFactor;
+    const factor = this.load === undefined ? 1 : this.minFactor;
     for (let examined = 0; examined < SWEEP_KEYS; examined++) {
-      const next = this.#cursor.next();
+      const next = this.cursor.next();
       if (next.done === true) {
         // End of a round: start the next one on the next sweep.
-        this.#cursor = this.#keys.values();
+        this.cursor = this.keys.values();
         return;
       }
       const state = next.value;
@@ -340,8 +340,8 @@ export class RateLimiter {
       const { capacity, refillPerSecond } = state.limit;
       const elapsed = now > state.last ? now - state.last : 0;
       if (state.tokens + (elapsed * refillPerSecond * factor) / 1000 >= capacity) {
-        this.#keys.delete(state.key);
-        this.#evictedIdle++;
+        this.keys.delete(state.key);
+        this.evictedIdle++;
       }
     }
   }

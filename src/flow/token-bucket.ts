@@ -59,11 +59,11 @@ export class TokenBucket {
   /** Most tokens the bucket holds. */
   readonly capacity: number;
   /** Tokens per millisecond. */
-  #rate: number;
-  #perSecond: number;
-  #level: number;
-  #last: number;
-  readonly #now: () => number;
+  private rate: number;
+  private perSecond: number;
+  private level: number;
+  private last: number;
+  private readonly now: () => number;
 
   /**
    * @throws RangeError naming the option when one is out of range.
@@ -71,36 +71,36 @@ export class TokenBucket {
    */
   constructor(options: TokenBucketOptions) {
     this.capacity = requireNumber('capacity', options.capacity, Number.MIN_VALUE);
-    this.#perSecond = requireNumber('refillPerSecond', options.refillPerSecond, 0);
-    this.#rate = this.#perSecond / 1000;
-    this.#level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, 0, this.capacity);
+    this.perSecond = requireNumber('refillPerSecond', options.refillPerSecond, 0);
+    this.rate = this.perSecond / 1000;
+    this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, 0, this.capacity);
     // A monotonic clock by default: a rate limit must not hand out a burst because NTP
     // stepped the wall clock. It costs most of a consume on Node 20 (performance.now goes
     // through process.hrtime()); callers who prefer speed pass `now: Date.now`.
     const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
-    this.#now = now;
-    this.#last = now();
-    if (typeof this.#last !== 'number' || Number.isNaN(this.#last)) badClock(this.#last);
+    this.now = now;
+    this.last = now();
+    if (typeof this.last !== 'number' || Number.isNaN(this.last)) badClock(this.last);
   }
 
   /** Tokens added per second. Settable: the change applies from now on. */
   get refillPerSecond(): number {
-    return this.#perSecond;
+    return this.perSecond;
   }
 
   set refillPerSecond(value: number) {
     const perSecond = requireNumber('refillPerSecond', value, 0);
     // Credit the time so far at the old rate before switching.
-    this.#refill();
-    this.#perSecond = perSecond;
-    this.#rate = perSecond / 1000;
+    this.refill();
+    this.perSecond = perSecond;
+    this.rate = perSecond / 1000;
   }
 
   /** Tokens available now. */
   get tokens(): number {
-    this.#refill();
-    return this.#level;
+    this.refill();
+    return this.level;
   }
 
   /**
@@ -111,20 +111,20 @@ export class TokenBucket {
    * could never succeed).
    */
   consume(cost = 1): boolean {
-    if (!(cost >= 0 && cost <= this.capacity)) this.#badCost(cost);
-    const now = this.#now();
-    const elapsed = now - this.#last;
+    if (!(cost >= 0 && cost <= this.capacity)) this.badCost(cost);
+    const now = this.now();
+    const elapsed = now - this.last;
     if (elapsed > 0) {
-      const level = this.#level + elapsed * this.#rate;
-      this.#level = level < this.capacity ? level : this.capacity;
+      const level = this.level + elapsed * this.rate;
+      this.level = level < this.capacity ? level : this.capacity;
     } else if (elapsed !== elapsed) {
       // NaN: a clock that does not give numbers would freeze the bucket without a word.
       badClock(now);
     }
     // Also after a reading from the past: refill then counts from that reading.
-    this.#last = now;
-    if (this.#level < cost) return false;
-    this.#level -= cost;
+    this.last = now;
+    if (this.level < cost) return false;
+    this.level -= cost;
     return true;
   }
 
@@ -139,21 +139,21 @@ export class TokenBucket {
       throw new RangeError(`cost must be a number >= 0 (got ${String(cost)})`);
     }
     if (cost > this.capacity) return Infinity;
-    this.#refill();
-    const missing = cost - this.#level;
+    this.refill();
+    const missing = cost - this.level;
     if (missing <= 0) return 0;
-    return this.#rate === 0 ? Infinity : missing / this.#rate;
+    return this.rate === 0 ? Infinity : missing / this.rate;
   }
 
-  #refill(): void {
-    const now = this.#now();
-    const elapsed = now - this.#last;
-    if (elapsed > 0) this.#level = Math.min(this.capacity, this.#level + elapsed * this.#rate);
+  private refill(): void {
+    const now = this.now();
+    const elapsed = now - this.last;
+    if (elapsed > 0) this.level = Math.min(this.capacity, this.level + elapsed * this.rate);
     else if (elapsed !== elapsed) badClock(now);
-    this.#last = now;
+    this.last = now;
   }
 
-  #badCost(cost: unknown): never {
+  private badCost(cost: unknown): never {
     if (typeof cost === 'number' && cost > this.capacity) {
       throw new RangeError(`cost ${cost} exceeds capacity ${this.capacity}: it can never succeed`);
     }

@@ -185,26 +185,26 @@ class Bucket {
  * ```
  */
 export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements Disposable {
-  readonly #broker: PubSubBroker<T>;
-  readonly #maxPatterns: number;
-  readonly #sizeOf: ((message: T, topic: string) => number) | undefined;
-  readonly #prefix: string;
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #total = new Bucket(TOTAL);
-  readonly #other = new Bucket(OTHER_PATTERNS);
+  private readonly broker: PubSubBroker<T>;
+  private readonly maxPatterns: number;
+  private readonly sizeOf: ((message: T, topic: string) => number) | undefined;
+  private readonly prefix: string;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly total = new Bucket(TOTAL);
+  private readonly other = new Bucket(OTHER_PATTERNS);
   /** The broker's counters when counting (re)started: the totals are the broker's minus these. */
-  #base: BrokerStats;
-  #since = new Date();
-  #timer: NodeJS.Timeout | undefined = undefined;
-  readonly #reportedDrops = new WeakMap<Subscription<T>, number>();
-  #unobserve: (() => void) | undefined;
+  private base: BrokerStats;
+  private since = new Date();
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private readonly reportedDrops = new WeakMap<Subscription<T>, number>();
+  private unobserve: (() => void) | undefined;
   /** The broker's counters when `close()` detached: the totals stop there. */
-  #final: BrokerStats | undefined = undefined;
-  #sized: Delivery<T> | undefined = undefined;
-  #sizedBytes = 0;
+  private final: BrokerStats | undefined = undefined;
+  private sized: Delivery<T> | undefined = undefined;
+  private sizedBytes = 0;
   /** The last pattern looked up and its bucket: consecutive deliveries usually share one. */
-  #lastPattern: string | undefined = undefined;
-  #lastBucket: Bucket = this.#other;
+  private lastPattern: string | undefined = undefined;
+  private lastBucket: Bucket = this.other;
 
   /**
    * Attaches to `broker`; other observers (other metrics included) keep theirs.
@@ -230,29 +230,29 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
       throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
     }
-    this.#broker = broker;
-    this.#maxPatterns = maxPatterns;
-    this.#sizeOf = options.sizeOf;
-    this.#prefix = prefix;
-    this.#base = broker.stats();
+    this.broker = broker;
+    this.maxPatterns = maxPatterns;
+    this.sizeOf = options.sizeOf;
+    this.prefix = prefix;
+    this.base = broker.stats();
     // The observer is a private object, so its methods are not part of this class's API.
     const observer: BrokerObserver<T> = {
       sampleEvery,
-      offered: (subscription, _topic, _message, publishId) => this.#offered(subscription, publishId),
-      started: (subscription, delivery, startedAt) => this.#started(subscription, delivery, startedAt),
-      finished: (subscription, delivery, finishedAt, failed) => this.#finished(subscription, delivery, finishedAt, failed),
-      dropped: (subscription, count, reason) => this.#dropped(subscription, count, reason),
+      offered: (subscription, _topic, _message, publishId) => this.offered(subscription, publishId),
+      started: (subscription, delivery, startedAt) => this.started(subscription, delivery, startedAt),
+      finished: (subscription, delivery, finishedAt, failed) => this.finished(subscription, delivery, finishedAt, failed),
+      dropped: (subscription, count, reason) => this.dropped(subscription, count, reason),
     };
-    this.#unobserve = broker.observe(observer);
+    this.unobserve = broker.observe(observer);
   }
 
   /** Whether it still watches its broker (until {@link BroadcastMetrics.close}). */
   get attached(): boolean {
-    return this.#unobserve !== undefined;
+    return this.unobserve !== undefined;
   }
 
-  #offered(subscription: Subscription<T>, publishId: number): void {
-    const bucket = this.#bucketOf(subscription.pattern);
+  private offered(subscription: Subscription<T>, publishId: number): void {
+    const bucket = this.bucketOf(subscription.pattern);
     bucket.offered++;
     // Several subscribers of one pattern share one publish: count the publish once.
     if (bucket.lastPublishId !== publishId) {
@@ -261,24 +261,24 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     }
   }
 
-  #started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number | undefined): void {
-    const bucket = this.#bucketOf(subscription.pattern);
+  private started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number | undefined): void {
+    const bucket = this.bucketOf(subscription.pattern);
     if (startedAt !== undefined) bucket.start.record(startedAt - delivery.publishedAt);
-    if (this.#sizeOf !== undefined) {
+    if (this.sizeOf !== undefined) {
       // Every subscriber of a publish shares its Delivery: size it once.
-      if (delivery !== this.#sized) {
-        this.#sized = delivery;
-        this.#sizedBytes = this.#measure(delivery);
+      if (delivery !== this.sized) {
+        this.sized = delivery;
+        this.sizedBytes = this.measure(delivery);
       }
-      bucket.bytes += this.#sizedBytes;
-      this.#total.bytes += this.#sizedBytes;
+      bucket.bytes += this.sizedBytes;
+      this.total.bytes += this.sizedBytes;
     }
   }
 
-  #measure(delivery: Delivery<T>): number {
+  private measure(delivery: Delivery<T>): number {
     let size: unknown;
     try {
-      size = (this.#sizeOf as (message: T, topic: string) => number)(delivery.message, delivery.topic);
+      size = (this.sizeOf as (message: T, topic: string) => number)(delivery.message, delivery.topic);
     } catch (error) {
       reportError(this, 'BroadcastMetrics', error);
       return 0;
@@ -290,18 +290,18 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     return size;
   }
 
-  #finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number | undefined, failed: boolean): void {
-    const bucket = this.#bucketOf(subscription.pattern);
+  private finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number | undefined, failed: boolean): void {
+    const bucket = this.bucketOf(subscription.pattern);
     if (failed) bucket.errors++;
     else bucket.delivered++;
     if (finishedAt !== undefined) bucket.end.record(finishedAt - delivery.publishedAt);
   }
 
-  #dropped(subscription: Subscription<T>, count: number, reason: DropReason): void {
-    for (const bucket of [this.#bucketOf(subscription.pattern), this.#total]) {
+  private dropped(subscription: Subscription<T>, count: number, reason: DropReason): void {
+    for (const bucket of [this.bucketOf(subscription.pattern), this.total]) {
       bucket.droppedBy[reason] = (bucket.droppedBy[reason] ?? 0) + count;
     }
-    this.#bucketOf(subscription.pattern).dropped += count;
+    this.bucketOf(subscription.pattern).dropped += count;
   }
 
   /**
@@ -313,50 +313,50 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     const subscribers = new Map<Bucket, number>();
     const pending = new Map<Bucket, number>();
     let totalSubscribers = 0;
-    for (const sub of this.#broker.subscriptions()) {
-      const bucket = this.#bucketOf(sub.pattern);
+    for (const sub of this.broker.subscriptions()) {
+      const bucket = this.bucketOf(sub.pattern);
       subscribers.set(bucket, (subscribers.get(bucket) ?? 0) + 1);
       pending.set(bucket, (pending.get(bucket) ?? 0) + sub.pending);
       totalSubscribers++;
     }
     const patterns: PatternMetrics[] = [];
-    for (const bucket of this.#buckets.values()) {
+    for (const bucket of this.buckets.values()) {
       patterns.push(bucket.view(subscribers.get(bucket) ?? 0, pending.get(bucket) ?? 0));
     }
-    if (this.#buckets.size >= this.#maxPatterns && (this.#other.published > 0 || subscribers.has(this.#other))) {
-      patterns.push(this.#other.view(subscribers.get(this.#other) ?? 0, pending.get(this.#other) ?? 0));
+    if (this.buckets.size >= this.maxPatterns && (this.other.published > 0 || subscribers.has(this.other))) {
+      patterns.push(this.other.view(subscribers.get(this.other) ?? 0, pending.get(this.other) ?? 0));
     }
-    const now = this.#final ?? this.#broker.stats();
-    const total = this.#total;
-    total.published = now.published - this.#base.published;
-    total.offered = now.offered - this.#base.offered;
-    total.delivered = now.delivered - this.#base.delivered;
-    total.errors = now.errors - this.#base.errors;
-    total.dropped = now.dropped - this.#base.dropped;
+    const now = this.final ?? this.broker.stats();
+    const total = this.total;
+    total.published = now.published - this.base.published;
+    total.offered = now.offered - this.base.offered;
+    total.delivered = now.delivered - this.base.delivered;
+    total.errors = now.errors - this.base.errors;
+    total.dropped = now.dropped - this.base.dropped;
     // Totals' latency: every pattern's histogram merged (one record per delivery, not two).
-    this.#total.start.reset();
-    this.#total.end.reset();
-    for (const bucket of [...this.#buckets.values(), this.#other]) {
-      this.#total.start.merge(bucket.start);
-      this.#total.end.merge(bucket.end);
+    this.total.start.reset();
+    this.total.end.reset();
+    for (const bucket of [...this.buckets.values(), this.other]) {
+      this.total.start.merge(bucket.start);
+      this.total.end.merge(bucket.end);
     }
     return {
       takenAt: new Date().toISOString(),
-      since: this.#since.toISOString(),
-      total: this.#total.view(totalSubscribers, now.pending),
+      since: this.since.toISOString(),
+      total: this.total.view(totalSubscribers, now.pending),
       patterns,
     };
   }
 
   /** Starts counting again from zero (patterns and histograms included). */
   reset(): void {
-    for (const bucket of this.#buckets.values()) bucket.reset();
-    this.#buckets.clear();
-    this.#lastPattern = undefined;
-    this.#total.reset();
-    this.#other.reset();
-    this.#base = this.#broker.stats();
-    this.#since = new Date();
+    for (const bucket of this.buckets.values()) bucket.reset();
+    this.buckets.clear();
+    this.lastPattern = undefined;
+    this.total.reset();
+    this.other.reset();
+    this.base = this.broker.stats();
+    this.since = new Date();
   }
 
   /**
@@ -366,7 +366,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    */
   toPrometheus(): string {
     const snapshot = this.stats();
-    const p = this.#prefix;
+    const p = this.prefix;
     const rows = snapshot.patterns;
     const perPattern = (pick: (m: PatternMetrics) => number): PrometheusSample[] =>
       rows.map((m) => ({ labels: { pattern: m.pattern }, value: pick(m) }));
@@ -389,7 +389,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
       .family(`${p}_drop_ratio`, 'gauge', 'Dropped / (delivered + dropped), by subscription pattern.', perPattern((m) => m.dropRate));
     for (const stage of ['start', 'end'] as const) {
       const samples: PrometheusSample[] = [];
-      for (const bucket of this.#labelledBuckets(rows)) {
+      for (const bucket of this.labelledBuckets(rows)) {
         const recorder = bucket[stage];
         for (const quantile of QUANTILES) {
           samples.push({ labels: { pattern: bucket.pattern, quantile: String(quantile) }, value: recorder.percentileSeconds(quantile * 100) });
@@ -420,27 +420,27 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
       throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
     }
     this.stopReporting();
-    if (this.#unobserve === undefined) throw new ClosedError('BroadcastMetrics', 'report');
-    this.#timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
-    this.#timer.unref();
+    if (this.unobserve === undefined) throw new ClosedError('BroadcastMetrics', 'report');
+    this.timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
+    this.timer.unref();
     return this;
   }
 
   /** Stops the periodic reports. */
   stopReporting(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Builds the report {@link BroadcastMetrics.report} emits, now (also usable without the timer). */
   takeReport(): MetricsReport {
     const slowSubscribers: SlowSubscriber[] = [];
-    for (const sub of this.#broker.subscriptions()) {
+    for (const sub of this.broker.subscriptions()) {
       const totalDropped = sub.dropped;
-      const before = this.#reportedDrops.get(sub) ?? 0;
+      const before = this.reportedDrops.get(sub) ?? 0;
       if (totalDropped > before) {
         slowSubscribers.push({ id: sub.id, pattern: sub.pattern, dropped: totalDropped - before, totalDropped, pending: sub.pending });
-        this.#reportedDrops.set(sub, totalDropped);
+        this.reportedDrops.set(sub, totalDropped);
       }
     }
     return { stats: this.stats(), slowSubscribers };
@@ -452,10 +452,10 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    */
   close(): void {
     this.stopReporting();
-    const unobserve = this.#unobserve;
+    const unobserve = this.unobserve;
     if (unobserve === undefined) return;
-    this.#unobserve = undefined;
-    this.#final = this.#broker.stats();
+    this.unobserve = undefined;
+    this.final = this.broker.stats();
     unobserve();
   }
 
@@ -464,23 +464,23 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     this.close();
   }
 
-  #bucketOf(pattern: string): Bucket {
-    if (pattern === this.#lastPattern) return this.#lastBucket;
-    let bucket = this.#buckets.get(pattern);
+  private bucketOf(pattern: string): Bucket {
+    if (pattern === this.lastPattern) return this.lastBucket;
+    let bucket = this.buckets.get(pattern);
     if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxPatterns) return this.#other;
+      if (this.buckets.size >= this.maxPatterns) return this.other;
       bucket = new Bucket(pattern);
-      this.#buckets.set(pattern, bucket);
+      this.buckets.set(pattern, bucket);
     }
-    this.#lastPattern = pattern;
-    this.#lastBucket = bucket;
+    this.lastPattern = pattern;
+    this.lastBucket = bucket;
     return bucket;
   }
 
-  #labelledBuckets(rows: readonly PatternMetrics[]): Bucket[] {
+  private labelledBuckets(rows: readonly PatternMetrics[]): Bucket[] {
     const out: Bucket[] = [];
     for (const row of rows) {
-      const bucket = row.pattern === OTHER_PATTERNS ? this.#other : this.#buckets.get(row.pattern);
+      const bucket = row.pattern === OTHER_PATTERNS ? this.other : this.buckets.get(row.pattern);
       if (bucket !== undefined) out.push(bucket);
     }
     return out;
