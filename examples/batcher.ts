@@ -42,7 +42,7 @@ for (let n = 0; n < 220; n++) {
 }
 await sleep(100); // longer than maxDelayMs: the open batch flushes on its timer
 for (let n = 220; n < 250; n++) batcher.add(`INFO request ${n} served\n`);
-await batcher.close(); // flushes the rest and waits for every write
+await batcher.close({ drain: true }); // flushes the rest and waits for every write
 await file.close();
 
 const written = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');

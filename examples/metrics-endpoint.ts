@@ -21,7 +21,7 @@ const broker = new PubSubBroker<string>();
 const metrics = new BroadcastMetrics(broker, { sampleEvery: 1 });
 
 broker.subscribe('logs/#', () => undefined);
-broker.subscribe('logs/*/ERROR', () => sleep(20), { queue: { highWaterMark: 5, lowWaterMark: 1 } });
+broker.subscribe('logs/*/ERROR', () => sleep(20), { queue: { maxItems: 5, lowWaterItems: 1 } });
 for (let n = 0; n < 100; n++) broker.publish(`logs/api/${n % 2 === 0 ? 'ERROR' : 'INFO'}`, `line ${n}`);
 await sleep(50); // let the slow subscriber handle a couple of its queued messages
 
@@ -46,5 +46,5 @@ console.log((await scrape.text()).trimEnd());
 console.log('--- end ---');
 
 await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-metrics.detach();
-broker.close();
+metrics.close();
+await broker.close();

@@ -52,4 +52,4 @@ for (const [producer, lines] of Object.entries(linesPerTick)) {
 }
 const { allowed, limited, keys } = limiter.stats();
 console.log(`limiter: ${allowed} allowed, ${limited} limited, ${keys} keys tracked`);
-broker.close();
+await broker.close();

@@ -29,7 +29,7 @@ const slow = broker.subscribe(
     slowReceived++;
     slowLast = n;
   },
-  { queue: { highWaterMark: 20, lowWaterMark: 5, policy: 'drop-oldest' } },
+  { queue: { maxItems: 20, lowWaterItems: 5, policy: 'drop-oldest' } },
 );
 
 const dropEvents = new Map<number, number>();
@@ -55,4 +55,4 @@ console.log(`fast: received ${fastReceived} of ${TOTAL}, dropped ${fast.dropped}
 console.log(`slow: received ${slowReceived} of ${TOTAL}, dropped ${slow.dropped}, last message #${slowLast}`);
 console.log(`'drop' events: fast ${dropEvents.get(fast.id) ?? 0}, slow ${dropEvents.get(slow.id) ?? 0}`);
 console.log(`broker.stats().dropped: ${broker.stats().dropped}`);
-broker.close();
+await broker.close();

@@ -21,7 +21,7 @@ interface Job {
 
 const TOTAL = 40;
 const broker = new PubSubBroker<Job>();
-const jobs = broker.stream('jobs/#', { highWaterMark: 8, lowWaterMark: 2 });
+const jobs = broker.stream('jobs/#', { maxItems: 8, lowWaterItems: 2 });
 
 async function produce(): Promise<void> {
   for (let n = 0; n < TOTAL; n++) {
@@ -52,4 +52,4 @@ const { pauses, resumes } = jobs.stats();
 console.log(`consumed ${seen.length} of ${TOTAL} jobs, in order: ${inOrder}`);
 console.log(`queue paused ${pauses} times, resumed ${resumes} times, dropped ${jobs.dropped}`);
 console.log(`subscription active after the loop: ${jobs.subscription.active}`);
-broker.close();
+await broker.close();

@@ -51,9 +51,9 @@ try {
   broker.publish('logs/#', entries[0][1]);
 } catch (error) {
   if (!(error instanceof TopicError)) throw error;
-  console.log(`refused: TopicError ${error.code} for ${JSON.stringify(error.topic)}`);
+  console.log(`refused: TopicError ${error.code} (${error.reason}) for ${JSON.stringify(error.topic)}`);
 }
 
 const { published, delivered, subscriptions } = broker.stats();
 console.log(`stats: ${published} published, ${delivered} delivered, ${subscriptions} subscriptions`);
-broker.close();
+await broker.close();

@@ -1,19 +1,198 @@
 /**
- * Error types shared across the library. {@link TopicError} lives with the topic syntax.
+ * Every error class of the library, their `ERR_*` codes, and the one error policy
+ * ({@link reportError}) every emitter follows.
+ *
+ * Bad arguments and options are refused with the built-in `TypeError` (wrong kind of value) or
+ * `RangeError` (right kind, out of range), naming the field and the value. Everything else the
+ * library raises is one of the classes below, each with a `code` from {@link ERROR_CODES}.
  *
  * @module
  */
 
-/**
- * Thrown by `publish` and `subscribe` once the broker has been closed.
- */
-export class BrokerClosedError extends Error {
-  /** Always `'ERR_BROKER_CLOSED'`. */
-  readonly code = 'ERR_BROKER_CLOSED' as const;
+/** The `code` of every error class of the library, by class. */
+export const ERROR_CODES = Object.freeze({
+  /** {@link TopicError}: a topic or pattern breaks the syntax. */
+  INVALID_TOPIC: 'ERR_INVALID_TOPIC',
+  /** {@link ClosedError}: an operation on something already closed. */
+  CLOSED: 'ERR_CLOSED',
+  /** {@link SlowConsumerError}: a bounded queue overflowed under `'disconnect'`. */
+  SLOW_CONSUMER: 'ERR_SLOW_CONSUMER',
+  /** {@link TimeoutError}: `drain`, `close({ drain: true })` or `nextMessage` ran out of time. */
+  TIMEOUT: 'ERR_TIMEOUT',
+  /** {@link PublishLimitError}: a nested publish went past `maxPublishDepth`. */
+  PUBLISH_DEPTH: 'ERR_PUBLISH_DEPTH',
+  /** {@link PublishLimitError}: one publish caused more handler calls than `maxPublishWork`. */
+  PUBLISH_WORK: 'ERR_PUBLISH_WORK',
+  /** {@link InvalidStateError}: a call that the object's state does not allow now. */
+  INVALID_STATE: 'ERR_INVALID_STATE',
+} as const);
 
-  constructor(operation: string) {
-    super(`cannot ${operation}: the broker is closed`);
-    this.name = 'BrokerClosedError';
+/** One of the {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Why a topic or pattern was rejected; the `reason` of a {@link TopicError}. */
+export type TopicErrorReason =
+  /** Not a string at all. */
+  | 'NOT_A_STRING'
+  /** The empty string. */
+  | 'EMPTY'
+  /** Longer than `maxLength`. */
+  | 'TOO_LONG'
+  /** More levels than `maxLevels`. */
+  | 'TOO_MANY_LEVELS'
+  /** A published topic that contains a wildcard. */
+  | 'WILDCARD_IN_TOPIC'
+  /** A wildcard that is only part of a level (`a/b*`). */
+  | 'WILDCARD_NOT_WHOLE_LEVEL'
+  /** The multi-level wildcard before the last level. */
+  | 'MULTI_WILDCARD_NOT_LAST'
+  /** A level that is another syntax preset's wildcard (`+` or `>` under the default syntax). */
+  | 'FOREIGN_WILDCARD';
+
+/**
+ * A topic or pattern that breaks the syntax rules. Thrown at the call site before any state
+ * changes.
+ *
+ * @example
+ * ```ts
+ * try { trie.add('logs/#/x', 1); } catch (e) {
+ *   if (e instanceof TopicError) console.log(e.code, e.reason, e.topic); // ERR_INVALID_TOPIC MULTI_WILDCARD_NOT_LAST logs/#/x
+ * }
+ * ```
+ */
+export class TopicError extends Error {
+  /** Always `'ERR_INVALID_TOPIC'`. */
+  readonly code = ERROR_CODES.INVALID_TOPIC;
+  /** Which rule it breaks. */
+  readonly reason: TopicErrorReason;
+  /** The offending topic or pattern, as given (or its `String()` form if it was not a string). */
+  readonly topic: string;
+
+  constructor(reason: TopicErrorReason, topic: string, message: string) {
+    super(message);
+    this.name = 'TopicError';
+    this.reason = reason;
+    this.topic = topic;
+  }
+}
+
+/**
+ * An operation refused because its target is closed: `publish`/`subscribe` on a closed broker,
+ * `add` on a closed `Batcher`, `open` on a closed `BackpressureManager`.
+ */
+export class ClosedError extends Error {
+  /** Always `'ERR_CLOSED'`. */
+  readonly code = ERROR_CODES.CLOSED;
+  /** The class of the closed object, e.g. `'PubSubBroker'`. */
+  readonly target: string;
+  /** What was refused, e.g. `'publish'`. */
+  readonly operation: string;
+
+  constructor(target: string, operation: string) {
+    super(`cannot ${operation}: the ${target} is closed`);
+    this.name = 'ClosedError';
+    this.target = target;
+    this.operation = operation;
+  }
+}
+
+/** What was pending when a {@link SlowConsumerError} was raised, and the bound it hit. */
+export interface SlowConsumerDetails {
+  /** Items pending in the queue when it overflowed. */
+  pending: number;
+  /** Bytes pending in the queue when it overflowed (0 when the queue does not count bytes). */
+  pendingBytes: number;
+  /** The bound that was exceeded: an item count or a byte count, as the message says. */
+  bound: number;
+}
+
+/**
+ * A consumer fell so far behind that its bounded queue overflowed, and it was ended rather
+ * than let the queue grow (like a NATS slow consumer, or an IRC server's "SendQ exceeded").
+ * Raised by a `BoundedQueue` under the `'disconnect'` policy, or when protected items reach
+ * its hard bound; handed to the queue's `'overflow'` event, never thrown.
+ */
+export class SlowConsumerError extends Error {
+  /** Always `'ERR_SLOW_CONSUMER'`. */
+  readonly code = ERROR_CODES.SLOW_CONSUMER;
+  /** Items pending when the queue overflowed. */
+  readonly pending: number;
+  /** Bytes pending when the queue overflowed. */
+  readonly pendingBytes: number;
+  /** The bound that was exceeded (items or bytes, as the message says). */
+  readonly bound: number;
+
+  constructor(message: string, details: SlowConsumerDetails) {
+    super(message);
+    this.name = 'SlowConsumerError';
+    this.pending = details.pending;
+    this.pendingBytes = details.pendingBytes;
+    this.bound = details.bound;
+  }
+}
+
+/**
+ * A wait ran out of time: `drain({ timeoutMs })`, `close({ drain: true, timeoutMs })` or
+ * `nextMessage(pattern, { timeoutMs })`. Says what was still pending.
+ */
+export class TimeoutError extends Error {
+  /** Always `'ERR_TIMEOUT'`. */
+  readonly code = ERROR_CODES.TIMEOUT;
+  /** The method that timed out, e.g. `'drain'`. */
+  readonly operation: string;
+  /** The time it was given. */
+  readonly timeoutMs: number;
+  /** Messages still waiting or being handled when it timed out (0 for `nextMessage`). */
+  readonly pending: number;
+
+  constructor(operation: string, timeoutMs: number, pending: number) {
+    super(
+      pending > 0
+        ? `${operation} timed out after ${timeoutMs} ms with ${pending} messages still pending`
+        : `${operation} timed out after ${timeoutMs} ms`,
+    );
+    this.name = 'TimeoutError';
+    this.operation = operation;
+    this.timeoutMs = timeoutMs;
+    this.pending = pending;
+  }
+}
+
+/**
+ * A publish made from inside a handler was refused because the chain of publishes it belongs
+ * to went too far: nested deeper than `maxPublishDepth` (`ERR_PUBLISH_DEPTH`), or one
+ * top-level publish caused more than `maxPublishWork` handler calls (`ERR_PUBLISH_WORK`).
+ * Reported as the broker's `'error'`, never thrown out of `publish`.
+ */
+export class PublishLimitError extends Error {
+  /** Which limit was hit. */
+  readonly code: typeof ERROR_CODES.PUBLISH_DEPTH | typeof ERROR_CODES.PUBLISH_WORK;
+  /** The limit's value. */
+  readonly limit: number;
+  /** The topic of the refused publish. */
+  readonly topic: string;
+
+  constructor(code: PublishLimitError['code'], limit: number, topic: string) {
+    super(
+      code === ERROR_CODES.PUBLISH_DEPTH
+        ? `publish nested deeper than maxPublishDepth (${limit}) on topic ${JSON.stringify(topic)}`
+        : `one publish caused more than maxPublishWork (${limit}) handler calls; refused a nested publish on topic ${JSON.stringify(topic)} (a handler that re-publishes what it receives?)`,
+    );
+    this.name = 'PublishLimitError';
+    this.code = code;
+    this.limit = limit;
+    this.topic = topic;
+  }
+}
+
+/** A call the object's current state does not allow, e.g. a second `next()` on a stream before the first settled. */
+export class InvalidStateError extends Error {
+  /** Always `'ERR_INVALID_STATE'`. */
+  readonly code = ERROR_CODES.INVALID_STATE;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStateError';
   }
 }
 
@@ -54,17 +233,23 @@ export function reportError(emitter: ErrorEmitter, source: string, error: unknow
     }
     return;
   }
-  warnUnheard(source, error);
+  reportUnheard(source, error);
 }
 
-function warnUnheard(source: string, error: unknown): void {
+/**
+ * The warning half of {@link reportError}, for a failure that has its own event (a queue's
+ * `'overflow'`) which nobody listens to.
+ *
+ * @internal
+ */
+export function reportUnheard(source: string, error: unknown): void {
   const window = unheardWindows.get(source);
   if (window !== undefined) {
     window.count++;
     return;
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.emitWarning(`${source}: ${message} (no 'error' listener; add one to handle these)`, {
+  process.emitWarning(`${source}: ${message} (no listener; add one to handle these)`, {
     type: 'LogcasterWarning',
     code: 'LOGCASTER_UNHEARD_ERROR',
     ...(error instanceof Error && error.stack !== undefined ? { detail: error.stack } : {}),
@@ -73,7 +258,7 @@ function warnUnheard(source: string, error: unknown): void {
     const ended = unheardWindows.get(source);
     unheardWindows.delete(source);
     if (ended !== undefined && ended.count > 0) {
-      process.emitWarning(`${source}: ${ended.count} more errors in the last second (no 'error' listener)`, {
+      process.emitWarning(`${source}: ${ended.count} more errors in the last second (no listener)`, {
         type: 'LogcasterWarning',
         code: 'LOGCASTER_UNHEARD_ERROR',
       });

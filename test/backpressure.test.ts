@@ -14,27 +14,27 @@ function record<T>(manager: BackpressureManager<T>): string[] {
 
 describe('BackpressureManager queues', () => {
   it('opens queues from the defaults with per-key overrides, and returns the existing queue for a key', () => {
-    const manager = new BackpressureManager<string>({ highWaterMark: 4, lowWaterMark: 1, maxBytes: 100 });
+    const manager = new BackpressureManager<string>({ maxItems: 4, lowWaterItems: 1, maxBytes: 100 });
     const a = manager.open('a');
-    const b = manager.open('b', { highWaterMark: 2, policy: 'drop-oldest', maxBytes: undefined });
-    expect(manager.open('a', { highWaterMark: 50 })).toBe(a);
+    const b = manager.open('b', { maxItems: 2, policy: 'drop-oldest', maxBytes: undefined });
+    expect(manager.open('a', { maxItems: 50 })).toBe(a);
     expect(a).toBeInstanceOf(BoundedQueue);
     expect(manager.get('b')).toBe(b);
     expect(manager.get('c')).toBeUndefined();
     expect(manager.has('a')).toBe(true);
     expect([...manager.keys()]).toEqual(['a', 'b']);
     expect(manager.size).toBe(2);
-    const stats = manager.stats();
-    expect(stats.get('a')).toMatchObject({ highWaterMark: 4, maxBytes: 100 });
+    const stats = manager.statsByKey();
+    expect(stats.get('a')).toMatchObject({ maxItems: 4, maxBytes: 100 });
     // An undefined override keeps the default.
-    expect(stats.get('b')).toMatchObject({ highWaterMark: 2, maxBytes: 100 });
+    expect(stats.get('b')).toMatchObject({ maxItems: 2, maxBytes: 100 });
     for (const s of ['1', '2', '3']) manager.push('b', s);
     expect(manager.shift('b')).toBe('2');
     expect(manager.shift('nope')).toBeUndefined();
   });
 
   it('re-emits its queues’ events with their key', () => {
-    const manager = new BackpressureManager<number>({ highWaterMark: 2, lowWaterMark: 0 });
+    const manager = new BackpressureManager<number>({ maxItems: 2, lowWaterItems: 0 });
     const events = record(manager);
     manager.open('fast');
     manager.open('slow', { policy: 'disconnect' });
@@ -70,23 +70,23 @@ describe('BackpressureManager queues', () => {
   });
 
   it('reports stats per key and totals over all queues', () => {
-    const manager = new BackpressureManager<string>({ highWaterMark: 2, lowWaterMark: 0, sizeOf: (s) => s.length });
+    const manager = new BackpressureManager<string>({ maxItems: 2, lowWaterItems: 0, sizeOf: (s) => s.length });
     manager.open('a');
     manager.open('b');
     manager.push('a', 'xx');
     manager.push('a', 'yyy');
     manager.push('a', 'z');
     manager.push('b', 'w');
-    expect(manager.totals()).toEqual({ queues: 2, pending: 3, pendingBytes: 6, dropped: 1, paused: 1 });
-    expect(manager.stats().get('a')).toMatchObject({ length: 2, bytes: 5, dropped: 1, paused: true });
-    expect(manager.stats().get('b')).toMatchObject({ length: 1, bytes: 1, dropped: 0, paused: false });
+    expect(manager.stats()).toEqual({ queues: 2, pending: 3, pendingBytes: 6, dropped: 1, paused: 1 });
+    expect(manager.statsByKey().get('a')).toMatchObject({ length: 2, bytes: 5, dropped: 1, paused: true });
+    expect(manager.statsByKey().get('b')).toMatchObject({ length: 1, bytes: 1, dropped: 0, paused: false });
   });
 
   it('counts a push to an unknown key as a dropped item and emits it', () => {
     const manager = new BackpressureManager<number>();
     const events = record(manager);
     expect(manager.push('ghost', 1)).toBe(false);
-    expect(manager.totals().dropped).toBe(1);
+    expect(manager.stats().dropped).toBe(1);
     expect(events).toEqual(['drop ghost 1 closed']);
     expect(manager.has('ghost')).toBe(false);
   });
@@ -94,7 +94,7 @@ describe('BackpressureManager queues', () => {
 
 describe('takeDropReport', () => {
   it('lists only the keys whose drops grew since the previous call, with the increase', () => {
-    const manager = new BackpressureManager<number>({ highWaterMark: 1, lowWaterMark: 0 });
+    const manager = new BackpressureManager<number>({ maxItems: 1, lowWaterItems: 0 });
     manager.open('a');
     manager.open('b');
     manager.open('c');
@@ -113,7 +113,7 @@ describe('takeDropReport', () => {
   });
 
   it('does not consume the queues’ own takeDropped counters', () => {
-    const manager = new BackpressureManager<number>({ highWaterMark: 1, lowWaterMark: 0 });
+    const manager = new BackpressureManager<number>({ maxItems: 1, lowWaterItems: 0 });
     const queue = manager.open('a');
     manager.push('a', 1);
     manager.push('a', 2);
@@ -151,14 +151,14 @@ describe('bounded memory', () => {
     expect(events).toEqual(['drop a 2 closed']);
     expect(manager.has('a')).toBe(false);
     // Drops of deleted queues stay in the totals: the counter never goes down.
-    expect(manager.totals()).toEqual({ queues: 0, pending: 0, pendingBytes: 0, dropped: 2, paused: 0 });
+    expect(manager.stats()).toEqual({ queues: 0, pending: 0, pendingBytes: 0, dropped: 2, paused: 0 });
     // A new queue under the same key starts fresh.
     expect(manager.open('a')).not.toBe(queue);
-    expect(manager.stats().get('a')?.pushed).toBe(0);
+    expect(manager.statsByKey().get('a')?.pushed).toBe(0);
   });
 
   it('returns to size 0 after open/delete churn', () => {
-    const manager = new BackpressureManager<number>({ highWaterMark: 3, lowWaterMark: 0, maxQueues: 10 });
+    const manager = new BackpressureManager<number>({ maxItems: 3, lowWaterItems: 0, maxQueues: 10 });
     for (let round = 0; round < 1000; round++) {
       const key = `client-${round}`;
       manager.open(key);
@@ -168,9 +168,9 @@ describe('bounded memory', () => {
     }
     expect(manager.size).toBe(0);
     expect([...manager.keys()]).toEqual([]);
-    expect(manager.stats().size).toBe(0);
+    expect(manager.statsByKey().size).toBe(0);
     expect(manager.takeDropReport().size).toBe(0);
-    expect(manager.totals()).toEqual({ queues: 0, pending: 0, pendingBytes: 0, dropped: 1000, paused: 0 });
+    expect(manager.stats()).toEqual({ queues: 0, pending: 0, pendingBytes: 0, dropped: 1000, paused: 0 });
   });
 
   it('close deletes every queue and refuses new ones', () => {
@@ -194,9 +194,9 @@ describe('BackpressureManager options', () => {
   });
 
   it('validates the queue defaults in the constructor, and overrides in open', () => {
-    expect(() => new BackpressureManager({ highWaterMark: 0 })).toThrow(/highWaterMark .*0/);
-    const manager = new BackpressureManager<number>({ lowWaterMark: 50 });
-    expect(() => manager.open('a', { highWaterMark: 10 })).toThrow(/got 10 < 50/);
+    expect(() => new BackpressureManager({ maxItems: 0 })).toThrow(/maxItems .*0/);
+    const manager = new BackpressureManager<number>({ lowWaterItems: 50 });
+    expect(() => manager.open('a', { maxItems: 10 })).toThrow(/got 10 < 50/);
     expect(manager.size).toBe(0);
   });
 });
@@ -220,7 +220,7 @@ describe('BackpressureManager totals against its queues', () => {
   it('keeps totals equal to the sum of its queues, and reports every drop of a live queue exactly once', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
-        const manager = new BackpressureManager<number>({ highWaterMark: 3, lowWaterMark: 1, maxQueues: 3 });
+        const manager = new BackpressureManager<number>({ maxItems: 3, lowWaterItems: 1, maxQueues: 3 });
         const emitted: Record<DropReason, number> = {
           'drop-newest': 0,
           'drop-oldest': 0,
@@ -236,7 +236,7 @@ describe('BackpressureManager totals against its queues', () => {
         let lastDropped = 0;
         const takeReport = (): void => {
           const report = manager.takeDropReport();
-          for (const [name, queue] of manager.stats()) {
+          for (const [name, queue] of manager.statsByKey()) {
             const growth = queue.dropped - (baseline.get(name) ?? 0);
             expect(report.get(name)).toBe(growth > 0 ? growth : undefined);
             baseline.set(name, queue.dropped);
@@ -261,8 +261,8 @@ describe('BackpressureManager totals against its queues', () => {
           } else {
             takeReport();
           }
-          const totals = manager.totals();
-          const stats = [...manager.stats().values()];
+          const totals = manager.stats();
+          const stats = [...manager.statsByKey().values()];
           expect(totals.queues).toBe(manager.size);
           expect(manager.size).toBeLessThanOrEqual(3);
           expect(totals.pending).toBe(stats.reduce((sum, s) => sum + s.length, 0));
@@ -272,7 +272,7 @@ describe('BackpressureManager totals against its queues', () => {
           expect(totals.dropped).toBe(Object.values(emitted).reduce((sum, n) => sum + n, 0));
         }
         takeReport();
-        expect(reported + lost).toBe(manager.totals().dropped);
+        expect(reported + lost).toBe(manager.stats().dropped);
       }),
       { numRuns: 100 },
     );

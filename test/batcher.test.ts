@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Batcher, BatcherClosedError } from '../src/index.js';
+import { Batcher, ClosedError } from '../src/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -80,7 +80,7 @@ describe('Batcher', () => {
     batcher.add('p0', 0);
     batcher.add('p1.5', 1.5);
     batcher.add('p-3', -3);
-    await batcher.flushNow();
+    await batcher.drain();
     expect(batches).toEqual([['p1.5', 'p0', 'p-3']]);
     expect(() => batcher.add('x', 'urgent' as 'high')).toThrow(RangeError);
   });
@@ -115,7 +115,7 @@ describe('Batcher', () => {
       [3, 4],
     ]);
     releases.shift()?.();
-    const done = batcher.close();
+    const done = batcher.close({ drain: true });
     await settle();
     releases.shift()?.();
     await done;
@@ -136,13 +136,13 @@ describe('Batcher', () => {
     });
     batcher.on('error', (error, items) => failures.push([(error as Error).message, items]));
     for (let i = 0; i < 6; i++) batcher.add(i);
-    await batcher.flushNow();
+    await batcher.drain();
     expect(failures).toEqual([
       ['sync fail', [0, 1]],
       ['async fail', [2, 3]],
     ]);
     expect(flushed).toEqual([[4, 5]]);
-    expect(batcher.stats()).toEqual({ batches: 3, items: 6, errors: 2, failedItems: 4, pending: 0 });
+    expect(batcher.stats()).toEqual({ batches: 3, items: 6, errors: 2, failedItems: 4, pending: 0, dropped: 0 });
   });
 
   it('counts flush errors without throwing when nobody listens', async () => {
@@ -152,23 +152,34 @@ describe('Batcher', () => {
       },
     });
     batcher.add(1);
-    await expect(batcher.flushNow()).resolves.toBeUndefined();
+    await expect(batcher.drain()).resolves.toBeUndefined();
     expect(batcher.stats().errors).toBe(1);
   });
 
-  it('close() flushes what remains, then refuses adds with a typed error', async () => {
+  it('close() without drain discards what is pending and counts it as dropped', async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number>({ flush: (items) => void batches.push(items) });
     batcher.add(1);
     batcher.add(2);
     await batcher.close();
+    await settle();
+    expect(batches).toEqual([]);
+    expect(batcher.stats()).toMatchObject({ dropped: 2, pending: 0, items: 0 });
+  });
+
+  it('close({ drain: true }) flushes what remains, then refuses adds with a typed error', async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number>({ flush: (items) => void batches.push(items) });
+    batcher.add(1);
+    batcher.add(2);
+    await batcher.close({ drain: true });
     expect(batches).toEqual([[1, 2]]);
     expect(batcher.closed).toBe(true);
-    expect(() => batcher.add(3)).toThrow(BatcherClosedError);
+    expect(() => batcher.add(3)).toThrow(ClosedError);
     try {
       batcher.add(3);
     } catch (error) {
-      expect((error as BatcherClosedError).code).toBe('ERR_BATCHER_CLOSED');
+      expect((error as ClosedError).code).toBe('ERR_CLOSED');
     }
     await expect(batcher.close()).resolves.toBeUndefined();
   });
@@ -213,7 +224,7 @@ describe('Batcher', () => {
     expect(() => batcher.add(Number.NaN)).toThrow(/sizeOf.*NaN/);
   });
 
-  it('close() waits for a running flush and the rest, and refuses adds meanwhile', async () => {
+  it('close({ drain: true }) waits for a running flush and the rest, and refuses adds meanwhile', async () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
     const batcher = new Batcher<number>({
@@ -228,8 +239,8 @@ describe('Batcher', () => {
     await settle();
     batcher.add(3);
     let closed = false;
-    const closing = batcher.close().then(() => (closed = true));
-    expect(() => batcher.add(4)).toThrow(BatcherClosedError);
+    const closing = batcher.close({ drain: true }).then(() => (closed = true));
+    expect(() => batcher.add(4)).toThrow(ClosedError);
     await settle();
     expect(closed).toBe(false);
     expect(batches).toEqual([[1, 2]]);
@@ -245,7 +256,7 @@ describe('Batcher', () => {
     batcher.on('flush', (items) => events.push(`event ${items.join(',')}`));
     batcher.add('a');
     batcher.add('b');
-    await batcher.flushNow();
+    await batcher.drain();
     expect(events).toEqual(['event a,b', 'flush a,b']);
   });
 

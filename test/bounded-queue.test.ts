@@ -52,7 +52,7 @@ const ids = (items: Iterable<Item>): number[] => Array.from(items, (i) => i.id);
 
 describe('BoundedQueue basics', () => {
   it('keeps FIFO order through push, peek, shift, shiftMany and iteration', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 10 });
+    const queue = new BoundedQueue<number>({ maxItems: 10 });
     for (let i = 1; i <= 5; i++) expect(queue.push(i)).toBe(true);
     expect(queue.peek()).toBe(1);
     expect([...queue]).toEqual([1, 2, 3, 4, 5]);
@@ -97,7 +97,7 @@ describe('BoundedQueue basics', () => {
     const queue = new BoundedQueue<number>();
     const log = record(queue);
     for (let i = 0; i < 1001; i++) queue.push(i);
-    expect(queue.stats()).toMatchObject({ length: 1000, highWaterMark: 1000, maxBytes: Infinity, bytes: 0 });
+    expect(queue.stats()).toMatchObject({ length: 1000, maxItems: 1000, maxBytes: Infinity, bytes: 0 });
     expect(log.drops['drop-newest']).toBe(1);
     expect(log.droppedItems).toEqual([1000]);
     queue.shiftMany(899);
@@ -109,7 +109,7 @@ describe('BoundedQueue basics', () => {
 
 describe('overflow policies', () => {
   it('drop-newest drops the incoming item once the high-water mark is reached', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 3, lowWaterMark: 1 });
+    const queue = new BoundedQueue<number>({ maxItems: 3, lowWaterItems: 1 });
     const log = record(queue);
     expect([1, 2, 3, 4, 5].map((v) => queue.push(v))).toEqual([true, true, true, false, false]);
     expect([...queue]).toEqual([1, 2, 3]);
@@ -118,7 +118,7 @@ describe('overflow policies', () => {
   });
 
   it('drop-oldest evicts the oldest item to make room for the incoming one', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 3, lowWaterMark: 1, policy: 'drop-oldest' });
+    const queue = new BoundedQueue<number>({ maxItems: 3, lowWaterItems: 1, policy: 'drop-oldest' });
     const log = record(queue);
     expect([1, 2, 3, 4, 5].map((v) => queue.push(v))).toEqual([true, true, true, true, true]);
     expect([...queue]).toEqual([3, 4, 5]);
@@ -128,8 +128,8 @@ describe('overflow policies', () => {
 
   it('drop-lowest-priority evicts the oldest of the lowest-priority items, keeping FIFO order', () => {
     const queue = new BoundedQueue<Item>({
-      highWaterMark: 4,
-      lowWaterMark: 0,
+      maxItems: 4,
+      lowWaterItems: 0,
       policy: 'drop-lowest-priority',
       priorityOf: (i) => i.priority,
     });
@@ -146,8 +146,8 @@ describe('overflow policies', () => {
 
   it('drop-lowest-priority drops the incoming item when nothing queued is of lower priority', () => {
     const queue = new BoundedQueue<Item>({
-      highWaterMark: 2,
-      lowWaterMark: 0,
+      maxItems: 2,
+      lowWaterItems: 0,
       policy: 'drop-lowest-priority',
       priorityOf: (i) => i.priority,
     });
@@ -162,7 +162,7 @@ describe('overflow policies', () => {
   });
 
   it('disconnect overflows: closes, counts every pending item and the incoming one, and reports a SlowConsumerError', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 3, lowWaterMark: 1, policy: 'disconnect' });
+    const queue = new BoundedQueue<number>({ maxItems: 3, lowWaterItems: 1, policy: 'disconnect' });
     const log = record(queue);
     [1, 2, 3].forEach((v) => queue.push(v));
     expect(queue.push(4)).toBe(false);
@@ -174,10 +174,10 @@ describe('overflow policies', () => {
     expect(error).toBeInstanceOf(SlowConsumerError);
     expect(error.code).toBe('ERR_SLOW_CONSUMER');
     expect(error.message).toBe('SendQ exceeded: 3 items pending, limit 3');
-    expect({ pending: error.pending, pendingBytes: error.pendingBytes, limit: error.limit }).toEqual({
+    expect({ pending: error.pending, pendingBytes: error.pendingBytes, bound: error.bound }).toEqual({
       pending: 3,
       pendingBytes: 0,
-      limit: 3,
+      bound: 3,
     });
     expect(queue.stats()).toMatchObject({ dropped: 4, overflows: 1, refused: 1 });
     expect(queue.stats().droppedBy.disconnect).toBe(4);
@@ -193,11 +193,11 @@ describe('overflow policies', () => {
     expect(queue.paused).toBe(true);
     expect(queue.push(Buffer.alloc(1))).toBe(false);
     expect(log.errors[0].message).toBe('SendQ exceeded: 1048576 bytes pending, limit 1048576');
-    expect(log.errors[0]).toMatchObject({ pending: 1, pendingBytes: limit, limit });
+    expect(log.errors[0]).toMatchObject({ pending: 1, pendingBytes: limit, bound: limit });
   });
 
   it('disconnect with a hard limit above the high mark lets items through past it until the hard limit', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 2, lowWaterMark: 0, hardLimit: 4, policy: 'disconnect' });
+    const queue = new BoundedQueue<number>({ maxItems: 2, lowWaterItems: 0, hardMaxItems: 4, policy: 'disconnect' });
     const log = record(queue);
     expect([1, 2, 3, 4].map((v) => queue.push(v))).toEqual([true, true, true, true]);
     expect(log.events).toEqual(['pause']);
@@ -207,7 +207,7 @@ describe('overflow policies', () => {
 
   it('drops an item bigger than maxBytes on its own, leaving the queue alone', () => {
     for (const policy of POLICIES) {
-      const queue = new BoundedQueue<string>({ maxBytes: 10, lowWaterBytes: 0, policy });
+      const queue = new BoundedQueue<string>({ maxBytes: 10, lowWaterBytes: 0, policy, priorityOf: () => 0 });
       const log = record(queue);
       queue.push('abc');
       expect(queue.push('x'.repeat(11))).toBe(false);
@@ -228,7 +228,7 @@ describe('overflow policies', () => {
 
   it('does not evict anything for an item that would be refused anyway', () => {
     const queue = new BoundedQueue<Item>({
-      highWaterMark: 10,
+      maxItems: 10,
       maxBytes: 10,
       policy: 'drop-lowest-priority',
       priorityOf: (i) => i.priority,
@@ -244,9 +244,9 @@ describe('overflow policies', () => {
 
 describe('protected items', () => {
   const options = (policy: OverflowPolicy): BoundedQueueOptions<Item> => ({
-    highWaterMark: 3,
-    lowWaterMark: 0,
-    hardLimit: 5,
+    maxItems: 3,
+    lowWaterItems: 0,
+    hardMaxItems: 5,
     policy,
     priorityOf: (i) => i.priority,
     protectedPriority: 10,
@@ -287,7 +287,7 @@ describe('protected items', () => {
 
 describe('pause and resume (hysteresis)', () => {
   it('pauses once at the high mark and resumes once at the low mark, without flapping in between', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 10, lowWaterMark: 3 });
+    const queue = new BoundedQueue<number>({ maxItems: 10, lowWaterItems: 3 });
     const log = record(queue);
     for (let i = 0; i < 9; i++) queue.push(i);
     expect(log.events).toEqual([]);
@@ -318,7 +318,7 @@ describe('pause and resume (hysteresis)', () => {
   });
 
   it('pauses when the byte bound is reached even below the item mark', () => {
-    const queue = new BoundedQueue<string>({ highWaterMark: 100, maxBytes: 10 });
+    const queue = new BoundedQueue<string>({ maxItems: 100, maxBytes: 10 });
     const log = record(queue);
     queue.push('12345');
     queue.push('1234');
@@ -337,7 +337,7 @@ describe('pause and resume (hysteresis)', () => {
   });
 
   it('resumes only once at or below both low marks', () => {
-    const queue = new BoundedQueue<string>({ highWaterMark: 4, lowWaterMark: 2, maxBytes: 100, lowWaterBytes: 10 });
+    const queue = new BoundedQueue<string>({ maxItems: 4, lowWaterItems: 2, maxBytes: 100, lowWaterBytes: 10 });
     const log = record(queue);
     ['a'.repeat(40), 'b'.repeat(40), 'c', 'd'].forEach((s) => queue.push(s));
     expect(log.events).toEqual(['pause']);
@@ -345,7 +345,7 @@ describe('pause and resume (hysteresis)', () => {
     // 2 items (the item low mark), but 2 bytes: both low marks now.
     expect(log.events).toEqual(['pause', 'resume']);
 
-    const bytesFirst = new BoundedQueue<string>({ highWaterMark: 4, lowWaterMark: 1, maxBytes: 100, lowWaterBytes: 10 });
+    const bytesFirst = new BoundedQueue<string>({ maxItems: 4, lowWaterItems: 1, maxBytes: 100, lowWaterBytes: 10 });
     const log2 = record(bytesFirst);
     ['a', 'b', 'c'.repeat(30), 'd'.repeat(30)].forEach((s) => bytesFirst.push(s));
     expect(log2.events).toEqual(['pause']);
@@ -360,7 +360,7 @@ describe('pause and resume (hysteresis)', () => {
   });
 
   it('ignores the byte low mark when there is no byte bound', () => {
-    const queue = new BoundedQueue<string>({ highWaterMark: 2, lowWaterMark: 1, sizeOf: (s) => s.length });
+    const queue = new BoundedQueue<string>({ maxItems: 2, lowWaterItems: 1, sizeOf: (s) => s.length });
     const log = record(queue);
     queue.push('aaaa');
     queue.push('bbbb');
@@ -382,7 +382,7 @@ describe('byte accounting', () => {
   });
 
   it('does not size items at all without a byte bound or sizeOf', () => {
-    const queue = new BoundedQueue<string>({ highWaterMark: 5 });
+    const queue = new BoundedQueue<string>({ maxItems: 5 });
     queue.push('hello');
     expect(queue.bytes).toBe(0);
     expect(queue.stats().bytes).toBe(0);
@@ -398,7 +398,7 @@ describe('byte accounting', () => {
 
   it('asks for priorities only on the full path when no policy needs every item’s priority', () => {
     const priorityOf = vi.fn((i: Item) => i.priority);
-    const queue = new BoundedQueue<Item>({ highWaterMark: 2, lowWaterMark: 0, hardLimit: 3, priorityOf, protectedPriority: 5 });
+    const queue = new BoundedQueue<Item>({ maxItems: 2, lowWaterItems: 0, hardMaxItems: 3, priorityOf, protectedPriority: 5 });
     queue.push(item(1));
     queue.push(item(2));
     expect(priorityOf).not.toHaveBeenCalled();
@@ -417,7 +417,7 @@ describe('byte accounting', () => {
 
 describe('drop accounting', () => {
   it('takeDropped returns the drops since the previous call and resets only that counter', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 1, lowWaterMark: 0 });
+    const queue = new BoundedQueue<number>({ maxItems: 1, lowWaterItems: 0 });
     queue.push(1);
     queue.push(2);
     queue.push(3);
@@ -429,7 +429,7 @@ describe('drop accounting', () => {
   });
 
   it('clear discards everything under the closed reason, resumes and stays open', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 2, lowWaterMark: 0 });
+    const queue = new BoundedQueue<number>({ maxItems: 2, lowWaterItems: 0 });
     const log = record(queue);
     queue.push(1);
     queue.push(2);
@@ -454,7 +454,7 @@ describe('drop accounting', () => {
   });
 
   it('keeps a never-read queue within its bound over 100,000 pushes, counting every drop', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 500, lowWaterMark: 50, policy: 'drop-oldest' });
+    const queue = new BoundedQueue<number>({ maxItems: 500, lowWaterItems: 50, policy: 'drop-oldest' });
     let emitted = 0;
     queue.on('drop', (count) => (emitted += count));
     for (let i = 0; i < 100_000; i++) queue.push(i);
@@ -467,15 +467,15 @@ describe('drop accounting', () => {
 
 describe('options validation', () => {
   const cases: [BoundedQueueOptions<number>, RegExp][] = [
-    [{ highWaterMark: 0 }, /highWaterMark must be an integer >= 1 \(got 0\)/],
-    [{ highWaterMark: 1.5 }, /highWaterMark .*1\.5/],
-    [{ lowWaterMark: -1 }, /lowWaterMark .*-1/],
-    [{ highWaterMark: 5, lowWaterMark: 6 }, /highWaterMark must be >= lowWaterMark \(got 5 < 6\)/],
+    [{ maxItems: 0 }, /maxItems must be an integer >= 1 \(got 0\)/],
+    [{ maxItems: 1.5 }, /maxItems .*1\.5/],
+    [{ lowWaterItems: -1 }, /lowWaterItems .*-1/],
+    [{ maxItems: 5, lowWaterItems: 6 }, /maxItems must be >= lowWaterItems \(got 5 < 6\)/],
     [{ maxBytes: 0 }, /maxBytes .*got 0/],
     [{ maxBytes: NaN }, /maxBytes .*NaN/],
     [{ maxBytes: 10, lowWaterBytes: 11 }, /lowWaterBytes .*11/],
-    [{ highWaterMark: 5, hardLimit: 4 }, /hardLimit .*>= highWaterMark \(5\).*got 4/],
-    [{ maxBytes: 10, hardLimitBytes: 9 }, /hardLimitBytes .*got 9/],
+    [{ maxItems: 5, hardMaxItems: 4 }, /hardMaxItems .*>= maxItems \(5\).*got 4/],
+    [{ maxBytes: 10, hardMaxBytes: 9 }, /hardMaxBytes .*got 9/],
     [{ policy: 'drop-random' as OverflowPolicy }, /policy must be one of .*"drop-random"/],
     [{ protectedPriority: NaN }, /protectedPriority .*NaN/],
   ];
@@ -490,7 +490,7 @@ describe('options validation', () => {
   });
 
   it('lowers the default low mark to the high mark when the high mark is under 100', () => {
-    const queue = new BoundedQueue<number>({ highWaterMark: 10 });
+    const queue = new BoundedQueue<number>({ maxItems: 10 });
     const log = record(queue);
     for (let i = 0; i < 10; i++) queue.push(i);
     queue.shift();
@@ -648,17 +648,18 @@ const setupArb = (policy: OverflowPolicy, extras: { protect: boolean; bytes: boo
       protectedPriority: extras.protect ? fc.integer({ min: 0, max: 4 }) : fc.constant(Infinity),
       // Without sizeOf the default sizes these objects as 0 bytes: worth a few runs, not most.
       sizes: extras.bytes ? fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) : fc.constant(false),
-      priorities: policy === 'drop-lowest-priority' || extras.protect ? fc.boolean() : fc.constant(false),
+      // drop-lowest-priority refuses to be built without priorityOf.
+      priorities: policy === 'drop-lowest-priority' ? fc.constant(true) : extras.protect ? fc.boolean() : fc.constant(false),
     })
     .map((r) => {
       const lwm = Math.floor(r.hwm * r.lwmFraction);
       const lowBytes = r.maxBytes === Infinity ? 0 : Math.floor(r.maxBytes * r.lowBytesFraction);
       const options: BoundedQueueOptions<Item> = {
-        highWaterMark: r.hwm,
-        lowWaterMark: lwm,
+        maxItems: r.hwm,
+        lowWaterItems: lwm,
         policy,
-        ...(r.maxBytes !== Infinity ? { maxBytes: r.maxBytes, lowWaterBytes: lowBytes, hardLimitBytes: r.maxBytes + r.hardBytesExtra } : {}),
-        ...(r.hardExtra > 0 ? { hardLimit: r.hwm + r.hardExtra } : {}),
+        ...(r.maxBytes !== Infinity ? { maxBytes: r.maxBytes, lowWaterBytes: lowBytes, hardMaxBytes: r.maxBytes + r.hardBytesExtra } : {}),
+        ...(r.hardExtra > 0 ? { hardMaxItems: r.hwm + r.hardExtra } : {}),
         ...(r.protectedPriority !== Infinity ? { protectedPriority: r.protectedPriority } : {}),
         ...(r.sizes ? { sizeOf: (i: Item) => i.size } : {}),
         ...(r.priorities ? { priorityOf: (i: Item) => i.priority } : {}),
@@ -741,7 +742,7 @@ describe('BoundedQueue against a reference model', () => {
   ];
   for (const policy of POLICIES) {
     for (const extras of variants) {
-      const label = [extras.protect ? 'protectedPriority/hardLimit' : '', extras.bytes ? 'maxBytes' : '']
+      const label = [extras.protect ? 'protectedPriority/hardMaxItems' : '', extras.bytes ? 'maxBytes' : '']
         .filter(Boolean)
         .join(' and ');
       it(`behaves like the model under ${policy}${label ? ` with ${label}` : ''}`, () => {

@@ -100,7 +100,7 @@ describe('PubSubBroker with a queued subscriber', () => {
   it('drops the newest message once the queue is full, counting and announcing each drop', async () => {
     const broker = new PubSubBroker<number>();
     const got: number[] = [];
-    const sub = broker.subscribe('t', (n) => void got.push(n), { queue: { highWaterMark: 3, lowWaterMark: 1 } });
+    const sub = broker.subscribe('t', (n) => void got.push(n), { queue: { maxItems: 3, lowWaterItems: 1 } });
     const drops: [number, string][] = [];
     broker.on('drop', (s, count, reason) => {
       expect(s).toBe(sub);
@@ -122,7 +122,7 @@ describe('PubSubBroker with a queued subscriber', () => {
   it('keeps the newest messages under drop-oldest', async () => {
     const broker = new PubSubBroker<number>();
     const got: number[] = [];
-    broker.subscribe('t', (n) => void got.push(n), { queue: { highWaterMark: 3, lowWaterMark: 1, policy: 'drop-oldest' } });
+    broker.subscribe('t', (n) => void got.push(n), { queue: { maxItems: 3, lowWaterItems: 1, policy: 'drop-oldest' } });
     for (let n = 1; n <= 6; n++) broker.publish('t', n);
     await until(() => got.length === 3);
     expect(got).toEqual([4, 5, 6]);
@@ -132,7 +132,7 @@ describe('PubSubBroker with a queued subscriber', () => {
     const broker = new PubSubBroker<{ level: number; id: number }>();
     const got: number[] = [];
     broker.subscribe('t', (m) => void got.push(m.id), {
-      queue: { highWaterMark: 3, lowWaterMark: 1, policy: 'drop-lowest-priority', priorityOf: (m) => m.level },
+      queue: { maxItems: 3, lowWaterItems: 1, policy: 'drop-lowest-priority', priorityOf: (m) => m.level },
     });
     broker.publish('t', { level: 0, id: 1 });
     broker.publish('t', { level: 2, id: 2 });
@@ -145,7 +145,7 @@ describe('PubSubBroker with a queued subscriber', () => {
 
   it('bounds the queue in bytes with the message sizes', async () => {
     const broker = new PubSubBroker<string>();
-    const sub = broker.subscribe('t', () => undefined, { queue: { maxBytes: 10, highWaterMark: 100, lowWaterMark: 1 } });
+    const sub = broker.subscribe('t', () => undefined, { queue: { maxBytes: 10, maxItems: 100, lowWaterItems: 1 } });
     expect(broker.publish('t', 'aaaa')).toBe(1);
     expect(broker.publish('t', 'bbbb')).toBe(1);
     expect(broker.publish('t', 'cccc')).toBe(0); // 12 bytes would exceed 10
@@ -163,7 +163,7 @@ describe('PubSubBroker with a queued subscriber', () => {
     const fast: number[] = [];
     broker.subscribe('t', (n) => void fast.push(n));
     const slow = broker.subscribe('t', () => new Promise(() => undefined), {
-      queue: { highWaterMark: 2, lowWaterMark: 1, policy: 'disconnect' },
+      queue: { maxItems: 2, lowWaterItems: 1, policy: 'disconnect' },
     });
     for (let n = 0; n < 5; n++) broker.publish('t', n);
     expect(slow.active).toBe(false);
@@ -183,7 +183,7 @@ describe('PubSubBroker with a queued subscriber', () => {
     });
     // The handler never settles, so after the first message nothing more is ever taken.
     const stuck = broker.subscribe('logs/#', () => new Promise(() => undefined), {
-      queue: { highWaterMark: 1000, lowWaterMark: 100 },
+      queue: { maxItems: 1000, lowWaterItems: 100 },
     });
     const heapBefore = process.memoryUsage().heapUsed;
     const total = 1_000_000;
@@ -192,7 +192,8 @@ describe('PubSubBroker with a queued subscriber', () => {
     expect(stuck.pending).toBe(1000);
     expect(stuck.dropped).toBe(total - 1000);
     const stats = broker.stats();
-    expect(stats.delivered + stats.dropped).toBe(total * 2);
+    expect(stats.offered).toBe(total * 2);
+    expect(stats.delivered + stats.dropped + stats.pending + stats.errors).toBe(total * 2);
     // 1,000 queued deliveries are a few hundred KiB; a leak of 1M would be tens of MiB.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 1024 * 1024);
     broker.close();

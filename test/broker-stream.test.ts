@@ -70,7 +70,7 @@ describe('PubSubBroker.stream', () => {
 
   it('holds messages in a bounded queue while the loop body is busy', async () => {
     const broker = new PubSubBroker<number>();
-    const stream = broker.stream('t', { highWaterMark: 3, lowWaterMark: 1, policy: 'drop-oldest' });
+    const stream = broker.stream('t', { maxItems: 3, lowWaterItems: 1, policy: 'drop-oldest' });
     for (let n = 1; n <= 10; n++) broker.publish('t', n);
     expect(stream.pending).toBe(3);
     expect(stream.dropped).toBe(7);
@@ -85,7 +85,7 @@ describe('PubSubBroker.stream', () => {
   it('throws a SlowConsumerError from the loop when the disconnect policy fires', async () => {
     const broker = new PubSubBroker<number>();
     broker.on('error', () => undefined);
-    const stream = broker.stream('t', { highWaterMark: 2, lowWaterMark: 1, policy: 'disconnect' });
+    const stream = broker.stream('t', { maxItems: 2, lowWaterItems: 1, policy: 'disconnect' });
     for (let n = 0; n < 5; n++) broker.publish('t', n);
     const loop = async (): Promise<void> => {
       for await (const _ of stream) {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BrokerClosedError, PubSubBroker, TopicError, type Subscription, type UnsubscribeReason } from '../src/index.js';
+import { ClosedError, PublishLimitError, PubSubBroker, TopicError, type Subscription, type UnsubscribeReason } from '../src/index.js';
 
 describe('PubSubBroker delivery', () => {
   it('calls matching handlers with (message, topic) and returns how many received it', () => {
@@ -166,7 +166,7 @@ describe('PubSubBroker re-entrancy', () => {
     expect(seen).toEqual(['ping 1', 'pong 2']);
   });
 
-  it('turns runaway recursion into a reported RangeError instead of a stack overflow', () => {
+  it('turns runaway recursion into a reported PublishLimitError instead of a stack overflow', () => {
     const broker = new PubSubBroker<number>({ maxPublishDepth: 5 });
     const errors: unknown[] = [];
     broker.on('error', (error) => errors.push(error));
@@ -178,8 +178,10 @@ describe('PubSubBroker re-entrancy', () => {
     expect(broker.publish('loop', 0)).toBe(1);
     expect(calls).toBe(5);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toBeInstanceOf(RangeError);
+    expect(errors[0]).toBeInstanceOf(PublishLimitError);
+    expect(errors[0]).toMatchObject({ code: 'ERR_PUBLISH_DEPTH', limit: 5, topic: 'loop' });
     expect(String(errors[0])).toMatch(/maxPublishDepth \(5\)/);
+    expect(broker.stats().refused).toBe(1);
     // the depth counter unwound: a fresh publish works again
     calls = 0;
     broker.publish('loop', 0);
@@ -335,9 +337,9 @@ describe('PubSubBroker validation and close', () => {
     broker.close();
     expect([a.active, b.active]).toEqual([false, false]);
     expect(reasons).toEqual(['close', 'close']);
-    expect(broker.isClosed).toBe(true);
-    expect(() => broker.publish('a', 1)).toThrowError(BrokerClosedError);
-    expect(() => broker.subscribe('a', () => {})).toThrowError(/broker is closed/);
+    expect(broker.closed).toBe(true);
+    expect(() => broker.publish('a', 1)).toThrowError(ClosedError);
+    expect(() => broker.subscribe('a', () => {})).toThrowError(/PubSubBroker is closed/);
   });
 
   it('counts published and delivered messages', () => {
@@ -346,6 +348,17 @@ describe('PubSubBroker validation and close', () => {
     broker.subscribe('a', () => {});
     broker.publish('a', 1);
     broker.publish('b', 1);
-    expect(broker.stats()).toEqual({ subscriptions: 2, patterns: 2, published: 2, delivered: 3, errors: 0, dropped: 0, pending: 0 });
+    expect(broker.stats()).toEqual({
+      subscriptions: 2,
+      patterns: 2,
+      published: 2,
+      refused: 0,
+      offered: 3,
+      delivered: 3,
+      errors: 0,
+      dropped: 0,
+      pending: 0,
+      slowConsumers: 0,
+    });
   });
 });

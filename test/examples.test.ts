@@ -123,7 +123,7 @@ describe('typed-broker', () => {
     for (const { topic, reached } of published) {
       expect(reached).toBe(patterns.filter((p) => referenceMatches(p, topic)).length);
     }
-    expect(out).toContain('refused: TopicError WILDCARD_IN_TOPIC for "logs/#"');
+    expect(out).toContain('refused: TopicError ERR_INVALID_TOPIC (WILDCARD_IN_TOPIC) for "logs/#"');
     expect(out).toContain(`stats: ${published.length} published, ${got.length} delivered, 3 subscriptions`);
   });
 });

@@ -31,9 +31,9 @@ describe('LoadMonitor', () => {
   });
 
   it('clamps readings outside [0, 1]', () => {
-    const monitor = new LoadMonitor({ sample: () => ({ cpu: 7, memory: -1, network: NaN }) });
+    const monitor = new LoadMonitor({ sample: () => ({ cpu: 7, memory: -1, network: 5 }) });
     monitor.sampleNow();
-    expect(monitor.load).toBeCloseTo(0.4);
+    expect(monitor.load).toBeCloseTo(0.7);
   });
 
   it('emits every sample with the load it gives', () => {

@@ -18,7 +18,7 @@ describe('BroadcastMetrics counts', () => {
     broker.publish('logs/api/ERROR', 'a');
     broker.publish('logs/api/INFO', 'b');
     broker.publish('nobody', 'c');
-    const snap = metrics.snapshot();
+    const snap = metrics.stats();
     expect(snap.total).toMatchObject({ published: 3, delivered: 5, dropped: 0, subscribers: 3, pending: 0 });
     const byPattern = Object.fromEntries(snap.patterns.map((p) => [p.pattern, p]));
     expect(byPattern['logs/#']).toMatchObject({ published: 2, delivered: 4, subscribers: 2 });
@@ -30,12 +30,12 @@ describe('BroadcastMetrics counts', () => {
     const broker = new PubSubBroker<number>();
     const metrics = new BroadcastMetrics(broker);
     broker.subscribe('t/#', () => undefined);
-    broker.subscribe('t/#', () => undefined, { queue: { highWaterMark: 5, lowWaterMark: 1 } });
-    broker.subscribe('t/#', () => undefined, { queue: { highWaterMark: 10, lowWaterMark: 1, policy: 'drop-oldest' } });
+    broker.subscribe('t/#', () => undefined, { queue: { maxItems: 5, lowWaterItems: 1 } });
+    broker.subscribe('t/#', () => undefined, { queue: { maxItems: 10, lowWaterItems: 1, policy: 'drop-oldest' } });
     const published = 100;
     for (let i = 0; i < published; i++) broker.publish('t/x', i);
     await drain(broker as PubSubBroker<unknown>);
-    const row = metrics.snapshot().patterns.find((p) => p.pattern === 't/#');
+    const row = metrics.stats().patterns.find((p) => p.pattern === 't/#');
     expect(row).toBeDefined();
     if (row === undefined) return;
     expect(row.published).toBe(published);
@@ -54,9 +54,10 @@ describe('BroadcastMetrics counts', () => {
     });
     broker.subscribe('a', () => undefined);
     broker.publish('a', 'hello');
-    const row = metrics.snapshot().patterns[0];
-    expect(row).toMatchObject({ pattern: 'a', errors: 1, bytes: 10, delivered: 2 });
-    expect(metrics.snapshot().total).toMatchObject({ errors: 1, bytes: 10 });
+    const row = metrics.stats().patterns[0];
+    // The throwing handler is an error, not a delivery; both began, so both are sized.
+    expect(row).toMatchObject({ pattern: 'a', errors: 1, bytes: 10, delivered: 1, offered: 2 });
+    expect(metrics.stats().total).toMatchObject({ errors: 1, bytes: 10 });
   });
 
   it('caps pattern cardinality and counts the rest under the other bucket', () => {
@@ -64,7 +65,7 @@ describe('BroadcastMetrics counts', () => {
     const metrics = new BroadcastMetrics(broker, { maxPatterns: 2 });
     for (let i = 0; i < 5; i++) broker.subscribe(`p/${i}`, () => undefined);
     for (let i = 0; i < 5; i++) broker.publish(`p/${i}`, i);
-    const snap = metrics.snapshot();
+    const snap = metrics.stats();
     expect(snap.patterns.map((p) => p.pattern)).toEqual(['p/0', 'p/1', OTHER_PATTERNS]);
     expect(snap.patterns[2]).toMatchObject({ published: 3, delivered: 3, subscribers: 3 });
     expect(parsePrometheus(metrics.toPrometheus()).get('logcaster_delivered_total')?.samples).toHaveLength(3);
@@ -77,17 +78,17 @@ describe('BroadcastMetrics counts', () => {
     broker.publish('a', 1);
     metrics.reset();
     broker.publish('a', 2);
-    expect(metrics.snapshot().total).toMatchObject({ published: 1, delivered: 1 });
-    expect(metrics.snapshot().total.latency.start.count).toBe(1);
+    expect(metrics.stats().total).toMatchObject({ published: 1, delivered: 1 });
+    expect(metrics.stats().total.latency.start.count).toBe(1);
   });
 
-  it('stops observing after detach()', () => {
+  it('stops observing after close(), keeping the counts it had', () => {
     const broker = new PubSubBroker<number>();
     const metrics = new BroadcastMetrics(broker);
     broker.subscribe('a', () => undefined);
-    metrics.detach();
+    metrics.close();
     broker.publish('a', 1);
-    expect(metrics.snapshot().total.delivered).toBe(0);
+    expect(metrics.stats().total.delivered).toBe(0);
   });
 });
 
@@ -98,10 +99,10 @@ describe('BroadcastMetrics latency', () => {
     broker.subscribe('a', () => undefined);
     broker.subscribe('a', () => undefined, { queue: true });
     for (let i = 0; i < 50; i++) broker.publish('a', i);
-    const before = metrics.snapshot().patterns[0];
+    const before = metrics.stats().patterns[0];
     expect(before.delivered).toBe(50); // the queued ones have not started yet
     expect(before.latency.start.count).toBe(13); // deliveries 1, 5, 9, … 49
-    expect(metrics.snapshot().total.latency.start.count).toBe(13);
+    expect(metrics.stats().total.latency.start.count).toBe(13);
     expect(() => new BroadcastMetrics(broker, { sampleEvery: 0 })).toThrow(/sampleEvery.*0/);
   });
 
@@ -111,7 +112,7 @@ describe('BroadcastMetrics latency', () => {
     broker.subscribe('a', () => new Promise<void>((resolve) => setTimeout(resolve, 5)));
     broker.publish('a', 1);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const { start, end } = metrics.snapshot().total.latency;
+    const { start, end } = metrics.stats().total.latency;
     expect(start.count).toBe(1);
     expect(end.count).toBe(1);
     // The handler's promise settles no sooner than its 5 ms timer.
@@ -179,7 +180,7 @@ describe('BroadcastMetrics reports', () => {
   it('names the subscribers whose drops grew since the previous report', () => {
     const broker = new PubSubBroker<number>();
     const metrics = new BroadcastMetrics(broker);
-    const slow = broker.subscribe('t', () => new Promise(() => undefined), { queue: { highWaterMark: 2, lowWaterMark: 1 } });
+    const slow = broker.subscribe('t', () => new Promise(() => undefined), { queue: { maxItems: 2, lowWaterItems: 1 } });
     broker.subscribe('t', () => undefined);
     for (let i = 0; i < 5; i++) broker.publish('t', i);
     const first = metrics.takeReport();

@@ -3,7 +3,7 @@
  * project, then `import`, `require` and type-check against it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,9 +25,21 @@ describe('the packed npm package', () => {
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('ships only dist, README, LICENSE and package.json', () => {
-    const files = run('tar', ['-tzf', readdirSync(scratch).find((f) => f.endsWith('.tgz')) ?? '']).split('\n').filter(Boolean);
-    expect(files.every((f) => /^package\/(dist\/|README\.md$|LICENSE$|package\.json$)/.test(f))).toBe(true);
+  const tarball = (): string => readdirSync(scratch).find((f) => f.endsWith('.tgz')) ?? '';
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  /** Runs tsc in the scratch project; returns its output ('' when it type-checks). */
+  const typeCheck = (args: string[]): string => {
+    try {
+      return run('node', [tsc, '--noEmit', '--strict', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), ...args]);
+    } catch (error) {
+      return String((error as { stdout?: string }).stdout ?? error);
+    }
+  };
+
+  it('ships only dist, README, CHANGELOG, LICENSE and package.json', () => {
+    const files = run('tar', ['-tzf', tarball()]).split('\n').filter(Boolean);
+    expect(files.every((f) => /^package\/(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(f))).toBe(true);
+    expect(files).toContain('package/CHANGELOG.md');
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.cjs');
     expect(files).toContain('package/dist/index.d.ts');
@@ -57,10 +69,10 @@ describe('the packed npm package', () => {
        const b = new PubSubBroker(); let n = 0;
        b.subscribe('a/*', () => n++);
        b.publish('a/b', 1);
-       let code; try { new TopicTrie().add('a/#/b', 1); } catch (e) { code = e instanceof TopicError && e.code; }
+       let code; try { new TopicTrie().add('a/#/b', 1); } catch (e) { code = e instanceof TopicError && [e.code, e.reason]; }
        console.log(JSON.stringify([n, code]));`,
     ]);
-    expect(JSON.parse(out)).toEqual([1, 'MULTI_WILDCARD_NOT_LAST']);
+    expect(JSON.parse(out)).toEqual([1, ['ERR_INVALID_TOPIC', 'MULTI_WILDCARD_NOT_LAST']]);
   });
 
   it('serves logcaster/redis to require() and import, sharing the core with logcaster', () => {
@@ -73,27 +85,67 @@ describe('the packed npm package', () => {
     expect(JSON.parse(cjs)).toEqual(['function', 'function', true]);
     const esm = run('node', ['--input-type=module', '-e', `import { RedisBridge } from 'logcaster/redis'; console.log(typeof RedisBridge);`]);
     expect(esm.trim()).toBe('function');
-    // One copy of the core: the adapter imports it by package name instead of bundling it.
-    const bundle = run('cat', [join('node_modules', 'logcaster', 'dist', 'redis.js')]);
-    expect(bundle).toContain("from 'logcaster'");
+    // One copy of the core: the adapter requires it by package name instead of bundling it.
+    const bundle = run('cat', [join('node_modules', 'logcaster', 'dist', 'redis.cjs')]);
+    expect(bundle).toContain("require('logcaster')");
     expect(bundle).not.toContain('class PubSubBroker');
   });
 
-  it('type-checks for ESM and CJS consumers', () => {
-    const use = `const broker = new PubSubBroker<{ level: string }>();
-      const sub = broker.subscribe('logs/#', (entry, topic: string) => { const l: string = entry.level; void l; void topic; });
-      sub.unsubscribe();
-      const trie = new TopicTrie<number>(); const hits: number[] = trie.match('a'); void hits;`;
-    writeFileSync(join(scratch, 'esm.mts'), `import { PubSubBroker, TopicTrie } from 'logcaster';\n${use}\n`);
-    writeFileSync(join(scratch, 'cjs.cts'), `import lc = require('logcaster');\nconst { PubSubBroker, TopicTrie } = lc;\n${use}\n`);
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const out = (() => {
-      try {
-        return run('node', [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'esm.mts', 'cjs.cts']);
-      } catch (error) {
-        return String((error as { stdout?: string }).stdout ?? error);
-      }
-    })();
-    expect(out).toBe('');
+  it('gives import and require one implementation: the same classes, so instanceof holds across them', () => {
+    const out = run('node', [
+      '--input-type=module',
+      '-e',
+      `import { PubSubBroker, TopicError } from 'logcaster';
+       import { createRequire } from 'node:module';
+       const cjs = createRequire(import.meta.url)('logcaster');
+       let crossed = false;
+       try { new cjs.TopicTrie().add('', 1); } catch (e) { crossed = e instanceof TopicError; }
+       console.log(JSON.stringify([cjs.PubSubBroker === PubSubBroker, new cjs.PubSubBroker() instanceof PubSubBroker, crossed]));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([true, true, true]);
   });
+
+  const use = `const broker = new PubSubBroker<{ level: string }>({ syntax: 'mqtt' });
+      const sub: Subscription<{ level: string }> = broker.subscribe('logs/+/ERROR', (entry, topic: string) => { const l: string = entry.level; void l; void topic; });
+      sub.unsubscribe();
+      const trie = new TopicTrie<number>(); const hits: number[] = trie.match('a'); void hits;
+      void broker.drain({ timeoutMs: 10 }).then(() => broker.close());`;
+  const useRedis = `const map = new ChannelMap({ channels: 8 }); void map; void RedisBridge;`;
+
+  it('type-checks for ESM and CJS consumers (nodenext)', () => {
+    writeFileSync(join(scratch, 'esm.mts'), `import { PubSubBroker, TopicTrie, type Subscription } from 'logcaster';\nimport { ChannelMap, RedisBridge } from 'logcaster/redis';\n${use}\n${useRedis}\n`);
+    writeFileSync(join(scratch, 'cjs.cts'), `import lc = require('logcaster');\nimport redis = require('logcaster/redis');\nconst { PubSubBroker, TopicTrie } = lc;\ntype Subscription<T> = lc.Subscription<T>;\nconst { ChannelMap, RedisBridge } = redis;\n${use}\n${useRedis}\n`);
+    expect(typeCheck(['--module', 'nodenext', '--moduleResolution', 'nodenext', 'esm.mts', 'cjs.cts'])).toBe('');
+  }, 90_000);
+
+  // No target given: TypeScript's default (ES5), as in many older commonjs setups. This is also
+  // why the declarations use TypeScript's `private` and not `#private` (TS18028 under ES5).
+  it('type-checks under module commonjs + moduleResolution node10 (default target), logcaster/redis included, without skipLibCheck', () => {
+    writeFileSync(join(scratch, 'node10.ts'), `import { PubSubBroker, TopicTrie, type Subscription } from 'logcaster';\nimport { ChannelMap, RedisBridge } from 'logcaster/redis';\n${use}\n${useRedis}\nexport {};\n`);
+    expect(typeCheck(['--module', 'commonjs', '--moduleResolution', 'node10', '--skipLibCheck', 'false', 'node10.ts'])).toBe('');
+  }, 90_000);
+
+  it('type-checks under target es2020 (lib es2020) without skipLibCheck', () => {
+    writeFileSync(join(scratch, 'es2020.ts'), `import { PubSubBroker, TopicTrie, type Subscription } from 'logcaster';\nimport { ChannelMap, RedisBridge } from 'logcaster/redis';\n${use}\n${useRedis}\nexport {};\n`);
+    expect(typeCheck(['--target', 'es2020', '--lib', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node10', '--skipLibCheck', 'false', 'es2020.ts'])).toBe('');
+  }, 90_000);
+
+  it('publishes no @internal member and no WeakRef in its type declarations', () => {
+    const dist = join(scratch, 'node_modules', 'logcaster', 'dist');
+    const declarations = readdirSync(dist).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(declarations.length).toBeGreaterThanOrEqual(4);
+    for (const file of declarations) {
+      const text = readFileSync(join(dist, file), 'utf8');
+      expect(text, file).not.toContain('@internal');
+      expect(text, file).not.toMatch(/\bWeakRef\b/);
+    }
+  });
+
+  it('passes publint --strict and arethetypeswrong for every resolution mode', () => {
+    const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
+    run(bin('publint'), ['--strict', join(scratch, 'node_modules', 'logcaster')]);
+    // Exits non-zero on any problem (node10, node16 CJS/ESM, bundler).
+    const report = run(bin('attw'), [join(scratch, tarball()), '--format', 'ascii']);
+    expect(report).toMatch(/No problems found/);
+  }, 120_000);
 });

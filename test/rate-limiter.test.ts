@@ -8,11 +8,11 @@ function fakeClock(start = 0): { now: () => number; advance: (ms: number) => voi
 }
 
 describe('RateLimiter', () => {
-  it("uses the seed's defaults: a burst of 10, then 50 per second, up to 100", () => {
+  it('defaults to a full bucket of 100 per key, like a new TokenBucket, refilled at 50 per second', () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ now: clock.now });
-    const burst = Array.from({ length: 11 }, () => limiter.consume('producer-1').allowed);
-    expect(burst.filter(Boolean)).toHaveLength(10);
+    const burst = Array.from({ length: 101 }, () => limiter.consume('producer-1').allowed);
+    expect(burst.filter(Boolean)).toHaveLength(100);
     expect(limiter.consume('producer-1')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 20 });
     clock.advance(1000);
     expect(limiter.consume('producer-1', 50)).toMatchObject({ allowed: true, remaining: 0 });
@@ -27,10 +27,13 @@ describe('RateLimiter', () => {
   });
 
   it('applies per-key overrides', () => {
-    const limiter = new RateLimiter({ now: fakeClock().now });
+    const limiter = new RateLimiter({ initialTokens: 10, now: fakeClock().now });
     limiter.configure('vip', { initialTokens: 100 });
     expect(limiter.consume('vip', 100).allowed).toBe(true);
     expect(limiter.consume('anyone', 11).allowed).toBe(false);
+    // A capacity below the default initialTokens caps it instead of refusing a field never passed.
+    limiter.configure('small', { capacity: 5 });
+    expect(limiter.consume('small', 0).remaining).toBe(5);
     expect(() => limiter.configure('bad', { capacity: 5, initialTokens: 6 })).toThrow(/bad: initialTokens.*6/);
   });
 
@@ -78,7 +81,7 @@ describe('RateLimiter', () => {
   });
 
   it('caps the number of keys, forgetting the least recently used', () => {
-    const limiter = new RateLimiter({ maxKeys: 3, now: fakeClock().now });
+    const limiter = new RateLimiter({ maxKeys: 3, initialTokens: 10, now: fakeClock().now });
     limiter.consume('a', 5);
     limiter.consume('b', 5);
     limiter.consume('c', 5);
@@ -137,7 +140,7 @@ describe('RateLimiter', () => {
     load = 0.5;
     expect(limiter.refillFactor()).toBeCloseTo(0.55);
     load = NaN;
-    expect(limiter.refillFactor()).toBe(1);
+    expect(() => limiter.refillFactor()).toThrow(/load.*NaN/);
   });
 
   it('reads the load from a LoadMonitor', () => {

@@ -16,7 +16,7 @@ describe('TokenBucket', () => {
   it('starts full by default and refuses once empty', () => {
     const clock = fakeClock();
     const bucket = new TokenBucket({ capacity: 3, refillPerSecond: 1, now: clock.now });
-    expect([bucket.tryRemove(), bucket.tryRemove(), bucket.tryRemove(), bucket.tryRemove()]).toEqual([true, true, true, false]);
+    expect([bucket.consume(), bucket.consume(), bucket.consume(), bucket.consume()]).toEqual([true, true, true, false]);
   });
 
   it('refills lazily at the configured rate, never past capacity', () => {
@@ -43,7 +43,7 @@ describe('TokenBucket', () => {
     const bucket = new TokenBucket({ capacity: 5, refillPerSecond: 1, initialTokens: 2, now: () => t });
     t = 1000;
     expect(bucket.tokens).toBe(2);
-    expect(bucket.tryRemove(2)).toBe(true);
+    expect(bucket.consume(2)).toBe(true);
     t = 2000;
     expect(bucket.tokens).toBeCloseTo(1);
   });
@@ -51,7 +51,7 @@ describe('TokenBucket', () => {
   it('reads the monotonic performance.now by default, not the wall clock', () => {
     vi.useFakeTimers({ toFake: ['performance', 'Date', 'setTimeout'] });
     const bucket = new TokenBucket({ capacity: 10, refillPerSecond: 10, initialTokens: 0 });
-    expect(bucket.tryRemove()).toBe(false);
+    expect(bucket.consume()).toBe(false);
     vi.setSystemTime(Date.now() + 3_600_000); // a wall-clock step gives nothing
     expect(bucket.tokens).toBe(0);
     vi.advanceTimersByTime(250);
@@ -74,17 +74,17 @@ describe('TokenBucket', () => {
     expect(() => new TokenBucket({ capacity: 5, refillPerSecond: NaN })).toThrow(/NaN/);
     expect(() => new TokenBucket({ capacity: 5, refillPerSecond: 1, initialTokens: 6 })).toThrow(/initialTokens.*6/);
     const bucket = new TokenBucket({ capacity: 5, refillPerSecond: 1 });
-    expect(() => bucket.tryRemove(-1)).toThrow(RangeError);
-    expect(() => bucket.tryRemove(NaN)).toThrow(/NaN/);
-    expect(() => bucket.tryRemove(6)).toThrow(/6 exceeds capacity 5/);
-    expect(() => bucket.tryRemove(Infinity)).toThrow(/Infinity exceeds capacity/);
+    expect(() => bucket.consume(-1)).toThrow(RangeError);
+    expect(() => bucket.consume(NaN)).toThrow(/NaN/);
+    expect(() => bucket.consume(6)).toThrow(/6 exceeds capacity 5/);
+    expect(() => bucket.consume(Infinity)).toThrow(/Infinity exceeds capacity/);
     expect(() => bucket.msUntil(-2)).toThrow(/-2/);
     expect(() => bucket.msUntil(NaN)).toThrow(/NaN/);
     expect(bucket.msUntil(Infinity)).toBe(Infinity);
     expect(() => new TokenBucket({ capacity: Infinity, refillPerSecond: 1 })).toThrow(/capacity.*Infinity/);
     expect(() => new TokenBucket({ capacity: 5, refillPerSecond: 1, initialTokens: -1 })).toThrow(/initialTokens.*-1/);
     expect(() => new TokenBucket({ capacity: 5, refillPerSecond: 1, now: 5 as unknown as () => number })).toThrow(TypeError);
-    expect(bucket.tryRemove(0)).toBe(true);
+    expect(bucket.consume(0)).toBe(true);
   });
 
   it('matches an exact model under random removals and clock steps, and never exceeds its bounds', () => {
@@ -117,14 +117,14 @@ describe('TokenBucket', () => {
             }
             if (s.cost > capacity) {
               // Refused before the clock is read: no state changes.
-              expect(() => bucket.tryRemove(s.cost)).toThrow(RangeError);
+              expect(() => bucket.consume(s.cost)).toThrow(RangeError);
               expect(bucket.msUntil(s.cost)).toBe(Infinity);
               continue;
             }
             const elapsed = clock.now() - reading;
             reading = clock.now();
             if (elapsed > 0) tokens = Math.min(capacity, tokens + (elapsed * rate) / 1000);
-            const got = bucket.tryRemove(s.cost);
+            const got = bucket.consume(s.cost);
             // The same decision, unless the two sides are within float noise of each other.
             if (Math.abs(tokens - s.cost) > 1e-9) expect(got).toBe(tokens >= s.cost);
             if (got) {

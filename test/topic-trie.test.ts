@@ -69,14 +69,17 @@ describe('TopicTrie semantics', () => {
     expect(trie.match('a/b')).toEqual(['x', 'x']);
   });
 
-  it('supports MQTT syntax through options', () => {
-    const trie = new TopicTrie<number>({ singleLevelWildcard: '+', multiLevelWildcard: '#', separator: '.' });
+  it('supports custom tokens through the syntax option', () => {
+    const trie = new TopicTrie<number>({ syntax: { singleLevelWildcard: '+', multiLevelWildcard: '#', separator: '.' } });
     trie.add('a.+.c', 1);
     trie.add('a.#', 2);
     expect(sorted(trie.match('a.b.c'))).toEqual([1, 2]);
-    // '*' is an ordinary character with this syntax
-    trie.add('a.*', 3);
-    expect(trie.match('a.*')).toEqual(expect.arrayContaining([2, 3]));
+    // '*' is only text with this syntax, once the user says so
+    expect(() => trie.add('a.*', 3)).toThrowError(expect.objectContaining({ reason: 'FOREIGN_WILDCARD' }));
+    const lenient = new TopicTrie<number>({ syntax: { separator: '.', singleLevelWildcard: '+', allowForeignWildcards: true } });
+    lenient.add('a.*', 3);
+    lenient.add('a.#', 2);
+    expect(sorted(lenient.match('a.*'))).toEqual([2, 3]);
   });
 });
 
@@ -100,7 +103,8 @@ describe('TopicTrie validation', () => {
         caught = error;
       }
       expect(caught).toBeInstanceOf(TopicError);
-      expect((caught as TopicError).code).toBe(code);
+      expect((caught as TopicError).code).toBe('ERR_INVALID_TOPIC');
+      expect((caught as TopicError).reason).toBe(code);
       expect((caught as TopicError).topic).toBe(pattern);
       expect(trie.size).toBe(1);
       expect(trie.nodeCount).toBe(3);
@@ -109,28 +113,29 @@ describe('TopicTrie validation', () => {
 
   it('rejects published topics that contain wildcards', () => {
     const trie = new TopicTrie<number>();
-    expect(() => trie.match('a/*')).toThrowError(expect.objectContaining({ code: 'WILDCARD_IN_TOPIC' }));
-    expect(() => trie.match('a/#')).toThrowError(expect.objectContaining({ code: 'WILDCARD_IN_TOPIC' }));
+    expect(() => trie.match('a/*')).toThrowError(expect.objectContaining({ reason: 'WILDCARD_IN_TOPIC' }));
+    expect(() => trie.match('a/#')).toThrowError(expect.objectContaining({ reason: 'WILDCARD_IN_TOPIC' }));
     expect(() => trie.hasMatch('a/b#')).toThrowError(TopicError);
   });
 
   it('enforces the configurable level and length limits', () => {
     const trie = new TopicTrie<number>({ maxLevels: 3, maxLength: 10 });
-    expect(() => trie.add('a/b/c/d', 1)).toThrowError(expect.objectContaining({ code: 'TOO_MANY_LEVELS' }));
-    expect(() => trie.match('abcdefghijk')).toThrowError(expect.objectContaining({ code: 'TOO_LONG' }));
+    expect(() => trie.add('a/b/c/d', 1)).toThrowError(expect.objectContaining({ reason: 'TOO_MANY_LEVELS' }));
+    expect(() => trie.match('abcdefghijk')).toThrowError(expect.objectContaining({ reason: 'TOO_LONG' }));
     expect(trie.add('a/b/c', 1)).toBe(true);
   });
 
   it('rejects a non-string topic with a TopicError instead of crashing', () => {
     const trie = new TopicTrie<number>();
-    expect(() => trie.match(42 as unknown as string)).toThrowError(expect.objectContaining({ code: 'NOT_A_STRING' }));
+    expect(() => trie.match(42 as unknown as string)).toThrowError(expect.objectContaining({ reason: 'NOT_A_STRING' }));
   });
 
   it('rejects bad options with a RangeError naming the value', () => {
     expect(() => new TopicTrie({ maxLevels: 0 })).toThrowError(/maxLevels.*got 0/);
-    expect(() => new TopicTrie({ separator: '' })).toThrowError(RangeError);
-    expect(() => new TopicTrie({ singleLevelWildcard: '#' })).toThrowError(/must differ/);
-    expect(() => new TopicTrie({ singleLevelWildcard: 'a/' })).toThrowError(/separator/);
+    expect(() => new TopicTrie({ syntax: { separator: '' } })).toThrowError(RangeError);
+    expect(() => new TopicTrie({ syntax: { singleLevelWildcard: '#' } })).toThrowError(/must differ/);
+    expect(() => new TopicTrie({ syntax: { singleLevelWildcard: 'a/' } })).toThrowError(/separator/);
+    expect(() => new TopicTrie({ syntax: 'amqp' as 'mqtt' })).toThrowError(/preset.*amqp/);
     expect(() => new TopicTrie({ cacheSize: -1 })).toThrowError(/cacheSize.*-1/);
   });
 });

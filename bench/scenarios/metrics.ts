@@ -42,7 +42,7 @@ const scenario: Scenario = {
   title: 'Metrics overhead: publish with and without BroadcastMetrics',
   async run(ctx) {
     const plain = contender('logcaster', () => undefined);
-    const detached = contender('metrics detached', (broker) => new BroadcastMetrics(broker).detach());
+    const detached = contender('metrics detached', (broker) => new BroadcastMetrics(broker).close());
     const attached = contender('metrics attached', (broker) => void new BroadcastMetrics(broker));
     const result = await compare({
       group: `${SUBSCRIBERS.toLocaleString('en-US')} subscribers on one topic`,

@@ -132,7 +132,7 @@ const scenario: Scenario = {
   title: 'Queues: BoundedQueue vs a plain array and denque',
   async run(ctx) {
     const items = makeItems(4_096);
-    const options = { highWaterMark: 10_000, lowWaterMark: 100 };
+    const options = { maxItems: 10_000, lowWaterItems: 100 };
     ctx.group(
       await compare({
         group: `steady: ${STEADY_DEPTH} items queued, push one, shift one`,

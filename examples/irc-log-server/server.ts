@@ -103,9 +103,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const sendQs = new BackpressureManager<OutLine>({
     policy: 'drop-lowest-priority',
     maxBytes: config.sendQBytes,
-    hardLimitBytes: config.sendQHardBytes,
-    highWaterMark: Math.ceil(config.sendQBytes / 16),
-    hardLimit: Math.ceil(config.sendQHardBytes / 16),
+    hardMaxBytes: config.sendQHardBytes,
+    maxItems: Math.ceil(config.sendQBytes / 16),
+    hardMaxItems: Math.ceil(config.sendQHardBytes / 16),
     protectedPriority: PROTECTED_PRIORITY, // ERROR and above, and protocol replies
     priorityOf: (line) => line.priority,
     sizeOf: (line) => line.bytes.length,
@@ -180,7 +180,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       linesDelivered: channels.delivered,
       linesDropped: counters.linesDropped,
       chatRelayed: ctx.chatRelayed,
-      sendQBytes: sendQs.totals().pendingBytes,
+      sendQBytes: sendQs.stats().pendingBytes,
       slowConsumerDisconnects: counters.slowConsumerDisconnects,
       floodDisconnects: irc.counters.floodDisconnects,
       pingTimeouts: irc.counters.pingTimeouts,

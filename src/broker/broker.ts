@@ -5,28 +5,39 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
-import type { BrokerObserver } from './broker-observer.js';
+import { ObserverSet, type BrokerObserver } from './broker-observer.js';
 import type { PublishTap } from './publish-tap.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
 import { createDeliveryQueue } from './delivery-queue.js';
-import { BrokerClosedError, reportError } from '../errors.js';
-import { MessageStream } from './message-stream.js';
+import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError, type SlowConsumerError } from '../errors.js';
+import { QueuedStream, type MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
-import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
-import { Subscription, type Handler, type UnsubscribeReason } from './subscription.js';
+import { SubscriptionRecord, type Handler, type Subscription, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
+import type { CloseOptions, DrainOptions } from '../lifecycle.js';
 
 /** Options of {@link PubSubBroker}. */
 export interface BrokerOptions extends TopicOptions {
   /**
    * How deep publishes may nest (a handler that publishes, whose handler publishes, …)
-   * before the innermost one is refused with a `RangeError` reported as an `'error'` event.
-   * Minimum: 1.
+   * before the innermost one is refused; the first refusal of each top-level publish is
+   * reported as a {@link PublishLimitError} (`ERR_PUBLISH_DEPTH`), all are counted in
+   * `stats().refused`. Minimum: 1.
    * @default 32
    */
   maxPublishDepth?: number;
+  /**
+   * The budget of one top-level `publish`: how many handler calls it may cause, its own and
+   * those of the publishes its handlers make, synchronously. A nested publish that would go
+   * past it is refused, and the first refusal of each top-level publish is reported as a
+   * {@link PublishLimitError} (`ERR_PUBLISH_WORK`). The top-level publish itself is never
+   * refused. Stops handlers that re-publish what they receive from blocking the event loop
+   * for minutes. Minimum: 1.
+   * @default 100000
+   */
+  maxPublishWork?: number;
   /**
    * How many topics keep their resolved subscriber list cached. Any subscribe or
    * unsubscribe empties the cache. `0` turns it off. Minimum: 0.
@@ -70,8 +81,8 @@ export interface StreamOptions<T> extends SubscriptionQueueOptions<T> {
   signal?: AbortSignal;
 }
 
-/** Options of {@link PubSubBroker.publishAsync}. */
-export interface PublishAsyncOptions {
+/** Options of {@link PubSubBroker.publishChunked}. */
+export interface PublishChunkedOptions {
   /**
    * Subscribers served between two yields to the event loop. Minimum: 1.
    * @default 100
@@ -79,22 +90,44 @@ export interface PublishAsyncOptions {
   chunkSize?: number;
 }
 
-/** Counters of a {@link PubSubBroker}; see {@link PubSubBroker.stats}. */
+/** Options of {@link PubSubBroker.nextMessage}. */
+export interface NextMessageOptions {
+  /** Stops waiting when aborted: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Stops waiting after this many milliseconds: the promise rejects with a {@link TimeoutError}.
+   * Minimum: 0.
+   * @default no limit
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Counters of a {@link PubSubBroker}; see {@link PubSubBroker.stats}. Every message offered to
+ * a subscriber ends up in exactly one of `delivered`, `errors`, `dropped` and `pending`, so
+ * `offered === delivered + errors + dropped + pending` holds at any moment.
+ */
 export interface BrokerStats {
   /** Live subscriptions. */
   subscriptions: number;
   /** Distinct live patterns. */
   patterns: number;
-  /** Calls to `publish` that were accepted (not refused for depth). */
+  /** Calls to `publish` that were accepted. */
   published: number;
-  /** Handler calls made (a handler that threw still counts as delivered to). */
+  /** Nested publishes refused by `maxPublishDepth` or `maxPublishWork`. */
+  refused: number;
+  /** Messages offered to a subscriber: one per matching subscription (or queue group) per publish. */
+  offered: number;
+  /** Handler calls that returned (or whose promise resolved), and stream reads. */
   delivered: number;
-  /** Handler throws and rejections, plus publishes refused for depth, plus slow consumers. */
+  /** Handler calls that threw or whose promise rejected. */
   errors: number;
   /** Messages dropped by subscriber queues, for every reason. */
   dropped: number;
-  /** Messages waiting in subscriber queues now. */
+  /** Messages accepted and not finished: waiting in queues, or being handled by an async handler. */
   pending: number;
+  /** Subscriptions ended because their queue overflowed under `'disconnect'`. */
+  slowConsumers: number;
 }
 
 /** Event signatures of {@link PubSubBroker}. */
@@ -104,8 +137,10 @@ export interface BrokerEvents<T> {
   /** A subscription ended, with the reason. */
   unsubscribe: [subscription: Subscription<T>, reason: UnsubscribeReason];
   /**
-   * A handler threw or rejected (`subscription` is the one whose handler failed), or a nested
-   * publish was refused for depth (`subscription` is `undefined`).
+   * A handler threw or rejected (`subscription` is the one whose handler failed), a queue
+   * overflowed under `'disconnect'` (a {@link SlowConsumerError}), a nested publish was
+   * refused (a {@link PublishLimitError}, `subscription` undefined), or an observer threw.
+   * Without a listener each becomes a `'LogcasterWarning'` process warning.
    */
   error: [error: unknown, topic: string, subscription: Subscription<T> | undefined];
   /** A subscriber's queue dropped `count` messages, and why. */
@@ -115,7 +150,13 @@ export interface BrokerEvents<T> {
 /** All subscriptions that share one pattern, in subscription order. */
 interface PatternEntry<T> {
   readonly pattern: string;
-  readonly subscriptions: Set<Subscription<T>>;
+  readonly subscriptions: Set<SubscriptionRecord<T>>;
+}
+
+/** Someone awaiting `drain()`. */
+interface IdleWaiter {
+  readonly resolve: () => void;
+  timer: NodeJS.Timeout | undefined;
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -125,16 +166,27 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 const noop = (): undefined => undefined;
 
-const byId = <T>(a: Subscription<T>, b: Subscription<T>): number => a.id - b.id;
+const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
+
+function checkTimeout(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return Infinity;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+    throw new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`);
+  }
+  return timeoutMs;
+}
 
 /**
- * A typed publish/subscribe broker over MQTT-style topics.
+ * A typed publish/subscribe broker over hierarchical topics.
  *
  * Handlers run synchronously, in subscription order, over a snapshot taken when `publish`
  * is called: a subscription made during a publish does not get that message, and one ended
  * during a publish gets nothing after it ended. A handler that throws never stops the others
- * and never throws out of `publish`: the error is emitted as `'error'` and counted. Handlers
- * may publish, subscribe and unsubscribe (themselves included).
+ * and never throws out of `publish`: the error is counted and reported (see `'error'`).
+ * Handlers may publish, subscribe and unsubscribe (themselves included).
+ *
+ * The broker is an `EventEmitter` (eventemitter3) for its own events; its `once` is the
+ * emitter's. To wait for a published message use {@link PubSubBroker.nextMessage}.
  *
  * @typeParam T - the message type.
  * @example
@@ -145,23 +197,35 @@ const byId = <T>(a: Subscription<T>, b: Subscription<T>): number => a.id - b.id;
  * sub.unsubscribe();
  * ```
  */
-export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Disposable {
+export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Disposable, AsyncDisposable {
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
-  private readonly groups = new Map<string, QueueGroup<T>>();
-  private readonly snapshots = new Map<string, Subscription<T>[]>();
+  private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
+  private readonly snapshots = new Map<string, SubscriptionRecord<T>[]>();
   private readonly cacheSize: number;
   private readonly maxDepth: number;
-  private readonly owners = new FinalizationRegistry<Subscription<T>>((sub) => this.end(sub, 'owner-collected'));
-  private readonly endHook = (sub: Subscription<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
+  private readonly maxWork: number;
+  private readonly owners = new FinalizationRegistry<SubscriptionRecord<T>>((sub) => this.end(sub, 'owner-collected'));
+  private readonly endHook = (sub: SubscriptionRecord<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
   private nextId = 1;
   private depth = 0;
-  private closed = false;
+  /** Handler calls (matched targets) caused so far by the current top-level publish. */
+  private work = 0;
+  private limitReported = false;
+  private isClosed = false;
+  private closing: Promise<void> | undefined = undefined;
   private count = 0;
   private published = 0;
+  private refused = 0;
+  private offered = 0;
   private delivered = 0;
   private errors = 0;
   private dropped = 0;
+  private slowConsumers = 0;
+  /** Async handler calls (direct or queued) whose promise has not settled. */
+  private inFlight = 0;
+  private readonly idleWaiters = new Set<IdleWaiter>();
+  private readonly observers: BrokerObserver<T>[] = [];
   private observer: BrokerObserver<T> | undefined = undefined;
   /** The adapter that carries local publishes to other processes, if one is attached. */
   private tap: PublishTap<T> | undefined = undefined;
@@ -171,6 +235,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /**
    * @throws RangeError when an option is out of range.
+   * @throws TypeError when `syntax` is neither a preset name nor an object.
    */
   constructor(options: BrokerOptions = {}) {
     super();
@@ -183,21 +248,27 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
       throw new RangeError(`maxPublishDepth must be an integer >= 1 (got ${String(maxDepth)})`);
     }
+    const maxWork = options.maxPublishWork ?? 100_000;
+    if (!Number.isSafeInteger(maxWork) || maxWork < 1) {
+      throw new RangeError(`maxPublishWork must be an integer >= 1 (got ${String(maxWork)})`);
+    }
     this.cacheSize = cacheSize;
     this.maxDepth = maxDepth;
+    this.maxWork = maxWork;
   }
 
   /**
-   * The topic syntax (separator, wildcards, limits) this broker parses topics and patterns
-   * with. Adapters such as the Redis bridges read it from here, so there is one place to set it.
+   * The topic syntax (preset, separator, wildcards, limits) this broker parses topics and
+   * patterns with. Adapters such as the Redis bridges read it from here, so there is one
+   * place to set it.
    */
   get syntax(): Readonly<TopicSyntax> {
     return this.trie.syntax;
   }
 
   /** Whether {@link PubSubBroker.close} has been called. */
-  get isClosed(): boolean {
-    return this.closed;
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   /**
@@ -206,9 +277,10 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * `queue` option; with `group`, only for the messages the group hands to this member.
    *
    * @throws {@link TopicError} when the pattern is invalid (nothing changes).
-   * @throws TypeError when `handler` is not a function or `group` is not a non-empty string.
+   * @throws TypeError when `handler` is not a function, `queue` is not a boolean or an
+   *   object, or `group` is not a non-empty string.
    * @throws RangeError when a queue option is out of range.
-   * @throws {@link BrokerClosedError} after `close()`.
+   * @throws {@link ClosedError} after `close()`.
    */
   subscribe(pattern: string, handler: Handler<T>, options: SubscribeOptions<T> = {}): Subscription<T> {
     if (typeof handler !== 'function') {
@@ -218,13 +290,19 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
       throw new TypeError(`group must be a non-empty string (got ${JSON.stringify(group)})`);
     }
-    return this.register(pattern, handler, options, (sub, host) => {
-      if (queue === undefined || queue === false) return;
-      const settings = queue === true ? {} : queue;
-      const concurrency = settings.concurrency ?? 1;
+    if (queue !== undefined && typeof queue !== 'boolean' && (queue === null || typeof queue !== 'object')) {
+      throw new TypeError(`queue must be true, false or an options object (got ${JSON.stringify(queue)})`);
+    }
+    const settings = queue === true ? {} : queue === false ? undefined : queue;
+    let concurrency = 1;
+    if (settings !== undefined) {
+      concurrency = settings.concurrency ?? 1;
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
         throw new RangeError(`queue.concurrency must be an integer >= 1 (got ${String(concurrency)})`);
       }
+    }
+    return this.register(pattern, handler, options, (sub, host) => {
+      if (settings === undefined) return;
       sub.sink = new QueuedConsumer(createDeliveryQueue(settings), handler, concurrency, host);
     });
   }
@@ -237,23 +315,23 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    *
    * @throws {@link TopicError} when the pattern is invalid.
    * @throws RangeError when a queue option is out of range.
-   * @throws {@link BrokerClosedError} after `close()`.
+   * @throws {@link ClosedError} after `close()`.
    */
   stream(pattern: string, options: StreamOptions<T> = {}): MessageStream<T> {
-    let stream: MessageStream<T> | undefined;
+    let stream: QueuedStream<T> | undefined;
     const { signal, ...queue } = options;
     const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created, host) => {
-      stream = new MessageStream(created, createDeliveryQueue(queue), host);
+      stream = new QueuedStream(created, createDeliveryQueue(queue), host);
       created.sink = stream;
     });
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
     if (stream === undefined) {
-      stream = new MessageStream(sub, createDeliveryQueue(queue), {
-        failed: noop,
+      stream = new QueuedStream(sub, createDeliveryQueue(queue), {
+        begin: () => false,
+        awaiting: noop,
+        end: noop,
         dropped: noop,
         overflowed: noop,
-        started: () => false,
-        finished: noop,
       });
       stream.close();
     }
@@ -261,8 +339,58 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /**
+   * Resolves with the next message published on a topic matching `pattern` (like
+   * `events.once` for one topic pattern; named so it does not clash with the emitter's
+   * `once`). The temporary subscription counts as a plain one while it waits.
+   *
+   * @returns a promise of `{ topic, message }`. It rejects with the signal's reason when
+   * `signal` aborts, with a {@link TimeoutError} after `timeoutMs`, with a
+   * {@link ClosedError} when the broker closes first, and with {@link TopicError} for an
+   * invalid pattern.
+   */
+  nextMessage(pattern: string, options: NextMessageOptions = {}): Promise<{ topic: string; message: T }> {
+    return new Promise((resolve, reject) => {
+      const { signal } = options;
+      const timeoutMs = checkTimeout(options.timeoutMs);
+      if (signal?.aborted === true) {
+        reject(signal.reason);
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.off('unsubscribe', onEnd);
+        sub.unsubscribe();
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(signal?.reason);
+      };
+      const onEnd = (ended: Subscription<T>, reason: UnsubscribeReason): void => {
+        if (ended !== sub || reason !== 'close') return;
+        settle();
+        reject(new ClosedError('PubSubBroker', 'wait for a message'));
+      };
+      const sub = this.subscribe(pattern, (message, topic) => {
+        settle();
+        resolve({ topic, message });
+      });
+      this.on('unsubscribe', onEnd);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== Infinity) {
+        timer = setTimeout(() => {
+          settle();
+          reject(new TimeoutError('nextMessage', timeoutMs, 0));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /**
    * Delivers `message` to every subscription whose pattern matches `topic`: calls the plain
    * handlers now, enqueues for queued ones, and hands it to one member of each queue group.
+   * Never throws because of a handler or an observer.
    *
    * @returns how many subscribers took it (handlers called plus messages enqueued; a message
    * its queue's policy refused is not counted).
@@ -270,7 +398,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * With a publish tap attached (a Redis bridge), the message also goes to the other
    * processes; {@link PubSubBroker.publishLocal} keeps it here.
    * @throws {@link TopicError} when the topic is invalid.
-   * @throws {@link BrokerClosedError} after `close()`.
+   * @throws {@link ClosedError} after `close()`.
    * @throws whatever the publish tap throws for a message it cannot carry (a bridge's codec);
    * nothing is delivered then.
    */
@@ -285,7 +413,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    *
    * @returns how many subscribers took it.
    * @throws {@link TopicError} when the topic is invalid.
-   * @throws {@link BrokerClosedError} after `close()`.
+   * @throws {@link ClosedError} after `close()`.
    */
   publishLocal(topic: string, message: T): number {
     return this.publishThrough(undefined, topic, message);
@@ -296,6 +424,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * (what a Redis bridge does), or detaches it with `undefined`. One at a time.
    *
    * @returns the tap it replaced, if any.
+   * @throws TypeError when `tap` has no `tapped()` method.
    */
   setPublishTap(tap: PublishTap<T> | undefined): PublishTap<T> | undefined {
     if (tap !== undefined && typeof tap.tapped !== 'function') {
@@ -311,24 +440,43 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     return this.tap;
   }
 
+  /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
+  private publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
+    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    if (this.depth === 0) {
+      this.work = targets.length;
+      this.limitReported = false;
+    } else if (this.refuseNested(topic, targets.length)) {
+      return 0;
+    }
+    // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
+    if (tap !== undefined) tap.tapped(topic, message);
+    const publishId = ++this.published;
+    return this.deliver(targets, 0, targets.length, topic, message, publishId);
+  }
+
   /**
    * Like {@link PubSubBroker.publish}, for very large subscriber lists: delivers in chunks of
    * `chunkSize` subscribers and yields to the event loop between chunks, so timers and I/O
    * keep running. The subscriber list is the one matching when it is called; subscriptions
-   * that end meanwhile get nothing more.
+   * that end meanwhile get nothing more. It resolves once every chunk has been handed out,
+   * not when async handlers finish: for that, `await broker.drain()`.
    *
    * @returns a promise of how many subscribers took the message. It rejects with
-   * {@link TopicError}, {@link BrokerClosedError} or a `RangeError` for a bad `chunkSize`.
+   * {@link TopicError}, {@link ClosedError} or a `RangeError` for a bad `chunkSize`.
    */
-  async publishAsync(topic: string, message: T, options: PublishAsyncOptions = {}): Promise<number> {
+  async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     const chunkSize = options.chunkSize ?? 100;
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new RangeError(`chunkSize must be an integer >= 1 (got ${String(chunkSize)})`);
     }
-    if (this.closed) throw new BrokerClosedError('publish');
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const targets = this.snapshots.get(topic) ?? this.resolve(topic);
-    if (this.depth >= this.maxDepth) {
-      this.refuseDepth(topic);
+    if (this.depth === 0) {
+      this.work = targets.length;
+      this.limitReported = false;
+    } else if (this.refuseNested(topic, targets.length)) {
       return 0;
     }
     this.tap?.tapped(topic, message);
@@ -342,26 +490,110 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /**
-   * Attaches an observer that sees every offer, handler call, drop and failure (what
-   * {@link BroadcastMetrics} uses). One at a time; `undefined` detaches. Without one the
-   * publish path does no observation work at all.
+   * Resolves when nothing is pending: every subscriber queue is empty (streams included: a
+   * stream is empty once its loop has read everything) and every async handler has settled.
+   * Publishing goes on meanwhile; what is published before it resolves is waited for too.
    *
-   * @returns the observer it replaced, if any.
+   * @returns a promise that rejects with a {@link TimeoutError} (saying how many messages are
+   * still pending) after `timeoutMs`, or a `RangeError` for a bad `timeoutMs`.
    */
-  observe(observer: BrokerObserver<T> | undefined): BrokerObserver<T> | undefined {
-    const previous = this.observer;
-    const every = observer?.sampleEvery ?? 1;
+  drain(options: DrainOptions = {}): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkTimeout(options.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.pendingNow() === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: IdleWaiter = { resolve, timer: undefined };
+      if (timeoutMs !== Infinity) {
+        waiter.timer = setTimeout(() => {
+          this.idleWaiters.delete(waiter);
+          reject(new TimeoutError('drain', timeoutMs, this.pendingNow()));
+        }, timeoutMs);
+      }
+      this.idleWaiters.add(waiter);
+    });
+  }
+
+  /**
+   * Attaches an observer that sees every offer, handler call, drop and failure (what
+   * {@link BroadcastMetrics} uses). Several may watch one broker. Without any the publish
+   * path does no observation work at all.
+   *
+   * @returns a function that detaches this observer (safe to call twice).
+   * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
+   */
+  observe(observer: BrokerObserver<T>): () => void {
+    const every = observer.sampleEvery ?? 1;
     if (!Number.isSafeInteger(every) || every < 1) {
       throw new RangeError(`observer.sampleEvery must be an integer >= 1 (got ${String(every)})`);
     }
-    this.observer = observer;
-    this.sampleEvery = every;
-    this.countdown = 1;
-    return previous;
+    this.observers.push(observer);
+    this.rebuildObserver();
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index < 0) return;
+      this.observers.splice(index, 1);
+      this.rebuildObserver();
+    };
   }
 
   /** The live subscriptions, in subscription order of their patterns' first use. */
   *subscriptions(): IterableIterator<Subscription<T>> {
+    yield* this.records();
+  }
+
+  /**
+   * Closes the broker: later `publish` and `subscribe` calls throw {@link ClosedError} at
+   * once. Without `drain`, every subscription ends now (reason `'close'`; what queues hold is
+   * dropped and counted) and streams finish. With `drain: true` it first waits for
+   * {@link PubSubBroker.drain}, then ends them; when that times out it ends them anyway and
+   * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.isClosed) return this.closing ?? Promise.resolve();
+    const drain = options.drain ?? false;
+    if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
+    const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
+    this.isClosed = true;
+    if (waited === undefined) {
+      this.endAll();
+      this.closing = Promise.resolve();
+    } else {
+      this.closing = waited.finally(() => this.endAll());
+    }
+    return this.closing;
+  }
+
+  /** `close()` without draining; lets `using` close the broker. */
+  [Symbol.dispose](): void {
+    void this.close();
+  }
+
+  /** `close({ drain: true })`; lets `await using` close the broker. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close({ drain: true });
+  }
+
+  /** A snapshot of the broker's counters. */
+  stats(): BrokerStats {
+    return {
+      subscriptions: this.count,
+      patterns: this.entries.size,
+      published: this.published,
+      refused: this.refused,
+      offered: this.offered,
+      delivered: this.delivered,
+      errors: this.errors,
+      dropped: this.dropped,
+      pending: this.pendingNow(),
+      slowConsumers: this.slowConsumers,
+    };
+  }
+
+  private *records(): IterableIterator<SubscriptionRecord<T>> {
     for (const entry of [...this.entries.values()]) {
       for (const sub of [...entry.subscriptions]) {
         if (sub.dispatcher === undefined) {
@@ -373,34 +605,39 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
   }
 
-  /**
-   * Ends every subscription (reason `'close'`); streams finish. Later `publish` and
-   * `subscribe` calls throw {@link BrokerClosedError}. Safe to call twice.
-   */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const sub of this.subscriptions()) this.end(sub, 'close');
+  private endAll(): void {
+    for (const sub of this.records()) this.end(sub, 'close');
   }
 
-  /** Same as {@link PubSubBroker.close}. */
-  [Symbol.dispose](): void {
-    this.close();
+  /** Messages in live queues plus async handler calls in flight. */
+  private pendingNow(): number {
+    let pending = this.inFlight;
+    for (const sub of this.records()) if (sub.sink !== undefined) pending += sub.sink.queued;
+    return pending;
   }
 
-  /** A snapshot of the broker's counters. */
-  stats(): BrokerStats {
-    let pending = 0;
-    for (const sub of this.subscriptions()) pending += sub.pending;
-    return {
-      subscriptions: this.count,
-      patterns: this.entries.size,
-      published: this.published,
-      delivered: this.delivered,
-      errors: this.errors,
-      dropped: this.dropped,
-      pending,
-    };
+  /** Resolves the `drain()` waiters once nothing is pending. Called on progress while someone waits. */
+  private checkIdle(): void {
+    if (this.pendingNow() > 0) return;
+    const waiters = [...this.idleWaiters];
+    this.idleWaiters.clear();
+    for (const waiter of waiters) {
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  }
+
+  private rebuildObserver(): void {
+    const observers = this.observers;
+    if (observers.length === 0) {
+      this.observer = undefined;
+      this.sampleEvery = 1;
+    } else {
+      const set = new ObserverSet<T>([...observers], (error) => this.reportOther(error, '', undefined));
+      this.observer = set;
+      this.sampleEvery = set.sampleEvery;
+    }
+    this.countdown = 1;
   }
 
   /** Validates, creates, attaches a sink (via `attach`), files and announces a subscription. */
@@ -408,11 +645,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     pattern: string,
     handler: Handler<T>,
     options: SubscribeOptions<T>,
-    attach: (sub: Subscription<T>, host: ConsumerHost<T>) => void,
-  ): Subscription<T> {
-    if (this.closed) throw new BrokerClosedError('subscribe');
+    attach: (sub: SubscriptionRecord<T>, host: ConsumerHost<T>) => void,
+  ): SubscriptionRecord<T> {
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'subscribe');
     parsePattern(pattern, this.trie.syntax);
-    const sub = new Subscription<T>(this.nextId++, pattern, handler, this.endHook);
+    const sub = new SubscriptionRecord<T>(this.nextId++, pattern, handler, this.endHook);
     const { signal, owner, group } = options;
     if (signal?.aborted) {
       // Like addEventListener with an aborted signal: nothing is registered.
@@ -427,7 +664,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       const key = `${group}\u0000${pattern}`;
       let queueGroup = this.groups.get(key);
       if (queueGroup === undefined) {
-        const representative = new Subscription<T>(this.nextId++, pattern, noop, this.endHook);
+        const representative = new SubscriptionRecord<T>(this.nextId++, pattern, noop, this.endHook);
         queueGroup = new QueueGroup(group, key, representative);
         representative.dispatcher = queueGroup;
         representative.direct = false;
@@ -452,7 +689,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /** Puts a subscription (or a group's representative) into the trie under its pattern. */
-  private file(sub: Subscription<T>): void {
+  private file(sub: SubscriptionRecord<T>): void {
     let entry = this.entries.get(sub.pattern);
     if (entry === undefined) {
       entry = { pattern: sub.pattern, subscriptions: new Set() };
@@ -464,7 +701,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /** Takes a subscription (or a group's representative) out of the trie. */
-  private unfile(sub: Subscription<T>): void {
+  private unfile(sub: SubscriptionRecord<T>): void {
     const entry = this.entries.get(sub.pattern);
     if (entry === undefined || !entry.subscriptions.delete(sub)) return;
     if (entry.subscriptions.size === 0) {
@@ -475,46 +712,42 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     this.invalidate();
   }
 
-  private hostFor(sub: Subscription<T>): ConsumerHost<T> {
+  private hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
     return {
-      failed: (error, topic) => this.report(error, topic, sub),
-      dropped: (count, reason) => {
-        this.dropped += count;
-        this.observer?.dropped(sub, count, reason);
-        this.emit('drop', sub, count, reason);
-      },
-      overflowed: (error) => {
-        this.end(sub, 'slow-consumer', error);
-        this.report(error, sub.pattern, sub);
-      },
-      started: (delivery) => {
+      begin: (delivery) => {
         const observer = this.observer;
         if (observer === undefined) return false;
         const timed = this.timeThisOne();
         observer.started(sub, delivery, timed ? performance.now() : undefined);
         return timed;
       },
-      finished: (delivery) => this.observer?.finished(sub, delivery, performance.now()),
+      awaiting: () => {
+        this.inFlight++;
+      },
+      end: (delivery, timed, async, failed, error) => {
+        if (async) this.inFlight--;
+        if (failed) this.fail(error, delivery.topic, sub);
+        else this.delivered++;
+        this.observer?.finished(sub, delivery, timed ? performance.now() : undefined, failed);
+        if (this.idleWaiters.size > 0) this.checkIdle();
+      },
+      dropped: (count, reason) => {
+        this.dropped += count;
+        this.observer?.dropped(sub, count, reason);
+        this.emit('drop', sub, count, reason);
+        if (this.idleWaiters.size > 0) this.checkIdle();
+      },
+      overflowed: (error) => {
+        this.slowConsumers++;
+        this.end(sub, 'slow-consumer', error);
+        this.reportOther(error, sub.pattern, sub);
+      },
     };
   }
 
-  /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
-  private publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
-    if (this.closed) throw new BrokerClosedError('publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
-    if (this.depth >= this.maxDepth) {
-      this.refuseDepth(topic);
-      return 0;
-    }
-    // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
-    if (tap !== undefined) tap.tapped(topic, message);
-    const publishId = ++this.published;
-    return this.deliver(targets, 0, targets.length, topic, message, publishId);
-  }
-
-  /** The delivery loop shared by `publish` and `publishAsync`: targets[from, to). */
+  /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    targets: Subscription<T>[],
+    targets: SubscriptionRecord<T>[],
     from: number,
     to: number,
     topic: string,
@@ -524,7 +757,9 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.observer !== undefined) {
       return this.deliverObserved(this.observer, targets, from, to, topic, message, publishId);
     }
-    let delivered = 0;
+    let taken = 0;
+    let offered = 0;
+    let completed = 0;
     let delivery: Delivery<T> | undefined;
     this.depth++;
     try {
@@ -537,32 +772,39 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
           continue;
         }
         if (sub.direct) {
-          delivered++;
-          this.call(sub, message, topic);
+          offered++;
+          taken++;
+          if (this.call(sub, message, topic)) completed++;
           continue;
         }
         // One Delivery per publish, shared by every queued subscriber.
         delivery ??= { topic, message, publishedAt: performance.now() };
-        if (this.deliverIndirect(sub, delivery)) delivered++;
+        const outcome = this.deliverIndirect(sub, delivery);
+        if (outcome !== NOT_OFFERED) {
+          offered++;
+          if (outcome !== REFUSED) taken++;
+        }
       }
     } finally {
       this.depth--;
-      this.delivered += delivered;
+      this.offered += offered;
+      this.delivered += completed;
     }
-    return delivered;
+    return taken;
   }
 
-  /** The delivery loop while an observer is attached: same semantics, plus timings. */
+  /** The delivery loop while an observer is attached: same semantics, plus observation. */
   private deliverObserved(
     observer: BrokerObserver<T>,
-    targets: Subscription<T>[],
+    targets: SubscriptionRecord<T>[],
     from: number,
     to: number,
     topic: string,
     message: T,
     publishId: number,
   ): number {
-    let delivered = 0;
+    let taken = 0;
+    let offered = 0;
     const delivery: Delivery<T> = { topic, message, publishedAt: performance.now() };
     this.depth++;
     try {
@@ -575,17 +817,22 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         }
         observer.offered(sub, topic, message, publishId);
         if (sub.direct) {
-          delivered++;
+          offered++;
+          taken++;
           this.callObserved(observer, sub, delivery);
           continue;
         }
-        if (this.deliverIndirect(sub, delivery)) delivered++;
+        const outcome = this.deliverIndirect(sub, delivery);
+        if (outcome !== NOT_OFFERED) {
+          offered++;
+          if (outcome !== REFUSED) taken++;
+        }
       }
     } finally {
       this.depth--;
-      this.delivered += delivered;
+      this.offered += offered;
     }
-    return delivered;
+    return taken;
   }
 
   /** Whether this delivery is one of the `sampleEvery` the observer times. */
@@ -595,35 +842,42 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     return true;
   }
 
-  private callObserved(observer: BrokerObserver<T>, sub: Subscription<T>, delivery: Delivery<T>): void {
-    if (!this.timeThisOne()) {
-      // Counted, not timed: no clock reads.
-      observer.started(sub, delivery, undefined);
-      this.call(sub, delivery.message, delivery.topic);
+  /** A handler call with the observer told before and after; counts the outcome itself. */
+  private callObserved(observer: BrokerObserver<T>, sub: SubscriptionRecord<T>, delivery: Delivery<T>): void {
+    const timed = this.timeThisOne();
+    observer.started(sub, delivery, timed ? performance.now() : undefined);
+    let result: unknown;
+    try {
+      result = sub.handler(delivery.message, delivery.topic);
+    } catch (error) {
+      this.fail(error, delivery.topic, sub);
+      observer.finished(sub, delivery, timed ? performance.now() : undefined, true);
       return;
     }
-    observer.started(sub, delivery, performance.now());
-    try {
-      const result = sub.handler(delivery.message, delivery.topic);
-      if (result !== undefined && isThenable(result)) {
-        result.then(
-          () => observer.finished(sub, delivery, performance.now()),
-          (error: unknown) => {
-            this.report(error, delivery.topic, sub);
-            observer.finished(sub, delivery, performance.now());
-          },
-        );
-        return;
-      }
-    } catch (error) {
-      this.report(error, delivery.topic, sub);
+    if (result !== undefined && isThenable(result)) {
+      this.inFlight++;
+      result.then(
+        () => this.settled(sub, delivery, timed, false, undefined),
+        (error: unknown) => this.settled(sub, delivery, timed, true, error),
+      );
+      return;
     }
-    observer.finished(sub, delivery, performance.now());
+    this.delivered++;
+    observer.finished(sub, delivery, timed ? performance.now() : undefined, false);
+  }
+
+  /** An async handler call settled. */
+  private settled(sub: SubscriptionRecord<T>, delivery: Delivery<T>, timed: boolean, failed: boolean, error: unknown): void {
+    this.inFlight--;
+    if (failed) this.fail(error, delivery.topic, sub);
+    else this.delivered++;
+    this.observer?.finished(sub, delivery, timed ? performance.now() : undefined, failed);
+    if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
   /** Delivers through a queue, or to one member of a queue group. */
-  private deliverIndirect(sub: Subscription<T>, delivery: Delivery<T>): boolean {
-    let target: Subscription<T> | undefined = sub;
+  private deliverIndirect(sub: SubscriptionRecord<T>, delivery: Delivery<T>): Outcome {
+    let target: SubscriptionRecord<T> | undefined = sub;
     const group = sub.dispatcher;
     if (group !== undefined) {
       target = group.pick();
@@ -631,30 +885,63 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         this.end(target, 'owner-collected');
         target = group.pick();
       }
-      if (target === undefined) return false;
+      if (target === undefined) return NOT_OFFERED;
     }
     const sink = target.sink;
-    if (sink !== undefined) return sink.push(delivery);
+    if (sink !== undefined) {
+      try {
+        return sink.push(delivery) ? TAKEN : REFUSED;
+      } catch (error) {
+        // A throwing sizeOf or priorityOf: the message never got in, so it counts as an error
+        // of this subscriber, not of the publisher.
+        this.fail(error, delivery.topic, target);
+        return REFUSED;
+      }
+    }
     const observer = this.observer;
-    if (observer === undefined) this.call(target, delivery.message, delivery.topic);
-    else this.callObserved(observer, target, delivery);
+    if (observer === undefined) {
+      if (this.call(target, delivery.message, delivery.topic)) this.delivered++;
+    } else {
+      this.callObserved(observer, target, delivery);
+    }
+    return TAKEN;
+  }
+
+  /**
+   * Calls a plain handler.
+   *
+   * @returns `true` when it returned without throwing and without a promise (the caller
+   * counts it as delivered); a throw is counted here, a promise when it settles.
+   */
+  private call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
+    let result: unknown;
+    try {
+      result = sub.handler(message, topic);
+    } catch (error) {
+      this.fail(error, topic, sub);
+      return false;
+    }
+    if (result !== undefined && isThenable(result)) {
+      this.inFlight++;
+      result.then(
+        () => this.settledPlain(false, undefined, topic, sub),
+        (error: unknown) => this.settledPlain(true, error, topic, sub),
+      );
+      return false;
+    }
     return true;
   }
 
-  private call(sub: Subscription<T>, message: T, topic: string): void {
-    try {
-      const result = sub.handler(message, topic);
-      if (result !== undefined && isThenable(result)) {
-        result.then(undefined, (error: unknown) => this.report(error, topic, sub));
-      }
-    } catch (error) {
-      this.report(error, topic, sub);
-    }
+  private settledPlain(failed: boolean, error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
+    this.inFlight--;
+    if (failed) this.fail(error, topic, sub);
+    else this.delivered++;
+    if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): Subscription<T>[] {
+  private resolve(topic: string): SubscriptionRecord<T>[] {
     const entries = this.trie.match(topic);
-    let targets: Subscription<T>[];
+    let targets: SubscriptionRecord<T>[];
     if (entries.length === 0) {
       targets = [];
     } else if (entries.length === 1) {
@@ -674,7 +961,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     return targets;
   }
 
-  private end(sub: Subscription<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
+  private end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
     if (!sub.live) return;
     sub.live = false;
     const group = sub.membership;
@@ -703,17 +990,52 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.snapshots.size > 0) this.snapshots.clear();
   }
 
-  private refuseDepth(topic: string): void {
-    this.report(
-      new RangeError(`publish nested deeper than maxPublishDepth (${this.maxDepth}) on topic ${JSON.stringify(topic)}`),
-      topic,
-      undefined,
-    );
+  /**
+   * Checks a nested publish against `maxPublishDepth` and `maxPublishWork`.
+   *
+   * @returns `true` when it is refused (counted in `refused`; the first refusal of each
+   * top-level publish is also reported).
+   */
+  private refuseNested(topic: string, targets: number): boolean {
+    let code: PublishLimitError['code'];
+    let limit: number;
+    const work = this.work + targets;
+    if (this.depth >= this.maxDepth) {
+      code = ERROR_CODES.PUBLISH_DEPTH;
+      limit = this.maxDepth;
+    } else if (work > this.maxWork) {
+      code = ERROR_CODES.PUBLISH_WORK;
+      limit = this.maxWork;
+    } else {
+      this.work = work;
+      return false;
+    }
+    this.refused++;
+    // A storm refuses thousands of publishes: one report per top-level publish, the rest counted.
+    if (!this.limitReported) {
+      this.limitReported = true;
+      this.reportOther(new PublishLimitError(code, limit, topic), topic, undefined);
+    }
+    return true;
   }
 
-  private report(error: unknown, topic: string, sub: Subscription<T> | undefined): void {
+  /** A handler call failed: counted in `errors`, then reported. */
+  private fail(error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
     this.errors++;
-    this.observer?.failed(sub, topic, error);
+    reportError(this, 'PubSubBroker', error, topic, sub);
+  }
+
+  /** Any other failure (refused publish, slow consumer, observer): reported, counted by the caller. */
+  private reportOther(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
     reportError(this, 'PubSubBroker', error, topic, sub);
   }
 }
+
+/** What happened to one offer of a message to a queued subscriber or a group. */
+type Outcome = 0 | 1 | 2;
+/** Enqueued (or handed to a group member's handler). */
+const TAKEN: Outcome = 0;
+/** Refused by the queue's policy (counted as a drop) or by a throwing sizeOf (an error). */
+const REFUSED: Outcome = 1;
+/** Nobody to offer it to (a group whose members all ended during this publish). */
+const NOT_OFFERED: Outcome = 2;

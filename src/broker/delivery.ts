@@ -51,7 +51,9 @@ export interface SubscriptionQueueOptions<T>
 export interface DeliverySink<T> {
   /** Enqueues; `false` when the delivery was dropped. */
   push(delivery: Delivery<T>): boolean;
-  /** Messages waiting. */
+  /** Messages waiting in the queue. */
+  readonly queued: number;
+  /** Messages waiting plus handler calls in flight. */
   readonly pending: number;
   /** Messages dropped so far, for every reason. */
   readonly dropped: number;

@@ -5,7 +5,8 @@
  * @module
  */
 import type { BoundedQueue, BoundedQueueStats } from '../flow/bounded-queue.js';
-import type { Delivery } from './delivery.js';
+import { InvalidStateError } from '../errors.js';
+import type { Delivery, DeliverySink } from './delivery.js';
 import { reportQueueTo, type ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
@@ -24,12 +25,32 @@ type Waiter<T> = {
  *
  * @example
  * ```ts
- * for await (const { topic, message } of broker.stream('logs/*\/ERROR', { highWaterMark: 100 })) {
+ * for await (const { topic, message } of broker.stream('logs/*\/ERROR', { maxItems: 100 })) {
  *   await alert(topic, message);
  * }
  * ```
  */
-export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, AsyncDisposable {
+export interface MessageStream<T> extends AsyncIterableIterator<Delivery<T>>, AsyncDisposable {
+  /** The subscription behind the stream; ending it ends the stream. */
+  readonly subscription: Subscription<T>;
+  /** Messages waiting to be read. */
+  readonly pending: number;
+  /** Messages dropped so far by the queue's policy (and at the end, unread). */
+  readonly dropped: number;
+  /** The queue's counters. */
+  stats(): BoundedQueueStats;
+  /**
+   * Resolves with the next message, or `done` once the stream has ended.
+   *
+   * @throws {@link InvalidStateError} (as a rejection) when called again before the previous call settled.
+   */
+  next(): Promise<IteratorResult<Delivery<T>, undefined>>;
+  /** Ends the stream and its subscription; `for await` calls it when the loop is left. */
+  return(): Promise<IteratorResult<Delivery<T>, undefined>>;
+}
+
+/** @internal The stream behind {@link MessageStream}: also the sink its subscription delivers to. */
+export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   /** The subscription behind the stream; ending it ends the stream. */
   readonly subscription: Subscription<T>;
   private readonly queue: BoundedQueue<Delivery<T>>;
@@ -38,7 +59,6 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
   private failure: Error | undefined = undefined;
   private readonly host: ConsumerHost<T>;
 
-  /** @internal streams are made by `PubSubBroker.stream` */
   constructor(subscription: Subscription<T>, queue: BoundedQueue<Delivery<T>>, host: ConsumerHost<T>) {
     this.subscription = subscription;
     this.queue = queue;
@@ -46,7 +66,10 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
     reportQueueTo(queue, host);
   }
 
-  /** Messages waiting to be read. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   get pending(): number {
     return this.queue.length;
   }
@@ -67,7 +90,7 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
     if (waiter !== undefined) {
       // Someone is already awaiting: hand it over without queueing.
       this.waiter = undefined;
-      this.host.started(delivery);
+      this.read(delivery);
       waiter.resolve({ value: delivery, done: false });
       return true;
     }
@@ -92,7 +115,7 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
   next(): Promise<IteratorResult<Delivery<T>, undefined>> {
     const delivery = this.queue.shift();
     if (delivery !== undefined) {
-      this.host.started(delivery);
+      this.read(delivery);
       return Promise.resolve({ value: delivery, done: false });
     }
     if (this.ended) {
@@ -104,7 +127,7 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
       return Promise.resolve({ value: undefined, done: true });
     }
     if (this.waiter !== undefined) {
-      return Promise.reject(new Error('MessageStream.next() called again before the previous call settled'));
+      return Promise.reject(new InvalidStateError('MessageStream.next() called again before the previous call settled'));
     }
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
@@ -117,6 +140,12 @@ export class MessageStream<T> implements AsyncIterableIterator<Delivery<T>>, Asy
     this.close();
     this.failure = undefined;
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** A read counts as a delivery: begun and finished at once. */
+  private read(delivery: Delivery<T>): void {
+    const timed = this.host.begin(delivery);
+    this.host.end(delivery, timed, false, false, undefined);
   }
 
   /** Lets `for await` consume the stream. */

@@ -4,11 +4,16 @@
  *
  * @module
  */
-import type { Subscription } from './subscription.js';
+
+/** What a group needs to know of a member: whether it is live and how busy it is. */
+export interface GroupMember {
+  readonly live: boolean;
+  readonly pending: number;
+}
 
 /** @internal */
-export class QueueGroup<T> {
-  readonly members: Subscription<T>[] = [];
+export class QueueGroup<M extends GroupMember> {
+  readonly members: M[] = [];
   private cursor = 0;
 
   constructor(
@@ -17,18 +22,18 @@ export class QueueGroup<T> {
     /** The key the broker files the group under (name and pattern). */
     readonly key: string,
     /** Stands for the whole group in the broker's trie and snapshots. */
-    readonly representative: Subscription<T>,
+    readonly representative: M,
   ) {}
 
   get size(): number {
     return this.members.length;
   }
 
-  add(member: Subscription<T>): void {
+  add(member: M): void {
     this.members.push(member);
   }
 
-  remove(member: Subscription<T>): boolean {
+  remove(member: M): boolean {
     const index = this.members.indexOf(member);
     if (index < 0) return false;
     this.members.splice(index, 1);
@@ -41,10 +46,10 @@ export class QueueGroup<T> {
    * previous pick (round-robin). A member with nothing pending is taken at once, so groups of
    * plain (unqueued) handlers cost O(1) per message.
    */
-  pick(): Subscription<T> | undefined {
+  pick(): M | undefined {
     const members = this.members;
     const count = members.length;
-    let best: Subscription<T> | undefined;
+    let best: M | undefined;
     let bestIndex = 0;
     let bestPending = Infinity;
     for (let step = 0; step < count; step++) {

@@ -5,22 +5,25 @@
  * @module
  */
 import type { BoundedQueue, DropReason } from '../flow/bounded-queue.js';
+import type { SlowConsumerError } from '../errors.js';
 import type { Delivery, DeliverySink } from './delivery.js';
-import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
 import type { Handler } from './subscription.js';
 
-/** @internal What a queued consumer tells its broker. */
+/** @internal What a queued consumer (or stream) tells its broker. */
 export interface ConsumerHost<T> {
-  /** A handler threw or rejected. */
-  failed(error: unknown, topic: string): void;
+  /** A handler call (or a stream read) begins; `true` when it is being timed. */
+  begin(delivery: Delivery<T>): boolean;
+  /** The handler returned a promise: the call is in flight until `end`. */
+  awaiting(): void;
+  /**
+   * A handler call begun with `begin` ended: `failed` with `error`, or not. `async` when
+   * `awaiting` was called for it.
+   */
+  end(delivery: Delivery<T>, timed: boolean, async: boolean, failed: boolean, error: unknown): void;
   /** The queue dropped messages. */
   dropped(count: number, reason: DropReason): void;
   /** The queue overflowed under the `'disconnect'` policy. */
   overflowed(error: SlowConsumerError): void;
-  /** A handler call (or a stream read) begins; `true` when it is being timed. */
-  started(delivery: Delivery<T>): boolean;
-  /** A timed handler call ends. */
-  finished(delivery: Delivery<T>): void;
 }
 
 /** @internal Forwards a subscriber queue's drops and overflow to its broker. */
@@ -41,10 +44,6 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   private scheduled = false;
   private closed = false;
   private readonly run = (): void => this.drain();
-  private settled(): void {
-    this.inFlight--;
-    this.schedule();
-  }
 
   constructor(
     private readonly queue: BoundedQueue<Delivery<T>>,
@@ -55,8 +54,12 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     reportQueueTo(queue, host);
   }
 
-  get pending(): number {
+  get queued(): number {
     return this.queue.length;
+  }
+
+  get pending(): number {
+    return this.queue.length + this.inFlight;
   }
 
   get dropped(): number {
@@ -95,29 +98,30 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   private invoke(delivery: Delivery<T>): void {
     const host = this.host;
     let result: unknown;
-    const timed = host.started(delivery);
+    const timed = host.begin(delivery);
     try {
       result = this.handler(delivery.message, delivery.topic);
     } catch (error) {
-      host.failed(error, delivery.topic);
-      if (timed) host.finished(delivery);
+      host.end(delivery, timed, false, true, error);
       return;
     }
     if (result !== undefined && isThenable(result)) {
       this.inFlight++;
+      host.awaiting();
       result.then(
         () => {
-          if (timed) host.finished(delivery);
-          this.settled();
+          this.inFlight--;
+          host.end(delivery, timed, true, false, undefined);
+          this.schedule();
         },
         (error: unknown) => {
-          host.failed(error, delivery.topic);
-          if (timed) host.finished(delivery);
-          this.settled();
+          this.inFlight--;
+          host.end(delivery, timed, true, true, error);
+          this.schedule();
         },
       );
-    } else if (timed) {
-      host.finished(delivery);
+    } else {
+      host.end(delivery, timed, false, false, undefined);
     }
   }
 }

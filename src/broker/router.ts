@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parseTopic, type TopicSyntax } from '../topics/topic.js';
 import type { PubSubBroker } from './broker.js';
 
 /**
@@ -60,6 +61,8 @@ interface CompiledRule<T> {
  */
 export class Router<T> {
   private rules: CompiledRule<T>[] = [];
+  /** The syntax every destination was last checked against (see `publish`). */
+  private checkedFor: TopicSyntax | undefined = undefined;
 
   /**
    * @throws TypeError when a rule has no destination or a malformed `match`.
@@ -94,6 +97,7 @@ export class Router<T> {
       throw new TypeError(`rule ${rule.name ?? ''}: match must not use the g or y flag (got ${String(rule.match)})`);
     }
     this.rules.push({ rule, to });
+    this.checkedFor = undefined;
     return this;
   }
 
@@ -119,11 +123,28 @@ export class Router<T> {
   }
 
   /**
-   * Publishes `message` on every destination topic.
+   * Publishes `message` on every destination topic. Every rule's destinations are checked
+   * against the broker's syntax before the first publish (and after a rule is added), so a
+   * destination that is not a valid topic (`'a/#'`) fails before anything is delivered.
    *
    * @returns the total number of handlers that received it.
+   * @throws {@link TopicError} naming the rule and the destination that is not a valid topic.
    */
   publish(broker: PubSubBroker<T>, message: T): number {
+    const syntax = broker.syntax;
+    if (this.checkedFor !== syntax) {
+      for (const { rule, to } of this.rules) {
+        for (const topic of to) {
+          try {
+            parseTopic(topic, syntax);
+          } catch (error) {
+            if (error instanceof Error) error.message = `rule ${rule.name ?? ''}: destination ${error.message}`;
+            throw error;
+          }
+        }
+      }
+      this.checkedFor = syntax;
+    }
     let delivered = 0;
     for (const topic of this.route(message)) delivered += broker.publish(topic, message);
     return delivered;

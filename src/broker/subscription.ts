@@ -1,5 +1,5 @@
 /**
- * The handle a subscription returns: it knows its pattern and ends itself.
+ * The handle a subscription returns (public), and the broker's record behind it (internal).
  *
  * @module
  */
@@ -8,8 +8,8 @@ import type { QueueGroup } from './queue-group.js';
 
 /**
  * Receives each message published on a matching topic. Its return value is ignored, except
- * that a returned promise's rejection is reported like a throw (an unqueued subscription does
- * not wait for it).
+ * that a returned promise is tracked: its rejection is reported like a throw, and
+ * `drain()` waits for it to settle.
  */
 export type Handler<T> = (message: T, topic: string) => unknown;
 
@@ -27,8 +27,9 @@ export type UnsubscribeReason =
   | 'slow-consumer';
 
 /**
- * A live subscription. End it with {@link Subscription.unsubscribe}, with `using`, or through
- * the `signal` / `owner` it was created with.
+ * A subscription, as `PubSubBroker.subscribe` returns it. End it with
+ * {@link Subscription.unsubscribe}, with `using`, or through the `signal` / `owner` it was
+ * created with. Only the broker makes them.
  *
  * @example
  * ```ts
@@ -38,35 +39,64 @@ export type UnsubscribeReason =
  * } // ended here
  * ```
  */
-export class Subscription<T> implements Disposable {
+export interface Subscription<T> extends Disposable {
   /** Unique within its broker, increasing in subscription order. */
   readonly id: number;
   /** The pattern it was created with. */
   readonly pattern: string;
-  /** @internal */
-  readonly handler: Handler<T>;
-  /** @internal */
-  live = true;
-  /** @internal set by the broker when the subscription has an owner */
-  ownerRef: WeakRef<object> | undefined = undefined;
-  /** @internal undoes the abort listener */
-  detach: (() => void) | undefined = undefined;
-  /** @internal the bounded queue (or stream) deliveries go through, if any */
-  sink: DeliverySink<T> | undefined = undefined;
-  /** @internal set on the hidden subscription that stands for a queue group */
-  dispatcher: QueueGroup<T> | undefined = undefined;
-  /** @internal set on a member of a queue group */
-  membership: QueueGroup<T> | undefined = undefined;
-  /** @internal `true` when the handler is called straight from `publish` (no queue, no group) */
-  direct = true;
-  private readonly endHook: (subscription: Subscription<T>, reason: UnsubscribeReason) => void;
+  /** `true` until the subscription ends, for whatever reason. */
+  readonly active: boolean;
+  /** The queue group it belongs to, if it was made with the `group` option. */
+  readonly group: string | undefined;
+  /**
+   * Messages accepted and not finished: waiting in its queue or being handled by an async
+   * handler (always 0 without the `queue` option).
+   */
+  readonly pending: number;
+  /** Messages its queue has dropped, for every reason (always 0 without the `queue` option). */
+  readonly dropped: number;
+  /**
+   * Ends the subscription. Safe to call more than once and from inside a handler; the
+   * handler receives nothing after this returns.
+   *
+   * @returns `true` if this call ended it, `false` if it had already ended.
+   */
+  unsubscribe(): boolean;
+  /** Same as {@link Subscription.unsubscribe}; lets `using` end the subscription. */
+  [Symbol.dispose](): void;
+}
 
-  /** @internal subscriptions are made by `PubSubBroker.subscribe` */
+/**
+ * The broker's record of a subscription. Not exported from the package: users hold it as a
+ * {@link Subscription}, which has none of these fields.
+ *
+ * @internal
+ */
+export class SubscriptionRecord<T> implements Subscription<T> {
+  readonly id: number;
+  readonly pattern: string;
+  readonly handler: Handler<T>;
+  /** Cleared when the subscription ends; checked per delivery. */
+  live = true;
+  /** Set when the subscription has an owner. */
+  ownerRef: WeakRef<object> | undefined = undefined;
+  /** Undoes the abort listener. */
+  detach: (() => void) | undefined = undefined;
+  /** The bounded queue (or stream) deliveries go through, if any. */
+  sink: DeliverySink<T> | undefined = undefined;
+  /** Set on the hidden record that stands for a queue group. */
+  dispatcher: QueueGroup<SubscriptionRecord<T>> | undefined = undefined;
+  /** Set on a member of a queue group. */
+  membership: QueueGroup<SubscriptionRecord<T>> | undefined = undefined;
+  /** `true` when the handler is called straight from `publish` (no queue, no group). */
+  direct = true;
+  private readonly endHook: (subscription: SubscriptionRecord<T>, reason: UnsubscribeReason) => void;
+
   constructor(
     id: number,
     pattern: string,
     handler: Handler<T>,
-    endHook: (subscription: Subscription<T>, reason: UnsubscribeReason) => void,
+    endHook: (subscription: SubscriptionRecord<T>, reason: UnsubscribeReason) => void,
   ) {
     this.id = id;
     this.pattern = pattern;
@@ -74,39 +104,28 @@ export class Subscription<T> implements Disposable {
     this.endHook = endHook;
   }
 
-  /** `true` until the subscription ends, for whatever reason. */
   get active(): boolean {
     return this.live;
   }
 
-  /** The queue group it belongs to, if it was made with the `group` option. */
   get group(): string | undefined {
     return this.membership?.name;
   }
 
-  /** Messages waiting in its queue (always 0 without the `queue` option). */
   get pending(): number {
     return this.sink === undefined ? 0 : this.sink.pending;
   }
 
-  /** Messages its queue has dropped, for every reason (always 0 without the `queue` option). */
   get dropped(): number {
     return this.sink === undefined ? 0 : this.sink.dropped;
   }
 
-  /**
-   * Ends the subscription. Safe to call more than once and from inside a handler; the
-   * handler receives nothing after this returns.
-   *
-   * @returns `true` if this call ended it, `false` if it had already ended.
-   */
   unsubscribe(): boolean {
     if (!this.live) return false;
     this.endHook(this, 'unsubscribe');
     return true;
   }
 
-  /** Same as {@link Subscription.unsubscribe}; lets `using` end the subscription. */
   [Symbol.dispose](): void {
     this.unsubscribe();
   }

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { BoundedQueue, type BoundedQueueOptions, type BoundedQueueStats, type DropReason } from './bounded-queue.js';
-import type { SlowConsumerError } from './slow-consumer-error.js';
+import { ClosedError, reportUnheard, type SlowConsumerError } from '../errors.js';
 
 /** Options of {@link BackpressureManager}: the defaults of every queue, plus the queue cap. */
 export interface BackpressureOptions<T> extends BoundedQueueOptions<T> {
@@ -22,16 +22,19 @@ export interface BackpressureOptions<T> extends BoundedQueueOptions<T> {
 export interface BackpressureEvents<T> {
   /** The queue of `key` dropped `count` items for `reason` (also a push to an unknown key: 1, `'closed'`). */
   drop: (key: string, count: number, reason: DropReason) => void;
-  /** The queue of `key` reached a high mark. */
+  /** The queue of `key` reached a bound. */
   pause: (key: string) => void;
   /** The queue of `key` drained to its low marks after a pause. */
   resume: (key: string) => void;
-  /** The queue of `key` overflowed and closed itself (it stays open in the manager until deleted). */
+  /**
+   * The queue of `key` overflowed and closed itself (it stays open in the manager until
+   * deleted). Without a listener it becomes a `'LogcasterWarning'` process warning.
+   */
   overflow: (key: string, error: SlowConsumerError) => void;
 }
 
-/** Totals over a {@link BackpressureManager}'s queues; see {@link BackpressureManager.totals}. */
-export interface BackpressureTotals {
+/** Totals over a {@link BackpressureManager}'s queues; see {@link BackpressureManager.stats}. */
+export interface BackpressureStats {
   /** Queues open. */
   queues: number;
   /** Items pending over all queues. */
@@ -40,7 +43,7 @@ export interface BackpressureTotals {
   pendingBytes: number;
   /**
    * Items dropped since the manager was made: by every queue, deleted ones included, and
-   * pushes to unknown keys. Never decreases.
+   * pushes to unknown keys. Never decreases. (`stats().dropped`.)
    */
   dropped: number;
   /** Queues currently paused. */
@@ -86,11 +89,11 @@ function merge<T>(base: BoundedQueueOptions<T>, overrides: BoundedQueueOptions<T
  * sendQs.delete('alice');
  * ```
  */
-export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> {
+export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> implements Disposable {
   private readonly defaults: BoundedQueueOptions<T>;
   private readonly maxQueues: number;
   private readonly entries = new Map<string, Entry<T>>();
-  /** Drops of deleted queues and of pushes to unknown keys, so totals().dropped never decreases. */
+  /** Drops of deleted queues and of pushes to unknown keys, so stats().dropped never decreases. */
   private retiredDropped = 0;
   private isClosed = false;
 
@@ -111,6 +114,11 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
     this.maxQueues = maxQueues;
   }
 
+  /** Whether {@link BackpressureManager.close} has been called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** Queues open. */
   get size(): number {
     return this.entries.size;
@@ -121,12 +129,12 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * `overrides` are ignored).
    *
    * @throws RangeError when opening a new key would exceed `maxQueues`, or an override is out of range.
-   * @throws Error after {@link BackpressureManager.close}.
+   * @throws {@link ClosedError} after {@link BackpressureManager.close}.
    */
   open(key: string, overrides?: BoundedQueueOptions<T>): BoundedQueue<T> {
     const existing = this.entries.get(key);
     if (existing !== undefined) return existing.queue;
-    if (this.isClosed) throw new Error(`cannot open queue ${JSON.stringify(key)}: the BackpressureManager is closed`);
+    if (this.isClosed) throw new ClosedError('BackpressureManager', `open queue ${JSON.stringify(key)}`);
     if (this.entries.size >= this.maxQueues) {
       throw new RangeError(
         `cannot open queue ${JSON.stringify(key)}: maxQueues (${this.maxQueues}) queues are already open`,
@@ -139,7 +147,10 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
       onDrop: (count, reason) => this.emit('drop', key, count, reason),
       onPause: () => this.emit('pause', key),
       onResume: () => this.emit('resume', key),
-      onOverflow: (error) => this.emit('overflow', key, error),
+      onOverflow: (error) => {
+        if (this.listenerCount('overflow') === 0) reportUnheard('BackpressureManager', error);
+        else this.emit('overflow', key, error);
+      },
       reported: 0,
     };
     queue.on('drop', entry.onDrop);
@@ -169,7 +180,7 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * Pushes onto the queue of `key` (see {@link BoundedQueue.push}).
    *
    * @returns whether the item was enqueued; `false` when there is no such key (counted in
-   * `totals().dropped` and emitted as a `'drop'` with reason `'closed'`).
+   * `stats().dropped` and emitted as a `'drop'` with reason `'closed'`).
    */
   push(key: string, item: T): boolean {
     const entry = this.entries.get(key);
@@ -206,14 +217,14 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
   }
 
   /** A snapshot of every open queue's {@link BoundedQueueStats}, by key. */
-  stats(): Map<string, BoundedQueueStats> {
+  statsByKey(): Map<string, BoundedQueueStats> {
     const stats = new Map<string, BoundedQueueStats>();
     for (const [key, entry] of this.entries) stats.set(key, entry.queue.stats());
     return stats;
   }
 
   /** Totals over all queues. */
-  totals(): BackpressureTotals {
+  stats(): BackpressureStats {
     let pending = 0;
     let pendingBytes = 0;
     let dropped = this.retiredDropped;
@@ -248,5 +259,10 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
   close(): void {
     this.isClosed = true;
     for (const key of [...this.entries.keys()]) this.delete(key);
+  }
+
+  /** Same as {@link BackpressureManager.close}; lets `using` close the manager. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -4,6 +4,8 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
+import { ClosedError, TimeoutError, reportError } from '../errors.js';
+import type { CloseOptions, DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
 /**
@@ -16,11 +18,12 @@ export type Priority = 'high' | 'normal' | 'low' | number;
 export interface BatcherOptions<T> {
   /**
    * Receives each batch, high-priority items first, FIFO within a priority. May be async:
-   * the next flush waits for it, so flushes never overlap. A throw or rejection is reported
-   * as `'error'` with the batch. Do not await {@link Batcher.flushNow} or
-   * {@link Batcher.close} from inside it: they wait for this very flush.
+   * the next flush waits for it, so flushes never overlap. Its return value (or what its
+   * promise resolves to) is ignored; a throw or rejection is reported as `'error'` with the
+   * batch. Do not await {@link Batcher.drain} or {@link Batcher.close} from inside it: they
+   * wait for this very flush.
    */
-  flush: (items: T[]) => void | Promise<void>;
+  flush: (items: T[]) => unknown;
   /**
    * Items per batch. An integer >= 1.
    * @default 100
@@ -33,7 +36,8 @@ export interface BatcherOptions<T> {
    */
   maxBytes?: number;
   /**
-   * Milliseconds from the first item of a batch until it flushes. A number >= 0.
+   * Milliseconds from the first item of a batch until it flushes. From 0 to 2147483647 (the
+   * longest delay a Node timer takes; longer ones would fire after 1 ms).
    * @default 100
    */
   maxDelayMs?: number;
@@ -56,26 +60,23 @@ export interface BatcherStats {
   failedItems: number;
   /** Items added but not flushed yet. */
   pending: number;
+  /** Items discarded by `close()` without `drain`. */
+  dropped: number;
 }
 
 /** Event signatures of {@link Batcher}. */
 export interface BatcherEvents<T> {
   /** A batch is about to be handed to `flush`. */
   flush: [items: T[]];
-  /** `flush` threw or rejected for these items (hand them back to `add` to retry). */
+  /**
+   * `flush` threw or rejected for these items (hand them back to `add` to retry). Without a
+   * listener it becomes a `'LogcasterWarning'` process warning.
+   */
   error: [error: unknown, items: T[]];
 }
 
-/** Thrown by {@link Batcher.add} after {@link Batcher.close}. */
-export class BatcherClosedError extends Error {
-  /** Always `'ERR_BATCHER_CLOSED'`. */
-  readonly code = 'ERR_BATCHER_CLOSED';
-
-  constructor() {
-    super('the batcher is closed: add() is refused after close()');
-    this.name = 'BatcherClosedError';
-  }
-}
+/** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;
@@ -89,7 +90,7 @@ interface Lane<T> {
 /**
  * Collects items and hands them to `flush` in batches: when a batch reaches `maxItems` or
  * `maxBytes`, when `maxDelayMs` has passed since its first item, when a `'high'` item
- * arrives, or on {@link Batcher.flushNow}. `flush` is called on a later microtask, never
+ * arrives, or on {@link Batcher.drain}. `flush` is called on a later microtask, never
  * inside `add`.
  *
  * Flushes never overlap: while an async `flush` runs, new items collect in the next batch,
@@ -98,19 +99,20 @@ interface Lane<T> {
  *
  * A failed flush (a throw or a rejection) is counted in {@link Batcher.stats} and emitted as
  * `'error'` with its items so a caller can retry them; then batching goes on. Without an
- * `'error'` listener the failure is only counted: it is never thrown into the caller of
- * `add` nor left as an unhandled rejection. The delay timer is `unref()`ed.
+ * `'error'` listener it becomes a `'LogcasterWarning'` process warning: never thrown into
+ * the caller of `add`, never an unhandled rejection, never silent. The delay timer is
+ * `unref()`ed.
  *
  * @example
  * ```ts
  * const batcher = new Batcher<string>({ maxItems: 50, maxDelayMs: 20, flush: (lines) => socket.write(lines.join('')) });
  * batcher.add('INFO started\n');
  * batcher.add('ERROR disk full\n', 'high'); // flushes now, this line first
- * await batcher.close();
+ * await batcher.close({ drain: true });
  * ```
  */
-export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
-  private readonly flushFn: (items: T[]) => void | Promise<void>;
+export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncDisposable {
+  private readonly flushFn: (items: T[]) => unknown;
   private readonly maxItems: number;
   private readonly maxBytes: number;
   private readonly maxDelayMs: number;
@@ -129,6 +131,8 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
   private flushedItems = 0;
   private errors = 0;
   private failedItems = 0;
+  private dropped = 0;
+  private closing: Promise<void> | undefined = undefined;
 
   /**
    * @throws TypeError when `flush` is not a function.
@@ -146,8 +150,11 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     const maxBytes = options.maxBytes ?? 65_536;
     if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a number > 0 (got ${String(maxBytes)})`);
     const maxDelayMs = options.maxDelayMs ?? 100;
-    if (!(maxDelayMs >= 0) || maxDelayMs === Infinity) {
-      throw new RangeError(`maxDelayMs must be a finite number >= 0 (got ${String(maxDelayMs)})`);
+    if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) {
+      throw new RangeError(`maxDelayMs must be a number from 0 to ${MAX_TIMER_MS} (got ${String(maxDelayMs)})`);
+    }
+    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
+      throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
     }
     this.flushFn = options.flush;
     this.maxItems = maxItems;
@@ -169,17 +176,19 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
   /**
    * Adds an item to the open batch.
    *
-   * @throws {@link BatcherClosedError} after `close()`.
+   * @throws {@link ClosedError} after `close()`.
    * @throws RangeError for an unknown priority or an invalid size.
    */
   add(item: T, priority: Priority = 'normal'): void {
-    if (this.isClosed) throw new BatcherClosedError();
+    if (this.isClosed) throw new ClosedError('Batcher', 'add');
     const rank = typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
       throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
     }
     const size = this.sizeOf(item);
-    if (!(size >= 0)) throw new RangeError(`sizeOf must return a number >= 0 (got ${String(size)})`);
+    if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
+      throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
+    }
     // The item would take the batch past its byte bound: it starts the next one.
     if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
     this.lane(rank).items.push(item);
@@ -194,21 +203,54 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
   }
 
   /**
-   * Flushes the open batch now; resolves once every batch so far has been handed to `flush`
-   * and settled. Never rejects: failures go to `'error'`.
+   * Flushes the open batch now and resolves once every batch so far has been handed to
+   * `flush` and settled. Failures go to `'error'`, not to this promise.
+   *
+   * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or a
+   * `RangeError` for a bad `timeoutMs`).
    */
-  flushNow(): Promise<void> {
+  drain(options: DrainOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? Infinity;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      return Promise.reject(new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`));
+    }
     this.seal();
-    return this.running ?? Promise.resolve();
+    const running = this.running;
+    if (running === undefined) return Promise.resolve();
+    if (timeoutMs === Infinity) return running;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError('Batcher.drain', timeoutMs, this.pending)), timeoutMs);
+      void running.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**
-   * Refuses further adds at once (they throw {@link BatcherClosedError}), flushes what
-   * remains, and resolves when every batch has been handed to `flush` and settled. Idempotent.
+   * Refuses further adds at once (they throw {@link ClosedError}). With `drain: true` it
+   * flushes what remains and resolves when every batch has been handed to `flush` and
+   * settled; without, it discards what is pending (counted in `stats().dropped`) and
+   * resolves once the flush already running, if any, has settled. Calling it again returns
+   * the first call's promise.
    */
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    const drain = options.drain ?? false;
+    if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
     this.isClosed = true;
-    return this.flushNow();
+    if (drain) {
+      this.closing = this.drain(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+    } else {
+      this.discard();
+      this.closing = this.running ?? Promise.resolve();
+    }
+    return this.closing;
+  }
+
+  /** `close({ drain: true })`; lets `await using` close the batcher. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close({ drain: true });
   }
 
   /** The batcher's counters. */
@@ -219,6 +261,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
       errors: this.errors,
       failedItems: this.failedItems,
       pending: this.pending,
+      dropped: this.dropped,
     };
   }
 
@@ -230,6 +273,20 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     const lane: Lane<T> = { priority, items: [] };
     lanes.splice(i, 0, lane);
     return lane;
+  }
+
+  /** Throws away the open batch and the sealed ones, counting them as dropped. */
+  private discard(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.dropped += this.count + this.sealedItems;
+    this.lanes = [];
+    this.count = 0;
+    this.bytes = 0;
+    this.sealed.length = 0;
+    this.sealedItems = 0;
   }
 
   /** Closes the open batch and queues it for flushing. */
@@ -263,16 +320,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
       } catch (error) {
         this.errors++;
         this.failedItems += batch.length;
-        if (this.listenerCount('error') > 0) {
-          try {
-            this.emit('error', error, batch);
-          } catch (listenerError) {
-            // A throwing listener is its own bug: raise it outside, keep flushing.
-            process.nextTick(() => {
-              throw listenerError;
-            });
-          }
-        }
+        reportError(this, 'Batcher', error, batch);
       }
     }
     this.running = undefined;

@@ -6,7 +6,7 @@
  */
 import Denque from 'denque';
 import { EventEmitter } from 'eventemitter3';
-import { SlowConsumerError } from './slow-consumer-error.js';
+import { SlowConsumerError, reportUnheard } from '../errors.js';
 
 /**
  * What a {@link BoundedQueue} does with a push that finds it full:
@@ -15,7 +15,7 @@ import { SlowConsumerError } from './slow-consumer-error.js';
  * - `'drop-oldest'`: the oldest item is evicted and the incoming one enqueued.
  * - `'drop-lowest-priority'`: the oldest of the lowest-priority items is evicted if its
  *   priority is lower than the incoming item's; otherwise the incoming item is dropped.
- * - `'disconnect'`: the queue overflows once its hard limit is reached: it is closed, all its
+ * - `'disconnect'`: the queue overflows once its hard bound is reached: it is closed, all its
  *   items counted as dropped, and `'overflow'` is emitted with a {@link SlowConsumerError}.
  */
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'drop-lowest-priority' | 'disconnect';
@@ -26,27 +26,27 @@ export type DropReason = OverflowPolicy | 'closed';
 /** Options of {@link BoundedQueue}. */
 export interface BoundedQueueOptions<T> {
   /**
-   * The queue holds at most this many items (only protected items, see `protectedPriority`,
-   * and any item under `'disconnect'` may go past it, up to `hardLimit`). Reaching it emits
-   * `'pause'`. An integer, minimum 1.
+   * The item bound, which is also the high-water mark: the queue holds at most this many
+   * items (only protected items, see `protectedPriority`, and any item under `'disconnect'`
+   * may go past it, up to `hardMaxItems`). Reaching it emits `'pause'`. An integer, minimum 1.
    * @default 1000
    */
-  highWaterMark?: number;
+  maxItems?: number;
   /**
-   * After a `'pause'`, draining to this many items or fewer (and to `lowWaterBytes` or fewer)
-   * emits `'resume'`. An integer from 0 to `highWaterMark`.
-   * @default 100
+   * The item low-water mark: after a `'pause'`, draining to this many items or fewer (and to
+   * `lowWaterBytes` or fewer) emits `'resume'`. An integer from 0 to `maxItems`.
+   * @default min(100, maxItems)
    */
-  lowWaterMark?: number;
+  lowWaterItems?: number;
   /**
-   * The byte bound, with the same rules as `highWaterMark`: either bound reached means full.
+   * The byte bound, with the same rules as `maxItems`: either bound reached means full.
    * Bytes are counted with `sizeOf` only when this is finite or `sizeOf` is given. Minimum:
    * above 0.
    * @default Infinity
    */
   maxBytes?: number;
   /**
-   * After a `'pause'`, draining to this many bytes or fewer (and to `lowWaterMark` items or
+   * After a `'pause'`, draining to this many bytes or fewer (and to `lowWaterItems` items or
    * fewer) emits `'resume'`. Plays no part when `maxBytes` is `Infinity`. From 0 to `maxBytes`.
    * @default maxBytes / 10 (0 when maxBytes is Infinity)
    */
@@ -70,25 +70,25 @@ export interface BoundedQueueOptions<T> {
   policy?: OverflowPolicy;
   /**
    * Items with a priority >= this are never dropped by the drop policies: they go past the
-   * high marks (after evicting lower-priority items where the policy evicts) up to the hard
+   * bounds (after evicting lower-priority items where the policy evicts) up to the hard
    * limits, where the queue overflows. For messages that must get through, like a final
    * error line before a disconnect.
    * @default Infinity (nothing is protected)
    */
   protectedPriority?: number;
   /**
-   * Items the queue may hold past `highWaterMark`: only protected items, or any item under
+   * Items the queue may hold past `maxItems`: only protected items, or any item under
    * `'disconnect'`, reach it. A push past it overflows the queue (see {@link OverflowPolicy}).
-   * An integer >= `highWaterMark`, or `Infinity`.
-   * @default highWaterMark
+   * An integer >= `maxItems`, or `Infinity`.
+   * @default maxItems
    */
-  hardLimit?: number;
+  hardMaxItems?: number;
   /**
-   * Bytes the queue may hold past `maxBytes`, with the same rules as `hardLimit`. At least
+   * Bytes the queue may hold past `maxBytes`, with the same rules as `hardMaxItems`. At least
    * `maxBytes`.
    * @default maxBytes
    */
-  hardLimitBytes?: number;
+  hardMaxBytes?: number;
 }
 
 /** Counters and state of a {@link BoundedQueue}; see {@link BoundedQueue.stats}. */
@@ -112,7 +112,7 @@ export interface BoundedQueueStats {
   /** Whether the queue is closed (by `close()` or an overflow). */
   closed: boolean;
   /** The item bound. */
-  highWaterMark: number;
+  maxItems: number;
   /** The byte bound. */
   maxBytes: number;
   /** Calls to `push`: always `enqueued + refused`, and `dequeued + length + dropped`. */
@@ -129,11 +129,14 @@ export interface BoundedQueueStats {
 export interface BoundedQueueEvents<T> {
   /** `count` items were dropped for `reason`; `item` is the dropped item when there was exactly one. */
   drop: (count: number, reason: DropReason, item: T | undefined) => void;
-  /** A high mark was reached: producers should hold off. */
+  /** A bound (high-water mark) was reached: producers should hold off. */
   pause: () => void;
   /** After a pause, the queue drained to both low marks. */
   resume: () => void;
-  /** The queue overflowed and closed itself; its items were counted as dropped (`'disconnect'`). */
+  /**
+   * The queue overflowed and closed itself; its items were counted as dropped (`'disconnect'`).
+   * Without a listener it becomes a `'LogcasterWarning'` process warning.
+   */
   overflow: (error: SlowConsumerError) => void;
   /** `shift`, `shiftMany` or `clear` emptied the queue. */
   empty: () => void;
@@ -160,11 +163,11 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
 /**
  * A bounded FIFO on denque for one consumer: a subscriber's queue, a client's SendQ.
  *
- * Bounded in items (`highWaterMark`) and optionally bytes (`maxBytes`); a push that finds it
+ * Bounded in items (`maxItems`) and optionally bytes (`maxBytes`); a push that finds it
  * full is resolved by the {@link OverflowPolicy}. Every dropped item is counted (`dropped`,
- * `stats().droppedBy`) and emitted as `'drop'`. Reaching a high mark emits `'pause'`;
+ * `stats().droppedBy`) and emitted as `'drop'`. Reaching a bound emits `'pause'`;
  * draining to both low marks afterwards emits `'resume'` once — hysteresis, so a queue
- * hovering around its high mark does not flap. Surviving items always keep FIFO order:
+ * hovering around its bound does not flap. Surviving items always keep FIFO order:
  * priority only chooses what to drop.
  *
  * The hot path (`push`/`shift` with room to spare) allocates nothing beyond denque's own
@@ -180,7 +183,7 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  * sendQ.push(Buffer.from('PING :irc.example\r\n'));
  * ```
  */
-export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
+export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> implements Disposable {
   private readonly items = new Denque<T>();
   /** Sizes, parallel to `items`; only when bytes are counted. */
   private readonly sizes: Denque<number> | undefined;
@@ -229,11 +232,11 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
    */
   constructor(options: BoundedQueueOptions<T> = {}) {
     super();
-    const hwm = options.highWaterMark ?? 1000;
-    if (!isCount(hwm, 1)) throw new RangeError(`highWaterMark must be an integer >= 1 (got ${show(hwm)})`);
-    const lwm = options.lowWaterMark ?? Math.min(100, hwm);
-    if (!isCount(lwm, 0)) throw new RangeError(`lowWaterMark must be an integer >= 0 (got ${show(lwm)})`);
-    if (lwm > hwm) throw new RangeError(`highWaterMark must be >= lowWaterMark (got ${hwm} < ${lwm})`);
+    const hwm = options.maxItems ?? 1000;
+    if (!isCount(hwm, 1)) throw new RangeError(`maxItems must be an integer >= 1 (got ${show(hwm)})`);
+    const lwm = options.lowWaterItems ?? Math.min(100, hwm);
+    if (!isCount(lwm, 0)) throw new RangeError(`lowWaterItems must be an integer >= 0 (got ${show(lwm)})`);
+    if (lwm > hwm) throw new RangeError(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
     const maxBytes = options.maxBytes ?? Infinity;
     if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
       throw new RangeError(`maxBytes must be a number > 0 or Infinity (got ${show(maxBytes)})`);
@@ -242,13 +245,13 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
     if (typeof lowBytes !== 'number' || !(lowBytes >= 0) || lowBytes > maxBytes) {
       throw new RangeError(`lowWaterBytes must be a number from 0 to maxBytes (${maxBytes}) (got ${show(lowBytes)})`);
     }
-    const hardItems = options.hardLimit ?? hwm;
+    const hardItems = options.hardMaxItems ?? hwm;
     if (!(hardItems === Infinity || isCount(hardItems, hwm))) {
-      throw new RangeError(`hardLimit must be an integer >= highWaterMark (${hwm}) or Infinity (got ${show(hardItems)})`);
+      throw new RangeError(`hardMaxItems must be an integer >= maxItems (${hwm}) or Infinity (got ${show(hardItems)})`);
     }
-    const hardBytes = options.hardLimitBytes ?? maxBytes;
+    const hardBytes = options.hardMaxBytes ?? maxBytes;
     if (typeof hardBytes !== 'number' || !(hardBytes >= maxBytes)) {
-      throw new RangeError(`hardLimitBytes must be a number >= maxBytes (${maxBytes}) (got ${show(hardBytes)})`);
+      throw new RangeError(`hardMaxBytes must be a number >= maxBytes (${maxBytes}) (got ${show(hardBytes)})`);
     }
     const policy = options.policy ?? 'drop-newest';
     if (!POLICIES.includes(policy)) {
@@ -264,6 +267,10 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
     }
     if (priorityOf !== undefined && typeof priorityOf !== 'function') {
       throw new TypeError(`priorityOf must be a function (got ${typeof priorityOf})`);
+    }
+    if (policy === 'drop-lowest-priority' && priorityOf === undefined) {
+      // Every item would have priority 0: the policy would silently act as drop-newest.
+      throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
     }
     this.hwm = hwm;
     this.lwm = lwm;
@@ -397,7 +404,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
       paused: this.isPaused,
       pauses: this.pauses,
       closed: this.isClosed,
-      highWaterMark: this.hwm,
+      maxItems: this.hwm,
       maxBytes: this.maxBytesBound,
       pushed: this.pushed,
       refused: this.refused,
@@ -432,6 +439,11 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
     // A closed queue neither holds nor wants anything: no longer paused, and no 'resume'.
     this.isPaused = false;
     this.clear();
+  }
+
+  /** Same as {@link BoundedQueue.close}; lets `using` close the queue. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Iterates over a snapshot of the pending items, oldest first, without taking them out. */
@@ -667,7 +679,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
     return true;
   }
 
-  /** The hard limit was hit: close, count everything as dropped, report the slow consumer. */
+  /** The hard bound was hit: close, count everything as dropped, report the slow consumer. */
   private overflow(item: T, size: number): void {
     const pending = this.items.length;
     const pendingBytes = this.pendingBytes;
@@ -683,7 +695,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
           ? `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit}`
           : `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit} (a ${size}-byte item did not fit)`;
     }
-    const error = new SlowConsumerError(message, { pending, pendingBytes, limit });
+    const error = new SlowConsumerError(message, { pending, pendingBytes, bound: limit });
     this.isClosed = true;
     this.isPaused = false;
     this.overflows++;
@@ -691,7 +703,9 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> {
     const count = this.discardAll() + 1;
     this.countDrops(count, 'disconnect');
     this.emit('drop', count, 'disconnect', count === 1 ? item : undefined);
-    this.emit('overflow', error);
+    // A consumer cut off without anyone hearing it would be a silent loss.
+    if (this.listenerCount('overflow') === 0) reportUnheard('BoundedQueue', error);
+    else this.emit('overflow', error);
   }
 }
 

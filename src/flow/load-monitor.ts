@@ -1,12 +1,13 @@
 /**
  * System load from Node's own measures: event-loop utilisation, heap use, and an optional
- * network figure, mixed with weights like the seed's (cpu 0.4, memory 0.3, network 0.3).
+ * network figure, mixed with weights (by default cpu 0.4, memory 0.3, network 0.3).
  *
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
 import { getHeapStatistics } from 'node:v8';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { reportError } from '../errors.js';
 
 /** One reading, each measure in [0, 1]. */
 export interface LoadSample {
@@ -66,8 +67,9 @@ export interface LoadMonitorEvents {
   /** A sample whose mixed load is above the threshold. */
   'high-load': [load: number, sample: LoadSample];
   /**
-   * Taking a sample on the timer failed (the `sample` or `network` source threw). Without an
-   * `'error'` listener the error is thrown from the timer, as an uncaught exception.
+   * Taking a sample on the timer failed (the `sample` or `network` source threw, or gave a
+   * measure that is not a number). Without a listener it becomes a `'LogcasterWarning'`
+   * process warning; sampling goes on.
    */
   error: [error: unknown];
 }
@@ -86,7 +88,7 @@ const clamp01 = (value: number): number => (value > 1 ? 1 : value >= 0 ? value :
  * const limiter = new RateLimiter({ load: monitor });
  * ```
  */
-export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
+export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disposable {
   private readonly intervalMs: number;
   private readonly threshold: number;
   private readonly weights: LoadWeights;
@@ -108,6 +110,11 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
     const threshold = options.threshold ?? 0.8;
     if (!(threshold >= 0 && threshold <= 1)) {
       throw new RangeError(`threshold must be a number from 0 to 1 (got ${String(threshold)})`);
+    }
+    for (const name of Object.keys(options.weights ?? {})) {
+      if (name !== 'cpu' && name !== 'memory' && name !== 'network') {
+        throw new RangeError(`weights.${name} is not a measure (known: cpu, memory, network)`);
+      }
     }
     const weights: LoadWeights = { cpu: 0.4, memory: 0.3, network: 0.3, ...options.weights };
     for (const name of ['cpu', 'memory', 'network'] as const) {
@@ -148,10 +155,15 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
     return this;
   }
 
-  /** Stops sampling. Idempotent. */
+  /** Stops sampling (`start()` resumes it). Idempotent. */
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Same as {@link LoadMonitor.stop}; lets `using` stop the monitor. */
+  [Symbol.dispose](): void {
+    this.stop();
   }
 
   /**
@@ -159,9 +171,17 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
    * `'high-load'` when above the threshold).
    *
    * @throws whatever the `sample` or `network` source throws.
+   * @throws RangeError when a measure of the sample is not a number.
    */
   sampleNow(): LoadSample {
     const sample = this.source();
+    for (const name of ['cpu', 'memory', 'network'] as const) {
+      const value = sample[name];
+      if (value === undefined && name === 'network') continue;
+      if (typeof value !== 'number' || Number.isNaN(value)) {
+        throw new RangeError(`sample.${name} must be a number (got ${String(value)})`);
+      }
+    }
     const { cpu, memory } = this.weights;
     const network = sample.network === undefined ? 0 : this.weights.network;
     const total = cpu + memory + network;
@@ -179,8 +199,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> {
     try {
       this.sampleNow();
     } catch (error) {
-      if (this.listenerCount('error') === 0) throw error;
-      this.emit('error', error);
+      reportError(this, 'LoadMonitor', error);
     }
   }
 

@@ -8,8 +8,6 @@ import type { LoadMonitor } from './load-monitor.js';
 import type { TokenBucketOptions } from './token-bucket.js';
 import { monotonicNow, requireNumber } from './token-bucket.js';
 
-/** A source of system load in [0, 1], read on each {@link RateLimiter.consume}. */
-export type LoadSource = () => number;
 
 /** A key's limit: the bucket it gets. */
 export interface RateLimit {
@@ -21,7 +19,7 @@ export interface RateLimit {
   initialTokens: number;
 }
 
-/** Options of {@link RateLimiter}. Defaults are the seed's: a burst of 10, then 50/s, up to 100. */
+/** Options of {@link RateLimiter}. Defaults: a full bucket of 100 per key, refilled at 50/s. */
 export interface RateLimiterOptions {
   /**
    * Most tokens a key's bucket holds.
@@ -34,8 +32,8 @@ export interface RateLimiterOptions {
    */
   refillPerSecond?: number;
   /**
-   * Tokens a new key starts with.
-   * @default 10
+   * Tokens a new key starts with. From 0 to `capacity`.
+   * @default capacity (a new key's bucket is full, like a new {@link TokenBucket})
    */
   initialTokens?: number;
   /**
@@ -49,11 +47,12 @@ export interface RateLimiterOptions {
    * System load in [0, 1], read on each `consume`: a {@link LoadMonitor} (its latest
    * {@link LoadMonitor.load}) or a function. The refill rate is multiplied by
    * `1 - load × (1 - minRefillFactor)`: 1 when idle, `minRefillFactor` at full load, linear in
-   * between. Readings outside [0, 1] are clamped, `NaN` counts as 0. The factor read at a
+   * between. Readings outside [0, 1] are clamped; a reading that is not a number (`NaN`
+   * included) makes `consume` throw a `RangeError`. The factor read at a
    * `consume` applies to the whole time since the key's previous `consume` (or `configure`).
    * @default no load adjustment
    */
-  load?: LoadMonitor | LoadSource;
+  load?: LoadMonitor | (() => number);
   /**
    * The refill factor at full load. From 0 to 1. With a `load`, a key counts as idle only
    * once its bucket would be full even at this factor (at 0: only keys already full).
@@ -139,12 +138,14 @@ function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
  */
 export class RateLimiter {
   private readonly defaults: RateLimit;
+  /** `initialTokens` as given; `undefined` means "full", whatever the capacity. */
+  private readonly initialGiven: number | undefined;
   private readonly overrides = new Map<string, RateLimit>();
   private readonly keys = new Map<string, KeyState>();
   /** Where the idle sweep goes on; a Map iterator stays valid while the Map changes. */
   private cursor: IterableIterator<KeyState>;
   private readonly maxKeys: number;
-  private readonly load: LoadSource | undefined;
+  private readonly load: (() => number) | undefined;
   private readonly minFactor: number;
   private readonly now: () => number;
   private allowedCount = 0;
@@ -157,10 +158,12 @@ export class RateLimiter {
    * @throws RangeError naming the option when one is out of range.
    */
   constructor(options: RateLimiterOptions = {}) {
+    const capacity = options.capacity ?? 100;
+    this.initialGiven = options.initialTokens;
     this.defaults = validateLimit({
-      capacity: options.capacity ?? 100,
+      capacity,
       refillPerSecond: options.refillPerSecond ?? 50,
-      initialTokens: options.initialTokens ?? Math.min(10, options.capacity ?? 100),
+      initialTokens: options.initialTokens ?? capacity,
     });
     const maxKeys = options.maxKeys ?? 10_000;
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
@@ -169,8 +172,13 @@ export class RateLimiter {
     this.maxKeys = maxKeys;
     this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
     const load = options.load;
-    if (load === undefined || typeof load === 'function') this.load = load;
-    else this.load = () => load.load;
+    if (load === undefined || typeof load === 'function') {
+      this.load = load;
+    } else if (load !== null && typeof load === 'object' && typeof (load as { load?: unknown }).load === 'number') {
+      this.load = () => load.load;
+    } else {
+      throw new TypeError(`load must be a LoadMonitor or a function returning a number (got ${String(load)})`);
+    }
     const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
     this.now = now;
@@ -183,7 +191,8 @@ export class RateLimiter {
   }
 
   /**
-   * Gives `key` its own limit (fields left out keep the defaults), kept until
+   * Gives `key` its own limit (fields left out keep the defaults; `initialTokens` left out
+   * is the default's, capped at the new capacity), kept until
    * {@link RateLimiter.delete}. A tracked key keeps its tokens (refilled at the old rate up to
    * now, then capped at the new capacity), so reconfiguring never hands out a fresh burst.
    * Own limits are not evicted: configure keys you choose, not keys a remote party chooses.
@@ -191,7 +200,11 @@ export class RateLimiter {
    * @throws RangeError naming the key and the field when one is out of range.
    */
   configure(key: string, limit: Partial<RateLimit>): void {
-    const merged = validateLimit({ ...this.defaults, ...definedOnly(limit) }, `${key}: `);
+    checkKey(key);
+    const given = definedOnly(limit);
+    const capacity = given.capacity ?? this.defaults.capacity;
+    const initialTokens = given.initialTokens ?? (this.initialGiven === undefined ? capacity : Math.min(this.initialGiven, capacity));
+    const merged = validateLimit({ ...this.defaults, ...given, initialTokens }, `${key}: `);
     this.overrides.set(key, merged);
     const state = this.keys.get(key);
     if (state !== undefined) {
@@ -210,10 +223,13 @@ export class RateLimiter {
   /**
    * Takes `cost` tokens from `key`'s bucket if they are there.
    *
-   * @throws RangeError when `cost` is negative or not a number. A cost above the key's
-   * capacity is refused with `retryAfterMs: Infinity`.
+   * @throws TypeError when `key` is not a string.
+   * @throws RangeError when `cost` is negative or not a number, or the `load` source gives
+   * something that is not a number. A cost above the key's capacity is refused with
+   * `retryAfterMs: Infinity`.
    */
   consume(key: string, cost = 1): RateLimitResult {
+    if (typeof key !== 'string') checkKey(key);
     if (typeof cost !== 'number' || !(cost >= 0) || cost === Infinity) {
       throw new RangeError(`cost must be a finite number >= 0 (got ${String(cost)})`);
     }
@@ -245,10 +261,13 @@ export class RateLimiter {
   /** The refill factor now: 1 at zero load, `minRefillFactor` at full load. */
   refillFactor(): number {
     if (this.load === undefined) return 1;
-    let load = this.load();
-    if (!(load >= 0)) load = 0;
+    let load: unknown = this.load();
+    if (typeof load !== 'number' || Number.isNaN(load)) {
+      throw new RangeError(`load must give a number from 0 to 1 (got ${typeof load === 'string' ? JSON.stringify(load) : String(load)})`);
+    }
+    if (load < 0) load = 0;
     else if (load > 1) load = 1;
-    return 1 - load * (1 - this.minFactor);
+    return 1 - (load as number) * (1 - this.minFactor);
   }
 
   /** The limiter's counters. */
@@ -325,6 +344,12 @@ export class RateLimiter {
         this.evictedIdle++;
       }
     }
+  }
+}
+
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string') {
+    throw new TypeError(`key must be a string (got ${key === null ? 'null' : typeof key === 'object' ? 'an object' : `${typeof key} ${String(key)}`})`);
   }
 }
 

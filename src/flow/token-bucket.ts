@@ -19,7 +19,7 @@ export interface TokenBucketOptions {
    * The clock, in milliseconds. Only differences matter. A reading earlier than the previous
    * one adds nothing: the bucket refills from that reading on (so a wall clock stepped back
    * costs at most the refill of one interval, never a freeze). Pass `Date.now` for about a
-   * third more `tryRemove` calls per second on Node 20 (where `performance.now` allocates), at
+   * third more `consume` calls per second on Node 20 (where `performance.now` allocates), at
    * the price of a wall clock: a step forward can refill the bucket to capacity at once.
    * @default performance.now (monotonic)
    */
@@ -28,6 +28,10 @@ export interface TokenBucketOptions {
 
 /** @internal The default clock: `performance.now`, looked up per call so fake timers apply. */
 export const monotonicNow = (): number => performance.now();
+
+function badClock(reading: unknown): never {
+  throw new RangeError(`now() must return a number of milliseconds (got ${String(reading)})`);
+}
 
 /** @internal Checks a numeric option; `min` of `Number.MIN_VALUE` reads as "> 0". */
 export function requireNumber(name: string, value: unknown, min: number, max = Infinity): number {
@@ -48,7 +52,7 @@ export function requireNumber(name: string, value: unknown, min: number, max = I
  * @example
  * ```ts
  * const bucket = new TokenBucket({ capacity: 10, refillPerSecond: 5 });
- * if (!bucket.tryRemove()) console.log(`retry in ${bucket.msUntil(1)} ms`);
+ * if (!bucket.consume()) console.log(`retry in ${bucket.msUntil(1)} ms`);
  * ```
  */
 export class TokenBucket {
@@ -71,12 +75,13 @@ export class TokenBucket {
     this.rate = this.perSecond / 1000;
     this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, 0, this.capacity);
     // A monotonic clock by default: a rate limit must not hand out a burst because NTP
-    // stepped the wall clock. It costs most of a tryRemove on Node 20 (performance.now goes
+    // stepped the wall clock. It costs most of a consume on Node 20 (performance.now goes
     // through process.hrtime()); callers who prefer speed pass `now: Date.now`.
     const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
     this.now = now;
     this.last = now();
+    if (typeof this.last !== 'number' || Number.isNaN(this.last)) badClock(this.last);
   }
 
   /** Tokens added per second. Settable: the change applies from now on. */
@@ -105,16 +110,19 @@ export class TokenBucket {
    * @throws RangeError when `cost` is negative, not a number, or more than `capacity` (it
    * could never succeed).
    */
-  tryRemove(cost = 1): boolean {
+  consume(cost = 1): boolean {
     if (!(cost >= 0 && cost <= this.capacity)) this.badCost(cost);
     const now = this.now();
     const elapsed = now - this.last;
-    // Unconditionally: after a reading from the past, refill counts from that reading.
-    this.last = now;
     if (elapsed > 0) {
       const level = this.level + elapsed * this.rate;
       this.level = level < this.capacity ? level : this.capacity;
+    } else if (elapsed !== elapsed) {
+      // NaN: a clock that does not give numbers would freeze the bucket without a word.
+      badClock(now);
     }
+    // Also after a reading from the past: refill then counts from that reading.
+    this.last = now;
     if (this.level < cost) return false;
     this.level -= cost;
     return true;
@@ -140,8 +148,9 @@ export class TokenBucket {
   private refill(): void {
     const now = this.now();
     const elapsed = now - this.last;
-    this.last = now;
     if (elapsed > 0) this.level = Math.min(this.capacity, this.level + elapsed * this.rate);
+    else if (elapsed !== elapsed) badClock(now);
+    this.last = now;
   }
 
   private badCost(cost: unknown): never {

@@ -6,7 +6,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
-import type { PubSubBroker } from '../broker/broker.js';
+import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
+import { ClosedError, reportError } from '../errors.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
 import type { Delivery } from '../broker/delivery.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
@@ -23,7 +24,9 @@ export interface MetricsOptions<T> {
    */
   maxPatterns?: number;
   /**
-   * The size of a message in bytes, counted once per delivery. Without it `bytes` stays 0.
+   * The size of a message in bytes, counted once per delivery; must return a finite number
+   * >= 0. Without it `bytes` stays 0. When it throws or returns anything else, that message
+   * counts 0 bytes and the failure is reported as the metrics' `'error'` (delivery goes on).
    * @default undefined
    */
   sizeOf?: (message: T, topic: string) => number;
@@ -50,19 +53,21 @@ export interface PatternMetrics {
   pattern: string;
   /** Publishes whose topic matched the pattern (for the total: every publish). */
   published: number;
-  /** Handler calls begun (stream reads for streams). */
+  /** Messages offered to subscribers of the pattern (one per subscription or queue group per publish). */
+  offered: number;
+  /** Handler calls that returned or resolved, and stream reads. */
   delivered: number;
   /** Messages dropped by subscriber queues. */
   dropped: number;
   /** Drops by reason. */
   droppedBy: Partial<Record<DropReason, number>>;
-  /** Handler throws and rejections. */
+  /** Handler calls that threw or rejected. */
   errors: number;
   /** Bytes delivered, when a `sizeOf` option was given. */
   bytes: number;
   /** Live subscriptions now. */
   subscribers: number;
-  /** Messages waiting in queues now. */
+  /** Messages accepted and not finished now: waiting in queues or in async handlers. */
   pending: number;
   /** `dropped / (delivered + dropped)`, 0 when nothing happened. */
   dropRate: number;
@@ -70,8 +75,8 @@ export interface PatternMetrics {
   latency: { start: LatencySummary; end: LatencySummary };
 }
 
-/** A JSON-serialisable view of the metrics at one moment. */
-export interface MetricsSnapshot {
+/** A JSON-serialisable view of the metrics at one moment; see {@link BroadcastMetrics.stats}. */
+export interface MetricsStats {
   /** When it was taken, ISO 8601. */
   takenAt: string;
   /** Since when it counts (attachment or the last `reset()`), ISO 8601. */
@@ -99,8 +104,8 @@ export interface SlowSubscriber {
 /** What {@link BroadcastMetrics.report} emits each interval. */
 export interface MetricsReport {
   /** The metrics now. */
-  snapshot: MetricsSnapshot;
-  /** Subscribers whose drops grew since the previous report (the seed's drop warnings). */
+  stats: MetricsStats;
+  /** Subscribers whose drops grew since the previous report. */
   slowSubscribers: SlowSubscriber[];
 }
 
@@ -108,6 +113,8 @@ export interface MetricsReport {
 export interface MetricsEvents {
   /** A periodic report (see {@link BroadcastMetrics.report}). */
   report: [report: MetricsReport];
+  /** The `sizeOf` option threw or returned something that is not a size. */
+  error: [error: unknown];
 }
 
 const TOTAL = '*total*';
@@ -119,6 +126,7 @@ const QUANTILES = [0.5, 0.95, 0.99, 0.999] as const;
 class Bucket {
   published = 0;
   lastPublishId = 0;
+  offered = 0;
   delivered = 0;
   dropped = 0;
   droppedBy: Partial<Record<DropReason, number>> = {};
@@ -131,6 +139,7 @@ class Bucket {
 
   reset(): void {
     this.published = 0;
+    this.offered = 0;
     this.delivered = 0;
     this.dropped = 0;
     this.droppedBy = {};
@@ -145,6 +154,7 @@ class Bucket {
     return {
       pattern: this.pattern,
       published: this.published,
+      offered: this.offered,
       delivered: this.delivered,
       dropped: this.dropped,
       droppedBy: { ...this.droppedBy },
@@ -174,7 +184,7 @@ class Bucket {
  * http.createServer((req, res) => res.end(metrics.toPrometheus())).listen(9464, '127.0.0.1');
  * ```
  */
-export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements BrokerObserver<T>, Disposable {
+export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements Disposable {
   private readonly broker: PubSubBroker<T>;
   private readonly maxPatterns: number;
   private readonly sizeOf: ((message: T, topic: string) => number) | undefined;
@@ -182,24 +192,26 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
   private readonly buckets = new Map<string, Bucket>();
   private readonly total = new Bucket(TOTAL);
   private readonly other = new Bucket(OTHER_PATTERNS);
-  private publishedBase: number;
+  /** The broker's counters when counting (re)started: the totals are the broker's minus these. */
+  private base: BrokerStats;
   private since = new Date();
   private timer: NodeJS.Timeout | undefined = undefined;
   private readonly reportedDrops = new WeakMap<Subscription<T>, number>();
-  private attached = true;
+  private unobserve: (() => void) | undefined;
+  /** The broker's counters when `close()` detached: the totals stop there. */
+  private final: BrokerStats | undefined = undefined;
   private sized: Delivery<T> | undefined = undefined;
   private sizedBytes = 0;
   /** The last pattern looked up and its bucket: consecutive deliveries usually share one. */
   private lastPattern: string | undefined = undefined;
   private lastBucket: Bucket = this.other;
-  /** @internal read by the broker when attached */
-  readonly sampleEvery: number;
 
   /**
-   * Attaches to `broker` (replacing any observer it had).
+   * Attaches to `broker`; other observers (other metrics included) keep theirs.
    *
-   * @throws RangeError when `maxPatterns` is not an integer >= 1.
-   * @throws TypeError when `prefix` is not a valid Prometheus metric name prefix.
+   * @throws RangeError when `maxPatterns` or `sampleEvery` is not an integer >= 1.
+   * @throws TypeError when `prefix` is not a valid Prometheus metric name prefix, or `sizeOf`
+   *   is not a function.
    */
   constructor(broker: PubSubBroker<T>, options: MetricsOptions<T> = {}) {
     super();
@@ -208,25 +220,40 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
       throw new RangeError(`maxPatterns must be an integer >= 1 (got ${String(maxPatterns)})`);
     }
     const prefix = options.prefix ?? 'logcaster';
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
       throw new TypeError(`prefix must match [a-zA-Z_:][a-zA-Z0-9_:]* (got ${JSON.stringify(prefix)})`);
     }
     const sampleEvery = options.sampleEvery ?? 16;
     if (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1) {
       throw new RangeError(`sampleEvery must be an integer >= 1 (got ${String(sampleEvery)})`);
     }
-    this.sampleEvery = sampleEvery;
+    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
+      throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
+    }
     this.broker = broker;
     this.maxPatterns = maxPatterns;
     this.sizeOf = options.sizeOf;
     this.prefix = prefix;
-    this.publishedBase = broker.stats().published;
-    broker.observe(this);
+    this.base = broker.stats();
+    // The observer is a private object, so its methods are not part of this class's API.
+    const observer: BrokerObserver<T> = {
+      sampleEvery,
+      offered: (subscription, _topic, _message, publishId) => this.offered(subscription, publishId),
+      started: (subscription, delivery, startedAt) => this.started(subscription, delivery, startedAt),
+      finished: (subscription, delivery, finishedAt, failed) => this.finished(subscription, delivery, finishedAt, failed),
+      dropped: (subscription, count, reason) => this.dropped(subscription, count, reason),
+    };
+    this.unobserve = broker.observe(observer);
   }
 
-  /** @internal */
-  offered(subscription: Subscription<T>, _topic: string, _message: T, publishId: number): void {
+  /** Whether it still watches its broker (until {@link BroadcastMetrics.close}). */
+  get attached(): boolean {
+    return this.unobserve !== undefined;
+  }
+
+  private offered(subscription: Subscription<T>, publishId: number): void {
     const bucket = this.bucketOf(subscription.pattern);
+    bucket.offered++;
     // Several subscribers of one pattern share one publish: count the publish once.
     if (bucket.lastPublishId !== publishId) {
       bucket.lastPublishId = publishId;
@@ -234,54 +261,63 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     }
   }
 
-  /** @internal */
-  started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number | undefined): void {
+  private started(subscription: Subscription<T>, delivery: Delivery<T>, startedAt: number | undefined): void {
     const bucket = this.bucketOf(subscription.pattern);
-    bucket.delivered++;
-    this.total.delivered++;
     if (startedAt !== undefined) bucket.start.record(startedAt - delivery.publishedAt);
     if (this.sizeOf !== undefined) {
       // Every subscriber of a publish shares its Delivery: size it once.
       if (delivery !== this.sized) {
         this.sized = delivery;
-        this.sizedBytes = this.sizeOf(delivery.message, delivery.topic);
+        this.sizedBytes = this.measure(delivery);
       }
       bucket.bytes += this.sizedBytes;
       this.total.bytes += this.sizedBytes;
     }
   }
 
-  /** @internal */
-  finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number): void {
-    this.bucketOf(subscription.pattern).end.record(finishedAt - delivery.publishedAt);
+  private measure(delivery: Delivery<T>): number {
+    let size: unknown;
+    try {
+      size = (this.sizeOf as (message: T, topic: string) => number)(delivery.message, delivery.topic);
+    } catch (error) {
+      reportError(this, 'BroadcastMetrics', error);
+      return 0;
+    }
+    if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
+      reportError(this, 'BroadcastMetrics', new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)}) for topic ${JSON.stringify(delivery.topic)}`));
+      return 0;
+    }
+    return size;
   }
 
-  /** @internal */
-  dropped(subscription: Subscription<T>, count: number, reason: DropReason): void {
+  private finished(subscription: Subscription<T>, delivery: Delivery<T>, finishedAt: number | undefined, failed: boolean): void {
+    const bucket = this.bucketOf(subscription.pattern);
+    if (failed) bucket.errors++;
+    else bucket.delivered++;
+    if (finishedAt !== undefined) bucket.end.record(finishedAt - delivery.publishedAt);
+  }
+
+  private dropped(subscription: Subscription<T>, count: number, reason: DropReason): void {
     for (const bucket of [this.bucketOf(subscription.pattern), this.total]) {
-      bucket.dropped += count;
       bucket.droppedBy[reason] = (bucket.droppedBy[reason] ?? 0) + count;
     }
+    this.bucketOf(subscription.pattern).dropped += count;
   }
 
-  /** @internal */
-  failed(subscription: Subscription<T> | undefined, _topic: string, _error: unknown): void {
-    if (subscription !== undefined) this.bucketOf(subscription.pattern).errors++;
-    this.total.errors++;
-  }
-
-  /** The metrics now, as a plain JSON-serialisable object. */
-  snapshot(): MetricsSnapshot {
+  /**
+   * The metrics now, as a plain JSON-serialisable object. The totals are the broker's own
+   * counters (see `PubSubBroker.stats`) since attachment or the last `reset()`, so the two
+   * always agree.
+   */
+  stats(): MetricsStats {
     const subscribers = new Map<Bucket, number>();
     const pending = new Map<Bucket, number>();
     let totalSubscribers = 0;
-    let totalPending = 0;
     for (const sub of this.broker.subscriptions()) {
       const bucket = this.bucketOf(sub.pattern);
       subscribers.set(bucket, (subscribers.get(bucket) ?? 0) + 1);
       pending.set(bucket, (pending.get(bucket) ?? 0) + sub.pending);
       totalSubscribers++;
-      totalPending += sub.pending;
     }
     const patterns: PatternMetrics[] = [];
     for (const bucket of this.buckets.values()) {
@@ -290,7 +326,13 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     if (this.buckets.size >= this.maxPatterns && (this.other.published > 0 || subscribers.has(this.other))) {
       patterns.push(this.other.view(subscribers.get(this.other) ?? 0, pending.get(this.other) ?? 0));
     }
-    this.total.published = this.broker.stats().published - this.publishedBase;
+    const now = this.final ?? this.broker.stats();
+    const total = this.total;
+    total.published = now.published - this.base.published;
+    total.offered = now.offered - this.base.offered;
+    total.delivered = now.delivered - this.base.delivered;
+    total.errors = now.errors - this.base.errors;
+    total.dropped = now.dropped - this.base.dropped;
     // Totals' latency: every pattern's histogram merged (one record per delivery, not two).
     this.total.start.reset();
     this.total.end.reset();
@@ -301,7 +343,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     return {
       takenAt: new Date().toISOString(),
       since: this.since.toISOString(),
-      total: this.total.view(totalSubscribers, totalPending),
+      total: this.total.view(totalSubscribers, now.pending),
       patterns,
     };
   }
@@ -313,7 +355,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     this.lastPattern = undefined;
     this.total.reset();
     this.other.reset();
-    this.publishedBase = this.broker.stats().published;
+    this.base = this.broker.stats();
     this.since = new Date();
   }
 
@@ -323,7 +365,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    * `# HELP` and `# TYPE`, label values escaped.
    */
   toPrometheus(): string {
-    const snapshot = this.snapshot();
+    const snapshot = this.stats();
     const p = this.prefix;
     const rows = snapshot.patterns;
     const perPattern = (pick: (m: PatternMetrics) => number): PrometheusSample[] =>
@@ -331,7 +373,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     const writer = new PrometheusWriter()
       .family(`${p}_published_total`, 'counter', 'Messages published on the broker.', [{ value: snapshot.total.published }])
       .family(`${p}_pattern_published_total`, 'counter', 'Publishes whose topic matched the subscription pattern.', perPattern((m) => m.published))
-      .family(`${p}_delivered_total`, 'counter', 'Handler calls begun, by subscription pattern.', perPattern((m) => m.delivered))
+      .family(`${p}_delivered_total`, 'counter', 'Handler calls that returned, by subscription pattern.', perPattern((m) => m.delivered))
       .family(
         `${p}_dropped_total`,
         'counter',
@@ -371,12 +413,14 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    * replaces the interval.
    *
    * @throws RangeError when `intervalMs` is not a number >= 1.
+   * @throws {@link ClosedError} after `close()`.
    */
   report(intervalMs: number): this {
     if (!Number.isFinite(intervalMs) || intervalMs < 1) {
       throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
     }
     this.stopReporting();
+    if (this.unobserve === undefined) throw new ClosedError('BroadcastMetrics', 'report');
     this.timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
     this.timer.unref();
     return this;
@@ -399,21 +443,25 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
         this.reportedDrops.set(sub, totalDropped);
       }
     }
-    return { snapshot: this.snapshot(), slowSubscribers };
+    return { stats: this.stats(), slowSubscribers };
   }
 
-  /** Stops reporting and detaches from the broker (if it is still the broker's observer). */
-  detach(): void {
+  /**
+   * Stops reporting and stops watching the broker (other observers are not affected). The
+   * counts stay readable. Idempotent.
+   */
+  close(): void {
     this.stopReporting();
-    if (!this.attached) return;
-    this.attached = false;
-    const current = this.broker.observe(undefined);
-    if (current !== this) this.broker.observe(current);
+    const unobserve = this.unobserve;
+    if (unobserve === undefined) return;
+    this.unobserve = undefined;
+    this.final = this.broker.stats();
+    unobserve();
   }
 
-  /** Same as {@link BroadcastMetrics.detach}. */
+  /** Same as {@link BroadcastMetrics.close}; lets `using` end it. */
   [Symbol.dispose](): void {
-    this.detach();
+    this.close();
   }
 
   private bucketOf(pattern: string): Bucket {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DEFAULT_TOPIC_SYNTAX, type TopicSyntax } from 'logcaster';
+import { resolveTopicSyntax, type TopicSyntax } from 'logcaster';
 import { invalidArgType, outOfRange } from './errors.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
@@ -99,7 +99,7 @@ export class ChannelMap {
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `prefix` is not a non-empty string.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) when `channels` or `levels` is out of range.
    */
-  constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = DEFAULT_TOPIC_SYNTAX) {
+  constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = resolveTopicSyntax()) {
     const prefix = options.prefix ?? 'logcaster';
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw invalidArgType(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);

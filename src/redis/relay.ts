@@ -82,8 +82,8 @@ export class Relay<T> {
     this.seqs = new Float64Array(map.channels);
     this.tracker = new SequenceTracker(map.channels, options.maxOrigins);
     this.outbox = new BoundedQueue<Outgoing>({
-      highWaterMark: options.outboxLimit,
-      lowWaterMark: 0,
+      maxItems: options.outboxLimit,
+      lowWaterItems: 0,
       maxBytes: options.outboxMaxBytes,
       sizeOf: (item) => item.data.byteLength,
       policy: options.outboxPolicy,
@@ -226,7 +226,7 @@ export class Relay<T> {
   }
 
   private deliver(envelope: Envelope): void {
-    if (this.broker.isClosed) return;
+    if (this.broker.closed) return;
     const message = this.decodePayload(envelope);
     if (message === UNDECODABLE) return;
     try {

@@ -5,60 +5,50 @@
  * @module
  */
 
-/** Why a topic or pattern was rejected; the `code` of a {@link TopicError}. */
-export type TopicErrorCode =
-  | 'NOT_A_STRING'
-  | 'EMPTY'
-  | 'TOO_LONG'
-  | 'TOO_MANY_LEVELS'
-  | 'WILDCARD_IN_TOPIC'
-  | 'WILDCARD_NOT_WHOLE_LEVEL'
-  | 'MULTI_WILDCARD_NOT_LAST';
+import { TopicError } from '../errors.js';
 
 /**
- * A topic or pattern that breaks the syntax rules. Thrown at the call site before any
- * state changes.
+ * A named topic syntax:
  *
- * @example
- * ```ts
- * try { trie.add('logs/#/x', 1); } catch (e) {
- *   if (e instanceof TopicError) console.log(e.code, e.topic); // MULTI_WILDCARD_NOT_LAST logs/#/x
- * }
- * ```
+ * - `'default'`: `/` between levels, `*` for one level, `#` for the rest (RabbitMQ topic
+ *   exchanges, with `/` instead of `.`).
+ * - `'mqtt'`: `/`, `+` and `#`, as in MQTT.
+ * - `'nats'`: `.`, `*` and `>`, as in NATS subjects.
  */
-export class TopicError extends Error {
-  /** Machine-readable reason. */
-  readonly code: TopicErrorCode;
-  /** The offending topic or pattern, as given (or its `String()` form if it was not a string). */
-  readonly topic: string;
+export type TopicSyntaxPreset = 'default' | 'mqtt' | 'nats';
 
-  constructor(code: TopicErrorCode, topic: string, message: string) {
-    super(message);
-    this.name = 'TopicError';
-    this.code = code;
-    this.topic = topic;
-  }
+/** A custom syntax: a preset to start from and the tokens to change. */
+export interface TopicSyntaxOptions {
+  /**
+   * The preset the other fields override.
+   * @default 'default'
+   */
+  preset?: TopicSyntaxPreset;
+  /** Level separator. */
+  separator?: string;
+  /** The one-level wildcard: matches exactly one level, which may be empty. */
+  singleLevelWildcard?: string;
+  /**
+   * The multi-level wildcard. Only allowed as the last level; matches zero or more levels
+   * (`a/#` matches `a`, `a/b` and `a/b/c`).
+   */
+  multiLevelWildcard?: string;
+  /**
+   * Accept pattern levels that are another preset's wildcard (`+` or `>` under the default
+   * syntax) as plain text. Off by default because `logs/+/ERROR` under the default syntax is
+   * almost always an MQTT habit that would silently match nothing.
+   * @default false
+   */
+  allowForeignWildcards?: boolean;
 }
 
 /** Syntax and limits shared by {@link TopicTrie} and {@link PubSubBroker}. */
 export interface TopicOptions {
   /**
-   * Level separator.
-   * @default '/'
+   * The separator and wildcards: a preset name or a {@link TopicSyntaxOptions} object.
+   * @default 'default' (`/`, `*`, `#`)
    */
-  separator?: string;
-  /**
-   * The one-level wildcard. It matches exactly one level, which may be empty.
-   * Use `'+'` for MQTT syntax.
-   * @default '*'
-   */
-  singleLevelWildcard?: string;
-  /**
-   * The multi-level wildcard. Only allowed as the last level; matches zero or more levels
-   * (`a/#` matches `a`, `a/b` and `a/b/c`).
-   * @default '#'
-   */
-  multiLevelWildcard?: string;
+  syntax?: TopicSyntaxPreset | TopicSyntaxOptions;
   /**
    * Most levels a topic or pattern may have. Minimum: 1.
    * @default 128
@@ -71,23 +61,47 @@ export interface TopicOptions {
   maxLength?: number;
 }
 
-/** {@link TopicOptions} with every default filled in. */
+/** {@link TopicOptions} with every default filled in: what `broker.syntax` returns. */
 export interface TopicSyntax {
+  /** The preset it was built from. */
+  readonly preset: TopicSyntaxPreset;
   readonly separator: string;
   readonly singleLevelWildcard: string;
   readonly multiLevelWildcard: string;
+  /** Whether pattern levels equal to another preset's wildcard are accepted as text. */
+  readonly allowForeignWildcards: boolean;
   readonly maxLevels: number;
   readonly maxLength: number;
 }
 
+const PRESETS: Readonly<Record<TopicSyntaxPreset, Pick<TopicSyntax, 'separator' | 'singleLevelWildcard' | 'multiLevelWildcard'>>> =
+  Object.freeze({
+    default: Object.freeze({ separator: '/', singleLevelWildcard: '*', multiLevelWildcard: '#' }),
+    mqtt: Object.freeze({ separator: '/', singleLevelWildcard: '+', multiLevelWildcard: '#' }),
+    nats: Object.freeze({ separator: '.', singleLevelWildcard: '*', multiLevelWildcard: '>' }),
+  });
+
 /** The defaults of {@link TopicOptions}. */
 export const DEFAULT_TOPIC_SYNTAX: TopicSyntax = Object.freeze({
-  separator: '/',
-  singleLevelWildcard: '*',
-  multiLevelWildcard: '#',
+  preset: 'default',
+  ...PRESETS.default,
+  allowForeignWildcards: false,
   maxLevels: 128,
   maxLength: 65_535,
 });
+
+/** For each wildcard token of any preset, the presets where it is one. */
+function presetsUsing(token: string): TopicSyntaxPreset[] {
+  const out: TopicSyntaxPreset[] = [];
+  for (const name of Object.keys(PRESETS) as TopicSyntaxPreset[]) {
+    const preset = PRESETS[name];
+    if (preset.singleLevelWildcard === token || preset.multiLevelWildcard === token) out.push(name);
+  }
+  return out;
+}
+
+/** Every token that is a wildcard in some preset. */
+const ALL_WILDCARDS: readonly string[] = [...new Set(Object.values(PRESETS).flatMap((p) => [p.singleLevelWildcard, p.multiLevelWildcard]))];
 
 /**
  * Fills in defaults and validates the options once.
@@ -96,17 +110,32 @@ export const DEFAULT_TOPIC_SYNTAX: TopicSyntax = Object.freeze({
  *   collide (for example a wildcard that contains the separator).
  */
 export function resolveTopicSyntax(options: TopicOptions = {}): TopicSyntax {
+  const given = options.syntax ?? 'default';
+  const custom: TopicSyntaxOptions = typeof given === 'string' ? { preset: given } : given;
+  if (custom === null || typeof custom !== 'object') {
+    throw new TypeError(`syntax must be 'default', 'mqtt', 'nats' or an object (got ${String(given)})`);
+  }
+  const presetName = custom.preset ?? 'default';
+  const preset = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
+  if (preset === undefined) {
+    throw new RangeError(`syntax preset must be 'default', 'mqtt' or 'nats' (got ${JSON.stringify(presetName)})`);
+  }
   const syntax: TopicSyntax = {
-    separator: options.separator ?? DEFAULT_TOPIC_SYNTAX.separator,
-    singleLevelWildcard: options.singleLevelWildcard ?? DEFAULT_TOPIC_SYNTAX.singleLevelWildcard,
-    multiLevelWildcard: options.multiLevelWildcard ?? DEFAULT_TOPIC_SYNTAX.multiLevelWildcard,
+    preset: presetName,
+    separator: custom.separator ?? preset.separator,
+    singleLevelWildcard: custom.singleLevelWildcard ?? preset.singleLevelWildcard,
+    multiLevelWildcard: custom.multiLevelWildcard ?? preset.multiLevelWildcard,
+    allowForeignWildcards: custom.allowForeignWildcards ?? false,
     maxLevels: options.maxLevels ?? DEFAULT_TOPIC_SYNTAX.maxLevels,
     maxLength: options.maxLength ?? DEFAULT_TOPIC_SYNTAX.maxLength,
   };
+  if (typeof syntax.allowForeignWildcards !== 'boolean') {
+    throw new TypeError(`syntax.allowForeignWildcards must be a boolean (got ${String(syntax.allowForeignWildcards)})`);
+  }
   for (const key of ['separator', 'singleLevelWildcard', 'multiLevelWildcard'] as const) {
     const value = syntax[key];
     if (typeof value !== 'string' || value.length === 0) {
-      throw new RangeError(`${key} must be a non-empty string (got ${JSON.stringify(value)})`);
+      throw new RangeError(`syntax.${key} must be a non-empty string (got ${JSON.stringify(value)})`);
     }
   }
   for (const key of ['maxLevels', 'maxLength'] as const) {
@@ -158,7 +187,8 @@ function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[
  * Splits a subscription pattern into levels after checking it.
  *
  * @throws {@link TopicError} when the pattern is empty, too long, too deep, has a wildcard
- *   that is not a whole level, or a multi-level wildcard that is not the last level.
+ *   that is not a whole level, a multi-level wildcard that is not the last level, or a level
+ *   that is another preset's wildcard (unless `allowForeignWildcards`).
  */
 export function parsePattern(pattern: string, syntax: TopicSyntax): string[] {
   const levels = checkCommon(pattern, syntax, 'pattern');
@@ -177,6 +207,7 @@ export function parsePattern(pattern: string, syntax: TopicSyntax): string[] {
       }
       continue;
     }
+    if (!syntax.allowForeignWildcards && ALL_WILDCARDS.includes(level)) refuseForeign(pattern, level, i, syntax);
     if (level.includes(one) || level.includes(many)) {
       throw new TopicError(
         'WILDCARD_NOT_WHOLE_LEVEL',
@@ -205,4 +236,14 @@ export function parseTopic(topic: string, syntax: TopicSyntax): string[] {
     );
   }
   return levels;
+}
+
+function refuseForeign(pattern: string, level: string, index: number, syntax: TopicSyntax): never {
+  const presets = presetsUsing(level).filter((name) => name !== syntax.preset);
+  const hint = presets.length > 0 ? `use the ${presets.map((p) => `'${p}'`).join(' or ')} syntax preset` : 'use a syntax where it is a wildcard';
+  throw new TopicError(
+    'FOREIGN_WILDCARD',
+    pattern,
+    `${JSON.stringify(level)} is not a wildcard in the '${syntax.preset}' topic syntax (pattern ${JSON.stringify(pattern)}, level ${index}), so this pattern would only match that character literally: ${hint} (e.g. new PubSubBroker({ syntax: '${presets[0] ?? 'mqtt'}' })), or set syntax.allowForeignWildcards to match it as text`,
+  );
 }

@@ -203,7 +203,7 @@ describe('bridge options', () => {
   });
 
   it('have no topics option: the syntax comes from the broker, so the two cannot disagree', () => {
-    const mqtt = new PubSubBroker<unknown>({ singleLevelWildcard: '+' });
+    const mqtt = new PubSubBroker<unknown>({ syntax: 'mqtt' });
     // Not in the type any more: what a caller of an older version (or plain JS) would pass.
     const options = { ...clients(), topics: { singleLevelWildcard: '*' } } as RedisBridgeOptions<unknown>;
     expect(() => new RedisBridge(mqtt, options)).toThrow(/topics is not a bridge option: the bridge reads the topic syntax from broker.syntax/);

@@ -97,9 +97,8 @@ for (const { name: clientName, Redis: RedisClient } of REDIS_CLIENTS) {
 
         it("delivers 'a/+/c' across nodes for brokers with MQTT's single-level wildcard", async () => {
           const prefix = `m${process.pid}-${++prefixes}`;
-          // The 'mqtt' preset is '+' and '#'; spelled out until the preset lands on this branch.
-          const a = new PubSubBroker<string>({ singleLevelWildcard: '+' });
-          const b = new PubSubBroker<string>({ singleLevelWildcard: '+' });
+          const a = new PubSubBroker<string>({ syntax: 'mqtt' });
+          const b = new PubSubBroker<string>({ syntax: 'mqtt' });
           await node(a, prefix);
           const bridgeB = await node(b, prefix);
           const got: Array<[string, string]> = [];

@@ -57,7 +57,7 @@ describe('ChannelMap', () => {
   });
 
   it('follows the topic syntax it is given (a bridge gives its broker\'s)', () => {
-    const map = new ChannelMap({ levels: 1 }, new PubSubBroker({ separator: '.', singleLevelWildcard: '+' }).syntax);
+    const map = new ChannelMap({ levels: 1 }, new PubSubBroker({ syntax: { separator: '.', singleLevelWildcard: '+' } }).syntax);
     expect(map.channelsOf('logs.+')).toBe(map.channelOf('logs.x.y'));
     expect(map.channelsOf('+.api')).toBe(ALL_CHANNELS);
     expect(map.channelOf('logs.api')).toBe(referenceHash('logs') % 64);

@@ -96,14 +96,14 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       });
     });
   } catch (error) {
-    metrics.detach();
+    metrics.close();
     throw error;
   }
   http.on('error', (error) => console.error('irc-log-server: metrics endpoint error:', error));
   return {
     port: (http.address() as AddressInfo).port,
     close: () => {
-      metrics.detach();
+      metrics.close();
       http.closeAllConnections();
       return new Promise<void>((resolve) => http.close(() => resolve()));
     },

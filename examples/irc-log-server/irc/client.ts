@@ -285,7 +285,7 @@ export class Client {
 
   private processRecvQ(): void {
     while (this.recvHead < this.recvQ.length && this.lifecycle === 'open') {
-      if (!this.flood.tryRemove(1)) {
+      if (!this.flood.consume(1)) {
         // Fake lag: stop reading and come back when a token is due.
         if (this.floodTimer === undefined) {
           this.socket.pause();

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DEFAULT_TOPIC_SYNTAX, TopicError, parsePattern, type PubSubBroker, type Subscription } from 'logcaster';
+import { TopicError, parsePattern, resolveTopicSyntax, type PubSubBroker, type Subscription } from 'logcaster';
 import type { Channel, ChannelDirectory, ChannelRefusal } from '../irc/channel.js';
 import type { Client } from '../irc/client.js';
 import { foldCase } from '../irc/names.js';
@@ -200,7 +200,7 @@ export class LogChannelDirectory implements ChannelDirectory {
     for (let i = 0; i < levels.length; i++) levels[i] = i === 1 ? levels[i].toUpperCase() : foldCase(levels[i]);
     const pattern = `logs/${levels.join('/')}`;
     try {
-      parsePattern(pattern, DEFAULT_TOPIC_SYNTAX);
+      parsePattern(pattern, resolveTopicSyntax());
     } catch (error) {
       if (error instanceof TopicError) return { numeric: '476', text: `Bad Channel Mask: ${error.message}` };
       throw error;

@@ -1,0 +1,27 @@
+/**
+ * The options of `drain()` and `close()`, shared by every class that can wait for its pending
+ * work (see the glossary: drain waits, close stops).
+ *
+ * @module
+ */
+
+/** Options of `drain()`. */
+export interface DrainOptions {
+  /**
+   * Give up after this many milliseconds: the promise rejects with a `TimeoutError` that says
+   * how much was still pending. Minimum: 0.
+   * @default no limit
+   */
+  timeoutMs?: number;
+}
+
+/** Options of an async `close()`. */
+export interface CloseOptions extends DrainOptions {
+  /**
+   * Wait for what is pending (as `drain()` does) before closing. Without it, what is pending
+   * is dropped and counted. With `timeoutMs`, closing happens anyway when the time is up, and
+   * the promise rejects with the `TimeoutError`.
+   * @default false
+   */
+  drain?: boolean;
+}
