@@ -14,7 +14,9 @@
  *   lowest priority first, disconnecting past the hard bound);
  * - a `TokenBucket` per client paces its input (flood control);
  * - `RedisBridge` (with `--redis`) carries entries between nodes;
- * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts).
+ * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts);
+ * - the web viewer (`--http-port`, http/web-viewer.ts) gives each browser one broker
+ *   subscription with a bounded queue, streamed as Server-Sent Events.
  *
  * The IRC protocol is in `irc/` and knows nothing about logs; the log side is in `logs/`.
  *
@@ -25,6 +27,8 @@ import { handleBotMessage } from './bot.js';
 import { connectRedis, type RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
+import { webViewerMetrics } from './http/web-metrics.js';
+import { startWebViewer, type WebViewer } from './http/web-viewer.js';
 import type { ServerContext } from './irc/commands/index.js';
 import { startIrcListener } from './irc/listener.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
@@ -47,6 +51,10 @@ export interface RunningServer {
   readonly ingestPort: number | undefined;
   /** The Prometheus `/metrics` port, when enabled. */
   readonly metricsPort: number | undefined;
+  /** The web viewer's port (page and SSE), when enabled. */
+  readonly httpPort: number | undefined;
+  /** The web viewer, when enabled: its counters are in `web.stats()`. */
+  readonly web: WebViewer | undefined;
   /** The broker every entry goes through. */
   readonly broker: PubSubBroker<LogEntry>;
   /**
@@ -178,16 +186,28 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
 
   // Sources last: entries only flow once everything above is in place.
   let metrics: MetricsEndpoint | undefined;
+  let web: WebViewer | undefined;
   let sources: LogSources;
   try {
+    if (config.httpPort !== null) {
+      web = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password });
+    }
     if (config.metricsPort !== null) {
-      metrics = await startMetricsEndpoint({ host: config.metricsHost, port: config.metricsPort, broker, stats });
+      const viewer = web;
+      metrics = await startMetricsEndpoint({
+        host: config.metricsHost,
+        port: config.metricsPort,
+        broker,
+        stats,
+        extra: viewer === undefined ? undefined : () => webViewerMetrics(viewer.stats()),
+      });
     }
     sources = await startSources(config, ingest);
   } catch (error) {
     // A port in use: undo what was started, then report it.
     irc.stopAccepting();
     await metrics?.close();
+    await web?.close();
     await link?.close();
     await irc.close('Server shutting down');
     throw error;
@@ -199,6 +219,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       irc.stopAccepting();
       await sources.stop();
       await metrics?.close();
+      await web?.close();
       await link?.close();
       await irc.close(reason);
       channels.close();
@@ -208,5 +229,5 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     return closing;
   };
 
-  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, broker, ingest, stats, close };
+  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, httpPort: web?.port, web, broker, ingest, stats, close };
 }

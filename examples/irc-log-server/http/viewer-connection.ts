@@ -1,0 +1,137 @@
+/**
+ * One browser watching: an SSE response fed by ONE broker subscription with a bounded queue.
+ *
+ * The queue is the library's (`subscribe(pattern, handler, { queue })`) with the
+ * `'drop-oldest'` policy: a browser that reads slower than entries arrive keeps the newest
+ * lines, and the server holds at most `queueLines` entries for it (entries are shared objects,
+ * so that is pointers, not copies). The handler writes to the response and, when the socket
+ * is full (`write()` returns `false`), returns a promise that settles on `'drain'`: the broker
+ * then stops calling it and the queue absorbs the difference.
+ *
+ * Why drop-oldest and not drop-newest: evictions always take the oldest queued lines, so the
+ * lines lost sit exactly between the last line written and the next one the queue hands out.
+ * The next write is preceded by a `skipped` event with their count, which the page shows as
+ * "N lines skipped" at the very place they fell out.
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import type { PubSubBroker, Subscription } from 'logcaster';
+import type { LogEntry } from '../logs/entry.js';
+import { entryFrame, sseComment, sseEvent } from './sse.js';
+
+/** Counters every connection of one web viewer adds to. */
+export interface ViewerCounters {
+  /** Entries written to responses. */
+  linesSent: number;
+  /** Entries dropped from viewers' queues because the viewer was not reading fast enough. */
+  linesSkipped: number;
+}
+
+/** Options of a {@link ViewerConnection}. */
+export interface ViewerConnectionOptions {
+  broker: PubSubBroker<LogEntry>;
+  /** The broker pattern to subscribe to. */
+  pattern: string;
+  /** Queue bound in entries. */
+  queueLines: number;
+  counters: ViewerCounters;
+  /** Called once when the connection ends, for whatever reason. */
+  onEnd: (connection: ViewerConnection) => void;
+}
+
+const HEARTBEAT = sseComment('keep-alive');
+
+/** One SSE stream of log entries. */
+export class ViewerConnection {
+  /** The viewer's broker subscription (its `pending` is this viewer's queue length). */
+  readonly subscription: Subscription<LogEntry>;
+  readonly #response: ServerResponse;
+  readonly #counters: ViewerCounters;
+  readonly #onEnd: (connection: ViewerConnection) => void;
+  /** Lines dropped from the queue and not yet announced to the browser. */
+  #unannounced = 0;
+  #skippedTotal = 0;
+  #corked = false;
+  #wake: (() => void) | undefined = undefined;
+  #ended = false;
+
+  /** Writes the `hello` event (and the retry hint) before the first entry. */
+  constructor(response: ServerResponse, hello: Record<string, unknown>, options: ViewerConnectionOptions) {
+    this.#response = response;
+    this.#counters = options.counters;
+    this.#onEnd = options.onEnd;
+    response.write(`retry: 2000\n${sseEvent('hello', hello)}`);
+    this.subscription = options.broker.subscribe(options.pattern, (entry) => this.#send(entry), {
+      queue: { highWaterMark: options.queueLines, lowWaterMark: Math.floor(options.queueLines / 10), policy: 'drop-oldest' },
+    });
+    response.once('close', () => this.end());
+  }
+
+  /** Lines announced as skipped to this viewer so far, plus those waiting to be announced. */
+  get skipped(): number {
+    return this.#skippedTotal + this.#unannounced;
+  }
+
+  /** Whether the socket is full and the connection waits for `'drain'`. */
+  get waiting(): boolean {
+    return this.#wake !== undefined;
+  }
+
+  /** The broker's queue dropped `count` of this viewer's lines (policy drops, not the final discard). */
+  dropped(count: number): void {
+    this.#unannounced += count;
+    this.#counters.linesSkipped += count;
+  }
+
+  /** Writes an SSE comment when the socket has room, so idle streams stay open through proxies. */
+  heartbeat(): void {
+    if (!this.#ended && this.#wake === undefined) this.#response.write(HEARTBEAT);
+  }
+
+  /** Ends the subscription and the response. Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.subscription.unsubscribe();
+    this.#release();
+    if (!this.#response.writableEnded) this.#response.end();
+    this.#onEnd(this);
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#response.uncork();
+  };
+
+  readonly #release = (): void => {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  };
+
+  // The queued handler: at most one call at a time (concurrency 1), so a pending promise
+  // holds the rest of the lines in the bounded queue.
+  #send(entry: LogEntry): Promise<void> | undefined {
+    if (this.#ended) return undefined;
+    const response = this.#response;
+    if (!this.#corked) {
+      // The broker hands a queue's lines over in batches; one writev per batch, not one per line.
+      this.#corked = true;
+      response.cork();
+      process.nextTick(this.#uncork);
+    }
+    if (this.#unannounced > 0) {
+      const count = this.#unannounced;
+      this.#unannounced = 0;
+      this.#skippedTotal += count;
+      response.write(sseEvent('skipped', { count, total: this.#skippedTotal }));
+    }
+    this.#counters.linesSent++;
+    if (response.write(entryFrame(entry))) return undefined;
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      response.once('drain', this.#release);
+    });
+  }
+}
