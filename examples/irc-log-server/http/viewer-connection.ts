@@ -4,9 +4,9 @@
  * The queue is the library's (`subscribe(pattern, handler, { queue })`) with the
  * `'drop-oldest'` policy: a browser that reads slower than entries arrive keeps the newest
  * lines, and the server holds at most `queueLines` entries for it (entries are shared objects,
- * so that is pointers, not copies). The handler writes to the response and, when the socket
- * is full (`write()` returns `false`), returns a promise that settles on `'drain'`: the broker
- * then stops calling it and the queue absorbs the difference.
+ * so that is pointers, not copies). The handler batches frames, written once per turn; once the
+ * socket is full (`write()` returns `false`) the handler returns a promise that settles on
+ * `'drain'`: the broker then stops calling it and the queue absorbs the difference.
  *
  * Why drop-oldest and not drop-newest: evictions always take the oldest queued lines, so the
  * lines lost sit exactly between the last line written and the next one the queue hands out.
@@ -52,7 +52,10 @@ export class ViewerConnection {
   /** Lines dropped from the queue and not yet announced to the browser. */
   #unannounced = 0;
   #skippedTotal = 0;
-  #corked = false;
+  #batch: Buffer[] = [];
+  #flushQueued = false;
+  /** Set while the socket is full, until 'drain'. */
+  #blocked = false;
   #wake: (() => void) | undefined = undefined;
   #ended = false;
 
@@ -75,7 +78,7 @@ export class ViewerConnection {
 
   /** Whether the socket is full and the connection waits for `'drain'`. */
   get waiting(): boolean {
-    return this.#wake !== undefined;
+    return this.#blocked;
   }
 
   /** The broker's queue dropped `count` of this viewer's lines (policy drops, not the final discard). */
@@ -86,7 +89,7 @@ export class ViewerConnection {
 
   /** Writes an SSE comment when the socket has room, so idle streams stay open through proxies. */
   heartbeat(): void {
-    if (!this.#ended && this.#wake === undefined) this.#response.write(HEARTBEAT);
+    if (!this.#ended && !this.#blocked) this.#response.write(HEARTBEAT);
   }
 
   /** Ends the subscription and the response. Idempotent. */
@@ -99,12 +102,23 @@ export class ViewerConnection {
     this.#onEnd(this);
   }
 
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#response.uncork();
+  // Writes what the handler batched during this turn as one chunk: the broker hands a queue's
+  // lines over in batches, and one write per batch costs far less than one per line (each
+  // `response.write` is a chunk of the chunked encoding and, uncorked, a system call).
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    const frames = this.#batch;
+    this.#batch = [];
+    if (this.#ended || frames.length === 0) return;
+    if (!this.#response.write(frames.length === 1 ? frames[0] : Buffer.concat(frames))) {
+      // The socket is full: the next handler call waits for 'drain', so the queue holds the rest.
+      this.#blocked = true;
+      this.#response.once('drain', this.#release);
+    }
   };
 
   readonly #release = (): void => {
+    this.#blocked = false;
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
@@ -114,24 +128,22 @@ export class ViewerConnection {
   // holds the rest of the lines in the bounded queue.
   #send(entry: LogEntry): Promise<void> | undefined {
     if (this.#ended) return undefined;
-    const response = this.#response;
-    if (!this.#corked) {
-      // The broker hands a queue's lines over in batches; one writev per batch, not one per line.
-      this.#corked = true;
-      response.cork();
-      process.nextTick(this.#uncork);
-    }
     if (this.#unannounced > 0) {
       const count = this.#unannounced;
       this.#unannounced = 0;
       this.#skippedTotal += count;
-      response.write(sseEvent('skipped', { count, total: this.#skippedTotal }));
+      this.#batch.push(Buffer.from(sseEvent('skipped', { count, total: this.#skippedTotal }), 'utf8'));
     }
+    this.#batch.push(entryFrame(entry));
     this.#counters.linesSent++;
-    if (response.write(entryFrame(entry))) return undefined;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(this.#flush);
+    }
+    if (!this.#blocked) return undefined;
+    // At most one line past a full socket; the rest wait in the queue (and drop there).
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
-      response.once('drain', this.#release);
     });
   }
 }
