@@ -2,6 +2,8 @@ import { connect } from 'node:net';
 import { PubSubBroker } from 'logcaster';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../logs/entry.js';
+import { DEFAULT_CONFIG } from '../config.js';
+import { helpText, parseConfig } from '../flags.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SseTestClient } from './sse-test-client.js';
 import { startWebViewer, type WebViewer } from './web-viewer.js';
@@ -229,5 +231,16 @@ describe('/metrics', () => {
     expect(text).toMatch(/^logcaster_web_lines_sent_total 1$/m);
     expect(text).toMatch(/^logcaster_web_lines_skipped_total 0$/m);
     expect(text).toMatch(/^logcaster_irc_lines_in_total 1$/m);
+  });
+});
+
+describe('--http-port and --http-host', () => {
+  it('open the viewer on 127.0.0.1:8080 from the command line, and never from startServer() unless asked', () => {
+    expect(parseConfig([], {}).config).toMatchObject({ httpPort: 8080, httpHost: '127.0.0.1' });
+    expect(DEFAULT_CONFIG.httpPort).toBeNull();
+    expect(parseConfig(['--http-port', 'off'], {}).config.httpPort).toBeNull();
+    expect(parseConfig([], { LOGCASTER_HTTP_PORT: '9090', LOGCASTER_HTTP_HOST: '0.0.0.0' }).config).toMatchObject({ httpPort: 9090, httpHost: '0.0.0.0' });
+    expect(() => parseConfig(['--http-port', '70000'], {})).toThrow(/httpPort must be an integer in \[0, 65535\] \(got 70000\)/);
+    expect(helpText).toMatch(/--http-port <port\|off>\s+.*\(default 8080\)\s+\[LOGCASTER_HTTP_PORT\]/);
   });
 });
