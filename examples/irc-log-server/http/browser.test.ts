@@ -204,6 +204,19 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     expect(await atBottom()).toBe(true);
   });
 
+  it('shows the connection state and reconnects by itself when the server comes back', async () => {
+    const first = await startServer({ ircPort: 0, ingestPort: 0, httpPort: 0, demo: false });
+    const port = first.httpPort!;
+    const { page } = await openPage(first);
+    await live(page);
+    await first.close();
+    await page.waitForSelector('#state[data-state="reconnecting"]', { timeout: 10_000 });
+    const second = await server({ httpPort: port });
+    await page.waitForSelector('#state[data-state="live"]', { timeout: 30_000 });
+    await ingest(second, [{ level: 'notice', service: 'api', message: 'after the restart' }]);
+    await expect.poll(async () => (await rows(page)).map((r) => r.msg), { timeout: 10_000 }).toEqual(['after the restart']);
+  }, 45_000);
+
   it('asks for the password: refused without it, in with ?token= or with HTTP Basic (EventSource included)', async () => {
     const s = await server({ password: 's3cret' });
     const denied = await browser.newContext();
