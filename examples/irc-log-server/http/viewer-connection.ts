@@ -18,7 +18,7 @@
 import type { ServerResponse } from 'node:http';
 import type { PubSubBroker, Subscription } from 'logcaster';
 import type { LogEntry } from '../logs/entry.js';
-import { entryFrame, sseComment, sseEvent } from './sse.js';
+import { SSE_RETRY_MS, entryFrame, sseComment, sseEvent } from './sse.js';
 
 /** Counters every connection of one web viewer adds to. */
 export interface ViewerCounters {
@@ -64,21 +64,11 @@ export class ViewerConnection {
     this.#response = response;
     this.#counters = options.counters;
     this.#onEnd = options.onEnd;
-    response.write(`retry: 2000\n${sseEvent('hello', hello)}`);
+    response.write(`retry: ${SSE_RETRY_MS}\n${sseEvent('hello', hello)}`);
     this.subscription = options.broker.subscribe(options.pattern, (entry) => this.#send(entry), {
       queue: { highWaterMark: options.queueLines, lowWaterMark: Math.floor(options.queueLines / 10), policy: 'drop-oldest' },
     });
     response.once('close', () => this.end());
-  }
-
-  /** Lines announced as skipped to this viewer so far, plus those waiting to be announced. */
-  get skipped(): number {
-    return this.#skippedTotal + this.#unannounced;
-  }
-
-  /** Whether the socket is full and the connection waits for `'drain'`. */
-  get waiting(): boolean {
-    return this.#blocked;
   }
 
   /** The broker's queue dropped `count` of this viewer's lines (policy drops, not the final discard). */

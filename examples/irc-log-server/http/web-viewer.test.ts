@@ -5,6 +5,7 @@ import type { LogEntry } from '../logs/entry.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { helpText, parseConfig } from '../flags.js';
 import { startServer, type RunningServer } from '../server.js';
+import { assertSingleLine, sseComment, sseEvent } from './sse.js';
 import { SseTestClient } from './sse-test-client.js';
 import { startWebViewer, type WebViewer } from './web-viewer.js';
 
@@ -242,5 +243,20 @@ describe('--http-port and --http-host', () => {
     expect(parseConfig([], { LOGCASTER_HTTP_PORT: '9090', LOGCASTER_HTTP_HOST: '0.0.0.0' }).config).toMatchObject({ httpPort: 9090, httpHost: '0.0.0.0' });
     expect(() => parseConfig(['--http-port', '70000'], {})).toThrow(/httpPort must be an integer in \[0, 65535\] \(got 70000\)/);
     expect(helpText).toMatch(/--http-port <port\|off>\s+.*\(default 8080\)\s+\[LOGCASTER_HTTP_PORT\]/);
+  });
+});
+
+describe('SSE frames', () => {
+  it('are one event line, an optional numeric id and one JSON data line', () => {
+    expect(sseEvent('skipped', { count: 3, total: 5 })).toBe('event: skipped\ndata: {"count":3,"total":5}\n\n');
+    expect(sseEvent('entry', { message: 'a\r\nb' }, 7)).toBe('event: entry\nid: 7\ndata: {"message":"a\\r\\nb"}\n\n');
+    expect(() => sseEvent('entry', {}, -1)).toThrow(RangeError);
+    expect(() => sseEvent('entry', {}, 1.5)).toThrow(/id must be a non-negative safe integer \(got 1.5\)/);
+  });
+
+  it('refuse CR or LF where JSON cannot escape them', () => {
+    expect(() => sseComment('a\nb')).toThrow(/comment must not contain CR or LF/);
+    expect(() => assertSingleLine('a\rb', 'data')).toThrow(/data must not contain CR or LF/);
+    expect(assertSingleLine('a\u2028b', 'data')).toBe('a\u2028b');
   });
 });
