@@ -258,7 +258,8 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
           return;
         }
         if (url.pathname === '/resolve') json(response, 200, { pattern: topic.pattern, channel: topic.channel ?? null });
-        else openStream(request, response, topic);
+        else if (request.method === 'GET') openStream(request, response, topic);
+        else plain(response, 405, 'a stream needs GET', { allow: 'GET' });
         return;
       }
       default:
