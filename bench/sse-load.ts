@@ -113,7 +113,8 @@ function startServerProcess(clients: number): Promise<{ child: ChildProcess; htt
   return new Promise((resolve, reject) => {
     const child = fork(serverScript, [], {
       cwd: root,
-      execArgv: ['--import', 'tsx'],
+      // SSE_CPU_PROF=<dir> profiles the server (`node --cpu-prof`).
+      execArgv: ['--import', 'tsx', ...(process.env.SSE_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.SSE_CPU_PROF}`])],
       env: { ...process.env, E2E_CLIENTS: String(clients), E2E_HTTP: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
   const plans: RunPlan[] = [
     { label: '1,000 clients × 1,000 lines/s', clients: 1000, rate: 1000, stalled: 0, durationMs: duration },
     { label: '1,000 clients, 10% not reading', clients: 1000, rate: 1000, stalled: 0.1, durationMs: duration },
-  ];
+  ].slice(0, process.env.SSE_PLANS === undefined ? 2 : Number(process.env.SSE_PLANS));
   const rows: Row[] = [];
   for (const plan of plans) {
     const row = await runSse(plan);
