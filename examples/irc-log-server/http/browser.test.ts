@@ -253,10 +253,13 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
     const last = `${n} end`;
     s.ingest({ level: 'INFO', service: 'bulk', category: 'GENERAL', message: last, ts: Date.now() });
-    await expect.poll(async () => page.$eval('#log .line:last-child .msg', (m) => m.textContent), { timeout: 20_000 }).toBe(last);
+    const lastShown = (): Promise<string | undefined> => page.$$eval('#log .line .msg', (messages) => messages.at(-1)?.textContent ?? undefined);
+    await expect
+      .poll(lastShown, { timeout: 45_000, message: `the last line after waking (server: ${JSON.stringify(s.web!.stats())})` })
+      .toBe(last);
     const announced = (await gaps(page)).map((text) => Number(/^(\d+) lines? skipped \(this browser fell behind\)$/.exec(text)?.[1]));
     expect(announced.every((count) => count > 0)).toBe(true);
     expect(announced.reduce((a, b) => a + b, 0)).toBe(s.web!.stats().linesSkipped);
     expect(await page.textContent('#counts')).toContain(`${s.web!.stats().linesSkipped} skipped`);
-  }, 60_000);
+  }, 120_000);
 });
