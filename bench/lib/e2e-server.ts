@@ -20,7 +20,7 @@ import { startServer } from '../../examples/irc-log-server/server.js';
 export type ToServer = { type: 'inject'; rate: number; durationMs: number } | { type: 'stop' };
 /** Messages the child sends. */
 export type FromServer =
-  | { type: 'ready'; port: number }
+  | { type: 'ready'; port: number; httpPort: number | null }
   | {
       type: 'injected';
       count: number;
@@ -30,6 +30,8 @@ export type FromServer =
       rssEndMiB: number;
       cpuMs: number;
       stats: unknown;
+      /** The web viewer's counters, when it runs (E2E_HTTP=1). */
+      web?: unknown;
     }
   | { type: 'failed'; message: string };
 
@@ -54,9 +56,11 @@ async function main(): Promise<void> {
     stdin: false,
     maxClients: clients + 100,
     maxClientsPerIp: clients + 100,
+    // E2E_HTTP=1 also opens the web viewer, for the SSE load (bench/sse-load.ts).
+    httpPort: process.env.E2E_HTTP === '1' ? 0 : null,
   };
   const server = await startServer(config);
-  send({ type: 'ready', port: server.ircPort });
+  send({ type: 'ready', port: server.ircPort, httpPort: server.httpPort ?? null });
 
   let seq = 0;
   process.on('message', (raw: ToServer) => {
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
           rssEndMiB: process.memoryUsage.rss() / 2 ** 20,
           cpuMs: (cpu.user + cpu.system) / 1000,
           stats: server.stats(),
+          web: server.web?.stats(),
         });
       }
     }, TICK_MS);

@@ -26,7 +26,7 @@ const serverScript = fileURLToPath(new URL('../lib/e2e-server.ts', import.meta.u
 const exampleServer = fileURLToPath(new URL('../../examples/irc-log-server/server.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface RunPlan {
+export interface RunPlan {
   label: string;
   clients: number;
   /** Lines ingested per second. */
@@ -36,7 +36,7 @@ interface RunPlan {
   durationMs: number;
 }
 
-interface RunResult {
+export interface RunResult {
   plan: RunPlan;
   injected: number;
   /** Lines received by the reading clients, per second of injection. */
@@ -232,7 +232,7 @@ async function connectClients(
   return clients;
 }
 
-async function runOnce(plan: RunPlan): Promise<RunResult> {
+export async function runOnce(plan: RunPlan): Promise<RunResult> {
   const started = performance.now();
   const { child, port } = await startServerProcess(plan.clients);
   const fast = new LatencyHistogram();

@@ -25,6 +25,15 @@ export interface ServerConfig {
   metricsHost: string;
   /** Port of the Prometheus `/metrics` endpoint; 0 picks a free one, `null` disables it. @default null */
   metricsPort: number | null;
+  /** Address the web viewer (page and SSE) binds to. Loopback unless you mean it. @default '127.0.0.1' */
+  httpHost: string;
+  /**
+   * Port of the web viewer (`http/web-viewer.ts`); 0 picks a free one, `null` disables it. Off
+   * for `startServer()` so embedding code and tests open no port they did not ask for; the
+   * command line turns it on at 8080 (see `COMMAND_LINE_DEFAULTS` in flags.ts).
+   * @default null
+   */
+  httpPort: number | null;
   /** Run the built-in demo log generator. @default true */
   demo: boolean;
   /** Demo entries per second. Range: (0, 100000]. @default 20 */
@@ -119,6 +128,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ingestPort: 5140,
   metricsHost: '127.0.0.1',
   metricsPort: null,
+  httpHost: '127.0.0.1',
+  httpPort: null,
   demo: true,
   demoRate: 20,
   stdin: false,
@@ -177,7 +188,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (typeof config.network !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(config.network)) {
     throw new RangeError(`network must be 1-32 characters of [A-Za-z0-9._-] (got ${JSON.stringify(config.network)})`);
   }
-  for (const key of ['ircHost', 'ingestHost', 'metricsHost'] as const) {
+  for (const key of ['ircHost', 'ingestHost', 'metricsHost', 'httpHost'] as const) {
     if (typeof config[key] !== 'string' || config[key] === '') {
       throw new TypeError(`${key} must be a non-empty string (got ${JSON.stringify(config[key])})`);
     }
@@ -185,6 +196,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   integer('ircPort', config.ircPort, 0, 65535);
   if (config.ingestPort !== null) integer('ingestPort', config.ingestPort, 0, 65535);
   if (config.metricsPort !== null) integer('metricsPort', config.metricsPort, 0, 65535);
+  if (config.httpPort !== null) integer('httpPort', config.httpPort, 0, 65535);
   for (const key of ['demo', 'stdin', 'colour'] as const) {
     if (typeof config[key] !== 'boolean') throw new TypeError(`${key} must be a boolean (got ${JSON.stringify(config[key])})`);
   }

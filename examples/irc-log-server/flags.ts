@@ -18,6 +18,8 @@ const FLAGS = [
   ['ingest-port', '<port|off>', 'ingestPort', 'JSON Lines ingest port, or off'],
   ['metrics-host', '<addr>', 'metricsHost', 'Prometheus /metrics bind address'],
   ['metrics-port', '<port|off>', 'metricsPort', 'Prometheus /metrics port, or off'],
+  ['http-host', '<addr>', 'httpHost', 'web viewer bind address'],
+  ['http-port', '<port|off>', 'httpPort', 'web viewer (live log page and SSE) port, or off'],
   ['demo', '', 'demo', 'run the demo log generator'],
   ['no-demo', '', 'demo', 'do not run the demo log generator'],
   ['demo-rate', '<n>', 'demoRate', 'demo entries per second'],
@@ -51,6 +53,7 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'ircPort',
   'ingestPort',
   'metricsPort',
+  'httpPort',
   'demoRate',
   'maxClients',
   'maxClientsPerIp',
@@ -69,13 +72,19 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'nickClaimTtlMs',
 ]);
 
+/**
+ * Defaults of the command line that differ from `DEFAULT_CONFIG`: `npm run demo` opens the web
+ * viewer, `startServer()` does not.
+ */
+export const COMMAND_LINE_DEFAULTS: Readonly<Partial<ServerConfig>> = Object.freeze({ httpPort: 8080 });
+
 const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;
 
 /** `--help` text: usage, every flag with its environment variable and default. */
 export const helpText: string = (() => {
   const rows = FLAGS.map(([flag, hint, field, what]) => {
     const negative = flag.startsWith('no-');
-    const value = DEFAULT_CONFIG[field];
+    const value = field in COMMAND_LINE_DEFAULTS ? COMMAND_LINE_DEFAULTS[field] : DEFAULT_CONFIG[field];
     const shown = negative ? '' : ` (default ${value === undefined ? 'none' : value === null ? 'off' : String(value)})`;
     const env = negative ? '' : `  [${envName(flag)}]`;
     return `  --${`${flag} ${hint}`.padEnd(30)} ${what}${shown}${env}`;
@@ -85,6 +94,7 @@ export const helpText: string = (() => {
     '',
     'An IRC server that shows log entries live in channels. Connect with any IRC client:',
     '  irssi -c 127.0.0.1 -p 6667     then /join #logs-all',
+    'or open the web viewer: http://127.0.0.1:8080/',
     '',
     'Options (flags win over LOGCASTER_* environment variables; booleans take true/false there):',
     ...rows,
@@ -95,7 +105,7 @@ export const helpText: string = (() => {
 
 function convert(field: Field, flag: string, raw: string | boolean): unknown {
   if (typeof raw === 'boolean') return raw;
-  if ((field === 'ingestPort' || field === 'metricsPort') && (raw === 'off' || raw === 'none')) return null;
+  if ((field === 'ingestPort' || field === 'metricsPort' || field === 'httpPort') && (raw === 'off' || raw === 'none')) return null;
   if (NUMERIC_FIELDS.has(field)) {
     const value = Number(raw);
     if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);
@@ -132,7 +142,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
   for (const [flag, hint] of FLAGS) options[flag] = { type: hint === '' ? 'boolean' : 'string' };
   const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
 
-  const overrides: Record<string, unknown> = {};
+  const overrides: Record<string, unknown> = { ...COMMAND_LINE_DEFAULTS };
   // Environment first, so flags override it.
   for (const [flag, hint, field] of FLAGS) {
     if (flag.startsWith('no-')) continue;

@@ -45,6 +45,12 @@ if (server.ingestPort !== undefined) {
     `  printf ${token}'{"level":"error","service":"api","category":"HTTP","message":"upstream timeout"}\\n' | nc ${config.ingestHost} ${server.ingestPort}`,
   );
 }
+if (server.httpPort !== undefined) {
+  const bound = config.httpHost === '0.0.0.0' || config.httpHost === '::' ? '127.0.0.1' : config.httpHost;
+  const webHost = bound.includes(':') ? `[${bound}]` : bound;
+  console.log('');
+  console.log(`Watch in a browser: http://${webHost}:${server.httpPort}/${config.password === undefined ? '' : '  (log in with the password, or add ?token=<password>)'}`);
+}
 if (server.metricsPort !== undefined) console.log(`Prometheus metrics: http://${config.metricsHost}:${server.metricsPort}/metrics`);
 console.log('Stop with Ctrl-C.');
 
@@ -70,5 +76,5 @@ if (process.send !== undefined) {
   // Spawned with an IPC channel (by a test or a supervisor): report the ports, and never
   // outlive the parent.
   process.on('disconnect', () => shutdown('parent disconnected'));
-  process.send({ type: 'ready', ircPort: server.ircPort, ingestPort: server.ingestPort ?? null });
+  process.send({ type: 'ready', ircPort: server.ircPort, ingestPort: server.ingestPort ?? null, httpPort: server.httpPort ?? null });
 }

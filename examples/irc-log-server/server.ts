@@ -17,7 +17,9 @@
  * - chat is more topics on the same broker (`chat/channels/<name>`, `chat/users/<nick>`,
  *   cluster/chat-bus.ts), so the same bridge carries it; nicks are claimed in Redis keys
  *   that expire with their node (cluster/nick-claims.ts);
- * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts).
+ * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts);
+ * - the web viewer (`--http-port`, http/web-viewer.ts) gives each browser one broker
+ *   subscription with a bounded queue, streamed as Server-Sent Events.
  *
  * The IRC protocol is in `irc/` and knows nothing about logs; the log side is in `logs/`.
  *
@@ -32,6 +34,8 @@ import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import { ChannelRouter } from './irc/channel-router.js';
 import { deliverChat, type ServerContext } from './irc/commands/index.js';
+import { webViewerMetrics } from './http/web-metrics.js';
+import { startWebViewer, type WebViewer } from './http/web-viewer.js';
 import { startIrcListener } from './irc/listener.js';
 import { foldCase } from './irc/names.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
@@ -54,6 +58,10 @@ export interface RunningServer {
   readonly ingestPort: number | undefined;
   /** The Prometheus `/metrics` port, when enabled. */
   readonly metricsPort: number | undefined;
+  /** The web viewer's port (page and SSE), when enabled. */
+  readonly httpPort: number | undefined;
+  /** The web viewer, when enabled: its counters are in `web.stats()`. */
+  readonly web: WebViewer | undefined;
   /** The broker every entry goes through. */
   readonly broker: PubSubBroker<LogEntry>;
   /**
@@ -211,10 +219,21 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
 
   // Sources last: entries only flow once everything above is in place.
   let metrics: MetricsEndpoint | undefined;
+  let web: WebViewer | undefined;
   let sources: LogSources;
   try {
+    if (config.httpPort !== null) {
+      web = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password });
+    }
     if (config.metricsPort !== null) {
-      metrics = await startMetricsEndpoint({ host: config.metricsHost, port: config.metricsPort, broker, stats });
+      const viewer = web;
+      metrics = await startMetricsEndpoint({
+        host: config.metricsHost,
+        port: config.metricsPort,
+        broker,
+        stats,
+        extra: viewer === undefined ? undefined : () => webViewerMetrics(viewer.stats()),
+      });
     }
     sources = await startSources(config, ingest);
   } catch (error) {
@@ -222,6 +241,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     irc.stopAccepting();
     await metrics?.close();
     chat.close();
+    await web?.close();
     await link?.close();
     await irc.close('Server shutting down');
     throw error;
@@ -233,6 +253,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       irc.stopAccepting();
       await sources.stop();
       await metrics?.close();
+      await web?.close();
       await irc.close(reason);
       chat.close();
       await link?.close();
@@ -243,5 +264,5 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     return closing;
   };
 
-  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, broker, ingest, stats, close };
+  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, httpPort: web?.port, web, broker, ingest, stats, close };
 }

@@ -2,7 +2,7 @@
  * The optional `/metrics` endpoint (`--metrics-port`): the broker's own metrics from the
  * library's `BroadcastMetrics` (publishes, deliveries, drops and latency per subscription
  * pattern), followed by the IRC server's counters, both written by the library's
- * `PrometheusWriter` in the Prometheus text format. A web viewer (later) gets its own file here.
+ * `PrometheusWriter` in the Prometheus text format. The web viewer's counters (web-metrics.ts) are appended when it runs.
  *
  * @module
  */
@@ -22,6 +22,8 @@ export interface MetricsEndpointOptions {
   broker: PubSubBroker<LogEntry>;
   /** The IRC server's counters. */
   stats: () => ServerStats;
+  /** More families in the Prometheus text format, appended (the web viewer's). @default none */
+  extra?: () => string;
 }
 
 /** A running `/metrics` endpoint. */
@@ -85,7 +87,7 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       return;
     }
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    response.end(metrics.toPrometheus() + ircMetrics(options.stats()));
+    response.end(metrics.toPrometheus() + ircMetrics(options.stats()) + (options.extra?.() ?? ''));
   });
   try {
     await new Promise<void>((resolve, reject) => {

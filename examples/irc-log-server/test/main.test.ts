@@ -39,11 +39,12 @@ function start(args: string[]): { process: ChildProcess; ready: Promise<Ready>; 
 
 describe('npm run demo (main.ts)', () => {
   it('prints how to connect, serves IRC, and shuts down gracefully when its parent disconnects', async () => {
-    const run = start(['--irc-port', '0', '--ingest-port', 'off', '--no-demo', '--server-name', 'main.test']);
+    const run = start(['--irc-port', '0', '--ingest-port', 'off', '--http-port', '0', '--no-demo', '--server-name', 'main.test']);
     const { ircPort, ingestPort } = await run.ready;
     expect(ingestPort).toBeNull();
     expect(run.output()).toMatch(/irssi -c 127\.0\.0\.1 -p \d+/);
     expect(run.output()).toMatch(/\/join #logs-all/);
+    expect(run.output()).toMatch(/Watch in a browser: http:\/\/127\.0\.0\.1:\d+\//);
 
     const c = await RawClient.connect(ircPort);
     const lines = await c.register('main');

@@ -51,7 +51,7 @@ describeWithRedis('the IRC log server on two nodes sharing one Redis', (binary) 
   });
 
   it('shows a log sent to node A to an IRC client connected to node B', async () => {
-    const common = ['--irc-port', '0', '--ingest-port', '0', '--no-demo', '--redis', redis.url];
+    const common = ['--http-port', 'off', '--irc-port', '0', '--ingest-port', '0', '--no-demo', '--redis', redis.url];
     const [a, b] = await Promise.all([startNode([...common, '--server-name', 'a.test']), startNode([...common, '--server-name', 'b.test'])]);
     expect(a.ingestPort).not.toBeNull();
 

@@ -1,0 +1,332 @@
+/**
+ * The web viewer (`--http-port`): the same log channels as IRC, in a browser. A second door
+ * to the same broker — each browser is one broker subscription with a bounded queue, exactly
+ * like one IRC channel is — served with `node:http`:
+ *
+ * - `GET /` — the page (`page.html`, one self-contained file: HTML, CSS and JS, no build);
+ * - `GET /events?channel=#logs-error` or `?pattern=logs/*\/ERROR` — Server-Sent Events: a
+ *   `hello`, then an `entry` per log entry, and `skipped` where lines fell out of the queue
+ *   (see viewer-connection.ts, and sse.ts for the framing);
+ * - `GET /channels` — the channels the page offers; `GET /resolve?…` — checks a channel or
+ *   pattern and says why it is wrong (an `EventSource` cannot read a 400's body).
+ *
+ * `Last-Event-ID` resumes from now for the moment; the hook is marked in `openStream` below.
+ *
+ * Protected by the server's `--password` (viewer-auth.ts). Bound to 127.0.0.1 by default, and
+ * then only answers requests addressed to a loopback name, so a web page elsewhere cannot
+ * reach it through DNS rebinding.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PubSubBroker, Subscription } from 'logcaster';
+import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/channels.js';
+import type { LogEntry } from '../logs/entry.js';
+import { BASIC_CHALLENGE, ViewerAuth } from './viewer-auth.js';
+import { ViewerConnection, type ViewerCounters } from './viewer-connection.js';
+import { ViewerTopicError, resolveViewerTopic, type ViewerTopic } from './viewer-topic.js';
+
+/** Options of {@link startWebViewer}. */
+export interface WebViewerOptions {
+  /** Address to bind. Loopback unless you mean it. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** The broker whose entries are shown. */
+  broker: PubSubBroker<LogEntry>;
+  /** Password required (Basic, Bearer or `?token=`). @default undefined (none) */
+  password?: string;
+  /** Entries one viewer's queue holds before the oldest are dropped (and counted). Minimum: 1. @default 1000 */
+  queueLines?: number;
+  /** Open SSE streams at once; more get 503. Minimum: 1. @default 10000 */
+  maxViewers?: number;
+  /** How often idle streams get an SSE comment, ms. Minimum: 100. @default 15000 */
+  heartbeatMs?: number;
+  /** The channels offered. @default FILTERED_CHANNELS */
+  channels?: readonly FilteredChannelDefinition[];
+}
+
+/** Counters of a {@link WebViewer}. */
+export interface WebViewerStats {
+  /** Open SSE streams. */
+  viewers: number;
+  /** SSE streams opened since start. */
+  viewersTotal: number;
+  /** Entries written to viewers (an entry to n viewers counts n). */
+  linesSent: number;
+  /** Entries dropped from viewers' queues because they did not read fast enough. */
+  linesSkipped: number;
+  /** Entries waiting in all viewers' queues now. */
+  pending: number;
+  /** Entries waiting in the fullest viewer queue now (never above `queueLines`). */
+  maxPending: number;
+  /** Requests refused for a missing or wrong password. */
+  unauthorized: number;
+  /** Streams refused because `maxViewers` were open. */
+  refused: number;
+}
+
+/** A running web viewer. */
+export interface WebViewer {
+  /** The port bound. */
+  readonly port: number;
+  /** The address bound. */
+  readonly host: string;
+  /** A snapshot of the counters. */
+  stats(): WebViewerStats;
+  /** Ends every stream and closes the port. Idempotent. */
+  close(): Promise<void>;
+}
+
+const PAGE_FILE = new URL('./page.html', import.meta.url);
+
+/** The page, and a Content-Security-Policy that allows exactly its inline script and style. */
+function loadPage(): { html: Buffer; csp: string } {
+  const html = readFileSync(PAGE_FILE, 'utf8');
+  const hashes = (tag: string): string => {
+    const found: string[] = [];
+    for (const match of html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))) {
+      found.push(`'sha256-${createHash('sha256').update(match[1], 'utf8').digest('base64')}'`);
+    }
+    return found.join(' ');
+  };
+  const csp = [
+    "default-src 'none'",
+    `script-src ${hashes('script')}`,
+    `style-src ${hashes('style')}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return { html: Buffer.from(html, 'utf8'), csp };
+}
+
+const LOOPBACK_BIND = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function hostName(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(header.trim().toLowerCase());
+  return match?.[1];
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min} (got ${String(value)})`);
+  return value;
+}
+
+function plain(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  response.end(`${text}\n`);
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * Starts the web viewer.
+ *
+ * @throws RangeError / TypeError for bad options; the listen error (rejected promise), e.g.
+ *   `EADDRINUSE`.
+ * @example
+ * ```ts
+ * const viewer = await startWebViewer({ port: 8080, broker: server.broker });
+ * // open http://127.0.0.1:8080/  or  curl -N 'http://127.0.0.1:8080/events?channel=%23logs-error'
+ * await viewer.close();
+ * ```
+ */
+export async function startWebViewer(options: WebViewerOptions): Promise<WebViewer> {
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new TypeError(`host must be a non-empty string (got ${JSON.stringify(host)})`);
+  const { broker } = options;
+  const queueLines = positiveInteger('queueLines', options.queueLines, 1000, 1);
+  const maxViewers = positiveInteger('maxViewers', options.maxViewers, 10_000, 1);
+  const heartbeatMs = positiveInteger('heartbeatMs', options.heartbeatMs, 15_000, 100);
+  const channels = options.channels ?? FILTERED_CHANNELS;
+  const auth = new ViewerAuth(options.password);
+  const page = loadPage();
+  const checkHost = LOOPBACK_BIND.test(host);
+
+  const counters: ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number } = {
+    linesSent: 0,
+    linesSkipped: 0,
+    viewersTotal: 0,
+    unauthorized: 0,
+    refused: 0,
+  };
+  const connections = new Map<Subscription<LogEntry>, ViewerConnection>();
+  const onDrop = (subscription: Subscription<LogEntry>, count: number, reason: string): void => {
+    // 'closed' is the discard of a stream that ended: nobody is left to tell.
+    if (reason !== 'closed') connections.get(subscription)?.dropped(count);
+  };
+  broker.on('drop', onDrop);
+
+  const openStream = (request: IncomingMessage, response: ServerResponse, topic: ViewerTopic): void => {
+    if (connections.size >= maxViewers) {
+      counters.refused++;
+      plain(response, 503, `too many viewers (limit ${maxViewers})`, { 'retry-after': '10' });
+      return;
+    }
+    // Resume hook: a browser that reconnects sends the last `id:` it saw as Last-Event-ID.
+    // Entries carry no id yet, so every stream starts from now (`resumed: false`). When the
+    // ingest side keeps a history buffer with sequence numbers, give `entryFrame` an `id:`
+    // line and, here, write the buffered entries after that id that match `topic.pattern`
+    // before the live ones (subscribe first, then replay, skipping ids already written).
+    const lastEventId = request.headers['last-event-id'];
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    request.socket.setNoDelay(true);
+    counters.viewersTotal++;
+    const connection = new ViewerConnection(
+      response,
+      {
+        pattern: topic.pattern,
+        channel: topic.channel ?? null,
+        queueLines,
+        heartbeatMs,
+        resumed: false,
+        lastEventId: typeof lastEventId === 'string' ? lastEventId.slice(0, 64) : null,
+      },
+      {
+        broker,
+        pattern: topic.pattern,
+        queueLines,
+        counters,
+        onEnd: (ended) => connections.delete(ended.subscription),
+      },
+    );
+    connections.set(connection.subscription, connection);
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    if (checkHost) {
+      const name = hostName(request.headers.host);
+      if (name === undefined || !(LOOPBACK_NAMES.has(name) || name === host)) {
+        plain(response, 421, 'this viewer only answers requests addressed to 127.0.0.1 or localhost');
+        return;
+      }
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      plain(response, 405, 'only GET here', { allow: 'GET, HEAD' });
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://viewer.invalid');
+    if (!auth.allows(request, url.searchParams)) {
+      counters.unauthorized++;
+      plain(response, 401, 'password required: log in, or open the page with ?token=<password>', { 'www-authenticate': BASIC_CHALLENGE });
+      return;
+    }
+    switch (url.pathname) {
+      case '/':
+      case '/index.html':
+        response.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': page.csp,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+          'x-content-type-options': 'nosniff',
+        });
+        response.end(request.method === 'HEAD' ? undefined : page.html);
+        return;
+      case '/channels':
+        json(response, 200, {
+          channels: channels.map((c) => ({ name: c.name, topic: c.topic })),
+          patternPrefix: PATTERN_PREFIX,
+          passwordRequired: auth.required,
+        });
+        return;
+      case '/resolve':
+      case '/events': {
+        let topic: ViewerTopic;
+        try {
+          topic = resolveViewerTopic(url.searchParams, broker.syntax, channels);
+        } catch (error) {
+          if (!(error instanceof ViewerTopicError)) throw error;
+          if (url.pathname === '/resolve') json(response, 400, { error: error.message });
+          else plain(response, 400, error.message);
+          return;
+        }
+        if (url.pathname === '/resolve') json(response, 200, { pattern: topic.pattern, channel: topic.channel ?? null });
+        else if (request.method === 'GET') openStream(request, response, topic);
+        else plain(response, 405, 'a stream needs GET', { allow: 'GET' });
+        return;
+      }
+      default:
+        plain(response, 404, 'not found: try / (the page), /events?channel=%23logs-all, /channels');
+    }
+  };
+
+  const http = createServer((request, response) => {
+    try {
+      handle(request, response);
+    } catch (error) {
+      console.error('irc-log-server: web viewer request failed:', error);
+      if (!response.headersSent) plain(response, 500, 'internal error');
+      else response.destroy();
+    }
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    broker.off('drop', onDrop);
+    throw error;
+  }
+  http.on('error', (error) => console.error('irc-log-server: web viewer error:', error));
+  const heartbeat = setInterval(() => {
+    for (const connection of connections.values()) connection.heartbeat();
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: (http.address() as AddressInfo).port,
+    host,
+    stats: () => {
+      let pending = 0;
+      let maxPending = 0;
+      for (const subscription of connections.keys()) {
+        pending += subscription.pending;
+        if (subscription.pending > maxPending) maxPending = subscription.pending;
+      }
+      return {
+        viewers: connections.size,
+        viewersTotal: counters.viewersTotal,
+        linesSent: counters.linesSent,
+        linesSkipped: counters.linesSkipped,
+        pending,
+        maxPending,
+        unauthorized: counters.unauthorized,
+        refused: counters.refused,
+      };
+    },
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        broker.off('drop', onDrop);
+        for (const connection of [...connections.values()]) connection.end();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
