@@ -81,7 +81,7 @@ describe('startJsonLinesSource', () => {
     ]);
     expect(source.stats()).toMatchObject({ connections: 1, accepted: 3, rejected: 0 });
     // A barrier: a bad line's reply arrives after any reply to the earlier lines would have.
-    await p.send('nope\n');
+    await p.send('{nope\n');
     await until(() => p.replies.length > 0, 'a reply');
     expect(p.replies).toEqual([{ ok: false, error: 'invalid JSON', line: 4 }]);
   });

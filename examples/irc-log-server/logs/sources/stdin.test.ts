@@ -60,7 +60,7 @@ describe('startStdinSource', () => {
     await new Promise((resolve) => input.once('end', resolve));
     expect(seen).toEqual<LogEntry[]>([
       { level: 'ERROR', service: 'app', category: 'GENERAL', message: '[ERROR] db down', ts: 5 },
-      { level: 'WARNING', service: 'app', category: 'GENERAL', message: 'level=warn slow', ts: 5 },
+      { level: 'WARNING', service: 'app', category: 'GENERAL', message: 'slow', ts: 5 }, // logfmt: the words after the pairs
       { level: 'INFO', service: 'app', category: 'GENERAL', message: 'last line without newline', ts: 5 },
     ]);
     expect(source.lines).toBe(3);
@@ -89,7 +89,7 @@ describe('startStdinSource', () => {
         calls += 1;
         if (calls === 1) throw new Error('sink broke');
       },
-      { onError: (e) => errors.push(e) },
+      { onError: (e) => errors.push(e), joinHoldMs: 0 },
     );
     input.write('a\nb\n');
     input.emit('error', new Error('read failed'));
