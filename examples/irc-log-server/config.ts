@@ -89,6 +89,16 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Redis URL for running several nodes (not used by a single node). @default undefined */
   redis: string | undefined;
+  /** An unregistered IRC connection is dropped after this long (`Registration timed out`), separately from `idleTimeoutMs`. Minimum: 10. @default 20000 */
+  registrationTimeoutMs: number;
+  /** An ingest connection that sends nothing for this long is closed with its summary line. Minimum: 10. @default 60000 */
+  ingestIdleTimeoutMs: number;
+  /** Simultaneous ingest connections from one address (256 in all). Minimum: 1. @default 64 */
+  ingestMaxPerAddress: number;
+  /** What one ingest rate budget covers: each `connection`, or each remote `address` (all its connections share it). @default 'address' */
+  ingestRateScope: 'connection' | 'address';
+  /** Lines each log channel replays to a member who joins; 0 turns history off. Range: 0–1000. @default 20 */
+  history: number;
   /** Clock in milliseconds, injectable for tests. @default Date.now */
   now: () => number;
 }
@@ -138,6 +148,11 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   motd: DEFAULT_MOTD,
   shutdownGraceMs: 2000,
   redis: undefined,
+  registrationTimeoutMs: 20_000,
+  ingestIdleTimeoutMs: 60_000,
+  ingestMaxPerAddress: 64,
+  ingestRateScope: 'address',
+  history: 20,
   now: Date.now,
 });
 
@@ -216,6 +231,13 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     throw new TypeError('motd must be an array of strings');
   }
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
+  integer('registrationTimeoutMs', config.registrationTimeoutMs, 10);
+  integer('ingestIdleTimeoutMs', config.ingestIdleTimeoutMs, 10);
+  integer('ingestMaxPerAddress', config.ingestMaxPerAddress, 1);
+  if (config.ingestRateScope !== 'connection' && config.ingestRateScope !== 'address') {
+    throw new RangeError(`ingestRateScope must be 'connection' or 'address' (got ${JSON.stringify(config.ingestRateScope)})`);
+  }
+  integer('history', config.history, 0, 1000);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
 }

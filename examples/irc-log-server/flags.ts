@@ -42,6 +42,11 @@ const FLAGS = [
   ['announce-members-up-to', '<n>', 'announceMembersUpTo', 'show joins/parts in channels up to this size'],
   ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
   ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
+  ['registration-timeout-ms', '<ms>', 'registrationTimeoutMs', 'drop IRC connections not registered after this long'],
+  ['ingest-idle-timeout', '<ms>', 'ingestIdleTimeoutMs', 'close ingest connections silent for this long'],
+  ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address'],
+  ['ingest-rate-scope', '<scope>', 'ingestRateScope', 'ingest rate budget per connection or per address'],
+  ['history', '<n>', 'history', 'lines a log channel replays on join (0: off)'],
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
@@ -65,6 +70,10 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'idleTimeoutMs',
   'announceMembersUpTo',
   'shutdownGraceMs',
+  'registrationTimeoutMs',
+  'ingestIdleTimeoutMs',
+  'ingestMaxPerAddress',
+  'history',
 ]);
 
 const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;

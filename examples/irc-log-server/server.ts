@@ -31,7 +31,8 @@ import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
 import { LogChannelDirectory } from './logs/channel-directory.js';
 import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
-import { startSources, type LogSources } from './logs/sources/index.js';
+import { LogHistory } from './logs/history.js';
+import { startSources, type IngestStats, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -84,6 +85,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const broker = new PubSubBroker<LogEntry>();
   const router = createRouter();
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
+  // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
+  const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
+  let ingestStats = (): IngestStats[] => [];
   const channels = new LogChannelDirectory({
     broker,
     botMask,
@@ -91,6 +95,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     maxChannelsPerClient: config.maxChannelsPerClient,
     maxPatternChannels: config.maxPatternChannels,
     now: config.now,
+    history,
+    serverName: config.serverName,
   });
   // Item bounds far above what the byte bounds allow (no line is under 16 bytes), so bytes decide.
   const sendQs = new BackpressureManager<OutLine>({
@@ -145,7 +151,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       registered,
       channels: channels.activeChannels,
       patternChannels: channels.patternChannels,
-      brokerSubscriptions: broker.stats().subscriptions,
+      brokerSubscriptions: broker.stats().subscriptions - (history?.subscriptions ?? 0),
       linesIn: counters.linesIn,
       linesDelivered: channels.delivered,
       linesDropped: counters.linesDropped,
@@ -156,6 +162,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       pingTimeouts: irc.counters.pingTimeouts,
       refusedConnections: irc.counters.refusedConnections,
       brokerErrors: counters.brokerErrors,
+      ingest: ingestStats(),
+      history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
       uptimeMs: config.now() - startedAt,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
@@ -184,6 +192,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       metrics = await startMetricsEndpoint({ host: config.metricsHost, port: config.metricsPort, broker, stats });
     }
     sources = await startSources(config, ingest);
+    ingestStats = sources.stats;
   } catch (error) {
     // A port in use: undo what was started, then report it.
     irc.stopAccepting();
@@ -202,6 +211,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       await link?.close();
       await irc.close(reason);
       channels.close();
+      history?.close();
       broker.close();
       sendQs.close();
     })();

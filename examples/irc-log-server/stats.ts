@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { HistoryStats } from './logs/history.js';
+import type { IngestStats } from './logs/sources/ingest-stats.js';
 
 /** Counters of a running server; see `RunningServer.stats`. */
 export interface ServerStats {
@@ -14,7 +16,7 @@ export interface ServerStats {
   channels: number;
   /** Pattern channels that exist. */
   patternChannels: number;
-  /** Live broker subscriptions (one per channel in use, plus any of the embedding code). */
+  /** Live broker subscriptions (one per channel in use, plus any of the embedding code; the join history's one is not counted). */
   brokerSubscriptions: number;
   /** Entries ingested. */
   linesIn: number;
@@ -36,6 +38,10 @@ export interface ServerStats {
   refusedConnections: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
+  /** Counters of each stream source (`tcp`, `stdin`): what it accepted and every line it lost, by reason. */
+  ingest: readonly IngestStats[];
+  /** The join backlog: entries and bytes held, entries evicted. */
+  history: HistoryStats;
   /** Since start. */
   uptimeMs: number;
   /** `process.memoryUsage()` now: the whole process, not only this server. */

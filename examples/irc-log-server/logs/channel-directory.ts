@@ -15,6 +15,8 @@ import type { OutLine } from '../irc/out-line.js';
 import { CHANNEL_LENGTH, FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from './channels.js';
 import type { LogEntry } from './entry.js';
 import { levelRank } from './level.js';
+import type { LogHistory } from './history.js';
+import { replayHistory } from './history-replay.js';
 import { renderEntry } from './render.js';
 
 /** A log channel that exists: every filtered channel, and pattern channels while they have members. */
@@ -61,6 +63,10 @@ export interface LogChannelDirectoryOptions {
   now: () => number;
   /** Filtered channels. @default {@link FILTERED_CHANNELS} */
   filtered?: readonly FilteredChannelDefinition[];
+  /** Recent lines to replay on join. @default none (no replay) */
+  history?: LogHistory;
+  /** The server's name, the source of the replay's BATCH lines and notices. @default 'logcaster.local' */
+  serverName?: string;
 }
 
 const PATTERN_CHARS = /^[A-Za-z0-9_.*#/-]+$/;
@@ -168,6 +174,15 @@ export class LogChannelDirectory implements ChannelDirectory {
       if (member.enqueue(member.serverTime ? tagged : plain)) queued++;
     }
     return queued;
+  }
+
+  /** Queues the channel's recent lines to `client`, who just joined, marked as history. */
+  replay(client: Client, joined: Channel): void {
+    const history = this.options.history;
+    const channel = this.channels.get(joined.key);
+    if (history === undefined || channel !== joined) return;
+    const settings = { serverName: this.options.serverName ?? 'logcaster.local', botMask: this.options.botMask, colour: this.options.colour };
+    history.countReplayed(replayHistory(client, channel.name, history.recent(channel.pattern), settings));
   }
 
   /** Unsubscribes every channel and forgets the pattern channels. */

@@ -55,6 +55,7 @@ export const join: Handler = (ctx, client, params) => {
     sendToChannel(ctx, joined, client, shared({ source: client.mask, command: 'JOIN', params: [joined.name] }));
     topic(ctx, client, joined);
     names(ctx, client, joined);
+    ctx.channels.replay?.(client, joined); // the recent lines, marked as history
   }
 };
 

@@ -10,7 +10,7 @@ import { sanitizeText } from '../text.js';
 import { MAX_TARGETS, announces, sameSecret, shared, type Handler, type ServerContext } from './context.js';
 
 /** Capabilities the server offers in `CAP LS`. */
-export const CAPABILITIES: readonly string[] = ['multi-prefix', 'server-time', 'userhost-in-names'];
+export const CAPABILITIES: readonly string[] = ['batch', 'multi-prefix', 'server-time', 'userhost-in-names'];
 
 function tryRegister(ctx: ServerContext, client: Client): void {
   if (client.registered || client.nick === undefined || client.user === undefined || client.capNegotiating) return;
