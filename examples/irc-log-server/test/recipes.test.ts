@@ -4,7 +4,7 @@
  * process), and journald JSON sent to the ingest port as `nc` would. An IRC client watching
  * #logs-all checks what a person sees.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -127,5 +127,22 @@ describe('README recipes', () => {
     expect(JSON.parse(reply)).toEqual({ ok: true, summary: { lines: 5, accepted: 5, rateLimited: 0, rejected: 0, unauthorised: 0 } });
     await until(() => seen().length === 5, 10_000, 'five journald entries');
     expect(seen()[1]).toBe('[ERROR] sshd/authpriv: error: kex_exchange_identification: Connection closed by remote host');
+  });
+});
+
+// util-linux `logger` (installed here; skipped where it is not).
+const hasLogger = spawnSync('logger', ['--version']).status === 0;
+
+describe('README recipe: syslog over TCP', () => {
+  it.skipIf(!hasLogger)('logger --tcp -n 127.0.0.1 -P 5140 --rfc5424 -t backup -p user.err "backup failed: disk full"', async () => {
+    const { ready } = await serve(['--no-demo', '--ingest-port', '0']);
+    const { seen } = await watch(ready.ircPort);
+    const port = String(ready.ingestPort ?? 0);
+    const run = (args: string[]): Promise<void> =>
+      new Promise((resolve, reject) => execFile('logger', args, (error) => (error ? reject(error) : resolve())));
+    await run(['--tcp', '-n', '127.0.0.1', '-P', port, '--rfc5424', '-t', 'backup', '-p', 'user.err', 'backup failed: disk full']);
+    await run(['--tcp', '-n', '127.0.0.1', '-P', port, '-t', 'cron', 'job done']);
+    await until(() => seen().length === 2, 10_000, 'two syslog entries');
+    expect(seen()).toEqual(['[ERROR] backup/user: backup failed: disk full', '[NOTICE] cron/user: job done']);
   });
 });

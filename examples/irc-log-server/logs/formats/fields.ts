@@ -50,7 +50,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
  */
 export function readTime(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
-    const ms = Math.abs(value) < 1e11 ? value * 1000 : value;
+    const ms = Math.floor(Math.abs(value) < 1e11 ? value * 1000 : value);
     return Math.abs(ms) <= MAX_TS ? ms : undefined;
   }
   if (typeof value === 'string' && ISO_DATE.test(value)) {

@@ -114,6 +114,18 @@ describe('Docker', () => {
   });
 });
 
+describe('Fluent Bit (tail input, json_lines output)', () => {
+  it('reads log like a line, date in seconds as the time, and joins a traceback', () => {
+    const { entries, formats } = read('fluent-bit.jsonl');
+    expect(new Set(formats)).toEqual(new Set(['docker']));
+    expect(summary(entries)).toEqual([
+      ['WARNING', 'app', 'GENERAL', '2026-11-29 21:00:00,123 WARNING worker: queue depth 1200', 1795986000123],
+      ['ERROR', 'app', 'GENERAL', 'Traceback (most recent call last):', 1795986001500],
+    ]);
+    expect(entries[1].message.split('\n')).toHaveLength(3);
+  });
+});
+
 describe('logfmt', () => {
   it('reads level, msg, service/app, time, and keeps the other pairs', () => {
     const { entries, formats } = read('logfmt.txt');
@@ -139,6 +151,8 @@ describe('syslog', () => {
       ['ERROR', 'sshd', 'GENERAL', 'error: kex_exchange_identification: Connection closed by remote host', Date.UTC(2026, 10, 29, 21, 0, 3)],
       ['WARNING', 'kernel', 'GENERAL', '<4>[ 1234.5678] ata1: hard resetting link', Date.UTC(2026, 10, 29, 21, 0, 4, 123)],
       ['DEBUG', 'app', 'LOCAL7', 'debug without app', Date.UTC(2026, 10, 29, 21, 0, 5)],
+      // recorded from util-linux `logger --tcp --rfc5424 -t backup -p user.err …`
+      ['ERROR', 'backup', 'USER', 'backup failed: disk full', Date.UTC(2026, 10, 29, 21, 16, 42, 68)],
     ]);
   });
 
