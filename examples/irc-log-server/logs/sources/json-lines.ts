@@ -8,9 +8,10 @@
  * The protocol is fire-and-forget, like irker's: accepted entries get no reply, so a producer
  * can write and disconnect. Problems get one JSON line back, `{"ok":false,"error":"…","line":N}`,
  * and never affect other entries or other connections. When the producer closes its side
- * (or the server closes the connection) it gets one summary line,
- * `{"ok":true|false,"summary":{"lines":N,"accepted":A,"rateLimited":R,"rejected":J,"unauthorised":U}}`,
- * so drops are never reported only in rate-limited error lines.
+ * after losing lines, or the server closes the connection (idle, shutdown), it gets one
+ * summary line, `{"ok":false,"summary":{"lines":N,"accepted":A,"rateLimited":R,"rejected":J,"unauthorised":U}}`
+ * (with `"closed":"<why>"` when the server closed it), so drops are never reported only in
+ * rate-limited error lines. A producer that lost nothing gets no summary: silence means taken.
  *
  * Limits, so no one can lock producers out: a total and a per-address connection cap, an idle
  * timeout, and a rate limit (the library's `RateLimiter`) per connection or per address. When
@@ -205,9 +206,12 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     socket.write(`${JSON.stringify({ ok: false, ...fields })}\n`);
   }
 
-  // Half-close with a last line, then destroy if the peer does not close its side.
-  function refuse(socket: Socket, last: string): void {
-    if (!socket.destroyed) socket.end(`${last}\n`);
+  // Half-close (with a last line, if any), then destroy if the peer does not close its side.
+  function refuse(socket: Socket, last: string | undefined): void {
+    if (!socket.destroyed) {
+      if (last === undefined) socket.end();
+      else socket.end(`${last}\n`);
+    }
     const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
@@ -295,6 +299,12 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
       joiner.flush();
       closing = true;
       const dropped = mine.rateLimited + mine.rejected + mine.unauthorised;
+      // Silence still means "all taken" when the producer finishes (fire-and-forget producers
+      // may never read); a loss, or a close the producer did not ask for, is always explained.
+      if (dropped === 0 && reason === '') {
+        refuse(socket, undefined);
+        return;
+      }
       const summary = JSON.stringify({ ok: dropped === 0, summary: mine, ...(reason === '' ? {} : { closed: reason }) });
       refuse(socket, summary);
     };
