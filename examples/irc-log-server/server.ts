@@ -32,6 +32,7 @@ import { LogChannelDirectory } from './logs/channel-directory.js';
 import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
+import { connectStreamHistory } from './logs/stream-history.js';
 import { startSources, type IngestStats, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
@@ -87,6 +88,11 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
   // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
   const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
+  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts).
+  const sharedHistory =
+    history !== undefined && config.redis !== undefined
+      ? connectStreamHistory(config.redis, config.history, (line) => console.error(`irc-log-server: ${line}`))
+      : undefined;
   let ingestStats = (): IngestStats[] => [];
   const channels = new LogChannelDirectory({
     broker,
@@ -96,6 +102,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     maxPatternChannels: config.maxPatternChannels,
     now: config.now,
     history,
+    sharedHistory,
     serverName: config.serverName,
   });
   // Item bounds far above what the byte bounds allow (no line is under 16 bytes), so bytes decide.
@@ -181,7 +188,10 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;
     publish(entryTopic(entry), entry);
-    for (const topic of router.route(entry)) publish(topic, entry);
+    for (const topic of router.route(entry)) {
+      publish(topic, entry);
+      sharedHistory?.record(topic, entry);
+    }
   };
 
   // Sources last: entries only flow once everything above is in place.
@@ -198,6 +208,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     irc.stopAccepting();
     await metrics?.close();
     await link?.close();
+    await sharedHistory?.close();
     await irc.close('Server shutting down');
     throw error;
   }
@@ -209,6 +220,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       await sources.stop();
       await metrics?.close();
       await link?.close();
+      await sharedHistory?.close();
       await irc.close(reason);
       channels.close();
       history?.close();
