@@ -68,4 +68,27 @@ describeWithRedis('history on join across nodes', (binary) => {
     b.ingest({ level: 'FATAL', service: 'api', category: 'GENERAL', message: 'live on B', ts: BASE + 10_000 });
     expect(await c.waitFor(/live on B/)).toBe('@time=2026-11-29T21:00:10.000Z :logcaster!logcaster@b.test PRIVMSG #logs-error :[FATAL] api: live on B');
   });
+
+  it('holds live lines that arrive while the backlog is read, and shows them once, after it', async () => {
+    const server = await startServer({ ircPort: 0, ingestPort: null, demo: false, colour: false, history: 5, redis: redis.url, serverName: 'c.test' });
+    running.push(server);
+    server.ingest({ level: 'ERROR', service: 'api', category: 'GENERAL', message: 'before', ts: BASE });
+    const c = await RawClient.connect(server.ircPort);
+    clients.push(c);
+    await c.register('joiner', { caps: ['batch'] });
+    const probe = new Redis(redis.url);
+    // Redis answers nobody for 300 ms: the backlog read waits, live lines keep coming.
+    await probe.call('CLIENT', 'PAUSE', '300', 'ALL');
+    c.send('JOIN #logs-error');
+    await c.waitFor(/ 366 joiner #logs-error /);
+    server.ingest({ level: 'ERROR', service: 'api', category: 'GENERAL', message: 'during', ts: BASE + 1000 });
+    await c.waitFor(/during/);
+    await probe.quit();
+    const shown = c.lines.filter((l) => / PRIVMSG #logs-error /.test(l) || / BATCH /.test(l)).map((l) => l.replace(/^@\S+ /, '').replace(/^:\S+ /, ''));
+    // (The stream also holds the first test's lines: same Redis.)
+    const end = shown.findIndex((l) => l.startsWith('BATCH -'));
+    expect(shown[0]).toMatch(/^BATCH \+\S+ chathistory #logs-error$/);
+    expect(shown[end - 1]).toBe('PRIVMSG #logs-error :[history 21:00:00Z] [ERROR] api: before');
+    expect(shown.slice(end + 1)).toEqual(['PRIVMSG #logs-error :[ERROR] api: during']);
+  });
 });
