@@ -99,6 +99,8 @@ export interface ServerConfig {
   ingestRateScope: 'connection' | 'address';
   /** Lines each log channel replays to a member who joins; 0 turns history off. Range: 0–1000. @default 20 */
   history: number;
+  /** UDP syslog port (binds `ingestHost`); 0 picks a free one, `null` disables it. @default null */
+  syslogPort: number | null;
   /** Clock in milliseconds, injectable for tests. @default Date.now */
   now: () => number;
 }
@@ -153,6 +155,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   ingestMaxPerAddress: 64,
   ingestRateScope: 'address',
   history: 20,
+  syslogPort: null,
   now: Date.now,
 });
 
@@ -238,6 +241,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     throw new RangeError(`ingestRateScope must be 'connection' or 'address' (got ${JSON.stringify(config.ingestRateScope)})`);
   }
   integer('history', config.history, 0, 1000);
+  if (config.syslogPort !== null) integer('syslogPort', config.syslogPort, 0, 65535);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
 }

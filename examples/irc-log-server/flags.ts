@@ -47,6 +47,7 @@ const FLAGS = [
   ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address'],
   ['ingest-rate-scope', '<scope>', 'ingestRateScope', 'ingest rate budget per connection or per address'],
   ['history', '<n>', 'history', 'lines a log channel replays on join (0: off)'],
+  ['syslog-port', '<port|off>', 'syslogPort', 'UDP syslog port, or off'],
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
@@ -74,6 +75,7 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'ingestIdleTimeoutMs',
   'ingestMaxPerAddress',
   'history',
+  'syslogPort',
 ]);
 
 const envName = (flag: string): string => `LOGCASTER_${flag.replace(/-/g, '_').toUpperCase()}`;
@@ -102,7 +104,7 @@ export const helpText: string = (() => {
 
 function convert(field: Field, flag: string, raw: string | boolean): unknown {
   if (typeof raw === 'boolean') return raw;
-  if ((field === 'ingestPort' || field === 'metricsPort') && (raw === 'off' || raw === 'none')) return null;
+  if ((field === 'ingestPort' || field === 'metricsPort' || field === 'syslogPort') && (raw === 'off' || raw === 'none')) return null;
   if (NUMERIC_FIELDS.has(field)) {
     const value = Number(raw);
     if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);

@@ -49,6 +49,8 @@ export interface RunningServer {
   readonly ingestPort: number | undefined;
   /** The Prometheus `/metrics` port, when enabled. */
   readonly metricsPort: number | undefined;
+  /** The UDP syslog port, when enabled (`--syslog-port`). */
+  readonly syslogPort: number | undefined;
   /** The broker every entry goes through. */
   readonly broker: PubSubBroker<LogEntry>;
   /**
@@ -230,5 +232,5 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     return closing;
   };
 
-  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, broker, ingest, stats, close };
+  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, syslogPort: sources.syslogPort, broker, ingest, stats, close };
 }

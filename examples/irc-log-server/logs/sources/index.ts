@@ -11,6 +11,7 @@ import { startDemoSource, type DemoSource } from './demo.js';
 import type { IngestStats } from './ingest-stats.js';
 import { startJsonLinesSource, type JsonLinesSource } from './json-lines.js';
 import { startStdinSource, type StdinSource } from './stdin.js';
+import { startSyslogUdpSource, type SyslogUdpSource } from './syslog-udp.js';
 
 export type { IngestStats } from './ingest-stats.js';
 
@@ -36,12 +37,16 @@ export interface SourceSettings {
   readonly stdin: boolean;
   /** Service name of standard input lines that name none. */
   readonly stdinService: string;
+  /** UDP syslog port; 0 picks a free one, `null` runs none. */
+  readonly syslogPort: number | null;
 }
 
 /** The running sources. */
 export interface LogSources {
   /** The ingest port bound, when that source runs. */
   readonly ingestPort: number | undefined;
+  /** The UDP syslog port bound, when that source runs. */
+  readonly syslogPort: number | undefined;
   /** Counters of the stream sources that run (`tcp`, `stdin`). */
   stats(): IngestStats[];
   /** Stops every source; resolves when the ingest port is closed. */
@@ -79,6 +84,15 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       limiter: { scope: settings.ingestRateScope },
     });
   }
+  let udp: SyslogUdpSource | undefined;
+  if (settings.syslogPort !== null) {
+    try {
+      udp = await startSyslogUdpSource({ host: settings.ingestHost, port: settings.syslogPort, sink });
+    } catch (error) {
+      await tcp?.close();
+      throw error;
+    }
+  }
   const demo: DemoSource | undefined = settings.demo ? startDemoSource({ sink, linesPerSecond: settings.demoRate }) : undefined;
   const stdin: StdinSource | undefined = settings.stdin
     ? startStdinSource(io.stdin, sink, {
@@ -93,9 +107,11 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
     : undefined;
   return {
     ingestPort: tcp?.port,
+    syslogPort: udp?.port,
     stats: () => {
       const all: IngestStats[] = [];
       if (tcp !== undefined) all.push(tcp.stats());
+      if (udp !== undefined) all.push(udp.stats());
       if (stdin !== undefined) all.push(stdin.stats());
       return all;
     },
@@ -103,6 +119,7 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       demo?.stop();
       stdin?.stop();
       await tcp?.close();
+      await udp?.close();
     },
   };
 }
