@@ -5,6 +5,7 @@
  * @module
  */
 import type { Client } from './irc/client.js';
+import type { IngestStats } from './logs/sources/ingest-stats.js';
 import type { ServerStats } from './stats.js';
 
 /** What the bot needs from the server. */
@@ -27,7 +28,9 @@ export function statsLines(stats: ServerStats): string[] {
   return [
     `clients ${stats.clients} (registered ${stats.registered}), channels in use ${stats.channels} (pattern channels ${stats.patternChannels}), broker subscriptions ${stats.brokerSubscriptions}`,
     `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, chat relayed ${stats.chatRelayed}`,
-    `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; refused connections ${stats.refusedConnections}`,
+    `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; IRC refused connections ${stats.refusedConnections}`,
+    ...stats.ingest.map(ingestLine),
+    `history: ${stats.history.entries} entries held (${(stats.history.bytes / 1024).toFixed(1)} KiB), ${stats.history.evicted} evicted, ${stats.history.replayed} lines replayed on join`,
     `memory rss ${(stats.memory.rss / MIB).toFixed(1)} MiB, heap ${(stats.memory.heapUsed / MIB).toFixed(1)} MiB; up ${seconds} s`,
     ...(stats.redis === undefined
       ? []
@@ -35,6 +38,15 @@ export function statsLines(stats: ServerStats): string[] {
           `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
         ]),
   ];
+}
+
+/** One source's line: what it accepted, and every line and connection it lost, by reason. */
+export function ingestLine(s: IngestStats): string {
+  return (
+    `ingest ${s.source}: accepted ${s.accepted} lines (${s.entries} entries), open ${s.connections}; ` +
+    `lines dropped: rate-limited ${s.rateLimited}, rejected ${s.rejected}, unauthorised ${s.unauthorised}, on refused connections ${s.refusedLines}; ` +
+    `connections: refused ${s.refusedConnections}, idle-closed ${s.idleClosed}, auth failed ${s.authFailures}`
+  );
 }
 
 /**

@@ -103,6 +103,18 @@ export interface ServerConfig {
    * Minimum: 100. @default 30000
    */
   nickClaimTtlMs: number;
+  /** An unregistered IRC connection is dropped after this long (`Registration timed out`), separately from `idleTimeoutMs`. Minimum: 10. @default 20000 */
+  registrationTimeoutMs: number;
+  /** An ingest connection that sends nothing for this long is closed with its summary line. Minimum: 10. @default 60000 */
+  ingestIdleTimeoutMs: number;
+  /** Simultaneous ingest connections from one address (256 in all). Minimum: 1. @default 64 */
+  ingestMaxPerAddress: number;
+  /** What one ingest rate budget covers: each `connection`, or each remote `address` (all its connections share it). @default 'address' */
+  ingestRateScope: 'connection' | 'address';
+  /** Lines each log channel replays to a member who joins; 0 turns history off. Range: 0–1000. @default 20 */
+  history: number;
+  /** UDP syslog port (binds `ingestHost`); 0 picks a free one, `null` disables it. @default null */
+  syslogPort: number | null;
   /** Clock in milliseconds, injectable for tests. @default Date.now */
   now: () => number;
 }
@@ -155,6 +167,12 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   shutdownGraceMs: 2000,
   redis: undefined,
   nickClaimTtlMs: 30_000,
+  registrationTimeoutMs: 20_000,
+  ingestIdleTimeoutMs: 60_000,
+  ingestMaxPerAddress: 64,
+  ingestRateScope: 'address',
+  history: 20,
+  syslogPort: null,
   now: Date.now,
 });
 
@@ -235,6 +253,14 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   }
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
   integer('nickClaimTtlMs', config.nickClaimTtlMs, 100);
+  integer('registrationTimeoutMs', config.registrationTimeoutMs, 10);
+  integer('ingestIdleTimeoutMs', config.ingestIdleTimeoutMs, 10);
+  integer('ingestMaxPerAddress', config.ingestMaxPerAddress, 1);
+  if (config.ingestRateScope !== 'connection' && config.ingestRateScope !== 'address') {
+    throw new RangeError(`ingestRateScope must be 'connection' or 'address' (got ${JSON.stringify(config.ingestRateScope)})`);
+  }
+  integer('history', config.history, 0, 1000);
+  if (config.syslogPort !== null) integer('syslogPort', config.syslogPort, 0, 65535);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
 }

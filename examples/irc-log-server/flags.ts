@@ -45,6 +45,12 @@ const FLAGS = [
   ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
   ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
   ['nick-claim-ttl-ms', '<ms>', 'nickClaimTtlMs', "with --redis: how long a dead node's nicks stay taken"],
+  ['registration-timeout-ms', '<ms>', 'registrationTimeoutMs', 'drop IRC connections not registered after this long'],
+  ['ingest-idle-timeout', '<ms>', 'ingestIdleTimeoutMs', 'close ingest connections silent for this long'],
+  ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address'],
+  ['ingest-rate-scope', '<scope>', 'ingestRateScope', 'ingest rate budget per connection or per address'],
+  ['history', '<n>', 'history', 'lines a log channel replays on join (0: off)'],
+  ['syslog-port', '<port|off>', 'syslogPort', 'UDP syslog port, or off'],
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
@@ -70,6 +76,11 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'announceMembersUpTo',
   'shutdownGraceMs',
   'nickClaimTtlMs',
+  'registrationTimeoutMs',
+  'ingestIdleTimeoutMs',
+  'ingestMaxPerAddress',
+  'history',
+  'syslogPort',
 ]);
 
 /**
@@ -106,6 +117,7 @@ export const helpText: string = (() => {
 function convert(field: Field, flag: string, raw: string | boolean): unknown {
   if (typeof raw === 'boolean') return raw;
   if ((field === 'ingestPort' || field === 'metricsPort' || field === 'httpPort') && (raw === 'off' || raw === 'none')) return null;
+  if ((field === 'ingestPort' || field === 'metricsPort' || field === 'syslogPort') && (raw === 'off' || raw === 'none')) return null;
   if (NUMERIC_FIELDS.has(field)) {
     const value = Number(raw);
     if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);

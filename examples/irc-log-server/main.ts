@@ -28,6 +28,7 @@ const sources = [
   server.ingestPort === undefined ? undefined : `JSON Lines on ${config.ingestHost}:${server.ingestPort}`,
   config.demo ? `demo generator (${config.demoRate} lines/s)` : undefined,
   config.stdin ? 'standard input' : undefined,
+  server.syslogPort === undefined ? undefined : `syslog (UDP) on ${config.ingestHost}:${server.syslogPort}`,
 ].filter((source) => source !== undefined);
 
 console.log(`logcaster IRC log server ${config.serverName} listening on ${config.ircHost}:${server.ircPort}`);

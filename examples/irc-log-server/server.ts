@@ -42,7 +42,9 @@ import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
 import { LogChannelDirectory } from './logs/channel-directory.js';
 import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
-import { startSources, type LogSources } from './logs/sources/index.js';
+import { LogHistory } from './logs/history.js';
+import { connectStreamHistory } from './logs/stream-history.js';
+import { startSources, type IngestStats, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -62,6 +64,8 @@ export interface RunningServer {
   readonly httpPort: number | undefined;
   /** The web viewer, when enabled: its counters are in `web.stats()`. */
   readonly web: WebViewer | undefined;
+  /** The UDP syslog port, when enabled (`--syslog-port`). */
+  readonly syslogPort: number | undefined;
   /** The broker every entry goes through. */
   readonly broker: PubSubBroker<LogEntry>;
   /**
@@ -99,6 +103,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const broker = new PubSubBroker<LogEntry>();
   const router = createRouter();
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
+  // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
+  const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
+  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts).
+  const sharedHistory =
+    history !== undefined && config.redis !== undefined
+      ? connectStreamHistory(config.redis, config.history, (line) => console.error(`irc-log-server: ${line}`))
+      : undefined;
+  let ingestStats = (): IngestStats[] => [];
   const channels = new LogChannelDirectory({
     broker,
     botMask,
@@ -106,6 +118,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     maxChannelsPerClient: config.maxChannelsPerClient,
     maxPatternChannels: config.maxPatternChannels,
     now: config.now,
+    history,
+    sharedHistory,
+    serverName: config.serverName,
   });
   // Item bounds far above what the byte bounds allow (no line is under 16 bytes), so bytes decide.
   const sendQs = new BackpressureManager<OutLine>({
@@ -183,7 +198,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       registered,
       channels: channels.activeChannels + allChannels.chat.size,
       patternChannels: channels.patternChannels,
-      brokerSubscriptions: broker.stats().subscriptions,
+      brokerSubscriptions: broker.stats().subscriptions - (history?.subscriptions ?? 0),
       linesIn: counters.linesIn,
       linesDelivered: channels.delivered,
       linesDropped: counters.linesDropped,
@@ -195,6 +210,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       refusedConnections: irc.counters.refusedConnections,
       brokerErrors: counters.brokerErrors,
       ...(link === undefined ? {} : { redis: link.stats() }),
+      ingest: ingestStats(),
+      history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
       uptimeMs: config.now() - startedAt,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
@@ -214,7 +231,10 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const ingest = (entry: LogEntry): void => {
     counters.linesIn++;
     publish(entryTopic(entry), entry);
-    for (const topic of router.route(entry)) publish(topic, entry);
+    for (const topic of router.route(entry)) {
+      publish(topic, entry);
+      sharedHistory?.record(topic, entry);
+    }
   };
 
   // Sources last: entries only flow once everything above is in place.
@@ -236,6 +256,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       });
     }
     sources = await startSources(config, ingest);
+    ingestStats = sources.stats;
   } catch (error) {
     // A port in use: undo what was started, then report it.
     irc.stopAccepting();
@@ -243,6 +264,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     chat.close();
     await web?.close();
     await link?.close();
+    await sharedHistory?.close();
     await irc.close('Server shutting down');
     throw error;
   }
@@ -254,15 +276,28 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       await sources.stop();
       await metrics?.close();
       await web?.close();
+      await sharedHistory?.close();
       await irc.close(reason);
       chat.close();
       await link?.close();
       channels.close();
+      history?.close();
       broker.close();
       sendQs.close();
     })();
     return closing;
   };
 
-  return { ircPort: irc.port, ingestPort: sources.ingestPort, metricsPort: metrics?.port, httpPort: web?.port, web, broker, ingest, stats, close };
+  return {
+    ircPort: irc.port,
+    ingestPort: sources.ingestPort,
+    metricsPort: metrics?.port,
+    httpPort: web?.port,
+    syslogPort: sources.syslogPort,
+    web,
+    broker,
+    ingest,
+    stats,
+    close,
+  };
 }

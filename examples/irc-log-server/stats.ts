@@ -4,6 +4,8 @@
  * @module
  */
 import type { RedisLinkStats } from './cluster/redis-link.js';
+import type { HistoryStats } from './logs/history.js';
+import type { IngestStats } from './logs/sources/ingest-stats.js';
 
 /** Counters of a running server; see `RunningServer.stats`. */
 export interface ServerStats {
@@ -15,7 +17,7 @@ export interface ServerStats {
   channels: number;
   /** Pattern channels that exist. */
   patternChannels: number;
-  /** Live broker subscriptions (one per channel in use, plus any of the embedding code). */
+  /** Live broker subscriptions (one per channel in use, plus any of the embedding code; the join history's one is not counted). */
   brokerSubscriptions: number;
   /** Entries ingested. */
   linesIn: number;
@@ -39,6 +41,10 @@ export interface ServerStats {
   brokerErrors: number;
   /** The Redis bridge's counters, with `--redis`. */
   redis?: RedisLinkStats;
+  /** Counters of each stream source (`tcp`, `stdin`): what it accepted and every line it lost, by reason. */
+  ingest: readonly IngestStats[];
+  /** The join backlog: entries and bytes held, entries evicted. */
+  history: HistoryStats;
   /** Since start. */
   uptimeMs: number;
   /** `process.memoryUsage()` now: the whole process, not only this server. */

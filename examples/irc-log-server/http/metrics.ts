@@ -8,8 +8,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BroadcastMetrics, PrometheusWriter, type PrometheusType, type PubSubBroker } from 'logcaster';
+import { BroadcastMetrics, PrometheusWriter, type PrometheusSample, type PrometheusType, type PubSubBroker } from 'logcaster';
 import type { LogEntry } from '../logs/entry.js';
+import { droppedConnections, droppedLines, type IngestStats } from '../logs/sources/ingest-stats.js';
 import type { ServerStats } from '../stats.js';
 
 /** Options of {@link startMetricsEndpoint}. */
@@ -66,7 +67,28 @@ export function ircMetrics(stats: ServerStats): string {
   }
     const writer = new PrometheusWriter();
   for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);
+  writeIngestMetrics(writer, stats);
   return writer.toString();
+}
+
+/**
+ * Every way a line can be lost on the way in, per source and reason, next to what was
+ * accepted: `accepted + dropped` is every line a source received.
+ */
+function writeIngestMetrics(writer: PrometheusWriter, stats: ServerStats): void {
+  const per = (pick: (s: IngestStats) => number): PrometheusSample[] => stats.ingest.map((s) => ({ labels: { source: s.source }, value: pick(s) }));
+  const byReason = (reasons: (s: IngestStats) => Readonly<Record<string, number>>): PrometheusSample[] =>
+    stats.ingest.flatMap((s) => Object.entries(reasons(s)).map(([reason, value]) => ({ labels: { source: s.source, reason }, value })));
+  writer
+    .family('logcaster_ingest_connections', 'gauge', 'Open ingest connections (stdin: 1 while read).', per((s) => s.connections))
+    .family('logcaster_ingest_lines_accepted_total', 'counter', 'Lines taken by a source (entries and joined stack-trace lines).', per((s) => s.accepted))
+    .family('logcaster_ingest_entries_total', 'counter', 'Entries a source passed on.', per((s) => s.entries))
+    .family('logcaster_ingest_lines_dropped_total', 'counter', 'Lines a source lost, by reason.', byReason(droppedLines))
+    .family('logcaster_ingest_connections_dropped_total', 'counter', 'Ingest connections refused or closed by the server, by reason.', byReason(droppedConnections))
+    .family('logcaster_ingest_replies_skipped_total', 'counter', 'Error replies not sent to producers that were not reading.', per((s) => s.repliesSkipped))
+    .family('logcaster_history_entries', 'gauge', 'Entries held for replay on join.', [{ value: stats.history.entries }])
+    .family('logcaster_history_bytes', 'gauge', 'Approximate bytes held for replay on join.', [{ value: stats.history.bytes }])
+    .family('logcaster_history_evicted_total', 'counter', 'Entries evicted from the join history by its bounds.', [{ value: stats.history.evicted }]);
 }
 
 /**

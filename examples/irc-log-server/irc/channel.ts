@@ -47,6 +47,11 @@ export interface ChannelDirectory {
    * @returns how many members queued it.
    */
   relay(channel: Channel, from: Client | undefined, tagged: OutLine, plain: OutLine): number;
+  /**
+   * Optional: queues the channel's recent lines to `client`, which just joined (after the
+   * JOIN burst, before any live line).
+   */
+  replay?(client: Client, channel: Channel): void;
 }
 
 /** Whether a JOIN result is a refusal. */

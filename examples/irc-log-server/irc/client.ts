@@ -55,6 +55,11 @@ export interface ClientOptions {
   hooks: ClientHooks;
 }
 
+/** The quit reason of a client dropped for a full SendQ. */
+export const SENDQ_EXCEEDED = 'SendQ exceeded';
+/** How long a SendQ-dropped client's socket may take to write its ERROR line, ms. */
+export const SENDQ_ERROR_GRACE_MS = 30_000;
+
 // Marks a line the framer rejected as too long, in the RecvQ, so that it is answered in order.
 const TOO_LONG = Buffer.alloc(0);
 
@@ -138,7 +143,7 @@ export class Client {
     });
 
     // The server counts overflows through the BackpressureManager's 'overflow' event.
-    this.sendQ.on('overflow', () => this.close('SendQ exceeded', false));
+    this.sendQ.on('overflow', () => this.close(SENDQ_EXCEEDED, false));
     const socket = this.socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -254,10 +259,16 @@ export class Client {
       this.sendQ.push({ bytes: Buffer.from(error, 'utf8'), priority: Number.MAX_SAFE_INTEGER });
       this.scheduler.schedule(this);
     } else if (!this.socket.destroyed) {
-      // The queue is gone (overflow) or not worth waiting for: the ERROR goes straight out.
+      // The queue is gone (overflow) or not worth waiting for: the ERROR goes straight out,
+      // ahead of every line that was still queued (those are discarded).
       this.socket.end(error);
     }
-    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeGraceMs);
+    // A SendQ disconnect's ERROR still waits behind what the socket had already taken (the
+    // kernel's buffer and at most one write batch): keep the socket until it is written, for
+    // a bounded while, so a client that reads again learns why it was dropped. Destroying it
+    // after the usual grace would discard the ERROR with the unwritten bytes.
+    const grace = reason === SENDQ_EXCEEDED ? Math.max(this.closeGraceMs, SENDQ_ERROR_GRACE_MS) : this.closeGraceMs;
+    this.closeTimer = setTimeout(() => this.socket.destroy(), grace);
     this.closeTimer.unref();
   }
 

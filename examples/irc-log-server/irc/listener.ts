@@ -21,6 +21,8 @@ export interface ListenerSettings extends IrcSettings {
   readonly recvQBytes: number;
   readonly pingIntervalMs: number;
   readonly idleTimeoutMs: number;
+  /** An unregistered connection is dropped after this long. @default idleTimeoutMs */
+  readonly registrationTimeoutMs?: number;
   readonly shutdownGraceMs: number;
 }
 
@@ -146,13 +148,16 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
   server.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
 
   // PING idle clients, drop the silent ones: one sweep for all clients, not a timer each.
-  const sweepMs = Math.min(5000, Math.max(25, Math.floor(config.pingIntervalMs / 4)));
+  // Unregistered sockets get their own, shorter deadline, so silent ones cannot hold the
+  // --max-clients slots for the whole idle timeout.
+  const registrationMs = config.registrationTimeoutMs ?? config.idleTimeoutMs;
+  const sweepMs = Math.min(5000, Math.max(25, Math.floor(Math.min(config.pingIntervalMs, registrationMs) / 4)));
   const sweep = setInterval(() => {
     const now = config.now();
     for (const client of clients) {
       if (client.state !== 'open') continue;
       if (!client.registered) {
-        if (now - client.connectedAt >= config.idleTimeoutMs) {
+        if (now - client.connectedAt >= registrationMs) {
           counters.pingTimeouts++;
           client.close('Registration timed out');
         }

@@ -14,7 +14,7 @@
 export const IRC_LINE_BYTES = 512;
 
 // Anything sanitizeText might change; text without any of these is returned as is.
-const HAZARD = /[\x00-\x1F\x7F-\x9F\u2028\u2029\uD800-\uDFFF]/;
+const HAZARD = /[\x00-\x1F\x7F-\x9F\u2028\u2029\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]/;
 // IRC formatting: colour \x03[fg[,bg]] (1–2 digits each), hex colour \x04[RRGGBB[,RRGGBB]],
 // then the single-byte toggles: bold, reset, monospace, reverse, italic, strikethrough, underline.
 const FORMATTING = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9A-Fa-f]{6}(?:,[0-9A-Fa-f]{6})?)?|[\x02\x0F\x11\x16\x1D\x1E\x1F]/g;
@@ -23,6 +23,10 @@ const FORMATTING = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9A-Fa-f]{6}(?:,[0-9A
 const BREAKS = /[\r\n\t\u2028\u2029]+/g;
 // Every other C0 control (NUL and \x01 included), DEL, and the C1 controls.
 const CONTROLS = /[\x00-\x1F\x7F-\x9F]/g;
+// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): a U+202E
+// in a log line reverses the rest of it on screen, so text can show something other than what
+// it says (visual spoofing, "Trojan Source"). Removed; the letters themselves are kept.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 // A surrogate without its partner cannot be encoded as UTF-8; Buffer would write U+FFFD anyway,
 // doing it here keeps byte counting and the string in agreement.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -31,7 +35,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Makes untrusted text safe to put in any IRC parameter: removes IRC formatting codes
  * (`\x02`, `\x03` with its colour digits, `\x04` with its hex colour, `\x0F`, `\x11`, `\x16`,
  * `\x1D`, `\x1E`, `\x1F`), replaces each run of CR, LF and TAB (and U+2028/U+2029) by one space,
- * removes every other C0 control (NUL, `\x01` for CTCP, …), DEL and the C1 controls, and
+ * removes every other C0 control (NUL, `\x01` for CTCP, …), DEL, the C1 controls and the
+ * bidirectional controls (U+202A–U+202E, U+2066–U+2069, which can make text display reversed), and
  * replaces unpaired surrogates by U+FFFD. Spaces are kept: the serializer decides where a
  * parameter may contain them.
  *
@@ -47,7 +52,12 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function sanitizeText(s: string): string {
   if (!HAZARD.test(s)) return s;
-  return s.replace(FORMATTING, '').replace(BREAKS, ' ').replace(CONTROLS, '').replace(LONE_SURROGATE, '\uFFFD');
+  return s
+    .replace(FORMATTING, '')
+    .replace(BREAKS, ' ')
+    .replace(CONTROLS, '')
+    .replace(BIDI_CONTROLS, '')
+    .replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /**

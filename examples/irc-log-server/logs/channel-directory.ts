@@ -15,6 +15,9 @@ import type { OutLine } from '../irc/out-line.js';
 import { CHANNEL_LENGTH, FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from './channels.js';
 import type { LogEntry } from './entry.js';
 import { levelRank } from './level.js';
+import type { LogHistory } from './history.js';
+import type { SharedHistory } from './stream-history.js';
+import { replayHistory } from './history-replay.js';
 import { renderEntry } from './render.js';
 
 /** A log channel that exists: every filtered channel, and pattern channels while they have members. */
@@ -61,9 +64,28 @@ export interface LogChannelDirectoryOptions {
   now: () => number;
   /** Filtered channels. @default {@link FILTERED_CHANNELS} */
   filtered?: readonly FilteredChannelDefinition[];
+  /** Recent lines to replay on join. @default none (no replay) */
+  history?: LogHistory;
+  /**
+   * With `--redis`: the backlog every node shares, read on join for filtered channels (the
+   * local `history` answers pattern channels, and when Redis does not answer in time).
+   * @default none
+   */
+  sharedHistory?: SharedHistory;
+  /** The server's name, the source of the replay's BATCH lines and notices. @default 'logcaster.local' */
+  serverName?: string;
 }
 
 const PATTERN_CHARS = /^[A-Za-z0-9_.*#/-]+$/;
+// How long a join waits for the shared (Redis) backlog before showing the local one.
+const SHARED_HISTORY_TIMEOUT_MS = 2000;
+// Live entries held per joining member while its backlog is read.
+const MAX_HELD_ENTRIES = 1000;
+
+/** What identifies an entry across nodes (the shared history returns copies). */
+function entryKey(entry: LogEntry): string {
+  return `${entry.ts}\u0000${entry.level}\u0000${entry.service}\u0000${entry.message}`;
+}
 
 /**
  * Every channel, keyed by folded name, with join/part bookkeeping and the broker
@@ -76,6 +98,8 @@ export class LogChannelDirectory implements ChannelDirectory {
   private readonly channels = new Map<string, LogChannel>();
   private readonly options: LogChannelDirectoryOptions;
   private patternCount = 0;
+  /** Members whose backlog is being read from the shared history: live entries wait here. */
+  private readonly waiting = new Map<LogChannel, Map<Client, LogEntry[]>>();
 
   constructor(options: LogChannelDirectoryOptions) {
     this.options = options;
@@ -148,6 +172,7 @@ export class LogChannelDirectory implements ChannelDirectory {
   /** Removes `client` from `channel`; the last member out ends the subscription. */
   part(client: Client, joined: Channel): void {
     joined.members.delete(client);
+    if (joined instanceof LogChannel) this.waiting.get(joined)?.delete(client);
     client.channels.delete(joined.key);
     const channel = this.channels.get(joined.key);
     if (channel !== joined || channel.members.size > 0) return;
@@ -168,6 +193,43 @@ export class LogChannelDirectory implements ChannelDirectory {
       if (member.enqueue(member.serverTime ? tagged : plain)) queued++;
     }
     return queued;
+  }
+
+  /** Queues the channel's recent lines to `client`, who just joined, marked as history. */
+  replay(client: Client, joined: Channel): void {
+    const history = this.options.history;
+    const channel = this.channels.get(joined.key);
+    if (history === undefined || channel !== joined) return;
+    const settings = { serverName: this.options.serverName ?? 'logcaster.local', botMask: this.options.botMask, colour: this.options.colour };
+    const shared = this.options.sharedHistory;
+    if (shared === undefined || channel.kind !== 'filtered') {
+      history.countReplayed(replayHistory(client, channel.name, history.recent(channel.pattern), settings));
+      return;
+    }
+    // The backlog comes from Redis, asynchronously: hold this member's live entries until it
+    // has been replayed, so the history still comes first and nothing is shown twice.
+    let members = this.waiting.get(channel);
+    if (members === undefined) {
+      members = new Map();
+      this.waiting.set(channel, members);
+    }
+    members.set(client, []);
+    let timer: NodeJS.Timeout | undefined;
+    const local = (): LogEntry[] => history.recent(channel.pattern);
+    const late = new Promise<LogEntry[]>((resolve) => {
+      timer = setTimeout(() => resolve(local()), SHARED_HISTORY_TIMEOUT_MS);
+      timer.unref();
+    });
+    void Promise.race([shared.fetch(channel.pattern, history.perChannel).catch(local), late]).then((entries) => {
+      clearTimeout(timer);
+      const held = this.waiting.get(channel)?.get(client);
+      this.waiting.get(channel)?.delete(client);
+      if (this.waiting.get(channel)?.size === 0) this.waiting.delete(channel);
+      if (held === undefined || !channel.members.has(client)) return; // left meanwhile
+      history.countReplayed(replayHistory(client, channel.name, entries, settings));
+      const shown = new Set(entries.map(entryKey));
+      for (const entry of held) if (!shown.has(entryKey(entry))) this.deliverTo(channel, client, entry);
+    });
   }
 
   /** Unsubscribes every channel and forgets the pattern channels. */
@@ -220,10 +282,34 @@ export class LogChannelDirectory implements ChannelDirectory {
     // Rendered once for the channel; every member gets the same bytes.
     const lines = renderEntry(entry, channel.name, this.options.botMask, { colour: this.options.colour });
     const priority = levelRank(entry.level);
+    const waiting = this.waiting.get(channel);
+    if (waiting !== undefined) {
+      // Members whose backlog is on its way get this entry after it (bounded: the oldest held
+      // entry gives way, as a full SendQ would drop it).
+      for (const held of waiting.values()) {
+        if (held.length >= MAX_HELD_ENTRIES) held.shift();
+        held.push(entry);
+      }
+    }
     for (let i = 0; i < lines.length; i++) {
       const tagged: OutLine = { bytes: lines[i].tagged, priority };
       const plain: OutLine = { bytes: lines[i].plain, priority };
-      this.delivered += this.relay(channel, undefined, tagged, plain);
+      if (waiting === undefined) {
+        this.delivered += this.relay(channel, undefined, tagged, plain);
+        continue;
+      }
+      for (const member of channel.members) {
+        if (!waiting.has(member) && member.enqueue(member.serverTime ? tagged : plain)) this.delivered++;
+      }
+    }
+  }
+
+  /** One entry to one member (a held live entry after its backlog). */
+  private deliverTo(channel: LogChannel, member: Client, entry: LogEntry): void {
+    const lines = renderEntry(entry, channel.name, this.options.botMask, { colour: this.options.colour });
+    const priority = levelRank(entry.level);
+    for (const line of lines) {
+      if (member.enqueue({ bytes: member.serverTime ? line.tagged : line.plain, priority })) this.delivered++;
     }
   }
 }

@@ -60,6 +60,11 @@ describe('detectLevel', () => {
     ['FATAL out of memory', 'FATAL'],
     ['NOTICE: relation exists, skipping', 'NOTICE'],
     ['TRACE entering foo()', 'TRACE'],
+    ['sshd[812]: error: PAM: Authentication failure', 'ERROR'],
+    ['app: warn: cache cold', 'WARNING'],
+    ['kernel: <4>[ 12.3] usb 1-1: reset', 'WARNING'],
+    ['<134>Nov 29 21:00:00 host app: hi', 'INFO'],
+    ['<11>boom', 'ERROR'],
   ] as const)('reads %j as %s', (line, level) => {
     expect(detectLevel(line)).toBe(level);
   });
@@ -70,6 +75,8 @@ describe('detectLevel', () => {
     'disk I/O error rate normal',
     'ERROR_CODE=0',
     'INFORMATION_SCHEMA queried',
+    'a <b> tag, and 1<2> 3',
+    'the error: was fixed later in a much longer sentence that goes past the eighty character prefix window',
     '',
   ])('defaults %j to INFO', (line) => {
     expect(detectLevel(line)).toBe('INFO');

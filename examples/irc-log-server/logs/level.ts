@@ -76,21 +76,26 @@ const LOGCAT_LEVELS: Readonly<Record<string, LogLevel>> = {
   E: 'ERROR',
   F: 'FATAL',
 };
-// syslog / sd-daemon priority prefix "<3>" (0 emerg … 7 debug).
-const SYSLOG_PRIORITY = /^<([0-7])>/;
+// syslog / sd-daemon priority "<3>" (0 emerg … 7 debug), at the start or after a prefix such as
+// "kernel: <4>" (within the first 80 characters); a full PRI "<134>" keeps its severity (n % 8).
+const SYSLOG_PRIORITY = /^<(\d{1,3})>|(?<=^.{0,80}\s)<([0-7])>/;
 const SYSLOG_LEVELS: readonly LogLevel[] = ['FATAL', 'CRITICAL', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG'];
 // A bare upper-case word ("2026-01-02 ERROR db down", "WARNING:root:..."); lower-case bare
 // words are too common in ordinary prose ("no error") to mean anything.
 const BARE_UPPER = new RegExp(`(?<![A-Za-z0-9_])(${WORDS})(?![A-Za-z0-9_])`);
-// "Error: ...", "panic: ..." at the start of a line (Node, Go).
+// "Error: ...", "panic: ..." at the start of a line (Node, Go), or a level word with a colon
+// in the prefix after the program's name: "sshd[812]: error: …", "app: WARN: …".
 const LEADING_WORD = new RegExp(`^\\s*(${WORDS})\\s*:`, 'i');
+const PREFIX_WORD = new RegExp(`^.{0,80}?[\\]:]\\s+(${WORDS})\\s*:(?:\\s|$)`, 'i');
 // The first line of a Python or Java stack trace.
 const TRACE_START = /^\s*(?:Traceback \(most recent call last\)|Exception in thread\b|\w+(?:\.\w+)*(?:Exception|Error): )/;
 
 /**
  * Recognises the level of a plain-text log line: `level=error` / `"level":"warn"`, a bracketed
- * `[warn]` / `<ERROR>`, a syslog priority prefix `<3>`, Android logcat `E/Tag`, a bare
- * upper-case `ERROR` / `WARN`, a leading `Error:` / `panic:`, or the first line of a Python or
+ * `[warn]` / `<ERROR>`, a syslog priority `<3>` (at the start, or after a short prefix such as
+ * `kernel: <4>`), Android logcat `E/Tag`, a bare upper-case `ERROR` / `WARN`, a leading
+ * `Error:` / `panic:` or a level word with a colon after the program's name
+ * (`sshd[812]: error: …`), or the first line of a Python or
  * Java stack trace. The first form found wins, in that order; nothing recognised means `INFO`.
  *
  * @example
@@ -102,13 +107,30 @@ const TRACE_START = /^\s*(?:Traceback \(most recent call last\)|Exception in thr
  * ```
  */
 export function detectLevel(line: string): LogLevel {
+  return findLevel(line) ?? 'INFO';
+}
+
+/**
+ * Like {@link detectLevel}, but `undefined` when the line states no level, so a caller can
+ * tell "INFO because it says so" from "INFO because nothing was said".
+ *
+ * @example
+ * ```ts
+ * findLevel('sshd[812]: error: PAM: auth failure'); // 'ERROR'
+ * findLevel('hello');                               // undefined
+ * ```
+ */
+export function findLevel(line: string): LogLevel | undefined {
   let match = KEY_VALUE.exec(line) ?? BRACKETED.exec(line);
   if (match !== null) return normalizeLevel(match[1]) ?? 'INFO';
   match = SYSLOG_PRIORITY.exec(line);
-  if (match !== null) return SYSLOG_LEVELS[Number(match[1])];
+  if (match !== null) {
+    const pri = Number(match[1] ?? match[2]);
+    if (pri <= 191) return SYSLOG_LEVELS[pri % 8];
+  }
   match = LOGCAT.exec(line) ?? LOGCAT_THREADTIME.exec(line);
   if (match !== null) return LOGCAT_LEVELS[match[1]];
-  match = BARE_UPPER.exec(line) ?? LEADING_WORD.exec(line);
+  match = BARE_UPPER.exec(line) ?? LEADING_WORD.exec(line) ?? PREFIX_WORD.exec(line);
   if (match !== null) return normalizeLevel(match[1]) ?? 'INFO';
-  return TRACE_START.test(line) ? 'ERROR' : 'INFO';
+  return TRACE_START.test(line) ? 'ERROR' : undefined;
 }

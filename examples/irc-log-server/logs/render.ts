@@ -22,6 +22,13 @@ export interface RenderOptions {
    * @default true
    */
   colour?: boolean;
+  /**
+   * Text put before the `[LEVEL]` tag of every line, e.g. `[history 20:51:03Z]` for replayed
+   * lines that a client cannot otherwise tell from live ones. Sanitised like the message.
+   *
+   * @default none
+   */
+  marker?: string;
 }
 
 // mIRC colour numbers chosen to read on dark and light backgrounds alike. Two digits always,
@@ -43,7 +50,7 @@ const RESET = '\x0F';
  * category are shown as the entry has them (`api/HTTP`, `Billing/DATABASE`: their case is
  * information); the category is left out when it is the default `GENERAL`.
  */
-function formatPrefix(entry: LogEntry, colour: boolean): string {
+function formatPrefix(entry: LogEntry, colour: boolean, marker = ''): string {
   const level = sanitizeText(entry.level);
   const tag = colour && Object.hasOwn(LEVEL_STYLE, level) ? `${LEVEL_STYLE[level as LogLevel]}[${level}]${RESET}` : `[${level}]`;
   const category = sanitizeText(entry.category);
@@ -51,7 +58,7 @@ function formatPrefix(entry: LogEntry, colour: boolean): string {
     category === '' || category === 'GENERAL'
       ? sanitizeText(entry.service)
       : `${sanitizeText(entry.service)}/${category}`;
-  return `${tag} ${where}: `;
+  return `${marker === '' ? '' : `${sanitizeText(marker)} `}${tag} ${where}: `;
 }
 
 /**
@@ -114,7 +121,7 @@ export function renderEntry(
   if (from === '') throw new RangeError(`source must not be empty after sanitising (got ${JSON.stringify(source)})`);
 
   const head = `:${from} PRIVMSG ${target} :`;
-  const prefix = formatPrefix(entry, options.colour ?? true);
+  const prefix = formatPrefix(entry, options.colour ?? true, options.marker);
   const textBudget = IRC_LINE_BYTES - 2 - Buffer.byteLength(head, 'utf8') - Buffer.byteLength(prefix, 'utf8');
   if (textBudget < MIN_TEXT_BYTES) {
     throw new RangeError(

@@ -22,6 +22,8 @@ declare module 'irc-framework' {
     /** Milliseconds from the `@time` tag, when the server sent one. */
     time: number | undefined;
     tags: Record<string, string>;
+    /** Set when the message came inside an IRCv3 BATCH. */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   interface ChannelEvent {

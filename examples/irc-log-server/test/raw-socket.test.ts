@@ -99,7 +99,7 @@ describe('registration', () => {
     const c = await client();
     c.send('CAP LS 302', 'NICK dave', 'USER dave 0 * :Dave');
     const early = await c.barrier();
-    expect(early).toEqual([':test.local CAP * LS :away-notify echo-message invite-notify message-tags multi-prefix server-time userhost-in-names']);
+    expect(early).toEqual([':test.local CAP * LS :away-notify batch echo-message invite-notify message-tags multi-prefix server-time userhost-in-names']);
     c.send('CAP REQ :server-time bogus-cap', 'CAP REQ :server-time', 'CAP LIST');
     // The nick is known now, so it is the target.
     expect(await c.barrier()).toEqual([

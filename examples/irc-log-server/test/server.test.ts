@@ -132,8 +132,9 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
     expect(second.irc.user.nick).toBe('ann');
     await joined(second.irc, '#logs-error');
     server.ingest({ ...entry, message: 'after reconnect' });
-    await until(() => (second.received.get('#logs-error')?.length ?? 0) === 1, 5000, 'the line after reconnecting');
-    expect(second.received.get('#logs-error')?.[0].message).toBe('[ERROR] api/HTTP: after reconnect');
+    // First the channel's history (the entry logged while ann was away), then the live line.
+    await until(() => (second.received.get('#logs-error')?.length ?? 0) === 2, 5000, 'the line after reconnecting');
+    expect(second.received.get('#logs-error')?.map((e) => e.message)).toEqual(['[ERROR] api/HTTP: after part', '[ERROR] api/HTTP: after reconnect']);
   });
 
   it('takes entries from the JSON Lines port, answers a bad line with an error, and relays the good ones', async () => {
@@ -149,7 +150,7 @@ describe('the IRC log server with a real IRC client (irc-framework)', () => {
       replies += chunk;
     });
     producer.write('{"level":"warn","service":"db","category":"DATABASE","message":"database replica lag","ts":1767225600000}\n');
-    producer.write('this is not json\n');
+    producer.write('{this is not json\n');
     producer.write('{"level":"info","service":"db","message":"no match here"}\n');
     producer.write('{"level":"error","service":"db","message":"SQL deadlock","ts":"2026-01-01T00:00:01.000Z"}\n');
     await until(() => (received.get('#logs-database')?.length ?? 0) === 2 && replies.includes('\n'), 5000, 'both database entries');

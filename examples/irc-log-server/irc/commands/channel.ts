@@ -117,6 +117,7 @@ export const join: Handler = (ctx, client, params) => {
     }
     topicReply(ctx, client, joined, true);
     names(ctx, client, joined);
+    ctx.channels.replay?.(client, joined); // the recent lines, marked as history
   }
 };
 

@@ -15,6 +15,7 @@ import { peakUsers, rememberNick } from './user-records.js';
 /** Capabilities the server offers in `CAP LS`. */
 export const CAPABILITIES: readonly string[] = [
   'away-notify',
+  'batch',
   'echo-message',
   'invite-notify',
   'message-tags',

@@ -1,68 +1,125 @@
 /**
- * The log sources a server runs, started and stopped together: JSON Lines over TCP, standard
- * input, and the demo generator. Each calls `sink` with validated entries. A new source (a
- * syslog port, say) is one more file here and a few lines below.
+ * The log sources a server runs, started and stopped together: the TCP ingest port, standard
+ * input, and the demo generator. Each calls `sink` with validated entries, and the stream
+ * sources count every line they lose (see `ingest-stats.ts`). A new source (a syslog port,
+ * say) is one more file here and a few lines below.
  *
  * @module
  */
 import type { LogEntry } from '../entry.js';
 import { startDemoSource, type DemoSource } from './demo.js';
+import type { IngestStats } from './ingest-stats.js';
 import { startJsonLinesSource, type JsonLinesSource } from './json-lines.js';
 import { startStdinSource, type StdinSource } from './stdin.js';
+import { startSyslogUdpSource, type SyslogUdpSource } from './syslog-udp.js';
+
+export type { IngestStats } from './ingest-stats.js';
 
 /** Which sources to run (a `ServerConfig` has every field). */
 export interface SourceSettings {
-  /** Address of the JSON Lines port. */
+  /** Address of the ingest port. */
   readonly ingestHost: string;
-  /** JSON Lines port; 0 picks a free one, `null` runs no JSON Lines source. */
+  /** Ingest port; 0 picks a free one, `null` runs no TCP ingest. */
   readonly ingestPort: number | null;
   /** Token producers must send first, if any. */
   readonly producerToken: string | undefined;
+  /** Ingest connections silent for this long are closed. */
+  readonly ingestIdleTimeoutMs: number;
+  /** Ingest connections per address. */
+  readonly ingestMaxPerAddress: number;
+  /** Rate budget per connection or per address. */
+  readonly ingestRateScope: 'connection' | 'address';
   /** Run the demo generator. */
   readonly demo: boolean;
   /** Demo entries per second. */
   readonly demoRate: number;
-  /** Read plain-text lines from standard input. */
+  /** Read log lines from standard input. */
   readonly stdin: boolean;
-  /** Service name of standard input lines. */
+  /** Service name of standard input lines that name none. */
   readonly stdinService: string;
+  /** UDP syslog port; 0 picks a free one, `null` runs none. */
+  readonly syslogPort: number | null;
 }
 
 /** The running sources. */
 export interface LogSources {
-  /** The JSON Lines port bound, when that source runs. */
+  /** The ingest port bound, when that source runs. */
   readonly ingestPort: number | undefined;
-  /** Stops every source; resolves when the JSON Lines port is closed. */
+  /** The UDP syslog port bound, when that source runs. */
+  readonly syslogPort: number | undefined;
+  /** Counters of the stream sources that run (`tcp`, `stdin`). */
+  stats(): IngestStats[];
+  /** Stops every source; resolves when the ingest port is closed. */
   stop(): Promise<void>;
 }
+
+/** Where {@link startSources} reads standard input from and says it ended (tests give their own). */
+export interface SourceIo {
+  readonly stdin: NodeJS.ReadableStream;
+  log(line: string): void;
+}
+
+const PROCESS_IO: SourceIo = { stdin: process.stdin, log: (line) => console.error(line) };
 
 /**
  * Starts the configured sources.
  *
- * @throws the listen error of the JSON Lines port (rejected promise), e.g. `EADDRINUSE`;
+ * When standard input ends the server keeps serving (the entries stay in the channels'
+ * history for people who join later) and says so once: how many lines it read and lost.
+ *
+ * @throws the listen error of the ingest port (rejected promise), e.g. `EADDRINUSE`;
  *   nothing is left running then.
  */
-export async function startSources(settings: SourceSettings, sink: (entry: LogEntry) => void): Promise<LogSources> {
-  let json: JsonLinesSource | undefined;
+export async function startSources(settings: SourceSettings, sink: (entry: LogEntry) => void, io: SourceIo = PROCESS_IO): Promise<LogSources> {
+  let tcp: JsonLinesSource | undefined;
   if (settings.ingestPort !== null) {
-    json = await startJsonLinesSource({
+    tcp = await startJsonLinesSource({
       host: settings.ingestHost,
       port: settings.ingestPort,
       token: settings.producerToken,
       sink,
       maxConnections: 256,
+      maxPerAddress: settings.ingestMaxPerAddress,
+      idleTimeoutMs: settings.ingestIdleTimeoutMs,
+      limiter: { scope: settings.ingestRateScope },
     });
+  }
+  let udp: SyslogUdpSource | undefined;
+  if (settings.syslogPort !== null) {
+    try {
+      udp = await startSyslogUdpSource({ host: settings.ingestHost, port: settings.syslogPort, sink });
+    } catch (error) {
+      await tcp?.close();
+      throw error;
+    }
   }
   const demo: DemoSource | undefined = settings.demo ? startDemoSource({ sink, linesPerSecond: settings.demoRate }) : undefined;
   const stdin: StdinSource | undefined = settings.stdin
-    ? startStdinSource(process.stdin, sink, { service: settings.stdinService })
+    ? startStdinSource(io.stdin, sink, {
+        service: settings.stdinService,
+        onEnd: (stats) => {
+          const lost = stats.rejected > 0 ? `, ${stats.rejected} refused` : '';
+          io.log(
+            `irc-log-server: standard input ended after ${stats.accepted + stats.rejected} lines (${stats.entries} entries${lost}); still serving IRC, the last lines stay in each channel's history. Stop with Ctrl-C.`,
+          );
+        },
+      })
     : undefined;
   return {
-    ingestPort: json?.port,
+    ingestPort: tcp?.port,
+    syslogPort: udp?.port,
+    stats: () => {
+      const all: IngestStats[] = [];
+      if (tcp !== undefined) all.push(tcp.stats());
+      if (udp !== undefined) all.push(udp.stats());
+      if (stdin !== undefined) all.push(stdin.stats());
+      return all;
+    },
     stop: async () => {
       demo?.stop();
       stdin?.stop();
-      await json?.close();
+      await tcp?.close();
+      await udp?.close();
     },
   };
 }

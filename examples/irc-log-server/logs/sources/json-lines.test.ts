@@ -81,7 +81,7 @@ describe('startJsonLinesSource', () => {
     ]);
     expect(source.stats()).toMatchObject({ connections: 1, accepted: 3, rejected: 0 });
     // A barrier: a bad line's reply arrives after any reply to the earlier lines would have.
-    await p.send('nope\n');
+    await p.send('{nope\n');
     await until(() => p.replies.length > 0, 'a reply');
     expect(p.replies).toEqual([{ ok: false, error: 'invalid JSON', line: 4 }]);
   });
@@ -258,6 +258,51 @@ describe('startJsonLinesSource', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 
+  it('reads the other formats too, attributing lines without a service to defaultService', async () => {
+    const { source, entries } = await start({ defaultService: 'edge', joinHoldMs: 0 });
+    const p = await producer(source);
+    await p.send('{"level":40,"time":5,"name":"api","msg":"pino"}\n<11>1 2026-11-29T21:00:00Z h backup - - - disk full\nplain [warn] text\n');
+    await until(() => entries.length === 3, 'three entries');
+    expect(entries.map((e) => [e.level, e.service, e.message])).toEqual([
+      ['WARNING', 'api', 'pino'],
+      ['ERROR', 'backup', 'disk full'],
+      ['WARNING', 'edge', 'plain [warn] text'],
+    ]);
+    expect(p.replies).toEqual([]);
+  });
+
+  it('answers a producer that closes its side with a summary of its lines', async () => {
+    const { source } = await start({ limiter: { capacity: 2, refillPerSecond: 0.001 } });
+    const p = await producer(source);
+    p.socket.end(entryLine('a') + entryLine('b') + '{bad\n' + entryLine('c') + entryLine('d'));
+    await p.closed;
+    expect(p.replies.at(-1)).toEqual({ ok: false, summary: { lines: 5, accepted: 2, rateLimited: 3, rejected: 0, unauthorised: 0 } });
+    expect(source.stats()).toMatchObject({ accepted: 2, rateLimited: 3, rejected: 0 });
+  });
+
+  it('closes a connection idle for idleTimeoutMs with its summary, and counts it', async () => {
+    const { source } = await start({ idleTimeoutMs: 30 });
+    const p = await producer(source);
+    await p.send(entryLine('one'));
+    await p.closed;
+    expect(p.replies).toEqual([{ ok: true, summary: { lines: 1, accepted: 1, rateLimited: 0, rejected: 0, unauthorised: 0 }, closed: 'idle for 30 ms' }]);
+    expect(source.stats().idleClosed).toBe(1);
+  });
+
+  it('refuses connections past maxPerAddress from one address while others get in', async () => {
+    const { source, entries } = await start({ maxPerAddress: 1, joinHoldMs: 0 });
+    await producer(source);
+    await until(() => source.stats().connections === 1, 'the first connection');
+    const second = await producer(source);
+    await second.closed;
+    expect(second.replies).toEqual([{ ok: false, error: 'too many connections from your address (max 1)', line: 0 }]);
+    const elsewhere = connect({ port: source.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+    open.sockets.push(elsewhere);
+    elsewhere.write(entryLine('from 127.0.0.3'));
+    await until(() => entries.length === 1, 'the other address entry');
+    expect(source.stats()).toMatchObject({ refusedConnections: 1, connections: 2 });
+  });
+
   it('validates its options', async () => {
     const sink = () => undefined;
     await expect(startJsonLinesSource({ sink, port: -1 })).rejects.toThrow(/port/);
@@ -265,6 +310,10 @@ describe('startJsonLinesSource', () => {
     await expect(startJsonLinesSource({ sink, port: 0, token: '' })).rejects.toThrow(/token/);
     await expect(startJsonLinesSource({ sink, port: 0, maxConnections: 0 })).rejects.toThrow(/maxConnections/);
     await expect(startJsonLinesSource({ sink, port: 0, limiter: { capacity: 0 } })).rejects.toThrow(/capacity/);
+    await expect(startJsonLinesSource({ sink, port: 0, limiter: { scope: 'host' as 'address' } })).rejects.toThrow(/scope/);
+    await expect(startJsonLinesSource({ sink, port: 0, maxPerAddress: 0 })).rejects.toThrow(/maxPerAddress/);
+    await expect(startJsonLinesSource({ sink, port: 0, idleTimeoutMs: 0 })).rejects.toThrow(/idleTimeoutMs/);
+    await expect(startJsonLinesSource({ sink, port: 0, defaultService: 'a b' })).rejects.toThrow(/defaultService/);
     await expect(startJsonLinesSource({ sink: undefined as unknown as () => void, port: 0 })).rejects.toThrow(TypeError);
   });
 });

@@ -1,27 +1,47 @@
 /**
- * TCP JSON Lines ingest: producers connect and write one log entry per line,
- * `{"level":"ERROR","service":"payments","category":"DATABASE","message":"…","ts":…}`.
+ * TCP ingest: producers connect and write one log entry per line, in any format the server
+ * reads (see `logs/formats/`): native JSON Lines
+ * `{"level":"ERROR","service":"payments","category":"DATABASE","message":"…","ts":…}`, pino,
+ * bunyan, winston, journald export, Docker json-file, logfmt, syslog lines, or plain text
+ * (attributed to `defaultService`). Stack-trace lines are joined to their entry.
  *
  * The protocol is fire-and-forget, like irker's: accepted entries get no reply, so a producer
  * can write and disconnect. Problems get one JSON line back, `{"ok":false,"error":"…","line":N}`,
- * and never affect other entries or other connections. Each connection is rate-limited with
- * the library's `RateLimiter`; when `token` is set the first line must authenticate, because an
- * open ingest port becomes a spam relay.
+ * and never affect other entries or other connections. When the producer closes its side
+ * after losing lines, or the server closes the connection (idle, shutdown), it gets one
+ * summary line, `{"ok":false,"summary":{"lines":N,"accepted":A,"rateLimited":R,"rejected":J,"unauthorised":U}}`
+ * (with `"closed":"<why>"` when the server closed it), so drops are never reported only in
+ * rate-limited error lines. A producer that lost nothing gets no summary: silence means taken.
+ *
+ * Limits, so no one can lock producers out: a total and a per-address connection cap, an idle
+ * timeout, and a rate limit (the library's `RateLimiter`) per connection or per address. When
+ * `token` is set the first line must authenticate, because an open ingest port becomes a spam
+ * relay. Every drop is counted in {@link IngestStats}.
  *
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RateLimiter } from 'logcaster';
-import { LogEntryError, parseLogEntry, type LogEntry } from '../entry.js';
+import type { LogEntry } from '../entry.js';
+import { parseLine } from '../formats/index.js';
+import { EntryJoiner } from '../formats/multiline.js';
+import { emptyIngestStats, type IngestStats } from './ingest-stats.js';
 import { LineSplitter } from './line-splitter.js';
 
-/** Per-connection rate limit of a {@link JsonLinesSource}. */
+/** Rate limit of a {@link JsonLinesSource}. */
 export interface JsonLinesLimit {
   /** Burst size, in entries. Minimum: 1. @default 500 */
   capacity?: number;
   /** Sustained rate, in entries per second. Minimum: > 0. @default 200 */
   refillPerSecond?: number;
+  /**
+   * What one budget covers: each `connection`, or each remote `address` (all its connections
+   * share it, so opening more connections does not buy more rate).
+   *
+   * @default 'connection'
+   */
+  scope?: 'connection' | 'address';
 }
 
 /** Options of {@link startJsonLinesSource}. */
@@ -44,13 +64,20 @@ export interface JsonLinesSourceOptions {
    * @default 10000
    */
   authTimeoutMs?: number;
+  /**
+   * A connection that sends nothing for this long is closed (with its summary line), so idle
+   * sockets cannot hold the `maxConnections` slots. Minimum: 1. @default 60000
+   */
+  idleTimeoutMs?: number;
+  /** Service of lines that name none (plain text, Docker lines, pino without `name`). @default 'ingest' */
+  defaultService?: string;
   /** Receives every accepted entry, in arrival order per connection. */
   sink: (entry: LogEntry) => void;
   /**
-   * Rate limit per connection. Entries over the limit are dropped and counted, and the
-   * producer gets at most one error line per second about it.
+   * Rate limit. Entries over the limit are dropped and counted, and the producer gets at most
+   * one error line per second about it, plus the summary at the end.
    *
-   * @default { capacity: 500, refillPerSecond: 200 }
+   * @default { capacity: 500, refillPerSecond: 200, scope: 'connection' }
    */
   limiter?: JsonLinesLimit;
   /**
@@ -60,6 +87,10 @@ export interface JsonLinesSourceOptions {
   maxLineBytes?: number;
   /** Simultaneous producer connections; further ones get an error line and are closed. Minimum: 1. @default 256 */
   maxConnections?: number;
+  /** Simultaneous producer connections from one address. Minimum: 1. @default 64 */
+  maxPerAddress?: number;
+  /** How long a free-text entry waits for stack-trace lines after the producer goes quiet, ms. @default 100 */
+  joinHoldMs?: number;
   /** Clock in ms, for missing `ts` fields, the rate limiter and reply pacing. @default Date.now */
   now?: () => number;
   /**
@@ -71,25 +102,10 @@ export interface JsonLinesSourceOptions {
   onError?: (error: unknown, entry: LogEntry) => void;
 }
 
-/** Counters of a {@link JsonLinesSource}. */
-export interface JsonLinesStats {
-  /** Open producer connections. */
-  connections: number;
-  /** Entries passed to the sink. */
-  accepted: number;
-  /** Lines refused: bad JSON, invalid entries, lines too long, sink failures. */
-  rejected: number;
-  /** Entries dropped by the rate limiter. */
-  rateLimited: number;
-  /** Connections closed because the first line was not the right token, or did not come in time. */
-  authFailures: number;
-  /** Connections refused because `maxConnections` were open. */
-  refusedConnections: number;
-  /** Error replies not sent because the producer was not reading them (its socket buffer was full). */
-  repliesSkipped: number;
-}
+/** Counters of a {@link JsonLinesSource} (see {@link IngestStats}). */
+export type JsonLinesStats = IngestStats;
 
-/** A running JSON Lines source. */
+/** A running TCP ingest source. */
 export interface JsonLinesSource {
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
@@ -97,7 +113,7 @@ export interface JsonLinesSource {
   readonly host: string;
   /** A snapshot of the counters. */
   stats(): JsonLinesStats;
-  /** Stops listening and closes every producer connection; resolves once all are closed. Idempotent. */
+  /** Stops listening and closes every producer connection (each gets its summary); resolves once all are closed. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -145,35 +161,40 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const maxLineBytes = positiveInteger('maxLineBytes', options.maxLineBytes, 16_384, 64);
   const maxConnections = positiveInteger('maxConnections', options.maxConnections, 256, 1);
+  const maxPerAddress = positiveInteger('maxPerAddress', options.maxPerAddress, 64, 1);
   const authTimeoutMs = positiveInteger('authTimeoutMs', options.authTimeoutMs, 10_000, 1);
+  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000, 1);
+  const joinHoldMs = options.joinHoldMs ?? 100;
+  const defaultService = options.defaultService ?? 'ingest';
+  if (typeof defaultService !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(defaultService)) {
+    throw new RangeError(`defaultService must be 1-64 characters of [A-Za-z0-9_.-] (got ${JSON.stringify(defaultService)})`);
+  }
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('now must be a function');
   const onError =
     options.onError ??
-    ((error: unknown, entry: LogEntry) => console.error(`json-lines: sink failed for an entry of ${entry.service}:`, error));
+    ((error: unknown, entry: LogEntry) => console.error(`ingest: sink failed for an entry of ${entry.service}:`, error));
 
   const capacity = options.limiter?.capacity ?? 500;
   const refillPerSecond = options.limiter?.refillPerSecond ?? 200;
+  const scope = options.limiter?.scope ?? 'connection';
   if (!Number.isInteger(capacity) || capacity < 1) {
     throw new RangeError(`limiter.capacity must be an integer >= 1 (got ${capacity})`);
   }
   if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
     throw new RangeError(`limiter.refillPerSecond must be a finite number > 0 (got ${refillPerSecond})`);
   }
-  // One bucket per connection, starting full; never more keys than connections.
+  if (scope !== 'connection' && scope !== 'address') {
+    throw new RangeError(`limiter.scope must be 'connection' or 'address' (got ${JSON.stringify(scope)})`);
+  }
+  // One bucket per key, starting full; never more keys than connections.
   const limiter = new RateLimiter({ capacity, refillPerSecond, initialTokens: capacity, maxKeys: maxConnections, now });
 
-  const stats: JsonLinesStats = {
-    connections: 0,
-    accepted: 0,
-    rejected: 0,
-    rateLimited: 0,
-    authFailures: 0,
-    refusedConnections: 0,
-    repliesSkipped: 0,
-  };
+  const stats = emptyIngestStats('tcp');
   const sockets = new Set<Socket>();
   const refused = new Set<Socket>(); // given their error line, waiting to close
+  const perAddress = new Map<string, number>();
+  const finishers = new Map<Socket, (why: string) => void>();
   let nextId = 0;
 
   function reply(socket: Socket, fields: Record<string, string | number>): void {
@@ -185,13 +206,18 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     socket.write(`${JSON.stringify({ ok: false, ...fields })}\n`);
   }
 
-  // Half-close with the error line, then destroy if the peer does not close its side.
-  function refuse(socket: Socket, fields: Record<string, string | number>): void {
-    if (!socket.destroyed) socket.end(`${JSON.stringify({ ok: false, ...fields })}\n`);
+  // Half-close (with a last line, if any), then destroy if the peer does not close its side.
+  function refuse(socket: Socket, last: string | undefined): void {
+    if (!socket.destroyed) {
+      if (last === undefined) socket.end();
+      else socket.end(`${last}\n`);
+    }
     const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   }
+
+  const errorLine = (fields: Record<string, string | number>): string => JSON.stringify({ ok: false, ...fields });
 
   // Constant-time comparison of the token line's secret (digests have equal lengths).
   function isToken(text: string): boolean {
@@ -207,44 +233,105 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     return typeof token === 'string' && timingSafeEqual(digest(token), tokenDigest);
   }
 
+  // Lines sent on a refused connection are lost too: count them (LF bytes) as they are discarded.
+  function discard(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      let lf = chunk.indexOf(0x0a);
+      while (lf !== -1) {
+        stats.refusedLines += 1;
+        lf = chunk.indexOf(0x0a, lf + 1);
+      }
+    });
+  }
+
   function onConnection(socket: Socket): void {
     // Sudden disconnects (ECONNRESET, EPIPE) are normal for producers; 'close' follows and
     // cleans up, there is nothing else to do about them.
     socket.on('error', () => undefined);
-    if (sockets.size >= maxConnections) {
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromHere = perAddress.get(address) ?? 0;
+    const why =
+      sockets.size >= maxConnections
+        ? `too many connections (max ${maxConnections})`
+        : fromHere >= maxPerAddress
+          ? `too many connections from your address (max ${maxPerAddress})`
+          : undefined;
+    if (why !== undefined) {
       stats.refusedConnections += 1;
       refused.add(socket);
       socket.once('close', () => refused.delete(socket));
-      socket.resume(); // read and discard, so the peer's writes do not turn into an RST
-      refuse(socket, { error: `too many connections (max ${maxConnections})`, line: 0 });
+      discard(socket); // read and discard, so the peer's writes do not turn into an RST
+      refuse(socket, errorLine({ error: why, line: 0 }));
       return;
     }
     sockets.add(socket);
+    perAddress.set(address, fromHere + 1);
     stats.connections = sockets.size;
-    const key = `conn-${++nextId}`;
+    const key = scope === 'address' ? `addr-${address}` : `conn-${++nextId}`;
     let authenticated = tokenDigest === undefined;
     let closing = false;
     let lastLimitReply = Number.NEGATIVE_INFINITY;
     let droppedSinceReply = 0;
+    // This connection's own counts, for its summary line.
+    const mine = { lines: 0, accepted: 0, rateLimited: 0, rejected: 0, unauthorised: 0 };
     let authTimer: NodeJS.Timeout | undefined;
+    const joiner = new EntryJoiner({
+      holdMs: joinHoldMs,
+      emit: (entry, line) => {
+        try {
+          sink(entry);
+          stats.entries += 1;
+        } catch (error) {
+          // Counted as one rejected line: the entry's first line, which was counted accepted.
+          stats.accepted -= 1;
+          stats.rejected += 1;
+          mine.accepted -= 1;
+          mine.rejected += 1;
+          reply(socket, { error: 'internal error', line });
+          onError(error, entry);
+        }
+      },
+    });
+    // Ends the connection with its summary line (producer finished, idle, or shutdown).
+    const finish = (reason: string): void => {
+      if (closing) return;
+      splitter.end(); // a last line without LF still counts
+      joiner.flush();
+      closing = true;
+      const dropped = mine.rateLimited + mine.rejected + mine.unauthorised;
+      // Silence still means "all taken" when the producer finishes (fire-and-forget producers
+      // may never read); a loss, or a close the producer did not ask for, is always explained.
+      if (dropped === 0 && reason === '') {
+        refuse(socket, undefined);
+        return;
+      }
+      const summary = JSON.stringify({ ok: dropped === 0, summary: mine, ...(reason === '' ? {} : { closed: reason }) });
+      refuse(socket, summary);
+    };
+    finishers.set(socket, finish);
     if (!authenticated) {
       authTimer = setTimeout(() => {
         stats.authFailures += 1;
         closing = true;
-        refuse(socket, { error: 'authentication timeout: the first line must be {"token":"..."}', line: 0 });
+        refuse(socket, errorLine({ error: 'authentication timeout: the first line must be {"token":"..."}', line: 0 }));
       }, authTimeoutMs);
       authTimer.unref();
     }
-
-    const splitter = new LineSplitter(maxLineBytes, (text, line, truncated) => {
+    socket.setTimeout(idleTimeoutMs, () => {
       if (closing) return;
-      if (truncated) {
-        stats.rejected += 1;
-        reply(socket, { error: `line too long (max ${maxLineBytes} bytes)`, line });
+      stats.idleClosed += 1;
+      finish(`idle for ${idleTimeoutMs} ms`);
+    });
+    const splitter = new LineSplitter(maxLineBytes, (text, line, truncated) => {
+      if (text.trim() === '') return;
+      if (closing) {
+        // After a failed authentication: the rest of what this connection sent is lost.
+        if (!authenticated) {
+          stats.unauthorised += 1;
+          mine.unauthorised += 1;
+        }
         return;
       }
-      if (text.trim() === '') return;
-
       if (!authenticated) {
         if (isToken(text)) {
           authenticated = true;
@@ -253,14 +340,22 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
         }
         clearTimeout(authTimer);
         stats.authFailures += 1;
+        stats.unauthorised += 1;
         closing = true;
-        refuse(socket, { error: 'authentication required: the first line must be {"token":"..."}', line });
+        refuse(socket, errorLine({ error: 'authentication required: the first line must be {"token":"..."}', line }));
         return;
       }
-
+      mine.lines += 1;
+      if (truncated) {
+        stats.rejected += 1;
+        mine.rejected += 1;
+        reply(socket, { error: `line too long (max ${maxLineBytes} bytes)`, line });
+        return;
+      }
       // Rate limit before parsing: the limit protects the server's CPU as well.
       if (!limiter.consume(key).allowed) {
         stats.rateLimited += 1;
+        mine.rateLimited += 1;
         droppedSinceReply += 1;
         const t = now();
         if (t - lastLimitReply >= 1000) {
@@ -270,48 +365,39 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
         }
         return;
       }
-
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        // Not JSON: answered as such; the SyntaxError's details are of no use to the producer.
+      const result = parseLine(text, { defaultService, now });
+      if (!result.ok) {
         stats.rejected += 1;
-        reply(socket, { error: 'invalid JSON', line });
-        return;
-      }
-      let entry: LogEntry;
-      try {
-        entry = parseLogEntry(value, now);
-      } catch (error) {
-        if (!(error instanceof LogEntryError)) throw error;
-        stats.rejected += 1;
-        reply(socket, { error: error.message, field: error.field ?? 'entry', line });
-        return;
-      }
-      try {
-        sink(entry);
-      } catch (error) {
-        stats.rejected += 1;
-        reply(socket, { error: 'internal error', line });
-        onError(error, entry);
+        mine.rejected += 1;
+        reply(socket, result.field === undefined ? { error: result.error, line } : { error: result.error, field: result.field, line });
         return;
       }
       stats.accepted += 1;
+      mine.accepted += 1;
+      joiner.push(result, line);
     });
-
-    socket.on('data', (chunk: Buffer) => splitter.push(chunk));
-    // allowHalfOpen is off, so Node ends our side too once the producer has finished.
-    socket.on('end', () => splitter.end()); // a last line without LF still counts
+    socket.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      joiner.idle();
+    });
+    // The producer finished writing (half-close): last line, held entry, then the summary.
+    socket.on('end', () => finish(''));
     socket.on('close', () => {
       clearTimeout(authTimer);
+      joiner.flush();
+      joiner.dispose();
+      finishers.delete(socket);
       sockets.delete(socket);
+      const count = (perAddress.get(address) ?? 1) - 1;
+      if (count === 0) perAddress.delete(address);
+      else perAddress.set(address, count);
       stats.connections = sockets.size;
-      limiter.delete(key);
+      if (scope === 'connection') limiter.delete(key);
     });
   }
 
-  const server: Server = createServer(onConnection);
+  // allowHalfOpen: a producer that has finished writing can still read its summary.
+  const server: Server = createServer({ allowHalfOpen: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -320,9 +406,8 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     });
   });
   // After startup an error on the listening socket is rare (e.g. EMFILE on accept); report it.
-  server.on('error', (error) => console.error('json-lines: server error:', error));
+  server.on('error', (error) => console.error('ingest: server error:', error));
   const address = server.address() as AddressInfo;
-
   let closed: Promise<void> | undefined;
   return {
     port: address.port,
@@ -331,6 +416,8 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
+        for (const [, finish] of finishers) finish('server shutting down');
+        // Each finished connection is destroyed after its grace period; do not wait for it.
         for (const socket of sockets) socket.destroy();
         for (const socket of refused) socket.destroy();
       });

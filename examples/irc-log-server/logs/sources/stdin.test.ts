@@ -60,7 +60,7 @@ describe('startStdinSource', () => {
     await new Promise((resolve) => input.once('end', resolve));
     expect(seen).toEqual<LogEntry[]>([
       { level: 'ERROR', service: 'app', category: 'GENERAL', message: '[ERROR] db down', ts: 5 },
-      { level: 'WARNING', service: 'app', category: 'GENERAL', message: 'level=warn slow', ts: 5 },
+      { level: 'WARNING', service: 'app', category: 'GENERAL', message: 'slow', ts: 5 }, // logfmt: the words after the pairs
       { level: 'INFO', service: 'app', category: 'GENERAL', message: 'last line without newline', ts: 5 },
     ]);
     expect(source.lines).toBe(3);
@@ -89,12 +89,41 @@ describe('startStdinSource', () => {
         calls += 1;
         if (calls === 1) throw new Error('sink broke');
       },
-      { onError: (e) => errors.push(e) },
+      { onError: (e) => errors.push(e), joinHoldMs: 0 },
     );
     input.write('a\nb\n');
     input.emit('error', new Error('read failed'));
     expect(calls).toBe(2);
     expect(errors.map((e) => (e as Error).message)).toEqual(['sink broke', 'read failed']);
+    source.stop();
+  });
+
+  it('reads every format, joins a stack trace, counts refused lines, and reports the end once', async () => {
+    const input = new PassThrough();
+    const seen: LogEntry[] = [];
+    const refused: [number, string][] = [];
+    const ended: unknown[] = [];
+    const source = startStdinSource(input, (e) => seen.push(e), {
+      service: 'app',
+      now: () => 7,
+      onRefused: (n, reason) => refused.push([n, reason]),
+      onEnd: (stats) => ended.push(stats),
+    });
+    input.write('{"level":50,"time":1000,"name":"api","msg":"pino says"}\n');
+    input.write('sshd[812]: error: PAM failure\nError: boom\n    at f (a.js:1:1)\n');
+    input.write('    at g (b.js:2:2)\n{not json\n');
+    input.end('level=warn msg="logfmt says" service=worker');
+    await new Promise((resolve) => input.once('end', resolve));
+    expect(seen.map((e) => [e.level, e.service, e.message])).toEqual([
+      ['ERROR', 'api', 'pino says'],
+      ['ERROR', 'app', 'sshd[812]: error: PAM failure'],
+      ['ERROR', 'app', 'Error: boom\n    at f (a.js:1:1)\n    at g (b.js:2:2)'],
+      ['WARNING', 'worker', 'logfmt says'],
+    ]);
+    expect(refused).toEqual([[6, 'invalid JSON']]);
+    expect(ended).toEqual([expect.objectContaining({ source: 'stdin', accepted: 6, entries: 4, rejected: 1, connections: 0 })]);
+    expect(source.ended).toBe(true);
+    expect(source.lines).toBe(4);
     source.stop();
   });
 
