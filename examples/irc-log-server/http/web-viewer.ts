@@ -61,7 +61,7 @@ export interface WebViewerStats {
   linesSkipped: number;
   /** Entries waiting in all viewers' queues now. */
   pending: number;
-  /** Entries waiting in the fullest viewer queue now (never above `queueLines`). */
+  /** Entries pending for the fullest viewer now: its queue (at most `queueLines`) plus the one being written. */
   maxPending: number;
   /** Requests refused for a missing or wrong password. */
   unauthorized: number;

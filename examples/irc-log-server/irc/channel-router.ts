@@ -57,4 +57,9 @@ export class ChannelRouter implements ChannelDirectory {
   relay(channel: Channel, from: Client | undefined, tagged: OutLine, plain: OutLine): number {
     return channel instanceof ChatChannel ? this.chat.relay(channel, from, tagged, plain) : this.owned.relay(channel, from, tagged, plain);
   }
+
+  /** Ordinary channels keep no backlog; the owner of the server's channels may replay one. */
+  replay(client: Client, channel: Channel): void {
+    if (!(channel instanceof ChatChannel)) this.owned.replay?.(client, channel);
+  }
 }

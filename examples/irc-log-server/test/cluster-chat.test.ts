@@ -31,7 +31,7 @@ afterEach(async () => {
 
 /** main.ts as a real process (it exits when this process goes: IPC disconnect). */
 function startNode(name: string, redisUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
-  const args = ['--irc-port', '0', '--ingest-port', 'off', '--no-demo', '--server-name', name, '--redis', redisUrl, '--nick-claim-ttl-ms', String(CLAIM_TTL_MS)];
+  const args = ['--irc-port', '0', '--ingest-port', 'off', '--http-port', 'off', '--no-demo', '--server-name', name, '--redis', redisUrl, '--nick-claim-ttl-ms', String(CLAIM_TTL_MS)];
   const child = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   nodes.push(child);
   let output = '';

@@ -69,6 +69,7 @@ describe('IRCv3 capabilities', () => {
     const alice = await user(server, 'alice', { enable_echomessage: true });
     expect([...alice.irc.network.cap.enabled].sort()).toEqual([
       'away-notify',
+      'batch',
       'echo-message',
       'invite-notify',
       'message-tags',

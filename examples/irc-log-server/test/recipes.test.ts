@@ -29,7 +29,7 @@ afterEach(async () => {
 
 /** Starts main.ts with the recipe's flags (plus test ports) and a pipe as its standard input. */
 async function serve(recipeFlags: string[]): Promise<{ child: ChildProcess; ready: Ready; output: () => string }> {
-  const args = [...recipeFlags, '--irc-port', '0', '--server-name', 'recipe.test'];
+  const args = [...recipeFlags, '--irc-port', '0', '--http-port', 'off', '--server-name', 'recipe.test'];
   if (!recipeFlags.includes('--ingest-port')) args.push('--ingest-port', 'off');
   const child = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
   children.push(child);
@@ -68,11 +68,11 @@ describe('README recipes', () => {
     child.stdin?.end(fixture('journald.jsonl'));
     await until(() => seen().length === 5, 10_000, 'five journald entries');
     expect(seen()).toEqual([
-      '[INFO] systemd/daemon: Started nginx.service - A high performance web server and a reverse proxy server.',
-      '[ERROR] sshd/authpriv: error: kex_exchange_identification: Connection closed by remote host',
+      '[INFO] systemd/DAEMON: Started nginx.service - A high performance web server and a reverse proxy server.',
+      '[ERROR] sshd/AUTHPRIV: error: kex_exchange_identification: Connection closed by remote host',
       '[WARNING] checkout: payment provider slow: 2300 ms',
-      '[CRITICAL] kernel/kern: EXT4-fs error (device sda1): I/O error',
-      '[INFO] cron/daemon: (root) CMD (run-parts /etc/cron.hourly)',
+      '[CRITICAL] kernel/KERN: EXT4-fs error (device sda1): I/O error',
+      '[INFO] cron/DAEMON: (root) CMD (run-parts /etc/cron.hourly)',
     ]);
     // Standard input ended: the server says so and keeps serving.
     await until(() => output().includes('standard input ended'), 10_000, 'the end-of-input message');
@@ -126,7 +126,7 @@ describe('README recipes', () => {
     });
     expect(reply).toBe(''); // all five taken: fire-and-forget, no reply
     await until(() => seen().length === 5, 10_000, 'five journald entries');
-    expect(seen()[1]).toBe('[ERROR] sshd/authpriv: error: kex_exchange_identification: Connection closed by remote host');
+    expect(seen()[1]).toBe('[ERROR] sshd/AUTHPRIV: error: kex_exchange_identification: Connection closed by remote host');
   });
 });
 
@@ -143,6 +143,6 @@ describe('README recipe: syslog over TCP', () => {
     await run(['--tcp', '-n', '127.0.0.1', '-P', port, '--rfc5424', '-t', 'backup', '-p', 'user.err', 'backup failed: disk full']);
     await run(['--tcp', '-n', '127.0.0.1', '-P', port, '-t', 'cron', 'job done']);
     await until(() => seen().length === 2, 10_000, 'two syslog entries');
-    expect(seen()).toEqual(['[ERROR] backup/user: backup failed: disk full', '[NOTICE] cron/user: job done']);
+    expect(seen()).toEqual(['[ERROR] backup/USER: backup failed: disk full', '[NOTICE] cron/USER: job done']);
   });
 });

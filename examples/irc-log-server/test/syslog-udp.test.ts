@@ -32,8 +32,8 @@ describe('the UDP syslog port', () => {
     await logger(['-d', '-n', '127.0.0.1', '-P', port, '--rfc3164', '-t', 'cron', '-p', 'cron.err', 'job failed']);
     await until(() => c.lines.filter((l) => l.includes(' PRIVMSG #logs-all :')).length === 2, 5000, 'two syslog lines');
     expect(c.lines.filter((l) => l.includes(' PRIVMSG #logs-all :')).map((l) => l.slice(l.indexOf(' :') + 2))).toEqual([
-      '[WARNING] nightly/daemon: backup slow',
-      '[ERROR] cron/cron: job failed',
+      '[WARNING] nightly/DAEMON: backup slow',
+      '[ERROR] cron/CRON: job failed',
     ]);
     expect(server.stats().ingest.find((s) => s.source === 'udp')).toMatchObject({ accepted: 2, entries: 2, rateLimited: 0, rejected: 0 });
   });
