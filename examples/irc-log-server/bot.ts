@@ -27,7 +27,7 @@ export function statsLines(stats: ServerStats): string[] {
   const seconds = Math.round(stats.uptimeMs / 1000);
   return [
     `clients ${stats.clients} (registered ${stats.registered}), channels in use ${stats.channels} (pattern channels ${stats.patternChannels}), broker subscriptions ${stats.brokerSubscriptions}`,
-    `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, chat relayed ${stats.chatRelayed}`,
+    `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, discarded at disconnect ${stats.linesDiscarded}, chat relayed ${stats.chatRelayed}`,
     `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; IRC refused connections ${stats.refusedConnections}`,
     ...stats.ingest.map(ingestLine),
     `history: ${stats.history.entries} entries held (${(stats.history.bytes / 1024).toFixed(1)} KiB), ${stats.history.evicted} evicted, ${stats.history.replayed} lines replayed on join`,

@@ -2,7 +2,7 @@
  * Read this first: how the IRC log server is put together from the library's parts.
  *
  *   log sources ──ingest()──▶ PubSubBroker<LogEntry> ──▶ one Subscription per channel in use
- *   (logs/sources/)          (+ RedisBridge, cluster/)    (logs/channels.ts renders each entry once)
+ *   (logs/sources/)          (+ RedisBridge, cluster/)    (logs/channel-directory.ts renders each entry once)
  *                                                                   │
  *   IRC clients ◀── socket ◀── SendQ per client ◀────────────────────┘
  *   (irc/listener.ts,          (BoundedQueue from one BackpressureManager:
@@ -134,9 +134,12 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     sizeOf: (line) => line.bytes.length,
     maxQueues: config.maxClients,
   });
-  const counters = { linesIn: 0, linesDropped: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
+  const counters = { linesIn: 0, linesDropped: 0, linesDiscarded: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
   sendQs.on('drop', (_key, count, reason) => {
-    if (reason !== 'closed' && reason !== 'disconnect') counters.linesDropped += count;
+    // Lines still queued for a client that left (or was cut off for SendQ) are counted apart:
+    // they were not dropped to keep a live client going, but nobody got them either.
+    if (reason === 'closed' || reason === 'disconnect') counters.linesDiscarded += count;
+    else counters.linesDropped += count;
   });
   sendQs.on('overflow', () => counters.slowConsumerDisconnects++);
   broker.on('error', (error, topic) => {
@@ -202,6 +205,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       linesIn: counters.linesIn,
       linesDelivered: channels.delivered,
       linesDropped: counters.linesDropped,
+      linesDiscarded: counters.linesDiscarded,
       chatRelayed: ctx.chatRelayed,
       sendQBytes: sendQs.stats().pendingBytes,
       slowConsumerDisconnects: counters.slowConsumerDisconnects,

@@ -25,6 +25,8 @@ export interface ServerStats {
   linesDelivered: number;
   /** Lines dropped from SendQs by the overflow policy (not counting disconnects). */
   linesDropped: number;
+  /** Lines still queued for a client when it left or was disconnected for SendQ (nobody got them). */
+  linesDiscarded: number;
   /** Chat lines relayed between users. */
   chatRelayed: number;
   /** Bytes waiting in all SendQs now. */

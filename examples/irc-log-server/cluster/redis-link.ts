@@ -1,7 +1,8 @@
 /**
  * Several nodes, one Redis: with `--redis redis://host:port`, a `RedisBridge` is attached to
  * the broker, so every entry a node publishes reaches the other nodes too and an IRC client
- * on any node sees the logs fed to any other. Each node still routes and renders for its own clients; Redis only carries
+ * on any node sees the logs fed to any other. The node that ingests an entry routes it (its
+ * `channels/…` topics travel too); every node renders for its own clients. Redis only carries
  * what is published (entries, and chat: see chat-bus.ts) and holds the nick claims (nick-claims.ts).
  *
  * @module

@@ -48,6 +48,7 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_lines_in_total', 'counter', 'Log entries ingested.', stats.linesIn],
     ['logcaster_irc_lines_delivered_total', 'counter', 'Log lines queued to clients.', stats.linesDelivered],
     ['logcaster_irc_lines_dropped_total', 'counter', 'Lines dropped from SendQs by the overflow policy.', stats.linesDropped],
+    ['logcaster_irc_lines_discarded_total', 'counter', 'Lines still queued for clients that left or were disconnected for SendQ.', stats.linesDiscarded],
     ['logcaster_irc_chat_relayed_total', 'counter', 'Chat lines relayed between users.', stats.chatRelayed],
     ['logcaster_irc_slow_consumer_disconnects_total', 'counter', 'Clients disconnected for SendQ exceeded.', stats.slowConsumerDisconnects],
     ['logcaster_irc_flood_disconnects_total', 'counter', 'Clients disconnected for Excess Flood.', stats.floodDisconnects],

@@ -39,7 +39,7 @@ export interface JsonLinesLimit {
    * What one budget covers: each `connection`, or each remote `address` (all its connections
    * share it, so opening more connections does not buy more rate).
    *
-   * @default 'connection'
+   * @default 'connection' (the server passes `--ingest-rate-scope`, whose default is `address`)
    */
   scope?: 'connection' | 'address';
 }
