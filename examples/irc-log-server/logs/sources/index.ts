@@ -18,6 +18,10 @@ export interface SourceSettings {
   readonly ingestPort: number | null;
   /** Token producers must send first, if any. */
   readonly producerToken: string | undefined;
+  /** Entries per second per JSON Lines connection, after the burst. */
+  readonly ingestRate: number;
+  /** Entries a JSON Lines connection may send at once. */
+  readonly ingestBurst: number;
   /** Run the demo generator. */
   readonly demo: boolean;
   /** Demo entries per second. */
@@ -51,6 +55,7 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       token: settings.producerToken,
       sink,
       maxConnections: 256,
+      limiter: { capacity: settings.ingestBurst, refillPerSecond: settings.ingestRate },
     });
   }
   const demo: DemoSource | undefined = settings.demo ? startDemoSource({ sink, linesPerSecond: settings.demoRate }) : undefined;
