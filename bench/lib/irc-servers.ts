@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -184,10 +184,20 @@ export async function startNgircd(): Promise<ServerUnderTest> {
   };
 }
 
+function scripts(): Record<string, string | undefined> {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+}
+
 /** The `demo` script of package.json: how the README starts the example. */
 export function demoCommand(): string {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return pkg.scripts.demo;
+  return scripts().demo ?? 'tsx examples/irc-log-server/main.ts';
+}
+
+/** Runs the `predemo` script (the example's build), as `npm run demo` does first. */
+export function prepareExample(): void {
+  if (scripts().predemo === undefined) return;
+  const result = spawnSync('npm', ['run', '--silent', 'predemo'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`npm run predemo failed (${result.status ?? result.signal})`);
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import { median, record } from '../lib/harness.js';
 import { buildLoadGenerator, runLoad, type LoadResult } from '../lib/irc-load.js';
-import { demoCommand, hasNgircd, NGIRCD, startExample, startNgircd, type ServerUnderTest } from '../lib/irc-servers.js';
+import { demoCommand, hasNgircd, NGIRCD, prepareExample, startExample, startNgircd, type ServerUnderTest } from '../lib/irc-servers.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 
 const EXAMPLE = 'logcaster example';
@@ -104,9 +104,10 @@ const scenario: Scenario = {
       ctx.note(`skipped: the load generator needs a C compiler (${built.error})`);
       return;
     }
+    prepareExample();
     const rounds = Number(process.env.E2E_IRCD_ROUNDS ?? '3');
     const durationMs = 1_000 * Number(process.env.E2E_IRCD_SECONDS ?? '5') + 1_000;
-    ctx.note(`example started as \`${demoCommand()}\` (npm run demo); ${rounds} rounds, ${(durationMs - 1000) / 1000} s timed + 1 s warm-up per run`);
+    ctx.note(`example started as \`${demoCommand()}\` (npm run demo, after its predemo build); ${rounds} rounds, ${(durationMs - 1000) / 1000} s timed + 1 s warm-up per run`);
     const runs = new Map<string, Run[]>();
     for (let round = 0; round < rounds; round++) {
       for (const load of LOADS) {

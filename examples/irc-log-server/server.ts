@@ -22,7 +22,7 @@
  */
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
 import { handleBotMessage } from './bot.js';
-import { connectRedis, type RedisLink } from './cluster/redis-link.js';
+import type { RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import type { ServerContext } from './irc/commands/index.js';
@@ -164,6 +164,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   // With --redis, entries go through the bridge: delivered here and on every other node.
   let link: RedisLink | undefined;
   if (config.redis !== undefined) {
+    // Loaded only when asked for: ioredis and the bridge cost a single node ~8 MiB of memory.
+    const { connectRedis } = await import('./cluster/redis-link.js');
     link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
   }
   const publish = (topic: string, entry: LogEntry): void => {
