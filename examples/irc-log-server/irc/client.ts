@@ -69,6 +69,28 @@ const TOO_LONG = Buffer.alloc(0);
 // that a slow reader's lines stay in the SendQ, where the drop policy applies.
 const MAX_BATCH_BYTES = 64 * 1024;
 
+// The members of a channel usually get the very same lines in a turn (tagged or plain): the
+// last two joins are kept, so a turn's lines are copied once per variant, not once per client.
+// Bounded: two turns' worth of lines at most. A turn's array is never changed after its flush.
+const recentJoins: { parts: Buffer[]; joined: Buffer }[] = [];
+
+function sameParts(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `Buffer.concat(parts, total)`, shared with the previous client that got the same lines. */
+function joinLines(parts: Buffer[], total: number): Buffer {
+  for (let i = 0; i < recentJoins.length; i++) {
+    if (sameParts(recentJoins[i].parts, parts)) return recentJoins[i].joined;
+  }
+  const joined = Buffer.concat(parts, total);
+  if (recentJoins.length === 2) recentJoins.shift();
+  recentJoins.push({ parts, joined });
+  return joined;
+}
+
 /** Takes the oldest lines out of `queue`, up to {@link MAX_BATCH_BYTES}, as one buffer. */
 function takeBatch(queue: BoundedQueue<OutLine>): Buffer {
   const first = (queue.shift() as OutLine).bytes;
@@ -241,7 +263,9 @@ export class Client {
       this.scheduler.schedule(this);
       return true;
     }
-    if (!this.blocked && this.lifecycle === 'open' && this.sendQ.length === 0 && this.turnBytes < MAX_BATCH_BYTES) {
+    // A non-empty turn implies an empty SendQ (lines go there only once the turn is full, or
+    // while blocked or closing), so the SendQ is only looked at for a turn's first line.
+    if (!this.blocked && this.lifecycle === 'open' && this.turnBytes < MAX_BATCH_BYTES && (this.turn.length > 0 || this.sendQ.length === 0)) {
       this.turn.push(line.bytes);
       this.turnBytes += line.bytes.length;
       this.scheduler.schedule(this);
@@ -283,7 +307,7 @@ export class Client {
     if (this.turn.length > 0) {
       // Older than anything in the SendQ: the SendQ only takes lines once the turn's share is full.
       written = this.turn.length;
-      writable = this.socket.write(written === 1 ? this.turn[0] : Buffer.concat(this.turn, this.turnBytes));
+      writable = this.socket.write(written === 1 ? this.turn[0] : joinLines(this.turn, this.turnBytes));
       this.turn = [];
       this.turnBytes = 0;
     }
