@@ -71,7 +71,7 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 // The members of a channel usually get the very same lines in a turn (tagged or plain): the
 // last two joins are kept, so a turn's lines are copied once per variant, not once per client.
-// Bounded: two turns' worth of lines at most. A turn's array is never changed after its flush.
+// Bounded: two turns' worth of lines at most.
 const recentJoins: { parts: Buffer[]; joined: Buffer }[] = [];
 
 function sameParts(a: Buffer[], b: Buffer[]): boolean {
@@ -87,7 +87,8 @@ function joinLines(parts: Buffer[], total: number): Buffer {
   }
   const joined = Buffer.concat(parts, total);
   if (recentJoins.length === 2) recentJoins.shift();
-  recentJoins.push({ parts, joined });
+  // A copy: the caller empties and reuses its array.
+  recentJoins.push({ parts: parts.slice(), joined });
   return joined;
 }
 
@@ -308,7 +309,8 @@ export class Client {
       // Older than anything in the SendQ: the SendQ only takes lines once the turn's share is full.
       written = this.turn.length;
       writable = this.socket.write(written === 1 ? this.turn[0] : joinLines(this.turn, this.turnBytes));
-      this.turn = [];
+      // Emptied in place, not replaced: one array per client for its whole life, not one per turn.
+      this.turn.length = 0;
       this.turnBytes = 0;
     }
     for (let round = 0; round < 2; round++) {
