@@ -165,7 +165,8 @@ const scenario: Scenario = {
       ctx.target('1,000 × 100 lines/s: P50 example / ngircd', big.p50 / ngBig.p50, 'at-most', 1);
       ctx.target('1,000 × 100 lines/s: P99 example / ngircd', big.p99 / ngBig.p99, 'at-most', 1);
       ctx.target('1,000 × 1,000 lines/s: P99 example / ngircd', busy.p99 / ngBusy.p99, 'at-most', 0.8);
-      ctx.target('example RSS at 1,000 clients', Math.max(big.rss, busy.rss) / MiB, 'at-most', 64, 'MiB');
+      ctx.target('example RSS at 1,000 clients × 100 lines/s', big.rss / MiB, 'at-most', 64, 'MiB');
+      ctx.target('example RSS at 1,000 clients × 1,000 lines/s', busy.rss / MiB, 'at-most', 64, 'MiB');
       ctx.target('example RSS per additional client', perClientKB, 'at-most', 12, 'KB');
     }
     console.log(['', ...table].join('\n'));
