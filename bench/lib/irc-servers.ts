@@ -26,6 +26,8 @@ export interface ServerUnderTest {
   readonly ingestPort: number | undefined;
   /** Resident memory of the process and its descendants, bytes (a wrapper counts). */
   rss(): number;
+  /** CPU time (user + system) the process and its descendants used so far, ms. */
+  cpuMs(): number;
   /** Stops the group (SIGTERM, then SIGKILL after 3 s) and removes temporary files. */
   stop(): Promise<void>;
 }
@@ -81,6 +83,27 @@ async function waitForPorts(child: ChildProcess, ports: number[], what: string):
 
 /** Resident memory of `pid` and every descendant, from /proc (Linux). */
 function treeRss(pid: number): number {
+  return sumTree(pid, (id) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, 'latin1'));
+    return match === null ? 0 : Number(match[1]) * 1024;
+  });
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks; Linux reports them at 100 per second.
+const TICK_MS = 10;
+
+/** CPU time of `pid` and every descendant (utime + stime), ms. */
+function treeCpuMs(pid: number): number {
+  return sumTree(pid, (id) => {
+    const stat = readFileSync(`/proc/${id}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat, counted from the state (field 3) here.
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  });
+}
+
+/** Sums `measure` over `pid` and its descendants (a process that exits meanwhile counts 0). */
+function sumTree(pid: number, measure: (pid: number) => number): number {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -100,9 +123,7 @@ function treeRss(pid: number): number {
   while (stack.length > 0) {
     const next = stack.pop() as number;
     try {
-      const status = readFileSync(`/proc/${next}/status`, 'latin1');
-      const match = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (match !== null) total += Number(match[1]) * 1024;
+      total += measure(next);
     } catch {
       continue;
     }
@@ -177,6 +198,7 @@ export async function startNgircd(): Promise<ServerUnderTest> {
     port,
     ingestPort: undefined,
     rss: () => treeRss(pid),
+    cpuMs: () => treeCpuMs(pid),
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
@@ -230,7 +252,7 @@ export async function startExample(ingestRate: number): Promise<ServerUnderTest>
     throw error;
   }
   const pid = child.pid as number;
-  return { port, ingestPort, rss: () => treeRss(pid), stop: () => stopChild(child) };
+  return { port, ingestPort, rss: () => treeRss(pid), cpuMs: () => treeCpuMs(pid), stop: () => stopChild(child) };
 }
 
 /** Whether ngircd is installed where Debian puts it. */

@@ -35,6 +35,8 @@ const LOADS: Load[] = [
 
 interface Run {
   load: LoadResult;
+  /** Server CPU (user + system) over the whole run (connect, feed, drain), as a share of one core. */
+  cpuShare: number;
   rssPeak: number;
   rssIdle: number;
 }
@@ -52,6 +54,8 @@ async function measure(
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const rssIdle = sut.rss();
+    const cpuBefore = sut.cpuMs();
+    const started = performance.now();
     let rssPeak = rssIdle;
     const sampler = setInterval(() => {
       const rss = sut.rss();
@@ -70,7 +74,8 @@ async function measure(
         // 100 lines/s each. The example's ingest takes any rate on one connection.
         feeders: server === 'example' ? 1 : Math.max(1, Math.ceil(load.rate / 100)),
       });
-      return { load: result, rssPeak: Math.max(rssPeak, sut.rss()), rssIdle };
+      const cpuShare = (sut.cpuMs() - cpuBefore) / (performance.now() - started);
+      return { load: result, cpuShare, rssPeak: Math.max(rssPeak, sut.rss()), rssIdle };
     } finally {
       clearInterval(sampler);
     }
@@ -79,8 +84,9 @@ async function measure(
   }
 }
 
-function summary(runs: Run[]): { p50: number; p99: number; perSecond: number; rss: number; idle: number; completeness: number; closed: number } {
+function summary(runs: Run[]): { p50: number; p99: number; perSecond: number; rss: number; idle: number; cpu: number; completeness: number; closed: number } {
   return {
+    cpu: median(runs.map((r) => r.cpuShare)),
     p50: median(runs.map((r) => r.load.p50)),
     p99: median(runs.map((r) => r.load.p99)),
     perSecond: median(runs.map((r) => r.load.received / (r.load.feedMs / 1000))),
@@ -118,7 +124,7 @@ const scenario: Scenario = {
           runs.set(key, [...(runs.get(key) ?? []), run]);
           console.log(
             `    round ${round + 1}/${rounds} ${server.padEnd(7)} ${label(load).padEnd(30)} P50 ${run.load.p50.toFixed(2)} ms, P99 ${run.load.p99.toFixed(2)} ms, ` +
-              `${Math.round(run.load.received / (run.load.feedMs / 1000)).toLocaleString('en-US')} lines/s, RSS ${(run.rssPeak / MiB).toFixed(1)} MiB, ` +
+              `${Math.round(run.load.received / (run.load.feedMs / 1000)).toLocaleString('en-US')} lines/s, RSS ${(run.rssPeak / MiB).toFixed(1)} MiB, CPU ${(100 * run.cpuShare).toFixed(0)}%, ` +
               `${((100 * run.load.received) / run.load.expected).toFixed(1)}% delivered${run.load.closed > 0 ? `, ${run.load.closed} closed` : ''}`,
           );
         }
@@ -126,8 +132,8 @@ const scenario: Scenario = {
     }
 
     const table: string[] = [
-      '| load | example P50 / P99 | ngircd P50 / P99 | P50 ratio | P99 ratio | example / ngircd lines/s | example / ngircd RSS |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| load | example P50 / P99 | ngircd P50 / P99 | P50 ratio | P99 ratio | example / ngircd lines/s | example / ngircd RSS | example / ngircd CPU |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ];
     const results = new Map<string, ReturnType<typeof summary>>();
     for (const load of LOADS) {
@@ -141,6 +147,7 @@ const scenario: Scenario = {
       pair('send → receive P99', 'ms', false, ex.p99, ng.p99);
       pair('delivered lines/s', 'lines/s', true, ex.perSecond, ng.perSecond);
       pair('peak RSS', 'MiB', false, ex.rss / MiB, ng.rss / MiB);
+      pair('server CPU over the run (connect, feed, drain)', '% of a core', false, 100 * ex.cpu, 100 * ng.cpu);
       for (const [name, s] of [[EXAMPLE, ex], [NGIRCD_NAME, ng]] as const) {
         if (s.completeness < 0.999 || s.closed > 0) {
           ctx.note(`${name} at ${label(load)}: only ${(100 * s.completeness).toFixed(1)}% of lines delivered in the worst round, ${s.closed} connections closed`);
@@ -150,7 +157,7 @@ const scenario: Scenario = {
         `| ${label(load)} | ${ex.p50.toFixed(2)} / ${ex.p99.toFixed(2)} ms | ${ng.p50.toFixed(2)} / ${ng.p99.toFixed(2)} ms | ` +
           `${(ex.p50 / ng.p50).toFixed(2)}× | ${(ex.p99 / ng.p99).toFixed(2)}× | ` +
           `${Math.round(ex.perSecond).toLocaleString('en-US')} / ${Math.round(ng.perSecond).toLocaleString('en-US')} | ` +
-          `${(ex.rss / MiB).toFixed(0)} / ${(ng.rss / MiB).toFixed(0)} MiB |`,
+          `${(ex.rss / MiB).toFixed(0)} / ${(ng.rss / MiB).toFixed(0)} MiB | ${(100 * ex.cpu).toFixed(0)} / ${(100 * ng.cpu).toFixed(0)}% |`,
       );
     }
     const at = (server: string, load: Load) => results.get(`${server} ${label(load)}`);
