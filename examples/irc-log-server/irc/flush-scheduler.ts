@@ -5,10 +5,10 @@
  * A line for a client with nothing queued is written at once (see `Client.enqueue`) and the
  * client is scheduled, so that further lines in the same turn wait for the flush at the end
  * of the turn and share one write. The scheduler notices load from what it flushes: when a
- * turn left a client more than one line to write, the next lines are all queued, so a burst
- * costs each client one write per turn instead of one write plus one flush; once turns carry
- * at most one line per client again, lines go out at once again. Low rates therefore never
- * wait for a batch meant for high rates.
+ * turn left a client more than one line to write, the next lines are all queued and flushed
+ * `coalesceMs` later, so a stream of lines costs each client one write per window instead of
+ * one per line; once a flush carries at most one line per client again, lines go out at once
+ * again. Low rates therefore never wait for a batch meant for high rates.
  *
  * @module
  */
@@ -38,6 +38,8 @@ export interface WriteScheduler {
  * that many lines published in one turn cost each client one write.
  */
 export class FlushScheduler implements WriteScheduler {
+  /** How long lines wait under load, ms. */
+  readonly coalesceMs: number;
   private dirty: Flushable[] = [];
   private pending = false;
   private loaded = false;
@@ -56,6 +58,16 @@ export class FlushScheduler implements WriteScheduler {
     this.loaded = this.loaded ? most > 1 : most > 0;
   };
 
+  /**
+   * @param coalesceMs - under load, how long lines wait to share a write (0: until the end of
+   *   the turn only). Range: [0, 100]. @default 2
+   * @throws RangeError for a value outside the range.
+   */
+  constructor(coalesceMs = 2) {
+    if (!(coalesceMs >= 0 && coalesceMs <= 100)) throw new RangeError(`coalesceMs must be in [0, 100] (got ${String(coalesceMs)})`);
+    this.coalesceMs = coalesceMs;
+  }
+
   /** True while lines arrive faster than one per client per turn. */
   get coalescing(): boolean {
     return this.loaded;
@@ -68,9 +80,10 @@ export class FlushScheduler implements WriteScheduler {
     this.dirty.push(client);
     if (!this.pending) {
       this.pending = true;
-      // Not unref()ed: an unref()ed immediate lets the event loop block in its poll phase, so
-      // the flush would wait for the next unrelated I/O. It runs once and holds nothing.
-      setImmediate(this.run);
+      // Not unref()ed: an unref()ed immediate or timer lets the event loop block in its poll
+      // phase, so the flush would wait for the next unrelated I/O. It runs once, holds nothing.
+      if (this.loaded && this.coalesceMs > 0) setTimeout(this.run, this.coalesceMs);
+      else setImmediate(this.run);
     }
   }
 }

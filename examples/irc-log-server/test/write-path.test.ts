@@ -154,7 +154,8 @@ describe('FlushScheduler', () => {
   });
 
   it('coalesces once a turn left a client more than one line, and stops once turns carry one line per client', async () => {
-    const scheduler = new FlushScheduler();
+    // coalesceMs 0: under load too, the flush comes at the end of the turn, so the test can wait for it.
+    const scheduler = new FlushScheduler(0);
     expect(scheduler.coalescing).toBe(false);
     scheduler.schedule(flushable(0)); // lines went out at once: idle
     await nextTurn();
@@ -168,5 +169,22 @@ describe('FlushScheduler', () => {
     scheduler.schedule(flushable(1)); // one line per client per turn: no need to wait
     await nextTurn();
     expect(scheduler.coalescing).toBe(false);
+  });
+
+  it('under load flushes after the coalescing window', async () => {
+    const scheduler = new FlushScheduler(1);
+    scheduler.schedule(flushable(2)); // end of turn: enters coalescing
+    await nextTurn();
+    expect(scheduler.coalescing).toBe(true);
+    const client = flushable(1);
+    scheduler.schedule(client);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.flushes).toBe(1);
+    expect(scheduler.coalescing).toBe(false);
+  });
+
+  it('refuses a coalescing window that is not a duration it can use', () => {
+    expect(() => new FlushScheduler(-1)).toThrow(/coalesceMs must be in \[0, 100\] \(got -1\)/);
+    expect(() => new FlushScheduler(Number.NaN)).toThrow(RangeError);
   });
 });
