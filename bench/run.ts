@@ -24,6 +24,7 @@ const SCENARIOS: { name: string; load: () => Promise<{ default: Scenario }> }[] 
   { name: 'queues', load: () => import('./scenarios/queues.js') },
   { name: 'metrics', load: () => import('./scenarios/metrics.js') },
   { name: 'e2e', load: () => import('./scenarios/e2e.js') },
+  { name: 'e2e-vs-ircd', load: () => import('./scenarios/e2e-vs-ircd.js') },
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

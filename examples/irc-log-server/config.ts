@@ -46,6 +46,13 @@ export interface ServerConfig {
   password: string | undefined;
   /** Token producers must send first on the ingest port. @default undefined (none) */
   producerToken: string | undefined;
+  /**
+   * Entries per second each ingest connection may send once its burst is spent; the rest are
+   * dropped, counted, and answered with `rate limited`. Range: (0, 10000000]. @default 200
+   */
+  ingestRate: number;
+  /** Entries an ingest connection may send at once before `ingestRate` applies. Minimum: 1. @default 500 */
+  ingestBurst: number;
   /** Simultaneous IRC connections. Minimum: 1. @default 10000 */
   maxClients: number;
   /**
@@ -148,6 +155,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   stdinService: 'stdin',
   password: undefined,
   producerToken: undefined,
+  ingestRate: 200,
+  ingestBurst: 500,
   maxClients: 10_000,
   maxClientsPerIp: 1000,
   maxChannelsPerClient: 50,
@@ -230,6 +239,10 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
       throw new TypeError(`${key} must be a non-empty string when set (got ${JSON.stringify(value)})`);
     }
   }
+  if (typeof config.ingestRate !== 'number' || !Number.isFinite(config.ingestRate) || config.ingestRate <= 0 || config.ingestRate > 10_000_000) {
+    throw new RangeError(`ingestRate must be in (0, 10000000] lines/s (got ${String(config.ingestRate)})`);
+  }
+  integer('ingestBurst', config.ingestBurst, 1);
   integer('maxClients', config.maxClients, 1);
   integer('maxClientsPerIp', config.maxClientsPerIp, 1);
   integer('maxChannelsPerClient', config.maxChannelsPerClient, 1, 1000);

@@ -6,9 +6,16 @@
  * the `drop-lowest-priority` policy. Lines carry a priority (see `out-line.ts`); protocol
  * replies and ERROR-and-above log lines are protected. Over the soft bound the lowest-priority
  * lines are dropped (TRACE, DEBUG, INFO first); past the hard bound, which only protected
- * lines reach, the client is disconnected with `SendQ exceeded`. A {@link FlushScheduler}
- * drains every client with output once per event-loop turn, corked, so a burst of lines costs
- * one `writev` per client; a write that returns `false` parks the client until `'drain'`.
+ * lines reach, the client is disconnected with `SendQ exceeded`.
+ *
+ * When lines go out: a line for an idle client (nothing waiting, nothing in the socket's
+ * buffer, the server not under load) is written at once. Otherwise, while the socket takes
+ * bytes, it joins the lines of this event-loop turn (a plain array, at most 64 KiB); the
+ * {@link FlushScheduler} flushes every client with output once per turn, the turn's lines
+ * joined into one buffer and one write. Only lines the socket cannot take now — it is
+ * blocked, or the turn's share is full — wait in the SendQ, where the drop policy applies;
+ * they follow the turn's lines in order. A write that returns `false` parks the client until
+ * `'drain'`.
  *
  * In: lines are framed by {@link LineFramer}; each costs a flood token. A client that runs
  * out waits (its socket is paused: "fake lag"); lines already read wait in the RecvQ, and a
@@ -18,7 +25,7 @@
  */
 import type { Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import type { FlushScheduler } from './flush-scheduler.js';
+import type { WriteScheduler } from './flush-scheduler.js';
 import { LineFramer } from './framer.js';
 import { formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './message.js';
 import { REPLY_PRIORITY, type OutLine } from './out-line.js';
@@ -50,7 +57,7 @@ export interface ClientOptions {
   recvQBytes: number;
   /** How long a closing client may take to flush before its socket is destroyed, ms. */
   closeGraceMs: number;
-  scheduler: FlushScheduler;
+  scheduler: WriteScheduler;
   now: () => number;
   hooks: ClientHooks;
 }
@@ -62,6 +69,68 @@ export const SENDQ_ERROR_GRACE_MS = 30_000;
 
 // Marks a line the framer rejected as too long, in the RecvQ, so that it is answered in order.
 const TOO_LONG = Buffer.alloc(0);
+
+// Lines joined per write at most: large enough for any burst one turn brings, small enough
+// that a slow reader's lines stay in the SendQ, where the drop policy applies.
+const MAX_BATCH_BYTES = 64 * 1024;
+
+// The members of a channel usually get the very same lines in a turn (tagged or plain): the
+// last two joins are kept, so a turn's lines are copied once per variant, not once per client.
+// Bounded: two turns' worth of lines at most.
+const recentJoins: { parts: Buffer[]; joined: Buffer }[] = [];
+
+function sameParts(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `Buffer.concat(parts, total)`, shared with the previous client that got the same lines. */
+function joinLines(parts: Buffer[], total: number): Buffer {
+  for (let i = 0; i < recentJoins.length; i++) {
+    if (sameParts(recentJoins[i].parts, parts)) return recentJoins[i].joined;
+  }
+  const joined = Buffer.concat(parts, total);
+  if (recentJoins.length === 2) recentJoins.shift();
+  // A copy: the caller empties and reuses its array.
+  recentJoins.push({ parts: parts.slice(), joined });
+  return joined;
+}
+
+/** Takes the oldest lines out of `queue`, up to {@link MAX_BATCH_BYTES}, as one buffer. */
+function takeBatch(queue: BoundedQueue<OutLine>): Buffer {
+  const first = (queue.shift() as OutLine).bytes;
+  if (queue.length === 0) return first;
+  const parts = [first];
+  let total = first.length;
+  while (total < MAX_BATCH_BYTES && queue.length > 0) {
+    const bytes = (queue.shift() as OutLine).bytes;
+    parts.push(bytes);
+    total += bytes.length;
+  }
+  return Buffer.concat(parts, total);
+}
+
+/** The capabilities a client negotiated, with `server-time` kept as a flag: it is read once per line. */
+export class CapabilitySet extends Set<string> {
+  /** Whether `server-time` is in the set. */
+  serverTime = false;
+
+  override add(name: string): this {
+    if (name === 'server-time') this.serverTime = true;
+    return super.add(name);
+  }
+
+  override delete(name: string): boolean {
+    if (name === 'server-time') this.serverTime = false;
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.serverTime = false;
+    super.clear();
+  }
+}
 
 /** Where a connection is in its life. */
 export type ClientState = 'open' | 'closing' | 'closed';
@@ -90,7 +159,7 @@ export class Client {
   /** True between `CAP LS`/`CAP REQ` and `CAP END` before registration. */
   capNegotiating = false;
   /** Capabilities acknowledged with `CAP ACK`. */
-  readonly caps = new Set<string>();
+  readonly caps = new CapabilitySet();
   /** User mode `+i` (kept for clients that set it; it changes nothing here). */
   invisible = false;
   /** AWAY message, if set. */
@@ -110,7 +179,7 @@ export class Client {
   private readonly flood: TokenBucket;
   private readonly recvQLimit: number;
   private readonly closeGraceMs: number;
-  private readonly scheduler: FlushScheduler;
+  private readonly scheduler: WriteScheduler;
   private readonly now: () => number;
   private readonly hooks: ClientHooks;
   private readonly framer: LineFramer;
@@ -120,6 +189,9 @@ export class Client {
   private floodTimer: NodeJS.Timeout | undefined = undefined;
   private closeTimer: NodeJS.Timeout | undefined = undefined;
   private blocked = false;
+  // Lines of this turn, written together by the next flush (see the module comment).
+  private turn: Buffer[] = [];
+  private turnBytes = 0;
   private lifecycle: ClientState = 'open';
   private closeReason = '';
 
@@ -171,7 +243,7 @@ export class Client {
 
   /** Whether the client negotiated `server-time` (log lines then carry `@time=`). */
   get serverTime(): boolean {
-    return this.caps.has('server-time');
+    return this.caps.serverTime;
   }
 
   /** `nick!user@host`, the prefix of what this client sends to others. */
@@ -190,6 +262,21 @@ export class Client {
    */
   enqueue(line: OutLine): boolean {
     if (this.lifecycle === 'closed') return false;
+    if (this.writesAtOnce()) {
+      if (!this.socket.write(line.bytes)) this.blocked = true;
+      // Scheduled though nothing is queued: lines that follow in this turn wait for the flush
+      // and share one write, instead of one write each.
+      this.scheduler.schedule(this);
+      return true;
+    }
+    // A non-empty turn implies an empty SendQ (lines go there only once the turn is full, or
+    // while blocked or closing), so the SendQ is only looked at for a turn's first line.
+    if (!this.blocked && this.lifecycle === 'open' && this.turnBytes < MAX_BATCH_BYTES && (this.turn.length > 0 || this.sendQ.length === 0)) {
+      this.turn.push(line.bytes);
+      this.turnBytes += line.bytes.length;
+      this.scheduler.schedule(this);
+      return true;
+    }
     const queued = this.sendQ.push(line);
     if (queued) this.scheduler.schedule(this);
     return queued;
@@ -211,36 +298,59 @@ export class Client {
   }
 
   /**
-   * Writes as much of the SendQ as the socket takes, corked into one `writev`. Stops when
-   * `write()` returns `false` and resumes on `'drain'`. Once the queue is empty, a client that
-   * lost lines gets one notice saying how many; a closing client's socket is ended.
+   * Writes as much of the SendQ as the socket takes, the queued lines joined into one buffer
+   * per write (one system call, not one per line). Stops when `write()` returns `false` and
+   * resumes on `'drain'`. Once the queue is empty, a client that lost lines gets one notice
+   * saying how many; a closing client's socket is ended.
+   *
+   * @returns how many lines it wrote.
    */
-  flush(): void {
-    if (this.blocked || this.socket.destroyed || this.socket.writableEnded) return;
+  flush(): number {
+    if (this.blocked || this.socket.destroyed || this.socket.writableEnded) return 0;
     const queue = this.sendQ;
+    let written = 0;
+    let writable = true;
+    if (this.turn.length > 0) {
+      // Older than anything in the SendQ: the SendQ only takes lines once the turn's share is full.
+      written = this.turn.length;
+      writable = this.socket.write(written === 1 ? this.turn[0] : joinLines(this.turn, this.turnBytes));
+      // Emptied in place, not replaced: one array per client for its whole life, not one per turn.
+      this.turn.length = 0;
+      this.turnBytes = 0;
+    }
     for (let round = 0; round < 2; round++) {
-      if (queue.length > 0) {
-        this.socket.cork();
-        let writable = true;
-        while (writable && queue.length > 0) {
-          const line = queue.shift();
-          if (line === undefined) break;
-          writable = this.socket.write(line.bytes);
-        }
-        this.socket.uncork();
-        if (!writable) {
-          this.blocked = true;
-          return;
-        }
+      while (writable && queue.length > 0) {
+        written += queue.length;
+        const bytes = takeBatch(queue);
+        written -= queue.length;
+        writable = this.socket.write(bytes);
+      }
+      if (!writable) {
+        this.blocked = true;
+        return written;
       }
       // Caught up. Tell the client what it missed, once per episode.
       const missed = this.lifecycle === 'open' ? queue.takeDropped() : 0;
       if (missed === 0) break;
-      // Queued like any reply (so it also schedules a flush, which will find nothing left);
-      // the second round writes it now.
+      // Sent like any reply: at once, or with the next turn's lines.
       this.notice(`*** You missed ${missed} line${missed === 1 ? '' : 's'}: your connection fell behind and lower-priority log lines were dropped`);
     }
     if (this.lifecycle === 'closing' && queue.length === 0) this.socket.end();
+    return written;
+  }
+
+  /** Idle: open, nothing queued or about to be flushed, nothing buffered in the socket, no load. */
+  private writesAtOnce(): boolean {
+    return (
+      this.lifecycle === 'open' &&
+      !this.flushQueued &&
+      !this.blocked &&
+      !this.scheduler.coalescing &&
+      this.turn.length === 0 &&
+      this.sendQ.length === 0 &&
+      this.socket.writableLength === 0 &&
+      !this.socket.destroyed
+    );
   }
 
   /**

@@ -29,6 +29,10 @@ export interface SourceSettings {
   readonly ingestMaxPerAddress: number;
   /** Rate budget per connection or per address. */
   readonly ingestRateScope: 'connection' | 'address';
+  /** Entries per second per JSON Lines connection, after the burst. */
+  readonly ingestRate: number;
+  /** Entries a JSON Lines connection may send at once. */
+  readonly ingestBurst: number;
   /** Run the demo generator. */
   readonly demo: boolean;
   /** Demo entries per second. */
@@ -81,7 +85,7 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       maxConnections: 256,
       maxPerAddress: settings.ingestMaxPerAddress,
       idleTimeoutMs: settings.ingestIdleTimeoutMs,
-      limiter: { scope: settings.ingestRateScope },
+      limiter: { capacity: settings.ingestBurst, refillPerSecond: settings.ingestRate, scope: settings.ingestRateScope },
     });
   }
   let udp: SyslogUdpSource | undefined;
