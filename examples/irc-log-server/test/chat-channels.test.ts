@@ -4,29 +4,11 @@
  * 331/332/333 TOPIC, 353/366 NAMES, 324/329 MODE, 367/368 ban list, 341 INVITE, 403 442 441
  * 443 467 471 473 474 475 476 482.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../server.js';
-import { IrcUser, summary } from './irc-user.js';
+import { describe, expect, it } from 'vitest';
+import { summary } from './irc-user.js';
+import { ircNetwork } from './irc-network.js';
 
-const running: RunningServer[] = [];
-const users: IrcUser[] = [];
-
-afterEach(async () => {
-  await Promise.all(users.splice(0).map((user) => user.quit()));
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
-
-async function start(): Promise<RunningServer> {
-  const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: null, demo: false, colour: false });
-  running.push(server);
-  return server;
-}
-
-async function user(server: RunningServer, nick: string, options: Record<string, unknown> = {}): Promise<IrcUser> {
-  const made = await IrcUser.connect(server.ircPort, nick, options);
-  users.push(made);
-  return made;
-}
+const { start, user } = ircNetwork();
 
 describe('ordinary channels', () => {
   it('creates a channel on first JOIN, makes its creator operator, and forgets it when empty', async () => {

@@ -3,30 +3,12 @@
  * the bot answers CTCP VERSION, PING and TIME; multi-prefix, userhost-in-names,
  * echo-message, message-tags (client tags relayed, TAGMSG), away-notify and server-time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../server.js';
-import { IrcUser, summary } from './irc-user.js';
+import { describe, expect, it } from 'vitest';
+import { summary } from './irc-user.js';
+import { ircNetwork } from './irc-network.js';
 import { RawClient } from './raw-client.js';
 
-const running: RunningServer[] = [];
-const users: IrcUser[] = [];
-
-afterEach(async () => {
-  await Promise.all(users.splice(0).map((user) => user.quit()));
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
-
-async function start(): Promise<RunningServer> {
-  const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: null, demo: false, colour: false });
-  running.push(server);
-  return server;
-}
-
-async function user(server: RunningServer, nick: string, options: Record<string, unknown> = {}): Promise<IrcUser> {
-  const made = await IrcUser.connect(server.ircPort, nick, options);
-  users.push(made);
-  return made;
-}
+const { start, user } = ircNetwork();
 
 /** The line without its `@tags` prefix. */
 const untagged = (line: string): string => line.replace(/^@\S+ /, '');

@@ -4,29 +4,11 @@
  * (251 254 255 265 266), USERHOST (302) and ISON (303) agreeing about the bot, TIME (391),
  * LIST masks and `>n`/`<n` (321 322 323), OPER (491).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../server.js';
-import { IrcUser, summary } from './irc-user.js';
+import { describe, expect, it } from 'vitest';
+import { summary } from './irc-user.js';
+import { ircNetwork } from './irc-network.js';
 
-const running: RunningServer[] = [];
-const users: IrcUser[] = [];
-
-afterEach(async () => {
-  await Promise.all(users.splice(0).map((user) => user.quit()));
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
-
-async function start(now?: () => number): Promise<RunningServer> {
-  const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: null, demo: false, colour: false, ...(now ? { now } : {}) });
-  running.push(server);
-  return server;
-}
-
-async function user(server: RunningServer, nick: string): Promise<IrcUser> {
-  const made = await IrcUser.connect(server.ircPort, nick);
-  users.push(made);
-  return made;
-}
+const { start, user } = ircNetwork();
 
 const who352 = (lines: string[]): string[] => summary(lines).filter((line) => line.startsWith('352')).map((line) => line.split(' ')[6]);
 
