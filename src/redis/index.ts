@@ -3,6 +3,7 @@
  * Pub/Sub (at most once) or Streams (replay within a bound).
  *
  * @packageDocumentation
+ * @module logcaster/redis
  */
 export { RedisBridge, type RedisBridgeOptions } from './pubsub-bridge.js';
 export type { BridgeOptions, OutboxOptions } from './options.js';
