@@ -246,7 +246,7 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     while (s.web!.stats().linesSkipped < 500 && n < 40_000) {
       for (let i = 0; i < 100; i++, n++) s.ingest({ level: 'DEBUG', service: 'bulk', category: 'GENERAL', message: `${n} ${filler}`, ts: Date.now() });
       await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(s.web!.stats().maxPending).toBeLessThanOrEqual(1000);
+      expect(s.web!.stats().maxPending).toBeLessThanOrEqual(1001); // the queue, plus the line waiting for 'drain'
     }
     const skipped = s.web!.stats().linesSkipped;
     expect(skipped).toBeGreaterThanOrEqual(500);
