@@ -8,6 +8,7 @@ import type { LogEntry } from '../logs/entry.js';
 import { LogHistory } from '../logs/history.js';
 import { startServer, type RunningServer } from '../server.js';
 import { SseTestClient, type SseMessage } from './sse-test-client.js';
+import { startWebViewer } from './web-viewer.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -171,6 +172,26 @@ describe('resuming with Last-Event-ID', () => {
     expect(hello(client)).toMatchObject({ resumed: false, lastEventId: forged });
     expect(client.body.match(/^id: .*$/gm)?.every((line) => /^id: \d+$/.test(line))).toBe(true);
     expect(s.web!.stats().resumes).toBe(0);
+  });
+});
+
+describe('a resume longer than the queue', () => {
+  it('replays the newest queueLines missed lines and counts the older ones as skipped', async () => {
+    const broker = new PubSubBroker<LogEntry>();
+    const history = new LogHistory({ broker, perChannel: 20 });
+    const viewer = await startWebViewer({ port: 0, broker, history, queueLines: 3 });
+    cleanups.push(() => broker.close());
+    cleanups.push(() => viewer.close());
+    broker.publish('logs/a/INFO', entry('a', 'seen'));
+    const since = String(history.idOf(history.since('logs/#', undefined).entries[0].entry));
+    for (let i = 0; i < 10; i++) broker.publish('logs/a/INFO', entry('a', `missed ${i}`));
+    const client = await SseTestClient.open(viewer.port, '/events?pattern=logs/%23', { 'Last-Event-ID': since });
+    cleanups.push(() => client.close());
+    await client.until(() => client.ofType('entry').length === 3);
+    expect(client.events.map((e) => e.type)).toEqual(['hello', 'skipped', 'entry', 'entry', 'entry']);
+    expect(JSON.parse(client.ofType('skipped')[0].data)).toEqual({ count: 7, reason: 'history' });
+    expect(messages(client.events)).toEqual(['missed 7', 'missed 8', 'missed 9']);
+    expect(viewer.stats()).toMatchObject({ resumes: 1, resumeGaps: 1, linesReplayed: 3 });
   });
 });
 

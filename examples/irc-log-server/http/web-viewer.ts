@@ -222,7 +222,9 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
     // A fresh stream gets the last lines a channel join would replay, as backlog.
     const last = lastEventIdOf(request, query);
     const resumed = history !== undefined && last.id !== undefined;
-    const replay = history?.since(topic.pattern, last.id, resumed ? Infinity : history.perChannel);
+    // A resume replays at most a queue's worth (older missed lines are announced as skipped),
+    // so a burst of reconnecting browsers costs what their queues may hold anyway.
+    const replay = history?.since(topic.pattern, last.id, resumed ? queueLines : history.perChannel);
     if (resumed) {
       counters.resumes++;
       if (replay?.lost !== 0) counters.resumeGaps++;

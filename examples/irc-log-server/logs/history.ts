@@ -216,26 +216,30 @@ export class LogHistory {
    * `limit` of them, oldest first), and how many such entries are lost because the rings no
    * longer hold them: exact while the ring remembers what it evicted (one ring's worth),
    * 'unknown' before that, and for an id this history never handed out (another process's).
-   * With no `afterId`: the last `limit` entries, nothing lost.
+   * Held entries after `afterId` beyond the last `limit` count as lost too (they are not
+   * returned). With no `afterId`: the last `limit` entries, nothing lost.
    */
   since(pattern: string, afterId: number | undefined, limit = Infinity): HistorySince {
     const channelTopic = pattern.startsWith('channels/');
     const ring = channelTopic ? this.rings.get(pattern) : this.shared;
     const entries: { id: number; entry: LogEntry }[] = [];
+    let cut = 0;
     if (ring !== undefined) {
       const slots = ring.toArray();
-      for (let i = slots.length - 1; i >= 0 && entries.length < limit; i--) {
+      for (let i = slots.length - 1; i >= 0; i--) {
         const slot = slots[i];
-        if (afterId !== undefined && slot.seq <= afterId) break;
-        if (channelTopic || topicMatches(pattern, slot.topic, this.broker.syntax)) entries.push({ id: slot.seq, entry: slot.entry });
+        if (afterId === undefined ? entries.length >= limit : slot.seq <= afterId) break;
+        if (!channelTopic && !topicMatches(pattern, slot.topic, this.broker.syntax)) continue;
+        if (entries.length < limit) entries.push({ id: slot.seq, entry: slot.entry });
+        else cut++;
       }
       entries.reverse();
     }
     if (afterId === undefined) return { entries, lost: 0 };
     if (afterId < this.firstId || afterId >= this.nextId) return { entries, lost: 'unknown' };
-    if (ring === undefined) return { entries, lost: 0 };
+    if (ring === undefined) return { entries, lost: cut };
     if (afterId < ring.forgottenThrough) return { entries, lost: 'unknown' };
-    let lost = 0;
+    let lost = cut;
     for (const tombstone of ring.evictedSlots()) {
       if (tombstone === undefined || tombstone.seq <= afterId) continue;
       if (channelTopic || topicMatches(pattern, tombstone.topic, this.broker.syntax)) lost++;
