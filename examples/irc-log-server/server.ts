@@ -249,7 +249,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   let sources: LogSources;
   try {
     if (config.httpPort !== null) {
-      web = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password });
+      web = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password, history });
     }
     if (config.metricsPort !== null) {
       const viewer = web;

@@ -168,7 +168,9 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     await page.selectOption('#channel', '#logs-error');
     await page.waitForSelector('#state:text("#logs-error")', { timeout: 10_000 });
     await ingest(s, [{ level: 'info', service: 'api', message: 'quiet' }, { level: 'critical', service: 'api', message: 'loud' }]);
-    await expect.poll(async () => (await rows(page)).map((r) => r.msg), { timeout: 10_000 }).toEqual(['loud']);
+    // The channel's history comes first (the two errors above, marked as backlog), then live lines.
+    await expect.poll(async () => (await rows(page)).map((r) => r.msg), { timeout: 10_000 }).toEqual(['new timeout', 'new other', 'loud']);
+    expect(await page.$$eval('#log .line', (lines) => lines.map((l) => l.classList.contains('backlog')))).toEqual([true, true, false]);
   });
 
   it('holds lines while paused, counts them, bounds them, and shows them on resume', async () => {
@@ -217,6 +219,39 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     await expect.poll(async () => (await rows(page)).map((r) => r.msg), { timeout: 10_000 }).toEqual(['after the restart']);
   }, 45_000);
 
+  it('resumes after the server drops the stream: no line lost or repeated, lines from the history marked', async () => {
+    const s = await server();
+    const line = (message: string): LogEntry => ({ level: 'INFO', service: 'api', category: 'GENERAL', message, ts: Date.now() });
+    s.ingest(line('before 1'));
+    s.ingest(line('before 2'));
+    const { page } = await openPage(s);
+    await live(page);
+    const shown = (): Promise<{ msg: string; backlog: boolean }[]> =>
+      page.$$eval('#log .line', (lines) => lines.map((l) => ({ msg: l.querySelector('.msg')?.textContent ?? '', backlog: l.classList.contains('backlog') })));
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([{ msg: 'before 1', backlog: true }, { msg: 'before 2', backlog: true }]);
+    s.ingest(line('live 1'));
+    await expect.poll(async () => (await shown()).length, { timeout: 10_000 }).toBe(3);
+    // The server ends the stream (not a restart: the history stays); EventSource reconnects by
+    // itself after the retry hint, with Last-Event-ID.
+    expect(s.web!.endStreams()).toBe(1);
+    s.ingest(line('missed 1'));
+    s.ingest(line('missed 2'));
+    await expect.poll(() => s.web!.stats().resumes, { timeout: 15_000 }).toBe(1);
+    await live(page);
+    s.ingest(line('live 2'));
+    await expect.poll(shown, { timeout: 10_000 }).toEqual([
+      { msg: 'before 1', backlog: true },
+      { msg: 'before 2', backlog: true },
+      { msg: 'live 1', backlog: false },
+      { msg: 'missed 1', backlog: true },
+      { msg: 'missed 2', backlog: true },
+      { msg: 'live 2', backlog: false },
+    ]);
+    const notes = await page.$$eval('#log .note, #log .live-mark', (nodes) => nodes.map((n) => n.textContent ?? ''));
+    expect(notes).toEqual(['watching #logs-all', "last 2 lines from the server's history", 'live', "reconnected: 2 missed lines from the server's history", 'live']);
+    expect(await gaps(page)).toEqual([]);
+  }, 30_000);
+
   it('asks for the password: refused without it, in with ?token= or with HTTP Basic (EventSource included)', async () => {
     const s = await server({ password: 's3cret' });
     const denied = await browser.newContext();
@@ -246,7 +281,7 @@ describe.skipIf(!present && !mustRun)('the web viewer in Chromium', () => {
     while (s.web!.stats().linesSkipped < 500 && n < 40_000) {
       for (let i = 0; i < 100; i++, n++) s.ingest({ level: 'DEBUG', service: 'bulk', category: 'GENERAL', message: `${n} ${filler}`, ts: Date.now() });
       await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(s.web!.stats().maxPending).toBeLessThanOrEqual(1001); // the queue plus the line being written
+      expect(s.web!.stats().maxPending).toBeLessThanOrEqual(1001); // the queue, plus the line waiting for 'drain'
     }
     const skipped = s.web!.stats().linesSkipped;
     expect(skipped).toBeGreaterThanOrEqual(500);

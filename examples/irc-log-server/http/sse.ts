@@ -16,10 +16,15 @@ import type { LogEntry } from '../logs/entry.js';
 
 /**
  * The events a viewer receives:
- * - `hello`: once, first: what the stream carries and its limits;
- * - `entry`: one log entry, `{ level, service, category, message, ts }`;
+ * - `hello`: once, first: what the stream carries and its limits; `resumed` says whether the
+ *   stream continues from the browser's `Last-Event-ID`, `backlog` how many of the `entry`
+ *   events that follow come from the history (before this connection) rather than live;
+ * - `entry`: one log entry, `{ level, service, category, message, ts }`, with an `id:` (the
+ *   history's id, digits only) when the server keeps history;
  * - `skipped`: `{ count, total }` — `count` lines fell out of this viewer's queue right here
- *   because it was not reading fast enough (`total` since it connected).
+ *   because it was not reading fast enough (`total` since it connected); or, right after
+ *   `hello` on a resume, `{ count, reason: 'history' }` — `count` lines (a number, or
+ *   `"unknown"`) the browser missed while disconnected that the history no longer holds.
  */
 export type SseEventName = 'hello' | 'entry' | 'skipped';
 
@@ -73,12 +78,14 @@ const entryFrames = new WeakMap<LogEntry, Buffer>();
 /**
  * The `entry` event of a log entry, encoded once per entry (cached while the entry lives) and
  * shared by every viewer.
+ *
+ * @param id - the entry's history id (one entry always has the same id), if there is a history.
  */
-export function entryFrame(entry: LogEntry): Buffer {
+export function entryFrame(entry: LogEntry, id?: number): Buffer {
   let frame = entryFrames.get(entry);
   if (frame === undefined) {
     const { level, service, category, message, ts } = entry;
-    frame = Buffer.from(sseEvent('entry', { level, service, category, message, ts }), 'utf8');
+    frame = Buffer.from(sseEvent('entry', { level, service, category, message, ts }, id), 'utf8');
     entryFrames.set(entry, frame);
   }
   return frame;

@@ -13,11 +13,18 @@
  * The next write is preceded by a `skipped` event with their count, which the page shows as
  * "N lines skipped" at the very place they fell out.
  *
+ * Resume (`Last-Event-ID`): the history's lines after the browser's last id are written right
+ * after `hello`, in the same turn as the subscription is made. The subscription's queue hands
+ * lines over on a later turn (never from inside `publish`), so every live line published
+ * meanwhile waits in the queue behind the replay — held, as an IRC join's replay holds them —
+ * and a line whose id was already written is not written again: no gap, no duplicate.
+ *
  * @module
  */
 import type { ServerResponse } from 'node:http';
 import type { PubSubBroker, Subscription } from 'logcaster';
 import type { LogEntry } from '../logs/entry.js';
+import type { HistorySince } from '../logs/history.js';
 import { SSE_RETRY_MS, entryFrame, sseComment, sseEvent } from './sse.js';
 
 /** Counters every connection of one web viewer adds to. */
@@ -26,6 +33,8 @@ export interface ViewerCounters {
   linesSent: number;
   /** Entries dropped from viewers' queues because the viewer was not reading fast enough. */
   linesSkipped: number;
+  /** Entries written from the history (backlog and resume), also counted in `linesSent`. */
+  linesReplayed: number;
 }
 
 /** Options of a {@link ViewerConnection}. */
@@ -38,6 +47,10 @@ export interface ViewerConnectionOptions {
   counters: ViewerCounters;
   /** Called once when the connection ends, for whatever reason. */
   onEnd: (connection: ViewerConnection) => void;
+  /** The history's id of an entry, written as the event's `id:`. @default none (no ids) */
+  idOf?: (entry: LogEntry) => number | undefined;
+  /** History lines to write before the live ones, and what was lost before them. @default none */
+  replay?: HistorySince;
 }
 
 const HEARTBEAT = sseComment('keep-alive');
@@ -58,17 +71,34 @@ export class ViewerConnection {
   #blocked = false;
   #wake: (() => void) | undefined = undefined;
   #ended = false;
+  readonly #idOf: ((entry: LogEntry) => number | undefined) | undefined;
+  /** The id of the last entry written: a live line at or below it was replayed already. */
+  #lastId = -1;
 
   /** Writes the `hello` event (and the retry hint) before the first entry. */
   constructor(response: ServerResponse, hello: Record<string, unknown>, options: ViewerConnectionOptions) {
     this.#response = response;
     this.#counters = options.counters;
     this.#onEnd = options.onEnd;
+    this.#idOf = options.idOf;
     response.write(`retry: ${SSE_RETRY_MS}\n${sseEvent('hello', hello)}`);
     this.subscription = options.broker.subscribe(options.pattern, (entry) => this.#send(entry), {
       queue: { maxItems: options.queueLines, lowWaterItems: Math.floor(options.queueLines / 10), policy: 'drop-oldest' },
     });
     response.once('close', () => this.end());
+    if (options.replay !== undefined) this.#replay(options.replay);
+  }
+
+  // Subscribed first, replayed second, in one turn: see the module comment.
+  #replay({ entries, lost }: HistorySince): void {
+    if (lost !== 0) this.#batch.push(Buffer.from(sseEvent('skipped', { count: lost, reason: 'history' }), 'utf8'));
+    for (const { id, entry } of entries) {
+      this.#batch.push(entryFrame(entry, id));
+      this.#lastId = id;
+    }
+    this.#counters.linesSent += entries.length;
+    this.#counters.linesReplayed += entries.length;
+    this.#flush();
   }
 
   /** The broker's queue dropped `count` of this viewer's lines (policy drops, not the final discard). */
@@ -118,13 +148,18 @@ export class ViewerConnection {
   // holds the rest of the lines in the bounded queue.
   #send(entry: LogEntry): Promise<void> | undefined {
     if (this.#ended) return undefined;
+    const id = this.#idOf?.(entry);
+    if (id !== undefined) {
+      if (id <= this.#lastId) return undefined;
+      this.#lastId = id;
+    }
     if (this.#unannounced > 0) {
       const count = this.#unannounced;
       this.#unannounced = 0;
       this.#skippedTotal += count;
       this.#batch.push(Buffer.from(sseEvent('skipped', { count, total: this.#skippedTotal }), 'utf8'));
     }
-    this.#batch.push(entryFrame(entry));
+    this.#batch.push(entryFrame(entry, id));
     this.#counters.linesSent++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;

@@ -10,7 +10,13 @@
  * - `GET /channels` — the channels the page offers; `GET /resolve?…` — checks a channel or
  *   pattern and says why it is wrong (an `EventSource` cannot read a 400's body).
  *
- * `Last-Event-ID` resumes from now for the moment; the hook is marked in `openStream` below.
+ * With a history (`--history N`, logs/history.ts) every `entry` event has an `id:` (the
+ * history's per-process id, digits only). A fresh stream starts with the last `N` lines as
+ * backlog (`hello.backlog` says how many); a browser reconnecting with `Last-Event-ID` (sent
+ * by `EventSource` on its own, or `?lastEventId=` for a new `EventSource`) gets the lines it
+ * missed that the history still holds, a `skipped` event for those it no longer holds, then
+ * live lines, with no gap and no duplicate between them (viewer-connection.ts). Without a
+ * history, every stream starts from now (`resumed: false`).
  *
  * Protected by the server's `--password` (viewer-auth.ts). Bound to 127.0.0.1 by default, and
  * then only answers requests addressed to a loopback name, so a web page elsewhere cannot
@@ -25,6 +31,7 @@ import type { AddressInfo } from 'node:net';
 import type { PubSubBroker, Subscription } from 'logcaster';
 import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/channels.js';
 import type { LogEntry } from '../logs/entry.js';
+import type { LogHistory } from '../logs/history.js';
 import { BASIC_CHALLENGE, ViewerAuth } from './viewer-auth.js';
 import { ViewerConnection, type ViewerCounters } from './viewer-connection.js';
 import { ViewerTopicError, resolveViewerTopic, type ViewerTopic } from './viewer-topic.js';
@@ -47,6 +54,12 @@ export interface WebViewerOptions {
   heartbeatMs?: number;
   /** The channels offered. @default FILTERED_CHANNELS */
   channels?: readonly FilteredChannelDefinition[];
+  /**
+   * The history that gives entries their ids and answers backlog and resume; it must record
+   * from the same `broker`, and be created before this viewer subscribes.
+   * @default undefined (no ids: streams start from now)
+   */
+  history?: LogHistory;
 }
 
 /** Counters of a {@link WebViewer}. */
@@ -59,9 +72,15 @@ export interface WebViewerStats {
   linesSent: number;
   /** Entries dropped from viewers' queues because they did not read fast enough. */
   linesSkipped: number;
+  /** Entries written from the history (a fresh stream's backlog, a resume's missed lines). */
+  linesReplayed: number;
+  /** Streams that resumed from a `Last-Event-ID`. */
+  resumes: number;
+  /** Resumes that found lines the history no longer held (announced as `skipped`). */
+  resumeGaps: number;
   /** Entries waiting in all viewers' queues now. */
   pending: number;
-  /** Entries pending for the fullest viewer now: its queue (at most `queueLines`) plus the one being written. */
+  /** Entries waiting in the fullest viewer queue now (never above `queueLines` + 1: the queue, and the line whose write waits for 'drain'). */
   maxPending: number;
   /** Requests refused for a missing or wrong password. */
   unauthorized: number;
@@ -77,6 +96,13 @@ export interface WebViewer {
   readonly host: string;
   /** A snapshot of the counters. */
   stats(): WebViewerStats;
+  /**
+   * Ends every open stream but keeps serving: browsers reconnect by themselves (after the
+   * `retry:` hint) and, with a history, resume where they stopped.
+   *
+   * @returns the number of streams ended.
+   */
+  endStreams(): number;
   /** Ends every stream and closes the port. Idempotent. */
   close(): Promise<void>;
 }
@@ -115,6 +141,18 @@ function hostName(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+// An id this server could have written: digits only, a safe integer.
+const EVENT_ID = /^\d{1,16}$/;
+
+/** The `Last-Event-ID` header, or `?lastEventId=` for a new `EventSource`; undefined unless it is an id. */
+function lastEventIdOf(request: IncomingMessage, query: URLSearchParams): { raw: string | null; id: number | undefined } {
+  const header = request.headers['last-event-id'];
+  const raw = (typeof header === 'string' ? header : query.get('lastEventId'))?.trim() ?? null;
+  if (raw === null || !EVENT_ID.test(raw)) return { raw: raw?.slice(0, 64) ?? null, id: undefined };
+  const id = Number(raw);
+  return { raw, id: Number.isSafeInteger(id) ? id : undefined };
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min} (got ${String(value)})`);
@@ -146,7 +184,7 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 export async function startWebViewer(options: WebViewerOptions): Promise<WebViewer> {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new TypeError(`host must be a non-empty string (got ${JSON.stringify(host)})`);
-  const { broker } = options;
+  const { broker, history } = options;
   const queueLines = positiveInteger('queueLines', options.queueLines, 1000, 1);
   const maxViewers = positiveInteger('maxViewers', options.maxViewers, 10_000, 1);
   const heartbeatMs = positiveInteger('heartbeatMs', options.heartbeatMs, 15_000, 100);
@@ -155,9 +193,12 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
   const page = loadPage();
   const checkHost = LOOPBACK_BIND.test(host);
 
-  const counters: ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number } = {
+  const counters: ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number; resumes: number; resumeGaps: number } = {
     linesSent: 0,
     linesSkipped: 0,
+    linesReplayed: 0,
+    resumes: 0,
+    resumeGaps: 0,
     viewersTotal: 0,
     unauthorized: 0,
     refused: 0,
@@ -169,18 +210,25 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
   };
   broker.on('drop', onDrop);
 
-  const openStream = (request: IncomingMessage, response: ServerResponse, topic: ViewerTopic): void => {
+  const idOf = history === undefined ? undefined : (entry: LogEntry): number | undefined => history.idOf(entry);
+
+  const openStream = (request: IncomingMessage, response: ServerResponse, topic: ViewerTopic, query: URLSearchParams): void => {
     if (connections.size >= maxViewers) {
       counters.refused++;
       plain(response, 503, `too many viewers (limit ${maxViewers})`, { 'retry-after': '10' });
       return;
     }
-    // Resume hook: a browser that reconnects sends the last `id:` it saw as Last-Event-ID.
-    // Entries carry no id yet, so every stream starts from now (`resumed: false`). When the
-    // ingest side keeps a history buffer with sequence numbers, give `entryFrame` an `id:`
-    // line and, here, write the buffered entries after that id that match `topic.pattern`
-    // before the live ones (subscribe first, then replay, skipping ids already written).
-    const lastEventId = request.headers['last-event-id'];
+    // A browser that reconnects sends the last `id:` it saw: resume after it from the history.
+    // A fresh stream gets the last lines a channel join would replay, as backlog.
+    const last = lastEventIdOf(request, query);
+    const resumed = history !== undefined && last.id !== undefined;
+    // A resume replays at most a queue's worth (older missed lines are announced as skipped),
+    // so a burst of reconnecting browsers costs what their queues may hold anyway.
+    const replay = history?.since(topic.pattern, last.id, resumed ? queueLines : history.perChannel);
+    if (resumed) {
+      counters.resumes++;
+      if (replay?.lost !== 0) counters.resumeGaps++;
+    }
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -195,8 +243,9 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
         channel: topic.channel ?? null,
         queueLines,
         heartbeatMs,
-        resumed: false,
-        lastEventId: typeof lastEventId === 'string' ? lastEventId.slice(0, 64) : null,
+        resumed,
+        lastEventId: last.raw,
+        backlog: replay?.entries.length ?? 0,
       },
       {
         broker,
@@ -204,6 +253,8 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
         queueLines,
         counters,
         onEnd: (ended) => connections.delete(ended.subscription),
+        idOf,
+        replay,
       },
     );
     connections.set(connection.subscription, connection);
@@ -258,7 +309,7 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
           return;
         }
         if (url.pathname === '/resolve') json(response, 200, { pattern: topic.pattern, channel: topic.channel ?? null });
-        else if (request.method === 'GET') openStream(request, response, topic);
+        else if (request.method === 'GET') openStream(request, response, topic, url.searchParams);
         else plain(response, 405, 'a stream needs GET', { allow: 'GET' });
         return;
       }
@@ -310,11 +361,19 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
         viewersTotal: counters.viewersTotal,
         linesSent: counters.linesSent,
         linesSkipped: counters.linesSkipped,
+        linesReplayed: counters.linesReplayed,
+        resumes: counters.resumes,
+        resumeGaps: counters.resumeGaps,
         pending,
         maxPending,
         unauthorized: counters.unauthorized,
         refused: counters.refused,
       };
+    },
+    endStreams: () => {
+      const open = [...connections.values()];
+      for (const connection of open) connection.end();
+      return open.length;
     },
     close: () => {
       closing ??= (async () => {

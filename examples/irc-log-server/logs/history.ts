@@ -34,6 +34,21 @@ export interface LogHistoryOptions {
   perChannel?: number;
   /** Entries kept for pattern channels to filter. Minimum: perChannel. @default min(perChannel × 50, 5000) */
   patternBacklog?: number;
+  /**
+   * The id of the first entry recorded (ids then count up by one per entry). Starting from the
+   * clock (microseconds) makes ids of a later process larger than any id an earlier one
+   * handed out, so a browser resuming after a restart is told its lines are unknown instead of
+   * being resumed in another numbering. @default Date.now() × 1000
+   */
+  firstId?: number;
+}
+
+/** What {@link LogHistory.since} answers: the held entries after an id, and what is lost before them. */
+export interface HistorySince {
+  /** Held entries after the id that match the pattern, oldest first, each with its id. */
+  entries: { id: number; entry: LogEntry }[];
+  /** Matching entries after the id that are no longer held: a count, or 'unknown'. */
+  lost: number | 'unknown';
 }
 
 // A rough per-entry cost: the object, the message's UTF-16 code units, the names.
@@ -45,7 +60,17 @@ function sizeOf(entry: LogEntry): number {
 interface Slot {
   readonly entry: LogEntry;
   readonly topic: string;
+  /** The entry's id (see {@link LogHistory.idOf}). */
+  readonly seq: number;
 }
+
+/** What is left of an evicted slot: enough to count what a resume lost. */
+interface Tombstone {
+  readonly seq: number;
+  readonly topic: string;
+}
+
+const TOMBSTONE_BYTES = 48;
 
 /** A fixed-size ring of entries, oldest overwritten first. */
 class Ring {
@@ -53,15 +78,21 @@ class Ring {
   private next = 0;
   size = 0;
   bytes = 0;
+  // The ids (and topics) of the last `capacity` evicted slots, oldest overwritten first.
+  private readonly tombstones: (Tombstone | undefined)[];
+  private nextTombstone = 0;
+  /** The newest id whose tombstone was overwritten too: before it, losses cannot be counted. */
+  forgottenThrough = -1;
 
   constructor(readonly capacity: number) {
     this.items = new Array<Slot | undefined>(capacity);
+    this.tombstones = new Array<Tombstone | undefined>(capacity);
   }
 
   /** Adds `entry`; returns whether an older entry was evicted. */
-  push(entry: LogEntry, topic: string): boolean {
+  push(entry: LogEntry, topic: string, seq: number): boolean {
     const old = this.items[this.next];
-    this.items[this.next] = { entry, topic };
+    this.items[this.next] = { entry, topic, seq };
     this.next = (this.next + 1) % this.capacity;
     this.bytes += sizeOf(entry);
     if (old === undefined) {
@@ -69,7 +100,17 @@ class Ring {
       return false;
     }
     this.bytes -= sizeOf(old.entry);
+    const forgotten = this.tombstones[this.nextTombstone];
+    if (forgotten === undefined) this.bytes += TOMBSTONE_BYTES;
+    else this.forgottenThrough = forgotten.seq;
+    this.tombstones[this.nextTombstone] = { seq: old.seq, topic: old.topic };
+    this.nextTombstone = (this.nextTombstone + 1) % this.capacity;
     return true;
+  }
+
+  /** Evicted slots whose tombstone is still held (any order). */
+  evictedSlots(): readonly (Tombstone | undefined)[] {
+    return this.tombstones;
   }
 
   /** The slots, oldest first. */
@@ -103,6 +144,10 @@ export class LogHistory {
   private readonly broker: PubSubBroker<LogEntry>;
   private evicted = 0;
   private replayed = 0;
+  /** The first id this history hands out, and the next. */
+  readonly firstId: number;
+  private nextId: number;
+  private readonly ids = new WeakMap<LogEntry, number>();
 
   /** @throws RangeError for a bad `perChannel` or `patternBacklog`. */
   constructor(options: LogHistoryOptions) {
@@ -114,6 +159,10 @@ export class LogHistory {
     if (!Number.isInteger(backlog) || backlog < perChannel) {
       throw new RangeError(`patternBacklog must be an integer >= perChannel (got ${backlog})`);
     }
+    const firstId = options.firstId ?? Date.now() * 1000;
+    if (!Number.isSafeInteger(firstId) || firstId < 1) throw new RangeError(`firstId must be a positive safe integer (got ${firstId})`);
+    this.firstId = firstId;
+    this.nextId = firstId;
     this.perChannel = perChannel;
     this.broker = options.broker;
     this.shared = new Ring(backlog);
@@ -153,6 +202,51 @@ export class LogHistory {
     return matches.reverse();
   }
 
+  /**
+   * The id of an entry this history recorded: per process, increasing in the order entries
+   * were recorded, one id per entry (the same entry on `logs/…` and `channels/…` has one id).
+   * `undefined` for an entry it never saw.
+   */
+  idOf(entry: LogEntry): number | undefined {
+    return this.ids.get(entry);
+  }
+
+  /**
+   * The held entries after id `afterId` that a subscription to `pattern` received (the last
+   * `limit` of them, oldest first), and how many such entries are lost because the rings no
+   * longer hold them: exact while the ring remembers what it evicted (one ring's worth),
+   * 'unknown' before that, and for an id this history never handed out (another process's).
+   * Held entries after `afterId` beyond the last `limit` count as lost too (they are not
+   * returned). With no `afterId`: the last `limit` entries, nothing lost.
+   */
+  since(pattern: string, afterId: number | undefined, limit = Infinity): HistorySince {
+    const channelTopic = pattern.startsWith('channels/');
+    const ring = channelTopic ? this.rings.get(pattern) : this.shared;
+    const entries: { id: number; entry: LogEntry }[] = [];
+    let cut = 0;
+    if (ring !== undefined) {
+      const slots = ring.toArray();
+      for (let i = slots.length - 1; i >= 0; i--) {
+        const slot = slots[i];
+        if (afterId === undefined ? entries.length >= limit : slot.seq <= afterId) break;
+        if (!channelTopic && !topicMatches(pattern, slot.topic, this.broker.syntax)) continue;
+        if (entries.length < limit) entries.push({ id: slot.seq, entry: slot.entry });
+        else cut++;
+      }
+      entries.reverse();
+    }
+    if (afterId === undefined) return { entries, lost: 0 };
+    if (afterId < this.firstId || afterId >= this.nextId) return { entries, lost: 'unknown' };
+    if (ring === undefined) return { entries, lost: cut };
+    if (afterId < ring.forgottenThrough) return { entries, lost: 'unknown' };
+    let lost = cut;
+    for (const tombstone of ring.evictedSlots()) {
+      if (tombstone === undefined || tombstone.seq <= afterId) continue;
+      if (channelTopic || topicMatches(pattern, tombstone.topic, this.broker.syntax)) lost++;
+    }
+    return { entries, lost };
+  }
+
   /** Counts lines replayed to a joining member. */
   countReplayed(lines: number): void {
     this.replayed += lines;
@@ -164,6 +258,16 @@ export class LogHistory {
     this.rings.clear();
   }
 
+  // The entry's id, given when it is first recorded.
+  private seqOf(entry: LogEntry): number {
+    let seq = this.ids.get(entry);
+    if (seq === undefined) {
+      seq = this.nextId++;
+      this.ids.set(entry, seq);
+    }
+    return seq;
+  }
+
   private record(topic: string, entry: LogEntry): void {
     if (topic.startsWith('channels/')) {
       let ring = this.rings.get(topic);
@@ -172,12 +276,12 @@ export class LogHistory {
         ring = new Ring(this.perChannel);
         this.rings.set(topic, ring);
       }
-      if (ring.push(entry, topic)) this.evicted++;
+      if (ring.push(entry, topic, this.seqOf(entry))) this.evicted++;
       return;
     }
     // The broker also carries chat (`chat/…`): only log topics belong in the backlog.
     if (!topic.startsWith('logs/')) return;
-    if (this.shared.push(entry, topic)) this.evicted++;
+    if (this.shared.push(entry, topic, this.seqOf(entry))) this.evicted++;
   }
 }
 
