@@ -12,6 +12,7 @@ import { BrokerClosedError, reportError } from '../errors.js';
 import { MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import type { SlowConsumerError } from '../flow/slow-consumer-error.js';
 import { Subscription, type Handler, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
@@ -27,9 +28,11 @@ export interface BrokerOptions extends TopicOptions {
    */
   maxPublishDepth?: number;
   /**
-   * How many topics keep their resolved subscriber list cached. Any subscribe or
-   * unsubscribe empties the cache. `0` turns it off. Minimum: 0.
-   * @default 1024
+   * The ceiling, in topics, of the cache of resolved subscriber lists; `0` turns it off. The
+   * cache sizes itself to the stream below this ceiling (off while topics do not repeat) and
+   * a subscribe or unsubscribe drops only the topics its pattern matches; see
+   * {@link TopicTrieOptions.cacheSize} for the policy and the memory bound. Minimum: 0.
+   * @default 16384
    */
   cacheSize?: number;
 }
@@ -124,6 +127,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 const noop = (): undefined => undefined;
 
+/** The snapshot of a topic nobody listens to; shared, never mutated. */
+const NO_TARGETS: never[] = [];
+
 const byId = <T>(a: Subscription<T>, b: Subscription<T>): number => a.id - b.id;
 
 /**
@@ -148,8 +154,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<T>>();
-  private readonly snapshots = new Map<string, Subscription<T>[]>();
-  private readonly cacheSize: number;
+  private readonly snapshots: SnapshotCache<Subscription<T>>;
   private readonly maxDepth: number;
   private readonly owners = new FinalizationRegistry<Subscription<T>>((sub) => this.end(sub, 'owner-collected'));
   private readonly endHook = (sub: Subscription<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
@@ -172,7 +177,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   constructor(options: BrokerOptions = {}) {
     super();
     this.trie = new TopicTrie<PatternEntry<T>>({ ...options, cacheSize: 0 });
-    const cacheSize = options.cacheSize ?? 1024;
+    const cacheSize = options.cacheSize ?? 16_384;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new RangeError(`cacheSize must be an integer >= 0 (got ${String(cacheSize)})`);
     }
@@ -180,7 +185,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
       throw new RangeError(`maxPublishDepth must be an integer >= 1 (got ${String(maxDepth)})`);
     }
-    this.cacheSize = cacheSize;
+    this.snapshots = new SnapshotCache(cacheSize, this.trie.syntax);
     this.maxDepth = maxDepth;
   }
 
@@ -274,6 +279,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       return 0;
     }
     const publishId = ++this.published;
+    if (targets.length === 0) return 0;
     return this.deliver(targets, 0, targets.length, topic, message, publishId);
   }
 
@@ -425,7 +431,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.entries.set(sub.pattern, entry);
     }
     entry.subscriptions.add(sub);
-    this.invalidate();
+    this.snapshots.invalidate(sub.pattern);
   }
 
   /** Takes a subscription (or a group's representative) out of the trie. */
@@ -437,7 +443,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.trie.remove(sub.pattern, entry);
     }
     // Snapshots already handed to running publishes stay valid: they are never mutated.
-    this.invalidate();
+    this.snapshots.invalidate(sub.pattern);
   }
 
   private hostFor(sub: Subscription<T>): ConsumerHost<T> {
@@ -455,6 +461,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       started: (delivery) => {
         const observer = this.observer;
         if (observer === undefined) return false;
+        // Published before the observer came: no stamp to time it from.
+        if (Number.isNaN(delivery.publishedAt)) {
+          observer.started(sub, delivery, undefined);
+          return false;
+        }
         const timed = this.timeThisOne();
         observer.started(sub, delivery, timed ? performance.now() : undefined);
         return timed;
@@ -465,7 +476,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishAsync`: targets[from, to). */
   private deliver(
-    targets: Subscription<T>[],
+    targets: readonly Subscription<T>[],
     from: number,
     to: number,
     topic: string,
@@ -492,8 +503,9 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
           this.call(sub, message, topic);
           continue;
         }
-        // One Delivery per publish, shared by every queued subscriber.
-        delivery ??= { topic, message, publishedAt: performance.now() };
+        // One Delivery per publish, shared by every queued subscriber. Unobserved, it is
+        // not stamped: a clock read per publish is a cost only metrics should pay.
+        delivery ??= { topic, message, publishedAt: Number.NaN };
         if (this.deliverIndirect(sub, delivery)) delivered++;
       }
     } finally {
@@ -506,7 +518,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   /** The delivery loop while an observer is attached: same semantics, plus timings. */
   private deliverObserved(
     observer: BrokerObserver<T>,
-    targets: Subscription<T>[],
+    targets: readonly Subscription<T>[],
     from: number,
     to: number,
     topic: string,
@@ -603,11 +615,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
   }
 
-  private resolve(topic: string): Subscription<T>[] {
+  private resolve(topic: string): readonly Subscription<T>[] {
     const entries = this.trie.match(topic);
     let targets: Subscription<T>[];
     if (entries.length === 0) {
-      targets = [];
+      targets = NO_TARGETS;
     } else if (entries.length === 1) {
       targets = Array.from(entries[0].subscriptions);
     } else {
@@ -615,13 +627,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
       targets.sort(byId);
     }
-    if (this.cacheSize > 0) {
-      if (this.snapshots.size >= this.cacheSize) {
-        const oldest = this.snapshots.keys().next();
-        if (oldest.done !== true) this.snapshots.delete(oldest.value);
-      }
-      this.snapshots.set(topic, targets);
-    }
+    this.snapshots.set(topic, targets);
     return targets;
   }
 
@@ -648,10 +654,6 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       sub.ownerRef = undefined;
     }
     this.emit('unsubscribe', sub, reason);
-  }
-
-  private invalidate(): void {
-    if (this.snapshots.size > 0) this.snapshots.clear();
   }
 
   private refuseDepth(topic: string): void {

@@ -1,0 +1,192 @@
+/**
+ * The adaptive cache of per-topic results shared by the trie (match results) and the broker
+ * (subscriber snapshots): sized to the workload, memory-bounded, off when topics do not
+ * repeat, and invalidated per pattern.
+ *
+ * @module
+ */
+import { BoundedMap } from '../internal/bounded-map.js';
+import type { TopicSyntax } from './topic.js';
+
+/** Most values (array elements) all cached results may reference together: 8 MiB of references. */
+export const MAX_CACHED_VALUES = 1 << 20;
+/** The capacity a cache starts at when it switches on; it doubles up to its ceiling. */
+const INITIAL_TOPICS = 1024;
+/** Lookups per adaptation window while the cache is on. */
+const WINDOW = 1024;
+/** While off, one lookup in `SAMPLE_MASK + 1` is sampled to look for repetition. */
+const SAMPLE_MASK = 7;
+/** Samples per verdict of the probe. */
+const PROBE_WINDOW = 256;
+/** Most probe windows skipped after the cache switched itself off for want of hits. */
+const MAX_BACKOFF = 64;
+
+/**
+ * Whether `topic` matches the pattern split into `levels`, without splitting the topic (the
+ * scan that invalidates cached topics runs this once per cached topic).
+ *
+ * @internal
+ */
+export function topicMatches(levels: readonly string[], topic: string, syntax: TopicSyntax): boolean {
+  const { separator, singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
+  const first = levels[0];
+  // MQTT: wildcards at the first level do not reach `$`-topics.
+  if ((first === one || first === many) && topic.charCodeAt(0) === 36) return false;
+  let pos = 0; // start of the next topic level; -1 once every level was consumed
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (level === many) return true;
+    if (pos < 0) return false;
+    const end = topic.indexOf(separator, pos);
+    const stop = end < 0 ? topic.length : end;
+    if (level !== one && (stop - pos !== level.length || !topic.startsWith(level, pos))) return false;
+    pos = end < 0 ? -1 : end + separator.length;
+  }
+  return pos < 0;
+}
+
+/**
+ * A cache from published topic to a result array, with a documented ceiling: at most
+ * `maxTopics` topics and {@link MAX_CACHED_VALUES} array elements in all.
+ *
+ * It adapts to the stream. It starts off; while off, one lookup in 8 is remembered in a
+ * probe (keys only) and when at least 1 sample in 8 repeats, the cache switches on at 1,024
+ * topics. While on, every window of 1,024 lookups is judged: evictions mean the hot set is
+ * larger than the cache, so it doubles (up to `maxTopics`); fewer than 1 hit in 8 at full
+ * size means caching costs more than it saves, so it switches off (and waits longer before
+ * probing again each time this happens). A stream of unique topics therefore pays one counter
+ * increment per lookup and one probe step per 8.
+ *
+ * A subscription change invalidates only the cached topics its pattern matches: a pattern
+ * without wildcards removes one key; a wildcard pattern scans the cached keys once (a prefix
+ * check first, then the pattern match).
+ *
+ * @internal
+ */
+export class TopicCache<R extends { readonly length: number }> {
+  private map: BoundedMap<string, R> | undefined = undefined;
+  private probe: BoundedMap<string, true> | undefined = undefined;
+  private lookups = 0;
+  private hits = 0;
+  private evictionsBefore = 0;
+  private sampled = 0;
+  private samples = 0;
+  private probeHits = 0;
+  private cooldown = 0;
+  private backoff = 1;
+
+  constructor(
+    private readonly maxTopics: number,
+    private readonly syntax: TopicSyntax,
+  ) {}
+
+  /** Whether results are being cached now (callers copy a result only then). */
+  get active(): boolean {
+    return this.map !== undefined;
+  }
+
+  /** Topics cached now. */
+  get size(): number {
+    return this.map === undefined ? 0 : this.map.size;
+  }
+
+  /** Current capacity in topics (0 while off). */
+  get capacity(): number {
+    return this.map === undefined ? 0 : this.map.capacity;
+  }
+
+  /** The cached result for `topic`, counting the lookup for adaptation. */
+  get(topic: string): R | undefined {
+    const map = this.map;
+    if (map !== undefined) {
+      const found = map.get(topic);
+      if (found !== undefined) this.hits++;
+      if (++this.lookups === WINDOW) this.adapt(map);
+      return found;
+    }
+    if ((++this.sampled & SAMPLE_MASK) === 0) this.sample(topic);
+    return undefined;
+  }
+
+  /** The cached result for `topic`, without counting anything. */
+  peek(topic: string): R | undefined {
+    return this.map?.get(topic);
+  }
+
+  /** Caches `result` for `topic` if the cache is on. The cache keeps `result`: never mutate it. */
+  set(topic: string, result: R): void {
+    this.map?.set(topic, result);
+  }
+
+  /**
+   * Drops every cached topic that `pattern` (split into `levels`) matches: what adding or
+   * removing a subscription on it can change.
+   */
+  invalidate(levels: readonly string[], pattern: string): void {
+    const map = this.map;
+    if (map === undefined || map.size === 0) return;
+    const { separator, singleLevelWildcard: one, multiLevelWildcard: many } = this.syntax;
+    let literal = 0;
+    while (literal < levels.length && levels[literal] !== one && levels[literal] !== many) literal++;
+    if (literal === levels.length) {
+      // No wildcard: the pattern matches exactly one topic, itself.
+      map.delete(pattern);
+      return;
+    }
+    const prefix = levels.slice(0, literal).join(separator);
+    const syntax = this.syntax;
+    map.deleteWhere((topic) => topic.startsWith(prefix) && topicMatches(levels, topic, syntax));
+  }
+
+  /** Drops every cached topic (the adaptive state is kept). */
+  clear(): void {
+    this.map?.clear();
+  }
+
+  /** Ends a window of lookups while on: grow, switch off, or carry on. */
+  private adapt(map: BoundedMap<string, R>): void {
+    const evicted = map.evictions - this.evictionsBefore;
+    const few = this.hits * 8 < this.lookups;
+    this.lookups = 0;
+    this.hits = 0;
+    this.evictionsBefore = map.evictions;
+    if (evicted > 0 && map.capacity < this.maxTopics) {
+      map.resize(Math.min(this.maxTopics, map.capacity * 2));
+    } else if (few) {
+      this.map = undefined;
+      this.cooldown = this.backoff;
+      this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
+    } else {
+      this.backoff = 1;
+    }
+  }
+
+  /** A sampled lookup while off: does the stream repeat enough to switch the cache on? */
+  private sample(topic: string): void {
+    if (this.cooldown > 0) {
+      if (++this.samples === PROBE_WINDOW) {
+        this.samples = 0;
+        this.cooldown--;
+      }
+      return;
+    }
+    // The probe remembers as many topics as the cache could hold, so its repeat rate
+    // estimates the hit rate of a cache at full size.
+    const probe = (this.probe ??= new BoundedMap<string, true>(this.maxTopics));
+    if (probe.get(topic) === undefined) probe.set(topic, true);
+    else this.probeHits++;
+    if (++this.samples < PROBE_WINDOW) return;
+    const repeats = this.probeHits * 8 >= this.samples;
+    this.samples = 0;
+    this.probeHits = 0;
+    if (!repeats) return;
+    this.probe = undefined;
+    this.map = new BoundedMap<string, R>(Math.min(INITIAL_TOPICS, this.maxTopics), {
+      maxWeight: MAX_CACHED_VALUES,
+      weigh: (result) => result.length,
+    });
+    this.lookups = 0;
+    this.hits = 0;
+    this.evictionsBefore = 0;
+  }
+}
