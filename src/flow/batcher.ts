@@ -79,6 +79,7 @@ export class BatcherClosedError extends Error {
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;
+const NORMAL = PRIORITIES.normal;
 
 /** Items of one priority in the open batch. */
 interface Lane<T> {
@@ -119,6 +120,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
   private lanes: Lane<T>[] = [];
   private count = 0;
   private bytes = 0;
+  /**
+   * UTF-16 code units of strings added whose UTF-8 size is not counted in `bytes` yet: while
+   * the batch is far from `maxBytes` (3 bytes per code unit at most), measuring each string
+   * would be wasted work, so it is done once, only if the batch nears the bound.
+   */
+  private unmeasured = 0;
+  /** Whether `sizeOf` is the default, so strings may be measured lazily. */
+  private readonly lazyStrings: boolean;
   /** Batches sealed and waiting for their turn to flush. */
   private readonly sealed: T[][] = [];
   private sealedItems = 0;
@@ -154,6 +163,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     this.maxBytes = maxBytes;
     this.maxDelayMs = maxDelayMs;
     this.sizeOf = options.sizeOf ?? defaultMessageSize;
+    this.lazyStrings = options.sizeOf === undefined;
   }
 
   /** Items added and not flushed yet (in the open batch or waiting to flush). */
@@ -174,17 +184,27 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
    */
   add(item: T, priority: Priority = 'normal'): void {
     if (this.isClosed) throw new BatcherClosedError();
-    const rank = typeof priority === 'number' ? priority : PRIORITIES[priority];
+    const rank = priority === 'normal' ? NORMAL : typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
       throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
     }
-    const size = this.sizeOf(item);
-    if (!(size >= 0)) throw new RangeError(`sizeOf must return a number >= 0 (got ${String(size)})`);
-    // The item would take the batch past its byte bound: it starts the next one.
-    if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
+    if (
+      this.lazyStrings &&
+      typeof item === 'string' &&
+      this.bytes + (this.unmeasured + item.length) * 3 < this.maxBytes
+    ) {
+      // Cannot reach the byte bound even at 3 bytes per code unit: measure later, if ever.
+      this.unmeasured += item.length;
+    } else {
+      if (this.unmeasured > 0) this.measure();
+      const size = this.sizeOf(item);
+      if (!(size >= 0)) throw new RangeError(`sizeOf must return a number >= 0 (got ${String(size)})`);
+      // The item would take the batch past its byte bound: it starts the next one.
+      if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
+      this.bytes += size;
+    }
     this.lane(rank).items.push(item);
     this.count++;
-    this.bytes += size;
     if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
       this.seal();
     } else if (this.timer === undefined) {
@@ -222,6 +242,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     };
   }
 
+  /** Counts the exact size of the open batch (strings added unmeasured included). */
+  private measure(): void {
+    let bytes = 0;
+    for (const lane of this.lanes) for (const item of lane.items) bytes += this.sizeOf(item);
+    this.bytes = bytes;
+    this.unmeasured = 0;
+  }
+
   private lane(priority: number): Lane<T> {
     const lanes = this.lanes;
     let i = 0;
@@ -246,6 +274,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> {
     this.sealedItems += batch.length;
     this.count = 0;
     this.bytes = 0;
+    this.unmeasured = 0;
     this.running ??= this.pump();
   }
 

@@ -14,10 +14,21 @@ export const MAX_CACHED_VALUES = 1 << 20;
 const INITIAL_TOPICS = 1024;
 /** Lookups per adaptation window while the cache is on. */
 const WINDOW = 1024;
-/** While off, one lookup in `SAMPLE_MASK + 1` is sampled to look for repetition. */
-const SAMPLE_MASK = 7;
+/**
+ * While off, one lookup in `mask + 1` is sampled to look for repetition: 1 in 32 while some
+ * samples repeat, down to 1 in 256 while none do (a probe step touches a large hash table,
+ * so on a stream of unique topics it must be rare).
+ */
+const SAMPLE_MASK = 31;
+const SAMPLE_MASK_MAX = 255;
 /** Samples per verdict of the probe. */
 const PROBE_WINDOW = 256;
+/**
+ * Least share of hits (as a right shift: 1 = one half) for the cache to be worth it. On a
+ * cache larger than the CPU's, a miss that also inserts and evicts costs about as much as the
+ * trie walk it would save, so fewer hits than one in two make matching slower, not faster.
+ */
+const MIN_HITS_SHIFT = 1;
 /** Most probe windows skipped after the cache switched itself off for want of hits. */
 const MAX_BACKOFF = 64;
 
@@ -49,13 +60,13 @@ export function topicMatches(levels: readonly string[], topic: string, syntax: T
  * A cache from published topic to a result array, with a documented ceiling: at most
  * `maxTopics` topics and {@link MAX_CACHED_VALUES} array elements in all.
  *
- * It adapts to the stream. It starts off; while off, one lookup in 8 is remembered in a
- * probe (keys only) and when at least 1 sample in 8 repeats, the cache switches on at 1,024
- * topics. While on, every window of 1,024 lookups is judged: evictions mean the hot set is
- * larger than the cache, so it doubles (up to `maxTopics`); fewer than 1 hit in 8 at full
+ * It adapts to the stream. It starts off; while off, one lookup in 32 (in 256 while nothing
+ * repeats) is remembered in a probe (keys only, as many as the cache may hold) and when at
+ * least half the samples of a window repeat, the cache switches on at 1,024 topics. While on, every window of 1,024
+ * lookups is judged: a full cache below its ceiling doubles; fewer than 1 hit in 2 at full
  * size means caching costs more than it saves, so it switches off (and waits longer before
  * probing again each time this happens). A stream of unique topics therefore pays one counter
- * increment per lookup and one probe step per 8.
+ * increment per lookup and one probe step per 256.
  *
  * A subscription change invalidates only the cached topics its pattern matches: a pattern
  * without wildcards removes one key; a wildcard pattern scans the cached keys once (a prefix
@@ -70,6 +81,7 @@ export class TopicCache<R extends { readonly length: number }> {
   private hits = 0;
   private evictionsBefore = 0;
   private sampled = 0;
+  private sampleMask = SAMPLE_MASK;
   private samples = 0;
   private probeHits = 0;
   private cooldown = 0;
@@ -104,7 +116,7 @@ export class TopicCache<R extends { readonly length: number }> {
       if (++this.lookups === WINDOW) this.adapt(map);
       return found;
     }
-    if ((++this.sampled & SAMPLE_MASK) === 0) this.sample(topic);
+    if ((++this.sampled & this.sampleMask) === 0) this.sample(topic);
     return undefined;
   }
 
@@ -146,17 +158,19 @@ export class TopicCache<R extends { readonly length: number }> {
   /** Ends a window of lookups while on: grow, switch off, or carry on. */
   private adapt(map: BoundedMap<string, R>): void {
     const evicted = map.evictions - this.evictionsBefore;
-    const few = this.hits * 8 < this.lookups;
+    const few = this.hits < this.lookups >> MIN_HITS_SHIFT;
     this.lookups = 0;
     this.hits = 0;
     this.evictionsBefore = map.evictions;
-    if (evicted > 0 && map.capacity < this.maxTopics) {
+    // Until the cache is full, few hits only mean it is still filling.
+    const full = evicted > 0 || map.size >= map.capacity;
+    if (full && map.capacity < this.maxTopics) {
       map.resize(Math.min(this.maxTopics, map.capacity * 2));
-    } else if (few) {
+    } else if (few && full) {
       this.map = undefined;
       this.cooldown = this.backoff;
       this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
-    } else {
+    } else if (!few) {
       this.backoff = 1;
     }
   }
@@ -176,7 +190,10 @@ export class TopicCache<R extends { readonly length: number }> {
     if (probe.get(topic) === undefined) probe.set(topic, true);
     else this.probeHits++;
     if (++this.samples < PROBE_WINDOW) return;
-    const repeats = this.probeHits * 8 >= this.samples;
+    const repeats = this.probeHits >= this.samples >> MIN_HITS_SHIFT;
+    // Almost nothing repeats: look less often. Some repetition: look closely.
+    this.sampleMask =
+      this.probeHits < this.samples >> 4 ? Math.min(SAMPLE_MASK_MAX, this.sampleMask * 2 + 1) : SAMPLE_MASK;
     this.samples = 0;
     this.probeHits = 0;
     if (!repeats) return;
