@@ -16,11 +16,11 @@ const INITIAL_TOPICS = 1024;
 const WINDOW = 1024;
 /**
  * While off, one lookup in `mask + 1` is sampled to look for repetition: 1 in 32 while some
- * samples repeat, down to 1 in 256 while none do (a probe step touches a large hash table,
- * so on a stream of unique topics it must be rare).
+ * samples repeat, down to 1 in 1,024 while none do (a probe step hashes the topic into a
+ * large table, a few cache misses: on a stream of unique topics it must be rare).
  */
 const SAMPLE_MASK = 31;
-const SAMPLE_MASK_MAX = 255;
+const SAMPLE_MASK_MAX = 1023;
 /** Samples per verdict of the probe. */
 const PROBE_WINDOW = 256;
 /**
@@ -60,13 +60,13 @@ export function topicMatches(levels: readonly string[], topic: string, syntax: T
  * A cache from published topic to a result array, with a documented ceiling: at most
  * `maxTopics` topics and {@link MAX_CACHED_VALUES} array elements in all.
  *
- * It adapts to the stream. It starts off; while off, one lookup in 32 (in 256 while nothing
+ * It adapts to the stream. It starts off; while off, one lookup in 32 (in 1,024 while nothing
  * repeats) is remembered in a probe (keys only, as many as the cache may hold) and when at
  * least half the samples of a window repeat, the cache switches on at 1,024 topics. While on, every window of 1,024
  * lookups is judged: a full cache below its ceiling doubles; fewer than 1 hit in 2 at full
  * size means caching costs more than it saves, so it switches off (and waits longer before
  * probing again each time this happens). A stream of unique topics therefore pays one counter
- * increment per lookup and one probe step per 256.
+ * increment per lookup and one probe step per 1,024.
  *
  * A subscription change invalidates only the cached topics its pattern matches: a pattern
  * without wildcards removes one key; a wildcard pattern scans the cached keys once (a prefix
@@ -76,7 +76,13 @@ export function topicMatches(levels: readonly string[], topic: string, syntax: T
  */
 export class TopicCache<R extends { readonly length: number }> {
   private map: BoundedMap<string, R> | undefined = undefined;
-  private probe: BoundedMap<string, true> | undefined = undefined;
+  /**
+   * The probe: sampled topics in two generations; when the young one holds half the
+   * ceiling it becomes the old one (the previous old one is dropped whole). Cheaper than a
+   * bounded map: no per-entry eviction.
+   */
+  private young: Set<string> | undefined = undefined;
+  private old: Set<string> | undefined = undefined;
   private lookups = 0;
   private hits = 0;
   private evictionsBefore = 0;
@@ -184,11 +190,19 @@ export class TopicCache<R extends { readonly length: number }> {
       }
       return;
     }
-    // The probe remembers as many topics as the cache could hold, so its repeat rate
+    // The probe remembers about as many topics as the cache could hold, so its repeat rate
     // estimates the hit rate of a cache at full size.
-    const probe = (this.probe ??= new BoundedMap<string, true>(this.maxTopics));
-    if (probe.get(topic) === undefined) probe.set(topic, true);
-    else this.probeHits++;
+    let young = this.young;
+    if (young === undefined) young = this.young = new Set();
+    if (young.has(topic) || this.old?.has(topic) === true) {
+      this.probeHits++;
+    } else {
+      young.add(topic);
+      if (young.size * 2 >= this.maxTopics) {
+        this.old = young;
+        this.young = new Set();
+      }
+    }
     if (++this.samples < PROBE_WINDOW) return;
     const repeats = this.probeHits >= this.samples >> MIN_HITS_SHIFT;
     // Almost nothing repeats: look less often. Some repetition: look closely.
@@ -197,7 +211,8 @@ export class TopicCache<R extends { readonly length: number }> {
     this.samples = 0;
     this.probeHits = 0;
     if (!repeats) return;
-    this.probe = undefined;
+    this.young = undefined;
+    this.old = undefined;
     this.map = new BoundedMap<string, R>(Math.min(INITIAL_TOPICS, this.maxTopics), {
       maxWeight: MAX_CACHED_VALUES,
       weigh: (result) => result.length,
