@@ -42,11 +42,15 @@ export class SnapshotCache<S> {
     return targets;
   }
 
-  /** Offers a freshly resolved snapshot; kept only while the cache is on. */
+  /**
+   * Offers a freshly resolved snapshot: the cache keeps it while it is on; the memo of the
+   * last topic keeps it in any case (one entry, no hashing), so a burst on one topic resolves
+   * once even while the cache is off.
+   */
   set(topic: string, targets: readonly S[]): void {
     const cache = this.cache;
-    if (cache === undefined || !cache.active) return;
-    cache.set(topic, targets);
+    if (cache === undefined) return;
+    if (cache.active) cache.set(topic, targets);
     this.lastTopic = topic;
     this.lastTargets = targets;
   }

@@ -60,10 +60,12 @@ export function topicMatches(levels: readonly string[], topic: string, syntax: T
  * A cache from published topic to a result array, with a documented ceiling: at most
  * `maxTopics` topics and {@link MAX_CACHED_VALUES} array elements in all.
  *
- * It adapts to the stream. It starts off; while off, one lookup in 32 (in 1,024 while nothing
+ * It adapts to the stream. It starts on at 1,024 topics and switches off within a window
+ * of lookups that hit too rarely. While off, one lookup in 32 (in 1,024 while nothing
  * repeats) is remembered in a probe (keys only, as many as the cache may hold) and when at
- * least half the samples of a window repeat, the cache switches on at 1,024 topics. While on, every window of 1,024
- * lookups is judged: a full cache below its ceiling doubles; fewer than 1 hit in 2 at full
+ * least half the samples of a window repeat, the cache switches on again. While on, every
+ * window of 1,024 lookups is judged: a full cache below its ceiling doubles (once the probe
+ * has shown the stream repeats, or while at least 1 lookup in 16 hits); fewer than 1 hit in 2 at full
  * size means caching costs more than it saves, so it switches off (and waits longer before
  * probing again each time this happens). A stream of unique topics therefore pays one counter
  * increment per lookup and one probe step per 1,024.
@@ -75,7 +77,9 @@ export function topicMatches(levels: readonly string[], topic: string, syntax: T
  * @internal
  */
 export class TopicCache<R extends { readonly length: number }> {
-  private map: BoundedMap<string, R> | undefined = undefined;
+  private map: BoundedMap<string, R> | undefined;
+  /** Whether the probe showed the stream repeats at full size: then the cache may grow freely. */
+  private proven = false;
   /**
    * The probe: sampled topics in two generations; when the young one holds half the
    * ceiling it becomes the old one (the previous old one is dropped whole). Cheaper than a
@@ -86,6 +90,8 @@ export class TopicCache<R extends { readonly length: number }> {
   private lookups = 0;
   private hits = 0;
   private evictionsBefore = 0;
+  /** Hits in the window just judged. */
+  private hitsBefore = 0;
   private sampled = 0;
   private sampleMask = SAMPLE_MASK;
   private samples = 0;
@@ -96,7 +102,11 @@ export class TopicCache<R extends { readonly length: number }> {
   constructor(
     private readonly maxTopics: number,
     private readonly syntax: TopicSyntax,
-  ) {}
+  ) {
+    // On from the start, small: a stream that repeats (one topic to many subscribers) is
+    // served from the first repeat, and a stream that does not switches it off in a window.
+    this.map = this.createMap();
+  }
 
   /** Whether results are being cached now (callers copy a result only then). */
   get active(): boolean {
@@ -165,20 +175,31 @@ export class TopicCache<R extends { readonly length: number }> {
   private adapt(map: BoundedMap<string, R>): void {
     const evicted = map.evictions - this.evictionsBefore;
     const few = this.hits < this.lookups >> MIN_HITS_SHIFT;
+    this.hitsBefore = this.hits;
     this.lookups = 0;
     this.hits = 0;
     this.evictionsBefore = map.evictions;
-    // Until the cache is full, few hits only mean it is still filling.
+    // Until the cache is full, few hits only mean it is still filling. Unproven (the cache
+    // started on by default), it grows only while some lookups hit.
     const full = evicted > 0 || map.size >= map.capacity;
-    if (full && map.capacity < this.maxTopics) {
+    const grows = this.proven || this.hitsBefore * 16 >= WINDOW;
+    if (full && map.capacity < this.maxTopics && grows) {
       map.resize(Math.min(this.maxTopics, map.capacity * 2));
     } else if (few && full) {
       this.map = undefined;
+      this.proven = false;
       this.cooldown = this.backoff;
       this.backoff = Math.min(MAX_BACKOFF, this.backoff * 2);
     } else if (!few) {
       this.backoff = 1;
     }
+  }
+
+  private createMap(): BoundedMap<string, R> {
+    return new BoundedMap<string, R>(Math.min(INITIAL_TOPICS, this.maxTopics), {
+      maxWeight: MAX_CACHED_VALUES,
+      weigh: (result) => result.length,
+    });
   }
 
   /** A sampled lookup while off: does the stream repeat enough to switch the cache on? */
@@ -213,10 +234,8 @@ export class TopicCache<R extends { readonly length: number }> {
     if (!repeats) return;
     this.young = undefined;
     this.old = undefined;
-    this.map = new BoundedMap<string, R>(Math.min(INITIAL_TOPICS, this.maxTopics), {
-      maxWeight: MAX_CACHED_VALUES,
-      weigh: (result) => result.length,
-    });
+    this.map = this.createMap();
+    this.proven = true;
     this.lookups = 0;
     this.hits = 0;
     this.evictionsBefore = 0;

@@ -11,8 +11,8 @@ import { ValueList } from './value-list.js';
 export interface TopicTrieOptions extends TopicOptions {
   /**
    * The ceiling of the match cache, in topics; `0` turns it off. The cache sizes itself to
-   * the stream below this ceiling: it stays off while topics do not repeat (a stream of
-   * unique topics pays a counter increment per match and a probe step per 1,024), switches on
+   * the stream below this ceiling: it switches off while topics do not repeat (a stream of
+   * unique topics then pays a counter increment per match and a probe step per 1,024), back on
    * at 1,024 topics when at least half the sampled topics repeat, doubles while its hot set
    * does not fit, and switches off again when fewer than half its lookups hit at full size.
    * Its memory is bounded by this many topics and by 1,048,576 cached values in all (8 MiB
