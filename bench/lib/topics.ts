@@ -24,6 +24,24 @@ export const COMPONENTS: readonly string[] = COMPONENT_BASES.flatMap((base) =>
   Array.from({ length: 4 }, (_, i) => `${base}${i}`),
 );
 
+/**
+ * The same strings as flat sequential strings, as a server decodes them from a socket. A
+ * template literal makes a rope (a tree of string pieces): whoever touches it first pays to
+ * flatten it, several cache misses per string on a large stream, which would tilt a
+ * comparison toward whichever contender runs second.
+ */
+export function flat(strings: readonly string[]): string[] {
+  const buffer = Buffer.from(strings.join(''), 'latin1');
+  const out = new Array<string>(strings.length);
+  let at = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const end = at + strings[i].length;
+    out[i] = buffer.toString('latin1', at, end);
+    at = end;
+  }
+  return out;
+}
+
 function pickLevel(random: Random): string {
   let u = random.next();
   for (let i = 0; i < LEVELS.length; i++) {
@@ -85,7 +103,7 @@ export function makeDistinctTopics(count: number, seed: number): string[] {
  * stream looks like (a few hot topics, a long tail), so caches see realistic repetition.
  */
 export function makeSkewedStream(distinct: number, length: number, seed: number): string[] {
-  const topics = makeDistinctTopics(distinct, seed);
+  const topics = flat(makeDistinctTopics(distinct, seed));
   const zipf = new Zipf(new Random(seed ^ 0x5bd1e995), distinct, 1);
   const out = new Array<string>(length);
   for (let i = 0; i < length; i++) out[i] = topics[zipf.next()];
@@ -127,7 +145,7 @@ export function shuffle<T>(items: T[], seed: number): T[] {
 export function makeHotStream(hot: number, length: number, seed: number): string[] {
   const space = Math.max(hot, REALISTIC_TOPICS);
   const indices = shuffle(Array.from({ length: space }, (_, i) => i), seed).slice(0, hot);
-  const topics = indices.map(topicAt);
+  const topics = flat(indices.map(topicAt));
   const random = new Random(seed ^ 0x2545f491);
   const out = new Array<string>(length);
   for (let i = 0; i < length; i++) out[i] = topics[random.int(hot)];
@@ -139,7 +157,7 @@ export function makeHotStream(hot: number, length: number, seed: number): string
  * Long enough streams also outrun any cache's memory of what it has seen.
  */
 export function makeUniqueStream(count: number, seed: number): string[] {
-  return shuffle(Array.from({ length: count }, (_, i) => i), seed).map(topicAt);
+  return flat(shuffle(Array.from({ length: count }, (_, i) => i), seed).map(topicAt));
 }
 
 /**
@@ -150,7 +168,7 @@ export function makeIdTopics(count: number, seed: number): string[] {
   const random = new Random(seed);
   const out = new Array<string>(count);
   for (let i = 0; i < count; i++) out[i] = `${randomTopic(random)}/r${i}`;
-  return out;
+  return flat(out);
 }
 
 /**
@@ -190,7 +208,7 @@ export function makeDeepTopics(count: number, seed: number): string[] {
     levels.push(`n${i}`);
     out[i] = levels.join('/');
   }
-  return out;
+  return flat(out);
 }
 
 /**

@@ -12,7 +12,7 @@ import { PubSubBroker } from 'logcaster';
 import { compare, type Contender } from '../lib/harness.js';
 import { buildQlobber, warm } from '../lib/matchers.js';
 import type { Scenario } from '../lib/scenario.js';
-import { makeHotStream, makePatterns, makeUniqueStream } from '../lib/topics.js';
+import { flat, makeHotStream, makePatterns, makeUniqueStream } from '../lib/topics.js';
 
 const SIZES = [10_000, 100_000];
 /** One subscription change per this many publishes in the churn groups. */
@@ -124,7 +124,7 @@ const scenario: Scenario = {
   name: 'routing',
   title: 'Routing: PubSubBroker.publish vs qlobber.match, unique topics and churn',
   async run(ctx) {
-    const candidates = makeUniqueStream(1_000_003, 51).map((topic, i) => `${topic}-r${i}`);
+    const candidates = flat(makeUniqueStream(1_000_003, 51).map((topic, i) => `${topic}-r${i}`));
     const hot = makeHotStream(1_000, 100_000, 52);
     const pool = makePatterns(20_000, 53);
     for (const size of SIZES) {
