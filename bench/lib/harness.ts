@@ -241,3 +241,79 @@ export function quantile(values: readonly number[], q: number): number {
   const hi = Math.ceil(at);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
+
+/** A contender whose operation completes asynchronously (queues drained on the event loop). */
+export interface AsyncContender {
+  name: string;
+  /** Performs one batch of work and resolves when all of it is done. */
+  run(): Promise<number | void>;
+}
+
+/** Options of {@link compareAsync}. */
+export interface CompareAsyncOptions {
+  group: string;
+  unit: string;
+  subject: string;
+  contenders: AsyncContender[];
+  /** Units of work one `run()` performs (e.g. messages × subscribers). */
+  unitsPerRun: number;
+  /** Overrides `budget.timeMs` for this comparison. */
+  timeMs?: number;
+}
+
+/**
+ * Like {@link compare} for work that completes on the event loop: each tinybench sample is
+ * one awaited `run()`, reported per unit; rounds in rotating order, samples pooled.
+ */
+export async function compareAsync(options: CompareAsyncOptions): Promise<GroupResult> {
+  const { contenders, subject, unitsPerRun } = options;
+  const timeMs = options.timeMs ?? budget.timeMs;
+  const pooled = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let round = 0; round < budget.rounds; round++) {
+    const bench = new Bench({
+      name: options.group,
+      time: timeMs / budget.rounds,
+      iterations: 8,
+      warmup: round === 0,
+      warmupTime: budget.warmupMs,
+      warmupIterations: 4,
+      retainSamples: true,
+      throws: true,
+    });
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+    for (const contender of order) {
+      bench.add(
+        contender.name,
+        async (): Promise<FnReturnedObject> => {
+          const start = performance.now();
+          const result = await contender.run();
+          const elapsed = performance.now() - start;
+          if (typeof result === 'number') blackhole += result;
+          return { overriddenDuration: elapsed / unitsPerRun, overriddenIterationCost: elapsed };
+        },
+        { async: true },
+      );
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const result = task.result;
+      if (result.state !== 'completed') {
+        throw new Error(`${options.group} / ${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
+      }
+      const samples = result.latency.samples;
+      if (samples !== undefined) pooled.get(task.name)?.push(...samples);
+    }
+  }
+  const results: Measurement[] = contenders.map((contender) => {
+    const samples = pooled.get(contender.name) ?? [];
+    const perUnitMs = median(samples);
+    const mad = median(samples.map((s) => Math.abs(s - perUnitMs)));
+    return {
+      name: contender.name,
+      median: perUnitMs > 0 ? 1000 / perUnitMs : Number.POSITIVE_INFINITY,
+      madPercent: perUnitMs > 0 ? (100 * mad) / perUnitMs : 0,
+      samples: samples.length,
+    };
+  });
+  return withRatios({ group: options.group, unit: options.unit, higherIsBetter: true, subject, results, ratios: {} });
+}

@@ -60,17 +60,18 @@ export function formatGroup(group: GroupResult): string[] {
   const lines = [`  ${group.group} (${group.unit}, ${better})`];
   const nameWidth = Math.max(12, ...group.results.map((r) => r.name.length)) + 2;
   const hasSpread = group.results.some((r) => r.samples > 1);
+  const ratioWidth = Math.max(18, `${group.subject ?? ''} / peer`.length + 2);
   const header =
     `    ${pad('contender', nameWidth)}${pad('median', 16, true)}` +
     (hasSpread ? `${pad('±MAD', 8, true)}${pad('samples', 9, true)}` : '') +
-    (group.subject === undefined ? '' : `${pad(`${group.subject} / peer`, 18, true)}`);
+    (group.subject === undefined ? '' : `${pad(`${group.subject} / peer`, ratioWidth, true)}`);
   lines.push(header);
   for (const r of group.results) {
     const ratio = group.ratios[r.name];
     lines.push(
       `    ${pad(r.name, nameWidth)}${pad(formatNumber(r.median), 16, true)}` +
         (hasSpread ? `${pad(`${r.madPercent.toFixed(1)}%`, 8, true)}${pad(String(r.samples), 9, true)}` : '') +
-        (group.subject === undefined ? '' : pad(ratio === undefined ? '—' : formatRatio(ratio), 18, true)),
+        (group.subject === undefined ? '' : pad(ratio === undefined ? '—' : formatRatio(ratio), ratioWidth, true)),
     );
   }
   return lines;

@@ -1,9 +1,11 @@
 /**
  * Scenario 2, churn: adding and removing subscriptions, TopicTrie vs qlobber.
  *
- * Two shapes: filling an empty index with 100k subscriptions and emptying it again (a
- * restart, a mass reconnect), and steady churn at 100k live subscriptions, where each
- * operation ends the oldest subscription and starts a new one (clients coming and going).
+ * Three shapes: filling an empty index with 100k subscriptions and emptying it again (a
+ * restart, a mass reconnect); steady churn at 100k live subscriptions, where each
+ * operation ends the oldest subscription and starts a new one (clients coming and going);
+ * and matching a hot set while subscriptions change (one add and one remove per 100
+ * matches), where the trie's cache must drop only what a change can affect.
  *
  * @module
  */
@@ -11,7 +13,8 @@ import { Qlobber } from 'qlobber';
 import { TopicTrie } from 'logcaster';
 import { compare, type Contender } from '../lib/harness.js';
 import type { Scenario } from '../lib/scenario.js';
-import { makePatterns } from '../lib/topics.js';
+import { buildQlobber, buildTrie, warm } from '../lib/matchers.js';
+import { makeHotStream, makePatterns } from '../lib/topics.js';
 
 const LIVE = 100_000;
 
@@ -59,6 +62,44 @@ function steadyChurn(name: string, make: () => Index, pool: readonly string[]): 
   };
 }
 
+/** Matches per subscription change in the churn-during-matching group. */
+const CHANGE_EVERY = 100;
+
+/**
+ * One operation: one match; every CHANGE_EVERY matches the oldest extra pair is removed and a
+ * new one added.
+ */
+function matchWhileChurning(name: string, index: Index & { match(topic: string): unknown[] }, stream: readonly string[], pool: readonly string[]): Contender {
+  const live: [string, number][] = [];
+  let next = 0;
+  for (; next < 100; next++) {
+    index.add(pool[next], -next - 1);
+    live.push([pool[next], -next - 1]);
+  }
+  let cursor = 0;
+  return {
+    name,
+    run(ops) {
+      let found = 0;
+      let i = cursor;
+      for (let n = 0; n < ops; n++) {
+        found += index.match(stream[i]).length;
+        if (++i === stream.length) i = 0;
+        if (i % CHANGE_EVERY === 0) {
+          const old = live.shift();
+          if (old !== undefined) index.remove(old[0], old[1]);
+          const id = -++next;
+          const pattern = pool[next % pool.length];
+          index.add(pattern, id);
+          live.push([pattern, id]);
+        }
+      }
+      cursor = i;
+      return found;
+    },
+  };
+}
+
 const scenario: Scenario = {
   name: 'churn',
   title: 'Subscription churn: TopicTrie add/remove vs qlobber',
@@ -84,6 +125,21 @@ const scenario: Scenario = {
       contenders: [steadyChurn('logcaster', makeTrie, pool), steadyChurn('qlobber', makeQlobber, pool)],
     });
     ctx.group(steady);
+
+    const hot = makeHotStream(1_000, 100_000, 2003);
+    const changes = makePatterns(20_000, 2004);
+    const trie = buildTrie(patterns);
+    const q = buildQlobber(patterns);
+    const ours = matchWhileChurning('logcaster', trie, hot, changes);
+    warm(ours, 200_000);
+    const during = await compare({
+      group: `100k subscriptions, hot set of 1k topics, one add + one remove per ${CHANGE_EVERY} matches`,
+      unit: 'matches/s',
+      subject: 'logcaster',
+      contenders: [ours, matchWhileChurning('qlobber', q, hot, changes)],
+    });
+    ctx.group(during);
+    ctx.target(`hot-set matching with a subscription change per ${CHANGE_EVERY} matches vs qlobber`, during.ratios.qlobber, 'at-least', 5);
   },
 };
 

@@ -1,131 +1,207 @@
 /**
  * Scenario 1, match: `TopicTrie.match` against qlobber (the matcher inside mqemitter and
- * Aedes) at 10k and 100k subscriptions, plus heap bytes per subscription.
+ * Aedes) on every workload shape people run, at 10k, 100k and 1M subscriptions:
  *
- * Two publish streams: a realistic one (1,000 distinct topics drawn with a Zipf-like skew, as a
- * log stream repeats its hot topics) and an all-distinct one where every match misses the
- * trie's cache, so the cache's help and its cost are both visible.
+ * - hot sets of 100 to 1M topics drawn uniformly (the cache helps while the hot set fits
+ *   its ceiling and must cost nothing once it does not);
+ * - 1,000 topics with a Zipf skew (a log stream);
+ * - a hot set of 1,000 topics decoded afresh from a Buffer for every match (a server's view:
+ *   no string arrives with its hash already computed);
+ * - topics that never repeat (the cache must switch itself off: against `cacheSize: 0` too);
+ * - many subscribers sharing a few broad patterns (~160 matches per topic, every topic new);
+ * - deep topics (8 to 12 levels) under prefix patterns, every topic new.
+ *
+ * Heap bytes per subscription are measured with full GCs around building each structure.
+ * Every structure is run over its stream once before it is measured: a broker runs for
+ * days, so the adaptive cache is measured in its settled state.
  *
  * @module
  */
-import { Qlobber } from 'qlobber';
-import { TopicTrie } from 'logcaster';
-import { compare, record, type Contender } from '../lib/harness.js';
-import { retainedBytes } from '../lib/heap.js';
-import type { Scenario } from '../lib/scenario.js';
-import { makeDistinctTopics, makePatterns, makeSkewedStream } from '../lib/topics.js';
+import type { Qlobber } from 'qlobber';
+import type { TopicTrie } from 'logcaster';
+import { compare, record, type GroupResult } from '../lib/harness.js';
+import { collectGarbage, retainedBytes } from '../lib/heap.js';
+import {
+  buildQlobber,
+  buildTrie,
+  checkSame,
+  hitsPerTopic,
+  qlobberFreshMatcher,
+  qlobberMatcher,
+  trieFreshMatcher,
+  trieMatcher,
+  warm,
+} from '../lib/matchers.js';
+import type { Scenario, ScenarioContext } from '../lib/scenario.js';
+import {
+  encodeTopics,
+  flat,
+  makeDeepPatterns,
+  makeDeepTopics,
+  makeHotStream,
+  makeIdTopics,
+  makePatterns,
+  makeSharedPatterns,
+  makeSkewedStream,
+  makeUniqueStream,
+} from '../lib/topics.js';
 
-const SIZES = [10_000, 100_000];
+const SIZES = [10_000, 100_000, 1_000_000];
+/** Every hot set at 100k subscriptions; at 10k and 1M the ends and the middle, to bound the runtime. */
+const HOT_SETS = [100, 1_000, 10_000, 100_000, 1_000_000];
+const HOT_SETS_AT = (size: number): number[] => (size === 100_000 ? HOT_SETS : [1_000, 10_000, 1_000_000]);
+/** Unique streams outrun the cache's memory of what it saw (16,384 samples of 1 in 32 lookups). */
+const UNIQUE = 1_000_003;
+/** Lookups run before measuring a hot set, to settle the adaptive cache. */
+const WARM_OPS = 400_000;
+/** Lookups run before measuring a stream that never repeats: enough for the JIT. */
+const WARM_MISSES = 50_000;
 
-function buildTrie(patterns: readonly string[], cacheSize?: number): TopicTrie<number> {
-  const trie = new TopicTrie<number>(cacheSize === undefined ? {} : { cacheSize });
-  for (let i = 0; i < patterns.length; i++) trie.add(patterns[i], i);
-  return trie;
+const label = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+
+/** Every trie / qlobber ratio of the run, by shape, for the summary targets. */
+interface ShapeRatio {
+  shape: string;
+  ratio: number;
+  hot?: number;
 }
 
-function buildQlobber(patterns: readonly string[]): Qlobber<number> {
-  const q = new Qlobber<number>({ separator: '/', wildcard_one: '*', wildcard_some: '#' });
-  for (let i = 0; i < patterns.length; i++) q.add(patterns[i], i);
-  return q;
+async function versus(
+  ctx: ScenarioContext,
+  group: string,
+  trie: TopicTrie<number>,
+  q: Qlobber<number>,
+  stream: readonly string[],
+  shapes: ShapeRatio[],
+  hot?: number,
+): Promise<GroupResult> {
+  const ours = trieMatcher('logcaster', trie, stream);
+  const theirs = qlobberMatcher(q, stream);
+  warm(ours, hot !== undefined && hot <= 10_000 ? WARM_OPS : WARM_MISSES);
+  warm(theirs, 10_000);
+  const result = await compare({ group, unit: 'matches/s', subject: 'logcaster', contenders: [ours, theirs] });
+  ctx.group(result);
+  shapes.push({ shape: group, ratio: result.ratios.qlobber, ...(hot === undefined ? {} : { hot }) });
+  return result;
 }
 
-// One loop per library (not a helper taking a callback), so each call site stays monomorphic.
-
-/** Matches the topics of `stream` in turn with a TopicTrie. */
-function trieMatcher(name: string, trie: TopicTrie<number>, stream: readonly string[]): Contender {
-  let cursor = 0;
-  return {
-    name,
-    run(ops) {
-      let found = 0;
-      let i = cursor;
-      for (let n = 0; n < ops; n++) {
-        found += trie.match(stream[i]).length;
-        if (++i === stream.length) i = 0;
-      }
-      cursor = i;
-      return found;
-    },
-  };
-}
-
-/** Matches the topics of `stream` in turn with qlobber. */
-function qlobberMatcher(q: Qlobber<number>, stream: readonly string[]): Contender {
-  let cursor = 0;
-  return {
-    name: 'qlobber',
-    run(ops) {
-      let found = 0;
-      let i = cursor;
-      for (let n = 0; n < ops; n++) {
-        found += q.match(stream[i]).length;
-        if (++i === stream.length) i = 0;
-      }
-      cursor = i;
-      return found;
-    },
-  };
-}
-
-function checkSame(trie: TopicTrie<number>, q: Qlobber<number>, topics: readonly string[]): void {
-  for (let i = 0; i < topics.length; i += 97) {
-    const a = trie.match(topics[i]).sort((x, y) => x - y).join(',');
-    const b = q.match(topics[i]).sort((x, y) => x - y).join(',');
-    if (a !== b) throw new Error(`TopicTrie and qlobber disagree on ${topics[i]}: [${a}] vs [${b}]`);
-  }
+function heapGroup(ctx: ScenarioContext, title: string, size: number, trieBytes: number, qBytes: number): GroupResult {
+  const heap = record(`${title}: heap per subscription`, 'bytes', false, 'logcaster', [
+    { name: 'logcaster', value: trieBytes / size },
+    { name: 'qlobber', value: qBytes / size },
+  ]);
+  ctx.group(heap);
+  return heap;
 }
 
 const scenario: Scenario = {
   name: 'match',
-  title: 'Topic matching: TopicTrie.match vs qlobber',
+  title: 'Topic matching: TopicTrie.match vs qlobber, every shape',
   async run(ctx) {
+    const shapes: ShapeRatio[] = [];
+    const heaps: { label: string; ratio: number }[] = [];
+    const cacheCosts: { label: string; ratio: number }[] = [];
+    const hotStreams = new Map(HOT_SETS.map((hot) => [hot, makeHotStream(hot, Math.max(200_000, 2 * hot), 100 + hot)]));
     const skewed = makeSkewedStream(1_000, 20_000, 11);
-    const distinct = makeDistinctTopics(50_000, 12);
-    for (const size of SIZES) {
-      const label = size >= 1000 ? `${size / 1000}k` : String(size);
-      const patterns = makePatterns(size, 1000 + size);
-      // Heap first, on fresh structures; the same structures are then benchmarked.
-      const trieHeap = retainedBytes(() => buildTrie(patterns));
-      const qHeap = retainedBytes(() => buildQlobber(patterns));
-      const trie = trieHeap.value;
-      const q = qHeap.value;
-      const heap = record(`${label} subscriptions: heap per subscription`, 'bytes', false, 'logcaster', [
-        { name: 'logcaster', value: trieHeap.bytes / size },
-        { name: 'qlobber', value: qHeap.bytes / size },
-      ]);
-      ctx.group(heap);
-      checkSame(trie, q, skewed);
-      checkSame(trie, q, distinct);
-      let perTopic = 0;
-      for (let i = 0; i < 1000; i++) perTopic += q.match(skewed[i]).length;
-      ctx.note(`${label} subscriptions: ${trie.nodeCount} trie nodes; ${(perTopic / 1000).toFixed(1)} matches per published topic on average`);
+    const fresh = encodeTopics(makeHotStream(1_000, 50_000, 21));
+    const unique = makeUniqueStream(UNIQUE, 12);
 
-      const skewedResult = await compare({
-        group: `${label} subscriptions, 1,000 topics with Zipf skew`,
-        unit: 'matches/s',
-        subject: 'logcaster',
-        contenders: [trieMatcher('logcaster', trie, skewed), qlobberMatcher(q, skewed)],
-      });
-      ctx.group(skewedResult);
-
-      const uncached = buildTrie(patterns, 0);
-      const distinctResult = await compare({
-        group: `${label} subscriptions, all-distinct topics (every match misses the cache)`,
-        unit: 'matches/s',
-        subject: 'logcaster',
-        contenders: [
-          trieMatcher('logcaster', trie, distinct),
-          trieMatcher('logcaster cacheSize 0', uncached, distinct),
-          qlobberMatcher(q, distinct),
-        ],
-      });
-      ctx.group(distinctResult);
-
-      if (size === 100_000) {
-        ctx.target('match at 100k subscriptions (skewed topics) vs qlobber', skewedResult.ratios.qlobber, 'at-least', 2);
-        ctx.target('heap per subscription at 100k vs qlobber', heap.ratios.qlobber, 'at-most', 1);
+    // Heap first, each structure built alone on a clean heap, then dropped.
+    for (const [title, make, sizes] of [
+      ['realistic', makePatterns, SIZES],
+      ['sharing patterns', makeSharedPatterns, [100_000, 1_000_000]],
+    ] as const) {
+      for (const size of sizes) {
+        // Flat strings: building must not flatten ropes in the input (that frees heap and
+        // would be subtracted from the structure's bytes).
+        const patterns = flat(make(size, (title === 'realistic' ? 1000 : 3000) + size));
+        const trieBytes = retainedBytes(() => buildTrie(patterns)).bytes;
+        const qBytes = retainedBytes(() => buildQlobber(patterns)).bytes;
+        const n = label(size);
+        const heap = heapGroup(ctx, `${n} subscriptions, ${title}`, size, trieBytes, qBytes);
+        heaps.push({ label: `${n} ${title}`, ratio: heap.ratios.qlobber });
+        collectGarbage();
       }
     }
+
+    for (const size of SIZES) {
+      const n = label(size);
+      const patterns = makePatterns(size, 1000 + size);
+      const trie = buildTrie(patterns);
+      // Built together, so that neither has fresher memory than the other when compared.
+      const uncached = buildTrie(patterns, 0);
+      const q = buildQlobber(patterns);
+      checkSame(trie, q, skewed);
+      checkSame(trie, q, unique);
+      ctx.note(`${n} subscriptions: ${trie.nodeCount} trie nodes; ${hitsPerTopic(q, skewed).toFixed(1)} matches per skewed topic, ${hitsPerTopic(q, unique).toFixed(1)} per unique topic`);
+
+      for (const hot of HOT_SETS_AT(size)) {
+        const stream = hotStreams.get(hot) as string[];
+        await versus(ctx, `${n} subscriptions, hot set of ${label(hot)} topics (uniform)`, trie, q, stream, shapes, hot);
+      }
+      await versus(ctx, `${n} subscriptions, 1,000 topics with Zipf skew`, trie, q, skewed, shapes, 1_000);
+
+      const freshOurs = trieFreshMatcher('logcaster', trie, fresh);
+      const freshTheirs = qlobberFreshMatcher(q, fresh);
+      warm(freshOurs, 100_000);
+      const freshResult = await compare({
+        group: `${n} subscriptions, hot set of 1k topics decoded from a Buffer per match`,
+        unit: 'matches/s',
+        subject: 'logcaster',
+        contenders: [freshOurs, freshTheirs],
+      });
+      ctx.group(freshResult);
+      shapes.push({ shape: freshResult.group, ratio: freshResult.ratios.qlobber, hot: 1_000 });
+
+      const uniqueOurs = trieMatcher('logcaster', trie, unique);
+      warm(uniqueOurs, WARM_MISSES);
+      const uniqueResult = await compare({
+        group: `${n} subscriptions, every topic new`,
+        unit: 'matches/s',
+        subject: 'logcaster',
+        contenders: [uniqueOurs, trieMatcher('logcaster cacheSize 0', uncached, unique), qlobberMatcher(q, unique)],
+      });
+      ctx.group(uniqueResult);
+      shapes.push({ shape: uniqueResult.group, ratio: uniqueResult.ratios.qlobber });
+      cacheCosts.push({ label: n, ratio: uniqueResult.ratios['logcaster cacheSize 0'] });
+      collectGarbage();
+    }
+
+    const idTopics = makeIdTopics(UNIQUE, 31);
+    for (const size of [100_000, 1_000_000]) {
+      const n = label(size);
+      const patterns = makeSharedPatterns(size, 3000 + size);
+      const trie = buildTrie(patterns);
+      const q = buildQlobber(patterns);
+      checkSame(trie, q, idTopics);
+      ctx.note(`${n} shared-pattern subscriptions: ${hitsPerTopic(q, idTopics).toFixed(0)} matches per topic`);
+      await versus(ctx, `${n} subscriptions sharing patterns, every topic new`, trie, q, idTopics, shapes);
+      collectGarbage();
+    }
+
+    const deepTopics = makeDeepTopics(UNIQUE, 41);
+    // Not at 1M: ~2,400 matches per topic make one comparison take minutes (both sides).
+    for (const size of [10_000, 100_000]) {
+      const n = label(size);
+      const patterns = makeDeepPatterns(size, 4000 + size);
+      const trie = buildTrie(patterns);
+      const q = buildQlobber(patterns);
+      checkSame(trie, q, deepTopics);
+      ctx.note(`${n} deep patterns: ${hitsPerTopic(q, deepTopics).toFixed(0)} matches per topic`);
+      await versus(ctx, `${n} subscriptions, deep topics (8-12 levels), every topic new`, trie, q, deepTopics, shapes);
+      collectGarbage();
+    }
+
+    const sorted = [...shapes].sort((a, b) => a.ratio - b.ratio);
+    const worst = sorted[0];
+    ctx.target(`match vs qlobber, worst of ${shapes.length} shapes (${worst.shape})`, worst.ratio, 'at-least', 1);
+    ctx.target(`match vs qlobber, median over ${shapes.length} shapes`, (sorted[Math.floor((sorted.length - 1) / 2)].ratio + sorted[Math.floor(sorted.length / 2)].ratio) / 2, 'at-least', 1.5);
+    const hotFit = shapes.filter((s) => s.hot !== undefined && s.hot <= 10_000).sort((a, b) => a.ratio - b.ratio);
+    ctx.target(`match vs qlobber, worst hot set <= 10k topics (${hotFit[0].shape})`, hotFit[0].ratio, 'at-least', 2);
+    const cost = [...cacheCosts].sort((a, b) => a.ratio - b.ratio)[0];
+    ctx.target(`default cache vs cacheSize 0 when topics never repeat, worst (${cost.label})`, cost.ratio, 'at-least', 0.97);
+    const heap = [...heaps].sort((a, b) => b.ratio - a.ratio)[0];
+    ctx.target(`heap per subscription vs qlobber, worst (${heap.label})`, heap.ratio, 'at-most', 1);
   },
 };
 

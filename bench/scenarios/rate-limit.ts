@@ -123,6 +123,7 @@ const scenario: Scenario = {
     });
     ctx.group(throttled);
     ctx.target('TokenBucket.tryRemove vs limiter (every call allowed)', allowed.ratios.limiter, 'at-least', 1.5);
+    ctx.target('TokenBucket.tryRemove vs limiter (bucket empty, refused)', throttled.ratios.limiter, 'at-least', 1.5);
 
     // Keyed: 1,000 clients with a Zipf-like skew (a few chatty ones), 50 tokens/s each.
     const random = new Random(4001);

@@ -13,6 +13,7 @@ import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError,
 import { QueuedStream, type MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import { SubscriptionRecord, type Handler, type Subscription, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
@@ -39,9 +40,11 @@ export interface BrokerOptions extends TopicOptions {
    */
   maxPublishWork?: number;
   /**
-   * How many topics keep their resolved subscriber list cached. Any subscribe or
-   * unsubscribe empties the cache. `0` turns it off. Minimum: 0.
-   * @default 1024
+   * The ceiling, in topics, of the cache of resolved subscriber lists; `0` turns it off. The
+   * cache sizes itself to the stream below this ceiling (off while topics do not repeat) and
+   * a subscribe or unsubscribe drops only the topics its pattern matches; see
+   * {@link TopicTrieOptions.cacheSize} for the policy and the memory bound. Minimum: 0.
+   * @default 16384
    */
   cacheSize?: number;
 }
@@ -166,6 +169,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 const noop = (): undefined => undefined;
 
+/** The snapshot of a topic nobody listens to; shared, never mutated. */
+const NO_TARGETS: never[] = [];
+
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
 function checkTimeout(timeoutMs: unknown): number {
@@ -201,8 +207,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
-  private readonly snapshots = new Map<string, SubscriptionRecord<T>[]>();
-  private readonly cacheSize: number;
+  private readonly snapshots: SnapshotCache<SubscriptionRecord<T>>;
   private readonly maxDepth: number;
   private readonly maxWork: number;
   private readonly owners = new FinalizationRegistry<SubscriptionRecord<T>>((sub) => this.end(sub, 'owner-collected'));
@@ -240,7 +245,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   constructor(options: BrokerOptions = {}) {
     super();
     this.trie = new TopicTrie<PatternEntry<T>>({ ...options, cacheSize: 0 });
-    const cacheSize = options.cacheSize ?? 1024;
+    const cacheSize = options.cacheSize ?? 16_384;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new RangeError(`cacheSize must be an integer >= 0 (got ${String(cacheSize)})`);
     }
@@ -252,7 +257,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (!Number.isSafeInteger(maxWork) || maxWork < 1) {
       throw new RangeError(`maxPublishWork must be an integer >= 1 (got ${String(maxWork)})`);
     }
-    this.cacheSize = cacheSize;
+    this.snapshots = new SnapshotCache(cacheSize, this.trie.syntax);
     this.maxDepth = maxDepth;
     this.maxWork = maxWork;
   }
@@ -453,6 +458,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
     if (tap !== undefined) tap.tapped(topic, message);
     const publishId = ++this.published;
+    if (targets.length === 0) return 0;
     return this.deliver(targets, 0, targets.length, topic, message, publishId);
   }
 
@@ -697,7 +703,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.entries.set(sub.pattern, entry);
     }
     entry.subscriptions.add(sub);
-    this.invalidate();
+    this.snapshots.invalidate(sub.pattern);
   }
 
   /** Takes a subscription (or a group's representative) out of the trie. */
@@ -709,7 +715,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.trie.remove(sub.pattern, entry);
     }
     // Snapshots already handed to running publishes stay valid: they are never mutated.
-    this.invalidate();
+    this.snapshots.invalidate(sub.pattern);
   }
 
   private hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
@@ -717,6 +723,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       begin: (delivery) => {
         const observer = this.observer;
         if (observer === undefined) return false;
+        // Published before the observer came: no stamp to time it from.
+        if (Number.isNaN(delivery.publishedAt)) {
+          observer.started(sub, delivery, undefined);
+          return false;
+        }
         const timed = this.timeThisOne();
         observer.started(sub, delivery, timed ? performance.now() : undefined);
         return timed;
@@ -747,7 +758,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    targets: SubscriptionRecord<T>[],
+    targets: readonly SubscriptionRecord<T>[],
     from: number,
     to: number,
     topic: string,
@@ -777,8 +788,9 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
           if (this.call(sub, message, topic)) completed++;
           continue;
         }
-        // One Delivery per publish, shared by every queued subscriber.
-        delivery ??= { topic, message, publishedAt: performance.now() };
+        // One Delivery per publish, shared by every queued subscriber. Unobserved, it is
+        // not stamped: a clock read per publish is a cost only metrics should pay.
+        delivery ??= { topic, message, publishedAt: Number.NaN };
         const outcome = this.deliverIndirect(sub, delivery);
         if (outcome !== NOT_OFFERED) {
           offered++;
@@ -796,7 +808,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   /** The delivery loop while an observer is attached: same semantics, plus observation. */
   private deliverObserved(
     observer: BrokerObserver<T>,
-    targets: SubscriptionRecord<T>[],
+    targets: readonly SubscriptionRecord<T>[],
     from: number,
     to: number,
     topic: string,
@@ -939,11 +951,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): SubscriptionRecord<T>[] {
+  private resolve(topic: string): readonly SubscriptionRecord<T>[] {
     const entries = this.trie.match(topic);
     let targets: SubscriptionRecord<T>[];
     if (entries.length === 0) {
-      targets = [];
+      targets = NO_TARGETS;
     } else if (entries.length === 1) {
       targets = Array.from(entries[0].subscriptions);
     } else {
@@ -951,13 +963,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
       targets.sort(byId);
     }
-    if (this.cacheSize > 0) {
-      if (this.snapshots.size >= this.cacheSize) {
-        const oldest = this.snapshots.keys().next();
-        if (oldest.done !== true) this.snapshots.delete(oldest.value);
-      }
-      this.snapshots.set(topic, targets);
-    }
+    this.snapshots.set(topic, targets);
     return targets;
   }
 
@@ -984,10 +990,6 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       sub.ownerRef = undefined;
     }
     this.emit('unsubscribe', sub, reason);
-  }
-
-  private invalidate(): void {
-    if (this.snapshots.size > 0) this.snapshots.clear();
   }
 
   /**

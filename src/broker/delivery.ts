@@ -15,7 +15,11 @@ export interface Delivery<T> {
   readonly topic: string;
   /** The message. */
   readonly message: T;
-  /** `performance.now()` when `publish` was called; for latency measurements. */
+  /**
+   * `performance.now()` when `publish` was called, for latency measurements, while an
+   * observer such as {@link BroadcastMetrics} is attached; `NaN` otherwise (a clock read per
+   * publish is a cost only metrics should pay).
+   */
   readonly publishedAt: number;
 }
 

@@ -80,6 +80,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;
+const NORMAL = PRIORITIES.normal;
 
 /** Items of one priority in the open batch. */
 interface Lane<T> {
@@ -121,6 +122,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   private lanes: Lane<T>[] = [];
   private count = 0;
   private bytes = 0;
+  /**
+   * UTF-16 code units of strings added whose UTF-8 size is not counted in `bytes` yet: while
+   * the batch is far from `maxBytes` (3 bytes per code unit at most), measuring each string
+   * would be wasted work, so it is done once, only if the batch nears the bound.
+   */
+  private unmeasured = 0;
+  /** Whether `sizeOf` is the default, so strings may be measured lazily. */
+  private readonly lazyStrings: boolean;
   /** Batches sealed and waiting for their turn to flush. */
   private readonly sealed: T[][] = [];
   private sealedItems = 0;
@@ -161,6 +170,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     this.maxBytes = maxBytes;
     this.maxDelayMs = maxDelayMs;
     this.sizeOf = options.sizeOf ?? defaultMessageSize;
+    this.lazyStrings = options.sizeOf === undefined;
   }
 
   /** Items added and not flushed yet (in the open batch or waiting to flush). */
@@ -181,19 +191,29 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    */
   add(item: T, priority: Priority = 'normal'): void {
     if (this.isClosed) throw new ClosedError('Batcher', 'add');
-    const rank = typeof priority === 'number' ? priority : PRIORITIES[priority];
+    const rank = priority === 'normal' ? NORMAL : typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
       throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
     }
-    const size = this.sizeOf(item);
-    if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-      throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
+    if (
+      this.lazyStrings &&
+      typeof item === 'string' &&
+      this.bytes + (this.unmeasured + item.length) * 3 < this.maxBytes
+    ) {
+      // Cannot reach the byte bound even at 3 bytes per code unit: measure later, if ever.
+      this.unmeasured += item.length;
+    } else {
+      if (this.unmeasured > 0) this.measure();
+      const size = this.sizeOf(item);
+      if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
+        throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
+      }
+      // The item would take the batch past its byte bound: it starts the next one.
+      if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
+      this.bytes += size;
     }
-    // The item would take the batch past its byte bound: it starts the next one.
-    if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
     this.lane(rank).items.push(item);
     this.count++;
-    this.bytes += size;
     if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
       this.seal();
     } else if (this.timer === undefined) {
@@ -265,6 +285,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     };
   }
 
+  /** Counts the exact size of the open batch (strings added unmeasured included). */
+  private measure(): void {
+    let bytes = 0;
+    for (const lane of this.lanes) for (const item of lane.items) bytes += this.sizeOf(item);
+    this.bytes = bytes;
+    this.unmeasured = 0;
+  }
+
   private lane(priority: number): Lane<T> {
     const lanes = this.lanes;
     let i = 0;
@@ -303,6 +331,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     this.sealedItems += batch.length;
     this.count = 0;
     this.bytes = 0;
+    this.unmeasured = 0;
     this.running ??= this.pump();
   }
 

@@ -185,6 +185,8 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  */
 export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> implements Disposable {
   private readonly items = new Denque<T>();
+  /** `items.length`, kept as a field: denque computes its length on every read. */
+  private count = 0;
   /** Sizes, parallel to `items`; only when bytes are counted. */
   private readonly sizes: Denque<number> | undefined;
   /** Priorities, parallel to `items`; only when the policy needs every item's priority. */
@@ -300,7 +302,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   /** Items pending. */
   get length(): number {
-    return this.items.length;
+    return this.count;
   }
 
   /** Bytes pending (0 when the queue does not count bytes: no `sizeOf` and no `maxBytes`). */
@@ -334,12 +336,22 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     this.pushed++;
     if (this.isClosed) return this.refuse(item, 'closed');
     const sizeOf = this.sizeOf;
-    const size = sizeOf === undefined ? 0 : checkSize(sizeOf(item));
     const priorities = this.priorities;
+    if (sizeOf === undefined && priorities === undefined) {
+      // The common queue: bounded in items only. No byte or priority bookkeeping at all.
+      if (this.count < this.hwm) {
+        this.items.push(item);
+        this.enqueued++;
+        if (++this.count >= this.hwm && !this.isPaused) this.pause();
+        return true;
+      }
+      return this.pushFull(item, 0, 0);
+    }
+    const size = sizeOf === undefined ? 0 : checkSize(sizeOf(item));
     const priority = priorities === undefined ? 0 : checkPriority((this.priorityOf as (item: T) => number)(item));
-    if (this.items.length < this.hwm && this.pendingBytes + size <= this.maxBytesBound) {
+    if (this.count < this.hwm && this.pendingBytes + size <= this.maxBytesBound) {
       this.append(item, size, priority);
-      if (!this.isPaused && (this.items.length >= this.hwm || this.pendingBytes >= this.maxBytesBound)) this.pause();
+      if (!this.isPaused && (this.count >= this.hwm || this.pendingBytes >= this.maxBytesBound)) this.pause();
       return true;
     }
     return this.pushFull(item, size, priority);
@@ -352,10 +364,11 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * @returns the item, or `undefined` when the queue is empty.
    */
   shift(): T | undefined {
-    if (this.items.length === 0) return undefined;
+    if (this.count === 0) return undefined;
     const item = this.removeFront();
     this.dequeued++;
-    this.drained();
+    // drained() has nothing to do unless the queue is paused or now empty.
+    if (this.isPaused || this.count === 0) this.drained();
     return item;
   }
 
@@ -453,6 +466,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   private append(item: T, size: number, priority: number): void {
     this.items.push(item);
+    this.count++;
     this.enqueued++;
     const sizes = this.sizes;
     if (sizes !== undefined) {
@@ -468,19 +482,23 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   private removeFront(): T {
     const item = this.items.shift() as T;
-    this.afterRemoval(this.sizes?.shift() ?? 0, this.priorities?.shift());
+    this.count--;
+    if (this.sizes !== undefined || this.priorities !== undefined) {
+      this.afterRemoval(this.sizes?.shift() ?? 0, this.priorities?.shift());
+    }
     return item;
   }
 
   private removeAt(index: number): T {
     if (index === 0) return this.removeFront();
     const item = this.items.removeOne(index) as T;
+    this.count--;
     this.afterRemoval(this.sizes?.removeOne(index) ?? 0, this.priorities?.removeOne(index));
     return item;
   }
 
   private afterRemoval(size: number, priority: number | undefined): void {
-    if (this.items.length === 0) {
+    if (this.count === 0) {
       // Fractional sizes could leave rounding dust behind; an empty queue holds 0 bytes.
       this.pendingBytes = 0;
     } else {
@@ -515,14 +533,14 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   private drained(): void {
     if (
       this.isPaused &&
-      this.items.length <= this.lwm &&
+      this.count <= this.lwm &&
       (this.maxBytesBound === Infinity || this.pendingBytes <= this.lowBytes)
     ) {
       this.isPaused = false;
       this.resumes++;
       this.emit('resume');
     }
-    if (this.items.length === 0) this.emit('empty');
+    if (this.count === 0 && this.listenerCount('empty') !== 0) this.emit('empty');
   }
 
   private pause(): void {
@@ -539,7 +557,8 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   private refuse(item: T, reason: DropReason): false {
     this.refused++;
     this.countDrops(1, reason);
-    this.emit('drop', 1, reason, item);
+    // Counted either way; the emit (four arguments, an arguments object) only when heard.
+    if (this.listenerCount('drop') !== 0) this.emit('drop', 1, reason, item);
     return false;
   }
 
@@ -547,6 +566,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     const count = this.items.length;
     if (count === 0) return 0;
     this.items.clear();
+    this.count = 0;
     this.sizes?.clear();
     this.priorities?.clear();
     this.buckets?.clear();

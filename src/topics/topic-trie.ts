@@ -4,31 +4,33 @@
  * @module
  */
 import { parsePattern, parseTopic, resolveTopicSyntax, type TopicOptions, type TopicSyntax } from './topic.js';
+import { TopicCache } from './topic-cache.js';
 import { ValueList } from './value-list.js';
 
 /** Options of {@link TopicTrie}: the topic syntax plus the match cache. */
 export interface TopicTrieOptions extends TopicOptions {
   /**
-   * How many published topics keep their match result cached. Any `add`, `remove` or
-   * `clear` empties the cache, so it pays off when topics repeat and subscriptions change
-   * less often than messages arrive (the usual broadcast shape). When topics rarely repeat
-   * (fewer than 1 lookup in 8 hits), only 1 miss in 16 is cached, so a stream of unique
-   * topics costs little more than no cache at all. `0` turns it off. Minimum: 0.
-   * @default 1024
+   * The ceiling of the match cache, in topics; `0` turns it off. The cache sizes itself to
+   * the stream below this ceiling: it switches off while topics do not repeat (a stream of
+   * unique topics then pays a counter increment per match and a probe step per 1,024), back on
+   * at 1,024 topics when at least half the sampled topics repeat, doubles while its hot set
+   * does not fit, and switches off again when fewer than half its lookups hit at full size.
+   * Its memory is bounded by this many topics and by 1,048,576 cached values in all (8 MiB
+   * of references). Adding or removing a pair drops only the cached topics its pattern
+   * matches. Minimum: 0.
+   * @default 16384
    */
   cacheSize?: number;
 }
-
-/** Lookups per admission-control window of the match cache. */
-const CACHE_WINDOW = 1024;
-/** While throttled, a miss is cached when `(misses & THROTTLED_ADMISSION) === 0`: 1 in 16. */
-const THROTTLED_ADMISSION = 15;
 
 /**
  * One node per distinct pattern prefix. Children are created lazily so a leaf costs one
  * small object; the `*` child and the `#` values live in their own fields so matching never
  * looks wildcards up in the map.
  */
+/** A shared empty array, never mutated: the receiver of `concat` and a filler for scratch slots. */
+const NONE: never[] = [];
+
 class TrieNode<V> {
   /** Literal children by level. */
   children: Map<string, TrieNode<V>> | undefined = undefined;
@@ -72,33 +74,23 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
   private readonly root = new TrieNode<V>();
   private pairs = 0;
   private nodes = 1;
-  private readonly cacheSize: number;
-  private readonly cache = new Map<string, V[]>();
-  // Insertion order of the cached topics, as a ring: evicting the oldest is one array read
-  // (iterating a Map from its start walks over the holes its deletions left behind).
-  private ring: string[] = [];
-  private ringNext = 0;
-  // Admission control. When topics rarely repeat, filling the cache costs more than it
-  // saves, so while fewer than 1 in 8 lookups of a window hit, only 1 miss in 16 is cached.
-  private windowLookups = 0;
-  private windowHits = 0;
-  private admitMask = 0;
-  private misses = 0;
-  // Reused traversal stacks: matching is synchronous and never calls user code, so one
-  // pair of stacks per trie is safe and saves an allocation per match.
+  private readonly cache: TopicCache<V[]> | undefined;
+  // Reused traversal stacks and matched lists: matching is synchronous and never calls user
+  // code, so one set per trie is safe and saves allocations per match.
   private readonly stackNodes: (TrieNode<V> | undefined)[] = [];
   private readonly stackDepths: number[] = [];
+  private readonly found: V[][] = [];
 
   /**
    * @throws RangeError when an option is out of range (see {@link TopicOptions}).
    */
   constructor(options: TopicTrieOptions = {}) {
     this.syntax = resolveTopicSyntax(options);
-    const cacheSize = options.cacheSize ?? 1024;
+    const cacheSize = options.cacheSize ?? 16_384;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new RangeError(`cacheSize must be an integer >= 0 (got ${String(cacheSize)})`);
     }
-    this.cacheSize = cacheSize;
+    this.cache = cacheSize === 0 ? undefined : new TopicCache<V[]>(cacheSize, this.syntax);
   }
 
   /** Number of stored `(pattern, value)` pairs. */
@@ -126,7 +118,11 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
     for (let i = 0; ; i++) {
       const level = levels[i];
       if (level === many) {
-        list = node.rest ??= new ValueList<V>();
+        if (node.rest === undefined) {
+          node.rest = new ValueList<V>(value);
+          return this.added(levels, pattern);
+        }
+        list = node.rest;
         break;
       }
       let next: TrieNode<V> | undefined;
@@ -147,13 +143,21 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
       }
       node = next;
       if (i === last) {
-        list = node.exact ??= new ValueList<V>();
+        if (node.exact === undefined) {
+          node.exact = new ValueList<V>(value);
+          return this.added(levels, pattern);
+        }
+        list = node.exact;
         break;
       }
     }
     if (!list.add(value)) return false;
+    return this.added(levels, pattern);
+  }
+
+  private added(levels: string[], pattern: string): true {
     this.pairs++;
-    this.invalidate();
+    this.cache?.invalidate(levels, pattern);
     return true;
   }
 
@@ -184,7 +188,7 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
       else node.exact = undefined;
     }
     this.pairs--;
-    this.invalidate();
+    this.cache?.invalidate(levels, pattern);
     // Prune bottom-up: a node with nothing left is unlinked from its parent.
     for (let i = depth; i > 0; i--) {
       const child = path[i];
@@ -209,20 +213,30 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
    * @throws {@link TopicError} when the topic is invalid (for example contains a wildcard).
    */
   match(topic: string): V[] {
-    if (this.cacheSize === 0) {
-      const out: V[] = [];
-      this.collect(parseTopic(topic, this.syntax), out);
+    const cache = this.cache;
+    if (cache === undefined) return this.matchUncached(topic);
+    const cached = cache.get(topic);
+    if (cached !== undefined) return cached.slice();
+    const out = this.matchUncached(topic);
+    if (cache.active) cache.set(topic, out.slice());
+    return out;
+  }
+
+  /** Walks the trie, then copies the matched lists out in block copies. */
+  private matchUncached(topic: string): V[] {
+    const found = this.found;
+    const count = this.collect(parseTopic(topic, this.syntax), found);
+    if (count === 0) return [];
+    if (count === 1) {
+      const out = found[0].slice();
+      found[0] = NONE; // do not keep the list alive
       return out;
     }
-    const cached = this.cache.get(topic);
-    if (++this.windowLookups >= CACHE_WINDOW) this.adapt();
-    if (cached !== undefined) {
-      this.windowHits++;
-      return cached.slice();
-    }
-    const out: V[] = [];
-    this.collect(parseTopic(topic, this.syntax), out);
-    if ((++this.misses & this.admitMask) === 0) this.remember(topic, out.slice());
+    found.length = count;
+    // One built-in concat copies every list in blocks (a push per value costs far more
+    // when many subscribers share patterns).
+    const out = (NONE as V[]).concat(...found);
+    for (let i = 0; i < count; i++) found[i] = NONE;
     return out;
   }
 
@@ -232,9 +246,9 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
    * @throws {@link TopicError} when the topic is invalid.
    */
   hasMatch(topic: string): boolean {
-    const cached = this.cache.get(topic);
+    const cached = this.cache?.peek(topic);
     if (cached !== undefined) return cached.length > 0;
-    return this.collect(parseTopic(topic, this.syntax), undefined);
+    return this.collect(parseTopic(topic, this.syntax), undefined) > 0;
   }
 
   /** Removes every pair. */
@@ -245,7 +259,7 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
     this.root.rest = undefined;
     this.pairs = 0;
     this.nodes = 1;
-    this.invalidate();
+    this.cache?.clear();
   }
 
   /** Iterates over the stored `(pattern, value)` pairs, depth first. */
@@ -274,50 +288,19 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
     return this.entries();
   }
 
-  private invalidate(): void {
-    if (this.cache.size > 0) {
-      this.cache.clear();
-      this.ring = [];
-      this.ringNext = 0;
-      // A fresh cache misses for a while; that says nothing about how topics repeat.
-      this.windowLookups = 0;
-      this.windowHits = 0;
-      this.admitMask = 0;
-    }
-  }
-
-  /** Caches `values` for `topic`, evicting the oldest entry once the cache is full. */
-  private remember(topic: string, values: V[]): void {
-    const ring = this.ring;
-    if (ring.length < this.cacheSize) {
-      ring.push(topic);
-    } else {
-      this.cache.delete(ring[this.ringNext]);
-      ring[this.ringNext] = topic;
-      if (++this.ringNext === ring.length) this.ringNext = 0;
-    }
-    this.cache.set(topic, values);
-  }
-
-  /** Ends a window of lookups: throttle admission if few of them hit. */
-  private adapt(): void {
-    this.admitMask = this.windowHits * 8 < this.windowLookups ? THROTTLED_ADMISSION : 0;
-    this.windowLookups = 0;
-    this.windowHits = 0;
-  }
-
   /**
    * Walks the trie with an explicit stack. Each node is visited at most once per topic (a
    * node stands for one pattern prefix, which can only line up with the topic's levels at
-   * its own depth), so no value is collected twice. Without `out` it stops at the first match.
+   * its own depth), so no value is collected twice. Puts the matched value arrays into
+   * `out[0..count)` and returns `count`; without `out` it stops at the first match (1).
    */
-  private collect(levels: string[], out: V[] | undefined): boolean {
+  private collect(levels: string[], out: V[][] | undefined): number {
     const nodes = this.stackNodes;
     const depths = this.stackDepths;
     const count = levels.length;
     // MQTT: wildcards at the first level do not reach `$`-topics.
     const dollar = levels[0].charCodeAt(0) === 36;
-    let found = false;
+    let found = 0;
     nodes[0] = this.root;
     depths[0] = 0;
     let top = 1;
@@ -328,15 +311,19 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
       const depth = depths[top];
       const shielded = dollar && depth === 0;
       if (node.rest !== undefined && !shielded) {
-        found = true;
-        if (out === undefined) break;
-        node.rest.appendTo(out);
+        if (out === undefined) {
+          found = 1;
+          break;
+        }
+        out[found++] = node.rest.items;
       }
       if (depth === count) {
         if (node.exact !== undefined) {
-          found = true;
-          if (out === undefined) break;
-          node.exact.appendTo(out);
+          if (out === undefined) {
+            found = 1;
+            break;
+          }
+          out[found++] = node.exact.items;
         }
         continue;
       }

@@ -1,16 +1,27 @@
 /**
- * The values stored under one trie node: a plain array for fast iteration, plus a Set
- * index once the list grows, so adding and removing stay O(1) lookups even when
- * thousands of values share one pattern.
+ * The values stored under one trie node.
+ *
+ * @module
+ */
+
+/**
+ * The values stored under one trie node: one plain array, nothing else. Matching copies
+ * whole arrays (`slice`/`concat`, which V8 does as a block copy), and an array costs 8 bytes
+ * per value where a `Set` index beside it would cost three to four times that. Adding checks
+ * for a duplicate with `includes` (a tight built-in scan) and removing swaps the last value
+ * into the hole: both linear only in the values of one pattern, and order is unspecified.
  *
  * @internal
  */
-const INDEX_FROM = 32;
-
-/** @internal */
 export class ValueList<V> {
-  private items: V[] = [];
-  private index: Set<V> | undefined = undefined;
+  /** The values, in no particular order. Read-only for callers. */
+  items: V[];
+
+  constructor(first: V) {
+    // An array literal is allocated at exactly one slot, where push() onto an empty array
+    // would reserve room for 17: most patterns hold one value.
+    this.items = [first];
+  }
 
   get length(): number {
     return this.items.length;
@@ -18,39 +29,22 @@ export class ValueList<V> {
 
   /** @returns false if the value was already present. */
   add(value: V): boolean {
-    const index = this.index;
-    if (index === undefined) {
-      if (this.items.length === 0) {
-        // Most patterns hold one value: an array literal is allocated at exactly that size,
-        // where push() onto an empty array would reserve room for 17.
-        this.items = [value];
-        return true;
-      }
-      if (this.items.includes(value)) return false;
-      this.items.push(value);
-      if (this.items.length >= INDEX_FROM) this.index = new Set(this.items);
-      return true;
-    }
-    if (index.has(value)) return false;
-    index.add(value);
+    // includes() uses SameValueZero, so NaN is found too.
+    if (this.items.includes(value)) return false;
     this.items.push(value);
     return true;
   }
 
   /** @returns false if the value was not present. */
   remove(value: V): boolean {
-    if (this.index !== undefined && !this.index.delete(value)) return false;
-    // indexOf never finds NaN; findIndex with Number.isNaN keeps SameValueZero semantics.
-    const at = value !== value ? this.items.findIndex(Number.isNaN) : this.items.indexOf(value);
-    if (at < 0) return false;
-    this.items.splice(at, 1);
-    if (this.index !== undefined && this.items.length < INDEX_FROM / 2) this.index = undefined;
-    return true;
-  }
-
-  appendTo(out: V[]): void {
     const items = this.items;
-    for (let i = 0; i < items.length; i++) out.push(items[i]);
+    // indexOf never finds NaN; findIndex with Number.isNaN keeps SameValueZero semantics.
+    const at = value !== value ? items.findIndex(Number.isNaN) : items.indexOf(value);
+    if (at < 0) return false;
+    const last = items.length - 1;
+    if (at !== last) items[at] = items[last];
+    items.pop();
+    return true;
   }
 
   toArray(): V[] {
