@@ -107,6 +107,8 @@ export class BoundedMap<K, V> {
     }
     let slot = this.index.get(key);
     if (slot !== undefined) {
+      // Replacing a value is a use of its key, as a get() is.
+      this.state[slot] = REFERENCED;
       this.values[slot] = value;
       if (this.weights !== undefined) {
         this.total += weight - this.weights[slot];
@@ -121,8 +123,8 @@ export class BoundedMap<K, V> {
         this.weights[slot] = weight;
         this.total += weight;
       }
+      this.state[slot] = LIVE;
     }
-    this.state[slot] = LIVE;
     // Over the weight bound: evict others (never this one, which fits on its own).
     while (this.total > this.maxWeight) this.free.push(this.evict(slot));
     return true;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BoundedMap } from '../internal/bounded-map.js';
 
 /** What {@link SequenceTracker.check} found. */
 export const IN_ORDER = 0;
@@ -17,16 +18,17 @@ export const DUPLICATE = -1;
  * message overtaken, which is dropped too: delivery stays in order).
  *
  * Origins are bounded per channel (`maxOrigins`): a node that restarts comes back with a
- * new id, so the least recently heard origin is forgotten when the bound is reached. A
+ * new id, so an origin not heard lately is forgotten when the bound is reached (approximately
+ * the least recently heard one). A
  * forgotten or new origin's first message is accepted without a gap check.
  */
 export class SequenceTracker {
-  private readonly perChannel: Array<Map<string, number> | undefined>;
+  private readonly perChannel: Array<BoundedMap<string, number> | undefined>;
   private readonly maxOrigins: number;
 
   /** @param channels how many channels; @param maxOrigins origins remembered per channel. */
   constructor(channels: number, maxOrigins: number) {
-    this.perChannel = new Array<Map<string, number> | undefined>(channels).fill(undefined);
+    this.perChannel = new Array<BoundedMap<string, number> | undefined>(channels).fill(undefined);
     this.maxOrigins = maxOrigins;
   }
 
@@ -38,21 +40,17 @@ export class SequenceTracker {
   check(channel: number, origin: string, seq: number): number {
     let origins = this.perChannel[channel];
     if (origins === undefined) {
-      origins = new Map();
+      origins = new BoundedMap(this.maxOrigins);
       this.perChannel[channel] = origins;
     }
+    // get() marks the origin as recently heard; past the bound the map forgets one that was
+    // not heard since its last pass (CLOCK, the library's one bounded map).
     const last = origins.get(origin);
     if (last === undefined) {
-      if (origins.size >= this.maxOrigins) {
-        const oldest = origins.keys().next();
-        if (oldest.done !== true) origins.delete(oldest.value);
-      }
       origins.set(origin, seq);
       return IN_ORDER;
     }
     if (seq <= last) return DUPLICATE;
-    // Re-inserted so that the map's order is least recently heard first.
-    origins.delete(origin);
     origins.set(origin, seq);
     return seq - last - 1;
   }
