@@ -36,7 +36,7 @@ describe('Batcher byte bound with strings measured lazily', () => {
         const batches: string[][] = [];
         const batcher = new Batcher<string>({ maxItems, maxBytes, maxDelayMs: 60_000, flush: (batch) => void batches.push(batch) });
         for (const item of items) batcher.add(item);
-        await batcher.close();
+        await batcher.close({ drain: true });
         await settle();
         expect(batches).toEqual(referenceBatches(items, maxItems, maxBytes));
       }),
@@ -49,7 +49,7 @@ describe('Batcher byte bound with strings measured lazily', () => {
     const batcher = new Batcher<string>({ maxItems: 1000, maxBytes: 100, maxDelayMs: 60_000, flush: (batch) => void batches.push(batch) });
     for (let i = 0; i < 200; i++) batcher.add(i % 7 === 0 ? '😀😀😀' : 'line €\n');
     batcher.add('x'.repeat(150));
-    await batcher.close();
+    await batcher.close({ drain: true });
     for (const batch of batches) {
       const bytes = batch.reduce((sum, item) => sum + Buffer.byteLength(item), 0);
       if (batch.length > 1) expect(bytes).toBeLessThanOrEqual(100);

@@ -31,12 +31,15 @@ const layerOf = (path: string): string => (path.includes('/') ? path.split('/')[
 const allowed: Record<string, string[]> = {
   errors: [],
   lifecycle: [],
-  topics: ['errors'],
-  flow: ['errors', 'lifecycle'],
-  broker: ['topics', 'flow', 'errors', 'lifecycle'],
+  // Helpers with no state shared across modules (the bounded map under every cache).
+  internal: [],
+  topics: ['errors', 'internal'],
+  flow: ['errors', 'lifecycle', 'internal'],
+  broker: ['topics', 'flow', 'errors', 'lifecycle', 'internal'],
   metrics: ['broker', 'flow', 'errors'],
-  // The adapter sees the core only as the published package ('logcaster'), never by path.
-  redis: [],
+  // The adapter sees the core only as the published package ('logcaster'), never by path:
+  // one copy of the broker's classes. A stateless internal helper may be bundled twice.
+  redis: ['internal'],
   index: ['topics', 'broker', 'flow', 'metrics', 'errors', 'lifecycle'],
 };
 
