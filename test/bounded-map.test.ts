@@ -37,6 +37,51 @@ describe('BoundedMap', () => {
     expect(map.has('huge')).toBe(false);
   });
 
+  it('does not save a key from eviction when it is only peeked at', () => {
+    const map = new BoundedMap<string, number>(2);
+    map.set('a', 1);
+    map.set('b', 2);
+    expect(map.peek('a')).toBe(1);
+    expect(map.peek('zzz')).toBeUndefined();
+    map.set('c', 3);
+    expect(map.has('a')).toBe(false);
+    expect(map.has('b')).toBe(true);
+  });
+
+  it('accepts a huge capacity without allocating for it up front', () => {
+    const map = new BoundedMap<number, number>(Number.MAX_SAFE_INTEGER);
+    for (let k = 0; k < 1000; k++) map.set(k, k * 2);
+    expect(map.size).toBe(1000);
+    expect(map.get(999)).toBe(1998);
+    expect(map.evictions).toBe(0);
+    map.resize(10); // shrinking empties, then the bound holds again
+    for (let k = 0; k < 20; k++) map.set(k, k);
+    expect(map.size).toBe(10);
+  });
+
+  it('removes, in one pass of scan steps round the slots, every entry that passes the test and no other', () => {
+    const map = new BoundedMap<number, number>(100);
+    for (let k = 0; k < 100; k++) map.set(k, k);
+    for (let k = 0; k < 100; k += 3) map.delete(k); // holes the scan walks over
+    const tested: number[] = [];
+    let cursor = 0;
+    let steps = 0;
+    do {
+      cursor = map.scan(cursor, 2, 5, (value, key) => {
+        expect(value).toBe(key);
+        tested.push(key);
+        return key % 2 === 0;
+      });
+      steps++;
+    } while (cursor !== 0);
+    // Every live entry was tested once; at most 5 slots per step over 100 slots.
+    expect(tested.sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, k) => k).filter((k) => k % 3 !== 0));
+    expect(steps).toBeGreaterThanOrEqual(20);
+    for (let k = 0; k < 100; k++) expect(map.has(k)).toBe(k % 3 !== 0 && k % 2 !== 0);
+    expect(map.evictions).toBe(0);
+    expect(map.scan(1_000, 4, 64, () => true)).toBe(0); // a cursor past the last slot starts over
+  });
+
   it('rejects a capacity that is not a positive integer with a RangeError naming the value', () => {
     expect(() => new BoundedMap(0)).toThrowError(/capacity.*got 0/);
     expect(() => new BoundedMap(1.5)).toThrowError(RangeError);
@@ -48,7 +93,8 @@ describe('BoundedMap', () => {
     | { kind: 'delete'; key: number }
     | { kind: 'deleteWhere'; mod: number }
     | { kind: 'clear' }
-    | { kind: 'resize'; capacity: number };
+    | { kind: 'resize'; capacity: number }
+    | { kind: 'scan'; entries: number; slots: number; mod: number };
   const key = fc.integer({ min: 0, max: 12 });
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), key, value: fc.integer({ min: 0, max: 4 }) }) },
@@ -57,6 +103,10 @@ describe('BoundedMap', () => {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteWhere' as const), mod: fc.integer({ min: 2, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('resize' as const), capacity: fc.integer({ min: 1, max: 8 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('scan' as const), entries: fc.integer({ min: 1, max: 4 }), slots: fc.integer({ min: 1, max: 8 }), mod: fc.integer({ min: 1, max: 3 }) }),
+    },
   );
 
   it('never returns a value other than the last one set for its key, within both bounds (property)', () => {
@@ -66,6 +116,7 @@ describe('BoundedMap', () => {
         const map = new BoundedMap<number, number>(capacity, { maxWeight, weigh: (v) => v });
         const model = new Map<number, number>(); // what was last set and not deleted (may have been evicted)
         let bound = capacity;
+        let cursor = 0;
         for (const o of ops) {
           if (o.kind === 'set') {
             map.set(o.key, o.value);
@@ -83,6 +134,23 @@ describe('BoundedMap', () => {
           } else if (o.kind === 'clear') {
             map.clear();
             model.clear();
+          } else if (o.kind === 'scan') {
+            const before = map.size;
+            const evictions = map.evictions;
+            const tested: number[] = [];
+            cursor = map.scan(cursor, o.entries, o.slots, (value, k) => {
+              expect(value).toBe(model.get(k));
+              tested.push(k);
+              return k % o.mod === 0;
+            });
+            expect(tested.length).toBeLessThanOrEqual(o.entries);
+            expect(new Set(tested).size).toBe(tested.length);
+            for (const k of tested) {
+              expect(map.has(k)).toBe(k % o.mod !== 0);
+              if (k % o.mod === 0) model.delete(k);
+            }
+            expect(map.size).toBe(before - tested.filter((k) => k % o.mod === 0).length);
+            expect(map.evictions).toBe(evictions);
           } else {
             map.resize(o.capacity);
             if (o.capacity < bound) model.clear();

@@ -253,3 +253,24 @@ describe('RateLimiter', () => {
     );
   });
 });
+
+describe('RateLimiter memory bounds', () => {
+  it('accepts a huge maxKeys without reserving memory for it', () => {
+    const limiter = new RateLimiter({ maxKeys: Number.MAX_SAFE_INTEGER, now: fakeClock().now });
+    for (let i = 0; i < 500; i++) limiter.consume(`client-${i}`);
+    expect(limiter.size).toBe(500);
+    expect(limiter.stats().evictedLru).toBe(0);
+  });
+
+  it('keeps a configured key\'s own limit when its bucket is evicted at maxKeys', () => {
+    const limiter = new RateLimiter({ maxKeys: 2, capacity: 10, initialTokens: 10, now: fakeClock().now });
+    limiter.configure('vip', { capacity: 100, initialTokens: 100 });
+    limiter.consume('vip', 1);
+    limiter.consume('a', 1);
+    limiter.consume('b', 1); // evicts vip's bucket, the least recently used
+    expect(limiter.stats().evictedLru).toBe(1);
+    expect(limiter.size).toBe(2);
+    // vip comes back as a new key, with its own limit, not the defaults.
+    expect(limiter.consume('vip', 0).remaining).toBe(100);
+  });
+});

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BoundedMap } from '../internal/bounded-map.js';
 import type { LoadMonitor } from './load-monitor.js';
 import type { TokenBucketOptions } from './token-bucket.js';
 import { monotonicNow, requireNumber } from './token-bucket.js';
@@ -97,18 +98,20 @@ interface KeyState {
   readonly key: string;
   tokens: number;
   last: number;
-  /** Used since it was last passed over for eviction (the CLOCK approximation of LRU). */
-  referenced: boolean;
   limit: RateLimit;
 }
 
 /**
  * Idle eviction looks at the next SWEEP_KEYS keys of a cursor that walks all keys round and
  * round (amortised, no timers, no reordering), on every `consume` that creates a key — so
- * reclaiming outpaces creation — and on one `consume` in SWEEP_EVERY otherwise.
+ * reclaiming outpaces creation — and on one `consume` in SWEEP_EVERY otherwise. It also
+ * stops after SWEEP_SLOTS slots of the bounded map, free ones included, so that a map left
+ * sparse by evictions costs no more per sweep; it then finds fewer than SWEEP_KEYS keys only
+ * where fewer than one slot in 16 is taken, far below `maxKeys`.
  */
 const SWEEP_EVERY = 8;
 const SWEEP_KEYS = 4;
+const SWEEP_SLOTS = 64;
 
 function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
   const capacity = requireNumber(`${prefix}capacity`, limit.capacity, Number.MIN_VALUE);
@@ -140,18 +143,25 @@ export class RateLimiter {
   private readonly defaults: RateLimit;
   /** `initialTokens` as given; `undefined` means "full", whatever the capacity. */
   private readonly initialGiven: number | undefined;
+  /** Own limits from `configure`: never evicted (their buckets are, like any other). */
   private readonly overrides = new Map<string, RateLimit>();
-  private readonly keys = new Map<string, KeyState>();
-  /** Where the idle sweep goes on; a Map iterator stays valid while the Map changes. */
-  private cursor: IterableIterator<KeyState>;
-  private readonly maxKeys: number;
+  /**
+   * Every tracked bucket, own limit or not, at most `maxKeys`; its CLOCK eviction is the
+   * least-recently-used one (`consume` marks a key used), its `evictions` are `evictedLru`.
+   */
+  private readonly keys: BoundedMap<string, KeyState>;
+  /** The slot where the idle sweep goes on. */
+  private cursor = 0;
+  /** What the idle test of the sweep in progress compares against (set by `sweep`). */
+  private sweepNow = 0;
+  private sweepFactor = 1;
+  private sweepSkip = '';
   private readonly load: (() => number) | undefined;
   private readonly minFactor: number;
   private readonly now: () => number;
   private allowedCount = 0;
   private limitedCount = 0;
   private evictedIdle = 0;
-  private evictedLru = 0;
   private calls = 0;
 
   /**
@@ -169,7 +179,7 @@ export class RateLimiter {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
       throw new RangeError(`maxKeys must be an integer >= 1 (got ${String(maxKeys)})`);
     }
-    this.maxKeys = maxKeys;
+    this.keys = new BoundedMap(maxKeys);
     this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
     const load = options.load;
     if (load === undefined || typeof load === 'function') {
@@ -182,7 +192,6 @@ export class RateLimiter {
     const now = options.now ?? monotonicNow;
     if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
     this.now = now;
-    this.cursor = this.keys.values();
   }
 
   /** Keys tracked now. */
@@ -206,7 +215,8 @@ export class RateLimiter {
     const initialTokens = given.initialTokens ?? (this.initialGiven === undefined ? capacity : Math.min(this.initialGiven, capacity));
     const merged = validateLimit({ ...this.defaults, ...given, initialTokens }, `${key}: `);
     this.overrides.set(key, merged);
-    const state = this.keys.get(key);
+    // A look, not a use: configuring a key does not save it from eviction.
+    const state = this.keys.peek(key);
     if (state !== undefined) {
       this.refill(state, this.now(), this.refillFactor());
       state.limit = merged;
@@ -235,16 +245,16 @@ export class RateLimiter {
     }
     const now = this.now();
     const factor = this.refillFactor();
+    // get() marks the key used, for the least-recently-used eviction.
     let state = this.keys.get(key);
     // Never the key being charged: it is refilled exactly instead.
     if (++this.calls % SWEEP_EVERY === 0 || state === undefined) this.sweep(now, key);
     if (state === undefined) {
       const limit = this.overrides.get(key) ?? this.defaults;
-      state = { key, tokens: limit.initialTokens, last: now, referenced: false, limit };
-      if (this.keys.size >= this.maxKeys) this.evictLeastRecentlyUsed();
+      state = { key, tokens: limit.initialTokens, last: now, limit };
+      // At maxKeys (after the sweep), this forgets the least recently used key.
       this.keys.set(key, state);
     } else {
-      state.referenced = true;
       this.refill(state, now, factor);
     }
     if (state.tokens >= cost) {
@@ -277,7 +287,7 @@ export class RateLimiter {
       allowed: this.allowedCount,
       limited: this.limitedCount,
       evictedIdle: this.evictedIdle,
-      evictedLru: this.evictedLru,
+      evictedLru: this.keys.evictions,
       refillFactor: this.refillFactor(),
     };
   }
@@ -285,7 +295,7 @@ export class RateLimiter {
   /** Forgets every key's bucket (own limits are kept). */
   clear(): void {
     this.keys.clear();
-    this.cursor = this.keys.values();
+    this.cursor = 0;
   }
 
   private refill(state: KeyState, now: number, factor: number): void {
@@ -298,27 +308,6 @@ export class RateLimiter {
   }
 
   /**
-   * Forgets the least recently used key, approximately (the CLOCK algorithm): keys in
-   * insertion order, each used one moved to the back once with its mark cleared, so a hit
-   * costs a flag instead of a Map re-insertion.
-   */
-  private evictLeastRecentlyUsed(): void {
-    for (let turns = this.keys.size; turns >= 0; turns--) {
-      const first = this.keys.entries().next();
-      if (first.done === true) return;
-      const [key, state] = first.value;
-      this.keys.delete(key);
-      if (state.referenced && turns > 0) {
-        state.referenced = false;
-        this.keys.set(key, state);
-        continue;
-      }
-      this.evictedLru++;
-      return;
-    }
-  }
-
-  /**
    * Looks at the next few keys of the cursor and forgets those whose buckets are full again
    * (even at `minRefillFactor`): such a key would start over with `initialTokens`, never more
    * than it would have had.
@@ -326,25 +315,23 @@ export class RateLimiter {
   private sweep(now: number, current: string): void {
     // Judged at the slowest refill the load can impose: whatever the load at the key's next
     // consume, its bucket would be full then, so forgetting it changes nothing.
-    const factor = this.load === undefined ? 1 : this.minFactor;
-    for (let examined = 0; examined < SWEEP_KEYS; examined++) {
-      const next = this.cursor.next();
-      if (next.done === true) {
-        // End of a round: start the next one on the next sweep.
-        this.cursor = this.keys.values();
-        return;
-      }
-      const state = next.value;
-      // The key being charged is refilled exactly instead.
-      if (state.key === current) continue;
-      const { capacity, refillPerSecond } = state.limit;
-      const elapsed = now > state.last ? now - state.last : 0;
-      if (state.tokens + (elapsed * refillPerSecond * factor) / 1000 >= capacity) {
-        this.keys.delete(state.key);
-        this.evictedIdle++;
-      }
-    }
+    this.sweepFactor = this.load === undefined ? 1 : this.minFactor;
+    this.sweepNow = now;
+    this.sweepSkip = current;
+    this.cursor = this.keys.scan(this.cursor, SWEEP_KEYS, SWEEP_SLOTS, this.isIdle);
   }
+
+  /** The sweep's test (one function made once, not a closure per sweep); counts what it forgets. */
+  private readonly isIdle = (state: KeyState): boolean => {
+    // The key being charged is refilled exactly instead.
+    if (state.key === this.sweepSkip) return false;
+    const { capacity, refillPerSecond } = state.limit;
+    const now = this.sweepNow;
+    const elapsed = now > state.last ? now - state.last : 0;
+    if (state.tokens + (elapsed * refillPerSecond * this.sweepFactor) / 1000 < capacity) return false;
+    this.evictedIdle++;
+    return true;
+  };
 }
 
 function checkKey(key: unknown): void {

@@ -23,6 +23,8 @@ export interface BoundedMapOptions<V> {
 const FREE = 0;
 const LIVE = 1;
 const REFERENCED = 2;
+/** Slot states allocated at first; the array doubles as slots are taken, up to the capacity. */
+const INITIAL_SLOTS = 64;
 
 /**
  * A `Map` with a bound on its size (and optionally on the total weight of its values) that
@@ -58,7 +60,9 @@ export class BoundedMap<K, V> {
       throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
     }
     this.bound = capacity;
-    this.state = new Uint8Array(capacity);
+    // Not `capacity` bytes up front: a generous bound (a limiter's `maxKeys`) costs nothing
+    // until it is used.
+    this.state = new Uint8Array(Math.min(capacity, INITIAL_SLOTS));
     this.maxWeight = options.maxWeight ?? Infinity;
     if (this.maxWeight !== Infinity) {
       this.weigh = options.weigh ?? (() => 0);
@@ -87,6 +91,12 @@ export class BoundedMap<K, V> {
     if (slot === undefined) return undefined;
     this.state[slot] = REFERENCED;
     return this.values[slot];
+  }
+
+  /** The value under `key`, without marking it as used (a look, not a hit). */
+  peek(key: K): V | undefined {
+    const slot = this.index.get(key);
+    return slot === undefined ? undefined : this.values[slot];
   }
 
   has(key: K): boolean {
@@ -157,6 +167,30 @@ export class BoundedMap<K, V> {
     return removed;
   }
 
+  /**
+   * One step of a pass over the entries that goes round and round a few at a time (an
+   * amortised sweep, no timer, no `Map` iteration): from slot `cursor` on, looks at up to
+   * `entries` entries and up to `slots` slots in all (free ones included, so a sparse map
+   * costs no more per step), and removes each entry whose value passes `test`. Marks nothing
+   * as used and counts nothing as an eviction. `test` must not change the map.
+   *
+   * @returns the slot to go on from at the next step: 0 once the pass reached the last slot
+   * (or `cursor` was past it, after a `clear`).
+   */
+  scan(cursor: number, entries: number, slots: number, test: (value: V, key: K) => boolean): number {
+    const state = this.state;
+    const length = this.keys.length;
+    const end = cursor + slots < length ? cursor + slots : length;
+    let left = entries;
+    let slot = cursor;
+    for (; slot < end && left > 0; slot++) {
+      if (state[slot] === FREE) continue;
+      left--;
+      if (test(this.values[slot] as V, this.keys[slot] as K)) this.release(slot);
+    }
+    return slot >= length ? 0 : slot;
+  }
+
   /** Removes every entry. */
   clear(): void {
     if (this.keys.length === 0) return;
@@ -175,12 +209,11 @@ export class BoundedMap<K, V> {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
     }
-    if (capacity < this.bound) this.clear();
-    if (capacity !== this.state.length) {
-      const state = new Uint8Array(capacity);
-      state.set(this.state.subarray(0, Math.min(capacity, this.keys.length)));
-      this.state = state;
+    if (capacity < this.bound) {
+      this.clear();
+      if (this.state.length > capacity) this.state = new Uint8Array(Math.min(capacity, INITIAL_SLOTS));
     }
+    // Growing needs nothing now: the slot states grow as slots are taken.
     this.bound = capacity;
   }
 
@@ -188,6 +221,7 @@ export class BoundedMap<K, V> {
   private allocate(): number {
     const keys = this.keys;
     if (keys.length < this.bound) {
+      if (keys.length === this.state.length) this.growState();
       keys.push(undefined);
       this.values.push(undefined);
       if (this.weights !== undefined) this.weights.push(0);
@@ -196,6 +230,13 @@ export class BoundedMap<K, V> {
     const free = this.free;
     if (free.length > 0) return free.pop() as number;
     return this.evict(-1);
+  }
+
+  /** Doubles the slot states (up to the capacity), keeping those in use. */
+  private growState(): void {
+    const state = new Uint8Array(Math.min(this.bound, Math.max(INITIAL_SLOTS, this.state.length * 2)));
+    state.set(this.state);
+    this.state = state;
   }
 
   /**
