@@ -93,6 +93,8 @@ export class RedisBridge<T> extends BridgeBase<T> {
   private inFlightHead = 0;
   private held = 0;
   private asked = 0;
+  /** UNSUBSCRIBEs sent and not answered yet. */
+  private unsubscribing = 0;
   /** Grows when the subscriber connection closes: acknowledgements of older SUBSCRIBEs are stale. */
   private epoch = 0;
   private holdRun = 0;
@@ -162,11 +164,11 @@ export class RedisBridge<T> extends BridgeBase<T> {
   }
 
   protected override isLive(): boolean {
-    return this.asked === 0;
+    return this.asked === 0 && this.unsubscribing === 0;
   }
 
   protected override pendingDescription(): string {
-    return `${this.asked} of ${this.held} channels not acknowledged; subscriber ${this.subscriber.status}`;
+    return `${this.asked} of ${this.held} channels not acknowledged, ${this.unsubscribing} UNSUBSCRIBE(s) unanswered; subscriber ${this.subscriber.status}`;
   }
 
   protected override listening(): number {
@@ -201,7 +203,23 @@ export class RedisBridge<T> extends BridgeBase<T> {
     // 'ready' hook subscribes to everything held.
     if (this.subscriber.status !== 'ready') return;
     if (add.length > 0) this.subscribe(add);
-    if (remove.length > 0) this.subscriber.unsubscribe(...remove).then(undefined, this.reportFailure);
+    if (remove.length > 0) this.unsubscribe(remove);
+  }
+
+  /**
+   * Sends UNSUBSCRIBE; `ready()` waits for its reply too, so that once it resolves Redis no
+   * longer routes those channels here (a query on another connection sees them gone).
+   */
+  private unsubscribe(names: string[]): void {
+    this.unsubscribing++;
+    const done = (): void => {
+      this.unsubscribing--;
+      this.settle();
+    };
+    this.subscriber.unsubscribe(...names).then(done, (error: unknown) => {
+      done();
+      this.reportFailure(error);
+    });
   }
 
   protected override connectionClosed(role: RedisConnectionRole): void {

@@ -260,7 +260,7 @@ describe('ready()', () => {
     await expect(bridge.ready({ timeoutMs: 20 })).rejects.toMatchObject({
       name: 'RedisBridgeError',
       code: 'ERR_BRIDGE_READY_TIMEOUT',
-      message: expect.stringMatching(/within 20 ms \(1 of 1 channels not acknowledged; subscriber connecting\)/),
+      message: expect.stringMatching(/within 20 ms \(1 of 1 channels not acknowledged, 0 UNSUBSCRIBE\(s\) unanswered; subscriber connecting\)/),
     });
     const controller = new AbortController();
     const aborted = bridge.ready({ signal: controller.signal });
