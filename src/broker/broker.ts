@@ -13,7 +13,7 @@ import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError,
 import { QueuedStream, type MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
-import { SnapshotCache } from './snapshot-cache.js';
+import { SnapshotCache, type Snapshot } from './snapshot-cache.js';
 import { SubscriptionRecord, type Handler, type Subscription, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
@@ -170,7 +170,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const noop = (): undefined => undefined;
 
 /** The snapshot of a topic nobody listens to; shared, never mutated. */
-const NO_TARGETS: never[] = [];
+const NO_TARGETS: Snapshot<never> = { targets: [], length: 0, plain: true };
 
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
@@ -448,18 +448,19 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
   private publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    const snapshot = this.snapshots.get(topic) ?? this.resolve(topic);
+    const count = snapshot.length;
     if (this.depth === 0) {
-      this.work = targets.length;
+      this.work = count;
       this.limitReported = false;
-    } else if (this.refuseNested(topic, targets.length)) {
+    } else if (this.refuseNested(topic, count)) {
       return 0;
     }
     // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
     if (tap !== undefined) tap.tapped(topic, message);
     const publishId = ++this.published;
-    if (targets.length === 0) return 0;
-    return this.deliver(targets, 0, targets.length, topic, message, publishId);
+    if (count === 0) return 0;
+    return this.deliver(snapshot, 0, count, topic, message, publishId);
   }
 
   /**
@@ -478,19 +479,20 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       throw new RangeError(`chunkSize must be an integer >= 1 (got ${String(chunkSize)})`);
     }
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    const snapshot = this.snapshots.get(topic) ?? this.resolve(topic);
+    const count = snapshot.length;
     if (this.depth === 0) {
-      this.work = targets.length;
+      this.work = count;
       this.limitReported = false;
-    } else if (this.refuseNested(topic, targets.length)) {
+    } else if (this.refuseNested(topic, count)) {
       return 0;
     }
     this.tap?.tapped(topic, message);
     const publishId = ++this.published;
     let delivered = 0;
-    for (let from = 0; from < targets.length; from += chunkSize) {
+    for (let from = 0; from < count; from += chunkSize) {
       if (from > 0) await yieldToEventLoop();
-      delivered += this.deliver(targets, from, Math.min(from + chunkSize, targets.length), topic, message, publishId);
+      delivered += this.deliver(snapshot, from, Math.min(from + chunkSize, count), topic, message, publishId);
     }
     return delivered;
   }
@@ -758,16 +760,18 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    targets: readonly SubscriptionRecord<T>[],
+    snapshot: Snapshot<SubscriptionRecord<T>>,
     from: number,
     to: number,
     topic: string,
     message: T,
     publishId: number,
   ): number {
+    const targets = snapshot.targets;
     if (this.observer !== undefined) {
       return this.deliverObserved(this.observer, targets, from, to, topic, message, publishId);
     }
+    if (snapshot.plain) return this.deliverPlain(targets, from, to, topic, message);
     let taken = 0;
     let offered = 0;
     let completed = 0;
@@ -800,6 +804,48 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     } finally {
       this.depth--;
       this.offered += offered;
+      this.delivered += completed;
+    }
+    return taken;
+  }
+
+  /**
+   * The delivery loop for a snapshot of plain handlers without owners (no observer): nothing
+   * to decide per target but whether it is still live. One `try` spans a run of calls and the
+   * loop resumes after the one that threw, so the call site is a plain call.
+   */
+  private deliverPlain(
+    targets: readonly SubscriptionRecord<T>[],
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+  ): number {
+    let taken = 0;
+    let completed = 0;
+    let i = from;
+    this.depth++;
+    try {
+      while (i < to) {
+        try {
+          for (; i < to; i++) {
+            const sub = targets[i];
+            // Checked per call, not per snapshot: an earlier handler may have ended this one.
+            if (!sub.live) continue;
+            taken++;
+            const result = sub.handler(message, topic);
+            if (result === undefined || !isThenable(result)) completed++;
+            else this.track(result, topic, sub);
+          }
+        } catch (error) {
+          // targets[i] threw (or its promise could not be tracked): counted, reported, skipped.
+          this.fail(error, topic, targets[i]);
+          i++;
+        }
+      }
+    } finally {
+      this.depth--;
+      this.offered += taken;
       this.delivered += completed;
     }
     return taken;
@@ -934,14 +980,19 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       return false;
     }
     if (result !== undefined && isThenable(result)) {
-      this.inFlight++;
-      result.then(
-        () => this.settledPlain(false, undefined, topic, sub),
-        (error: unknown) => this.settledPlain(true, error, topic, sub),
-      );
+      this.track(result, topic, sub);
       return false;
     }
     return true;
+  }
+
+  /** Tracks the promise a plain handler returned: for `drain()`, and counted when it settles. */
+  private track(result: PromiseLike<unknown>, topic: string, sub: SubscriptionRecord<T>): void {
+    this.inFlight++;
+    result.then(
+      () => this.settledPlain(false, undefined, topic, sub),
+      (error: unknown) => this.settledPlain(true, error, topic, sub),
+    );
   }
 
   private settledPlain(failed: boolean, error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
@@ -951,20 +1002,31 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): readonly SubscriptionRecord<T>[] {
+  private resolve(topic: string): Snapshot<SubscriptionRecord<T>> {
     const entries = this.trie.match(topic);
-    let targets: SubscriptionRecord<T>[];
+    let snapshot: Snapshot<SubscriptionRecord<T>>;
     if (entries.length === 0) {
-      targets = NO_TARGETS;
-    } else if (entries.length === 1) {
-      targets = Array.from(entries[0].subscriptions);
+      snapshot = NO_TARGETS;
     } else {
-      targets = [];
-      for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
-      targets.sort(byId);
+      let targets: SubscriptionRecord<T>[];
+      if (entries.length === 1) {
+        targets = Array.from(entries[0].subscriptions);
+      } else {
+        targets = [];
+        for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
+        targets.sort(byId);
+      }
+      let plain = true;
+      for (const sub of targets) {
+        if (!sub.direct || sub.ownerRef !== undefined) {
+          plain = false;
+          break;
+        }
+      }
+      snapshot = { targets, length: targets.length, plain };
     }
-    this.snapshots.set(topic, targets);
-    return targets;
+    this.snapshots.set(topic, snapshot);
+    return snapshot;
   }
 
   private end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
