@@ -170,7 +170,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const noop = (): undefined => undefined;
 
 /** The snapshot of a topic nobody listens to; shared, never mutated. */
-const NO_TARGETS: Snapshot<never> = { targets: [], length: 0, plain: true };
+const NO_TARGETS: Snapshot<never> = { targets: [], length: 0, plain: true, liveAt: -1 };
 
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
@@ -214,6 +214,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly endHook = (sub: SubscriptionRecord<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
   private nextId = 1;
   private depth = 0;
+  /**
+   * Subscriptions ended so far (any reason). A plain delivery loop checks each target's
+   * liveness only once this has moved past its snapshot's `liveAt`.
+   */
+  private endings = 0;
   /** Handler calls (matched targets) caused so far by the current top-level publish. */
   private work = 0;
   private limitReported = false;
@@ -771,7 +776,18 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.observer !== undefined) {
       return this.deliverObserved(this.observer, targets, from, to, topic, message, publishId);
     }
-    if (snapshot.plain) return this.deliverPlain(targets, from, to, topic, message);
+    if (snapshot.plain) return this.deliverPlain(snapshot, from, to, topic, message);
+    return this.deliverMixed(targets, from, to, topic, message);
+  }
+
+  /** The delivery loop for any other snapshot (queues, groups, owners), unobserved. */
+  private deliverMixed(
+    targets: readonly SubscriptionRecord<T>[],
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+  ): number {
     let taken = 0;
     let offered = 0;
     let completed = 0;
@@ -811,18 +827,25 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /**
    * The delivery loop for a snapshot of plain handlers without owners (no observer): nothing
-   * to decide per target but whether it is still live. One `try` spans a run of calls and the
-   * loop resumes after the one that threw, so the call site is a plain call.
+   * to decide per target but whether it is still live, and even that only once a subscription
+   * has ended since the snapshot's targets were last known live. One `try` spans a run of
+   * calls and the loop resumes after the one that threw, so the call site is a plain call.
    */
   private deliverPlain(
-    targets: readonly SubscriptionRecord<T>[],
+    snapshot: Snapshot<SubscriptionRecord<T>>,
     from: number,
     to: number,
     topic: string,
     message: T,
   ): number {
+    const targets = snapshot.targets;
+    const liveAt = snapshot.liveAt;
+    const start = this.endings;
+    // Counted by exception, off the hot path: targets skipped as ended, and calls that did
+    // not complete here (threw, or returned a promise that is counted when it settles).
+    let ended = 0;
+    let pending = 0;
     let taken = 0;
-    let completed = 0;
     let i = from;
     this.depth++;
     try {
@@ -830,23 +853,35 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         try {
           for (; i < to; i++) {
             const sub = targets[i];
-            // Checked per call, not per snapshot: an earlier handler may have ended this one.
-            if (!sub.live) continue;
-            taken++;
+            // An earlier handler, or anything since the snapshot was checked, may have ended it.
+            if (this.endings !== liveAt && !sub.live) {
+              ended++;
+              continue;
+            }
             const result = sub.handler(message, topic);
-            if (result === undefined || !isThenable(result)) completed++;
-            else this.track(result, topic, sub);
+            if (result !== undefined && isThenable(result)) {
+              this.track(result, topic, sub);
+              pending++;
+            }
           }
         } catch (error) {
           // targets[i] threw (or its promise could not be tracked): counted, reported, skipped.
-          this.fail(error, topic, targets[i]);
-          i++;
+          const failed = targets[i++];
+          pending++;
+          this.fail(error, topic, failed);
         }
       }
     } finally {
       this.depth--;
+      // Also when an 'error' listener throws out of fail(): what was handed out is counted.
+      taken = i - from - ended;
       this.offered += taken;
-      this.delivered += completed;
+      this.delivered += taken - pending;
+    }
+    // A whole pass found every target live with nothing ended meanwhile: the next publishes
+    // of this snapshot skip the checks again.
+    if (liveAt !== start && ended === 0 && this.endings === start && from === 0 && to === targets.length) {
+      snapshot.liveAt = start;
     }
     return taken;
   }
@@ -972,27 +1007,30 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * counts it as delivered); a throw is counted here, a promise when it settles.
    */
   private call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
-    let result: unknown;
     try {
-      result = sub.handler(message, topic);
-    } catch (error) {
-      this.fail(error, topic, sub);
-      return false;
-    }
-    if (result !== undefined && isThenable(result)) {
+      const result = sub.handler(message, topic);
+      if (result === undefined || !isThenable(result)) return true;
       this.track(result, topic, sub);
-      return false;
+    } catch (error) {
+      // A throw, or a returned thenable that could not be tracked (its then() threw).
+      this.fail(error, topic, sub);
     }
-    return true;
+    return false;
   }
 
   /** Tracks the promise a plain handler returned: for `drain()`, and counted when it settles. */
   private track(result: PromiseLike<unknown>, topic: string, sub: SubscriptionRecord<T>): void {
     this.inFlight++;
-    result.then(
-      () => this.settledPlain(false, undefined, topic, sub),
-      (error: unknown) => this.settledPlain(true, error, topic, sub),
-    );
+    try {
+      result.then(
+        () => this.settledPlain(false, undefined, topic, sub),
+        (error: unknown) => this.settledPlain(true, error, topic, sub),
+      );
+    } catch (error) {
+      // A thenable whose then() throws never settles: not in flight; the caller reports it.
+      this.inFlight--;
+      throw error;
+    }
   }
 
   private settledPlain(failed: boolean, error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
@@ -1017,13 +1055,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         targets.sort(byId);
       }
       let plain = true;
+      let live = true;
       for (const sub of targets) {
-        if (!sub.direct || sub.ownerRef !== undefined) {
-          plain = false;
-          break;
-        }
+        if (!sub.direct || sub.ownerRef !== undefined) plain = false;
+        if (!sub.live) live = false;
       }
-      snapshot = { targets, length: targets.length, plain };
+      snapshot = { targets, length: targets.length, plain, liveAt: live ? this.endings : -1 };
     }
     this.snapshots.set(topic, snapshot);
     return snapshot;
@@ -1032,6 +1069,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
     if (!sub.live) return;
     sub.live = false;
+    this.endings++;
     const group = sub.membership;
     if (group === undefined) {
       if (this.entries.get(sub.pattern)?.subscriptions.has(sub) === true) this.count--;

@@ -23,11 +23,17 @@ export interface Snapshot<S> {
    * a target is still live can change at any time: that is checked per delivery.)
    */
   readonly plain: boolean;
+  /**
+   * The broker's count of ended subscriptions when every target was last known live (-1:
+   * not known). While the count has not moved, no target can have ended, so the plain
+   * delivery loop skips the per-target check; once it moves, every target is checked.
+   */
+  liveAt: number;
 }
 
 /**
- * Topic → the snapshot a publish on it reaches (see {@link Snapshot}). Snapshots are never
- * mutated once made (a publish in progress keeps its own), so a cached one can be handed to
+ * Topic → the snapshot a publish on it reaches (see {@link Snapshot}). A snapshot's targets
+ * are never mutated once made (a publish in progress keeps its own), so a cached one can be handed to
  * every publish on its topic until a subscription change on a matching pattern drops it.
  *
  * Built on the adaptive {@link TopicCache} (off while topics do not repeat, sized to the hot
