@@ -33,8 +33,9 @@ export interface Snapshot<S> {
 
 /**
  * Topic → the snapshot a publish on it reaches (see {@link Snapshot}). A snapshot's targets
- * are never mutated once made (a publish in progress keeps its own), so a cached one can be handed to
- * every publish on its topic until a subscription change on a matching pattern drops it.
+ * are never mutated once made (a publish in progress keeps its own), so a cached one can be
+ * handed to every publish on its topic until a subscription change on a matching pattern
+ * drops it.
  *
  * Built on the adaptive {@link TopicCache} (off while topics do not repeat, sized to the hot
  * set, invalidated per pattern), plus a one-entry memo of the last topic: a stream that
