@@ -13,7 +13,7 @@ import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError,
 import { QueuedStream, type MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
 import { QueuedConsumer, type ConsumerHost } from './queued-consumer.js';
-import { SnapshotCache } from './snapshot-cache.js';
+import { SnapshotCache, type Snapshot } from './snapshot-cache.js';
 import { SubscriptionRecord, type Handler, type Subscription, type UnsubscribeReason } from './subscription.js';
 import { parsePattern, type TopicOptions, type TopicSyntax } from '../topics/topic.js';
 import { TopicTrie } from '../topics/topic-trie.js';
@@ -170,7 +170,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const noop = (): undefined => undefined;
 
 /** The snapshot of a topic nobody listens to; shared, never mutated. */
-const NO_TARGETS: never[] = [];
+const NO_TARGETS: Snapshot<never> = { targets: [], length: 0, plain: true, liveAt: -1 };
 
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
@@ -214,6 +214,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly endHook = (sub: SubscriptionRecord<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
   private nextId = 1;
   private depth = 0;
+  /**
+   * Subscriptions ended so far (any reason). A plain delivery loop checks each target's
+   * liveness only once this has moved past its snapshot's `liveAt`.
+   */
+  private endings = 0;
   /** Handler calls (matched targets) caused so far by the current top-level publish. */
   private work = 0;
   private limitReported = false;
@@ -448,18 +453,19 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
   private publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    const snapshot = this.snapshots.get(topic) ?? this.resolve(topic);
+    const count = snapshot.length;
     if (this.depth === 0) {
-      this.work = targets.length;
+      this.work = count;
       this.limitReported = false;
-    } else if (this.refuseNested(topic, targets.length)) {
+    } else if (this.refuseNested(topic, count)) {
       return 0;
     }
     // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
     if (tap !== undefined) tap.tapped(topic, message);
     const publishId = ++this.published;
-    if (targets.length === 0) return 0;
-    return this.deliver(targets, 0, targets.length, topic, message, publishId);
+    if (count === 0) return 0;
+    return this.deliver(snapshot, 0, count, topic, message, publishId);
   }
 
   /**
@@ -478,19 +484,20 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       throw new RangeError(`chunkSize must be an integer >= 1 (got ${String(chunkSize)})`);
     }
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
-    const targets = this.snapshots.get(topic) ?? this.resolve(topic);
+    const snapshot = this.snapshots.get(topic) ?? this.resolve(topic);
+    const count = snapshot.length;
     if (this.depth === 0) {
-      this.work = targets.length;
+      this.work = count;
       this.limitReported = false;
-    } else if (this.refuseNested(topic, targets.length)) {
+    } else if (this.refuseNested(topic, count)) {
       return 0;
     }
     this.tap?.tapped(topic, message);
     const publishId = ++this.published;
     let delivered = 0;
-    for (let from = 0; from < targets.length; from += chunkSize) {
+    for (let from = 0; from < count; from += chunkSize) {
       if (from > 0) await yieldToEventLoop();
-      delivered += this.deliver(targets, from, Math.min(from + chunkSize, targets.length), topic, message, publishId);
+      delivered += this.deliver(snapshot, from, Math.min(from + chunkSize, count), topic, message, publishId);
     }
     return delivered;
   }
@@ -758,16 +765,29 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    targets: readonly SubscriptionRecord<T>[],
+    snapshot: Snapshot<SubscriptionRecord<T>>,
     from: number,
     to: number,
     topic: string,
     message: T,
     publishId: number,
   ): number {
+    const targets = snapshot.targets;
     if (this.observer !== undefined) {
       return this.deliverObserved(this.observer, targets, from, to, topic, message, publishId);
     }
+    if (snapshot.plain) return this.deliverPlain(snapshot, from, to, topic, message);
+    return this.deliverMixed(targets, from, to, topic, message);
+  }
+
+  /** The delivery loop for any other snapshot (queues, groups, owners), unobserved. */
+  private deliverMixed(
+    targets: readonly SubscriptionRecord<T>[],
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+  ): number {
     let taken = 0;
     let offered = 0;
     let completed = 0;
@@ -801,6 +821,67 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       this.depth--;
       this.offered += offered;
       this.delivered += completed;
+    }
+    return taken;
+  }
+
+  /**
+   * The delivery loop for a snapshot of plain handlers without owners (no observer): nothing
+   * to decide per target but whether it is still live, and even that only once a subscription
+   * has ended since the snapshot's targets were last known live. One `try` spans a run of
+   * calls and the loop resumes after the one that threw, so the call site is a plain call.
+   */
+  private deliverPlain(
+    snapshot: Snapshot<SubscriptionRecord<T>>,
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+  ): number {
+    const targets = snapshot.targets;
+    const liveAt = snapshot.liveAt;
+    const start = this.endings;
+    // Counted by exception, off the hot path: targets skipped as ended, and calls that did
+    // not complete here (threw, or returned a promise that is counted when it settles).
+    let ended = 0;
+    let pending = 0;
+    let taken = 0;
+    let i = from;
+    this.depth++;
+    try {
+      while (i < to) {
+        try {
+          for (; i < to; i++) {
+            const sub = targets[i];
+            // An earlier handler, or anything since the snapshot was checked, may have ended it.
+            if (this.endings !== liveAt && !sub.live) {
+              ended++;
+              continue;
+            }
+            const result = sub.handler(message, topic);
+            if (result !== undefined && isThenable(result)) {
+              this.track(result, topic, sub);
+              pending++;
+            }
+          }
+        } catch (error) {
+          // targets[i] threw (or its promise could not be tracked): counted, reported, skipped.
+          const failed = targets[i++];
+          pending++;
+          this.fail(error, topic, failed);
+        }
+      }
+    } finally {
+      this.depth--;
+      // Also when an 'error' listener throws out of fail(): what was handed out is counted.
+      taken = i - from - ended;
+      this.offered += taken;
+      this.delivered += taken - pending;
+    }
+    // A whole pass found every target live with nothing ended meanwhile: the next publishes
+    // of this snapshot skip the checks again.
+    if (liveAt !== start && ended === 0 && this.endings === start && from === 0 && to === targets.length) {
+      snapshot.liveAt = start;
     }
     return taken;
   }
@@ -926,22 +1007,30 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * counts it as delivered); a throw is counted here, a promise when it settles.
    */
   private call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
-    let result: unknown;
     try {
-      result = sub.handler(message, topic);
+      const result = sub.handler(message, topic);
+      if (result === undefined || !isThenable(result)) return true;
+      this.track(result, topic, sub);
     } catch (error) {
+      // A throw, or a returned thenable that could not be tracked (its then() threw).
       this.fail(error, topic, sub);
-      return false;
     }
-    if (result !== undefined && isThenable(result)) {
-      this.inFlight++;
+    return false;
+  }
+
+  /** Tracks the promise a plain handler returned: for `drain()`, and counted when it settles. */
+  private track(result: PromiseLike<unknown>, topic: string, sub: SubscriptionRecord<T>): void {
+    this.inFlight++;
+    try {
       result.then(
         () => this.settledPlain(false, undefined, topic, sub),
         (error: unknown) => this.settledPlain(true, error, topic, sub),
       );
-      return false;
+    } catch (error) {
+      // A thenable whose then() throws never settles: not in flight; the caller reports it.
+      this.inFlight--;
+      throw error;
     }
-    return true;
   }
 
   private settledPlain(failed: boolean, error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
@@ -951,25 +1040,36 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): readonly SubscriptionRecord<T>[] {
+  private resolve(topic: string): Snapshot<SubscriptionRecord<T>> {
     const entries = this.trie.match(topic);
-    let targets: SubscriptionRecord<T>[];
+    let snapshot: Snapshot<SubscriptionRecord<T>>;
     if (entries.length === 0) {
-      targets = NO_TARGETS;
-    } else if (entries.length === 1) {
-      targets = Array.from(entries[0].subscriptions);
+      snapshot = NO_TARGETS;
     } else {
-      targets = [];
-      for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
-      targets.sort(byId);
+      let targets: SubscriptionRecord<T>[];
+      if (entries.length === 1) {
+        targets = Array.from(entries[0].subscriptions);
+      } else {
+        targets = [];
+        for (const entry of entries) for (const sub of entry.subscriptions) targets.push(sub);
+        targets.sort(byId);
+      }
+      let plain = true;
+      let live = true;
+      for (const sub of targets) {
+        if (!sub.direct || sub.ownerRef !== undefined) plain = false;
+        if (!sub.live) live = false;
+      }
+      snapshot = { targets, length: targets.length, plain, liveAt: live ? this.endings : -1 };
     }
-    this.snapshots.set(topic, targets);
-    return targets;
+    this.snapshots.set(topic, snapshot);
+    return snapshot;
   }
 
   private end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
     if (!sub.live) return;
     sub.live = false;
+    this.endings++;
     const group = sub.membership;
     if (group === undefined) {
       if (this.entries.get(sub.pattern)?.subscriptions.has(sub) === true) this.count--;

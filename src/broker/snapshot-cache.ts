@@ -7,9 +7,35 @@ import { TopicCache } from '../topics/topic-cache.js';
 import { parsePattern, type TopicSyntax } from '../topics/topic.js';
 
 /**
- * Topic → the subscriptions a publish on it reaches, in delivery order. Snapshots are never
- * mutated once made (a publish in progress keeps its own), so a cached one can be handed to
- * every publish on its topic until a subscription change on a matching pattern drops it.
+ * The subscriptions a publish on one topic reaches, in delivery order, plus what the broker
+ * decides about them once per snapshot instead of once per delivery.
+ *
+ * @internal
+ */
+export interface Snapshot<S> {
+  readonly targets: readonly S[];
+  /** `targets.length` (what the cache weighs a snapshot by). */
+  readonly length: number;
+  /**
+   * Every target is a plain handler (no queue, no group) without an owner when the snapshot
+   * was made. Stays true for the snapshot's life: both are fixed while a subscription is
+   * registered, before any publish can see it, and an owner is only ever dropped. (Whether
+   * a target is still live can change at any time: that is checked per delivery.)
+   */
+  readonly plain: boolean;
+  /**
+   * The broker's count of ended subscriptions when every target was last known live (-1:
+   * not known). While the count has not moved, no target can have ended, so the plain
+   * delivery loop skips the per-target check; once it moves, every target is checked.
+   */
+  liveAt: number;
+}
+
+/**
+ * Topic → the snapshot a publish on it reaches (see {@link Snapshot}). A snapshot's targets
+ * are never mutated once made (a publish in progress keeps its own), so a cached one can be
+ * handed to every publish on its topic until a subscription change on a matching pattern
+ * drops it.
  *
  * Built on the adaptive {@link TopicCache} (off while topics do not repeat, sized to the hot
  * set, invalidated per pattern), plus a one-entry memo of the last topic: a stream that
@@ -18,28 +44,28 @@ import { parsePattern, type TopicSyntax } from '../topics/topic.js';
  * @internal
  */
 export class SnapshotCache<S> {
-  private readonly cache: TopicCache<readonly S[]> | undefined;
+  private readonly cache: TopicCache<Snapshot<S>> | undefined;
   private lastTopic: string | undefined = undefined;
-  private lastTargets: readonly S[] | undefined = undefined;
+  private lastSnapshot: Snapshot<S> | undefined = undefined;
   private readonly syntax: TopicSyntax;
 
   /** `maxTopics` 0 turns caching off. */
   constructor(maxTopics: number, syntax: TopicSyntax) {
     this.syntax = syntax;
-    this.cache = maxTopics === 0 ? undefined : new TopicCache<readonly S[]>(maxTopics, syntax);
+    this.cache = maxTopics === 0 ? undefined : new TopicCache<Snapshot<S>>(maxTopics, syntax);
   }
 
   /** The cached snapshot for `topic`, if any. */
-  get(topic: string): readonly S[] | undefined {
-    if (topic === this.lastTopic) return this.lastTargets;
+  get(topic: string): Snapshot<S> | undefined {
+    if (topic === this.lastTopic) return this.lastSnapshot;
     const cache = this.cache;
     if (cache === undefined) return undefined;
-    const targets = cache.get(topic);
-    if (targets !== undefined) {
+    const snapshot = cache.get(topic);
+    if (snapshot !== undefined) {
       this.lastTopic = topic;
-      this.lastTargets = targets;
+      this.lastSnapshot = snapshot;
     }
-    return targets;
+    return snapshot;
   }
 
   /**
@@ -47,18 +73,18 @@ export class SnapshotCache<S> {
    * last topic keeps it in any case (one entry, no hashing), so a burst on one topic resolves
    * once even while the cache is off.
    */
-  set(topic: string, targets: readonly S[]): void {
+  set(topic: string, snapshot: Snapshot<S>): void {
     const cache = this.cache;
     if (cache === undefined) return;
-    if (cache.active) cache.set(topic, targets);
+    if (cache.active) cache.set(topic, snapshot);
     this.lastTopic = topic;
-    this.lastTargets = targets;
+    this.lastSnapshot = snapshot;
   }
 
   /** A subscription on `pattern` (already validated) was added or removed. */
   invalidate(pattern: string): void {
     this.lastTopic = undefined;
-    this.lastTargets = undefined;
+    this.lastSnapshot = undefined;
     const cache = this.cache;
     if (cache !== undefined && cache.size > 0) cache.invalidate(parsePattern(pattern, this.syntax), pattern);
   }
