@@ -1041,7 +1041,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   private resolve(topic: string): Snapshot<SubscriptionRecord<T>> {
-    const entries = this.trie.match(topic);
+    // Never mutated here: the trie may hand back its shared empty result.
+    const entries = this.trie.matchShared(topic);
     let snapshot: Snapshot<SubscriptionRecord<T>>;
     if (entries.length === 0) {
       snapshot = NO_TARGETS;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parsePattern, parseTopic, resolveTopicSyntax, type TopicOptions, type TopicSyntax } from './topic.js';
+import { parsePattern, resolveTopicSyntax, scanTopic, type TopicOptions, type TopicSyntax } from './topic.js';
 import { TopicCache } from './topic-cache.js';
 import { ValueList } from './value-list.js';
 
@@ -30,6 +30,8 @@ export interface TopicTrieOptions extends TopicOptions {
  */
 /** A shared empty array, never mutated: the receiver of `concat` and a filler for scratch slots. */
 const NONE: never[] = [];
+/** What {@link TopicTrie.matchShared} returns when nothing matches: shared, so frozen. */
+const NO_MATCH: readonly never[] = Object.freeze([]);
 
 class TrieNode<V> {
   /** Literal children by level. */
@@ -80,6 +82,8 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
   private readonly stackNodes: (TrieNode<V> | undefined)[] = [];
   private readonly stackDepths: number[] = [];
   private readonly found: V[][] = [];
+  /** The levels of the topic being matched (`scanTopic` refills it; longer slots are stale). */
+  private readonly levels: string[] = [];
 
   /**
    * @throws RangeError when an option is out of range (see {@link TopicOptions}).
@@ -222,11 +226,30 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
     return out;
   }
 
+  /**
+   * Like {@link TopicTrie.match} without the cache, for a caller that never mutates the
+   * result (the broker): when nothing matches it returns one shared frozen empty array
+   * instead of allocating one.
+   *
+   * @internal
+   */
+  matchShared(topic: string): readonly V[] {
+    const found = this.found;
+    const count = this.collect(topic, found);
+    if (count === 0) return NO_MATCH;
+    return this.copyFound(count);
+  }
+
   /** Walks the trie, then copies the matched lists out in block copies. */
   private matchUncached(topic: string): V[] {
-    const found = this.found;
-    const count = this.collect(parseTopic(topic, this.syntax), found);
+    const count = this.collect(topic, this.found);
     if (count === 0) return [];
+    return this.copyFound(count);
+  }
+
+  /** Copies the `count` lists `collect` put into `found` into one new array. */
+  private copyFound(count: number): V[] {
+    const found = this.found;
     if (count === 1) {
       const out = found[0].slice();
       found[0] = NONE; // do not keep the list alive
@@ -248,7 +271,7 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
   hasMatch(topic: string): boolean {
     const cached = this.cache?.peek(topic);
     if (cached !== undefined) return cached.length > 0;
-    return this.collect(parseTopic(topic, this.syntax), undefined) > 0;
+    return this.collect(topic, undefined) > 0;
   }
 
   /** Removes every pair. */
@@ -293,11 +316,14 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
    * node stands for one pattern prefix, which can only line up with the topic's levels at
    * its own depth), so no value is collected twice. Puts the matched value arrays into
    * `out[0..count)` and returns `count`; without `out` it stops at the first match (1).
+   *
+   * @throws {@link TopicError} when the topic is invalid (checked before anything is walked).
    */
-  private collect(levels: string[], out: V[][] | undefined): number {
+  private collect(topic: string, out: V[][] | undefined): number {
+    const levels = this.levels;
+    const count = scanTopic(topic, this.syntax, levels);
     const nodes = this.stackNodes;
     const depths = this.stackDepths;
-    const count = levels.length;
     // MQTT: wildcards at the first level do not reach `$`-topics.
     const dollar = levels[0].charCodeAt(0) === 36;
     let found = 0;

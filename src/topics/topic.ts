@@ -226,6 +226,54 @@ export function parsePattern(pattern: string, syntax: TopicSyntax): string[] {
  *   wildcard character.
  */
 export function parseTopic(topic: string, syntax: TopicSyntax): string[] {
+  const levels: string[] = [];
+  scanTopic(topic, syntax, levels);
+  return levels;
+}
+
+/**
+ * Checks a published topic and writes its levels into `levels[0..count)` in one pass over
+ * its characters (no `split`, no second scan for wildcards), reusing the caller's array.
+ * Slots from `count` on keep whatever they held. For single-character tokens (every preset);
+ * other syntaxes, and every invalid topic, go through {@link checkTopic}, so the errors
+ * (reason, message, precedence) are exactly those of the split-based checks.
+ *
+ * @returns the number of levels.
+ * @throws {@link TopicError} as {@link parseTopic}.
+ * @internal
+ */
+export function scanTopic(topic: string, syntax: TopicSyntax, levels: string[]): number {
+  const { separator, singleLevelWildcard: one, multiLevelWildcard: many, maxLevels } = syntax;
+  const length = typeof topic === 'string' ? topic.length : 0;
+  if (length !== 0 && length <= syntax.maxLength && separator.length === 1 && one.length === 1 && many.length === 1) {
+    const sep = separator.charCodeAt(0);
+    const oneCode = one.charCodeAt(0);
+    const manyCode = many.charCodeAt(0);
+    let count = 0;
+    let start = 0;
+    let i = 0;
+    for (; i < length; i++) {
+      const code = topic.charCodeAt(i);
+      if (code === sep) {
+        if (count + 1 === maxLevels) break; // one more level would be too many
+        levels[count++] = topic.slice(start, i);
+        start = i + 1;
+      } else if (code === oneCode || code === manyCode) {
+        break;
+      }
+    }
+    if (i === length) {
+      levels[count++] = start === 0 ? topic : topic.slice(start);
+      return count;
+    }
+  }
+  const checked = checkTopic(topic, syntax);
+  for (let i = 0; i < checked.length; i++) levels[i] = checked[i];
+  return checked.length;
+}
+
+/** The split-based checks of a published topic: the reference for every error. */
+function checkTopic(topic: string, syntax: TopicSyntax): string[] {
   const levels = checkCommon(topic, syntax, 'topic');
   const { singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
   if (topic.includes(one) || topic.includes(many)) {
