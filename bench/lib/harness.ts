@@ -176,27 +176,9 @@ export async function compare(options: CompareOptions): Promise<GroupResult> {
       );
     }
     await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== 'completed') {
-        throw new Error(`${options.group} / ${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
-      }
-      const samples = result.latency.samples;
-      if (samples !== undefined) pooled.get(task.name)?.push(...samples);
-    }
+    poolSamples(bench, pooled, options.group);
   }
-  const results: Measurement[] = contenders.map((contender) => {
-    const samples = pooled.get(contender.name) ?? [];
-    const perUnitMs = median(samples);
-    const mad = median(samples.map((s) => Math.abs(s - perUnitMs)));
-    return {
-      name: contender.name,
-      median: perUnitMs > 0 ? 1000 / perUnitMs : Number.POSITIVE_INFINITY,
-      madPercent: perUnitMs > 0 ? (100 * mad) / perUnitMs : 0,
-      samples: samples.length,
-    };
-  });
-  return withRatios({ group: options.group, unit: options.unit, higherIsBetter: true, subject, results, ratios: {} });
+  return summarize(contenders, pooled, options, subject);
 }
 
 /** Builds a group from values measured some other way (heap bytes, latency, RSS). */
@@ -295,15 +277,30 @@ export async function compareAsync(options: CompareAsyncOptions): Promise<GroupR
       );
     }
     await bench.run();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result.state !== 'completed') {
-        throw new Error(`${options.group} / ${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
-      }
-      const samples = result.latency.samples;
-      if (samples !== undefined) pooled.get(task.name)?.push(...samples);
-    }
+    poolSamples(bench, pooled, options.group);
   }
+  return summarize(contenders, pooled, options, subject);
+}
+
+/** Adds one round's samples (ms per unit) to each contender's pool; a failed task fails the group. */
+function poolSamples(bench: Bench, pooled: Map<string, number[]>, group: string): void {
+  for (const task of bench.tasks) {
+    const result = task.result;
+    if (result.state !== 'completed') {
+      throw new Error(`${group} / ${task.name}: ${result.state === 'errored' ? String(result.error) : result.state}`);
+    }
+    const samples = result.latency.samples;
+    if (samples !== undefined) pooled.get(task.name)?.push(...samples);
+  }
+}
+
+/** Each contender's median rate and spread over its pooled samples, with the ratios. */
+function summarize(
+  contenders: readonly { name: string }[],
+  pooled: Map<string, number[]>,
+  options: { group: string; unit: string },
+  subject: string,
+): GroupResult {
   const results: Measurement[] = contenders.map((contender) => {
     const samples = pooled.get(contender.name) ?? [];
     const perUnitMs = median(samples);

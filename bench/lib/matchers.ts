@@ -41,10 +41,10 @@ export function trieMatcher(name: string, trie: TopicTrie<number>, stream: reado
 }
 
 /** Matches the topics of `stream` in turn with qlobber. */
-export function qlobberMatcher(q: Qlobber<number>, stream: readonly string[]): Contender {
+export function qlobberMatcher(q: Qlobber<number>, stream: readonly string[], name = 'qlobber'): Contender {
   let cursor = 0;
   return {
-    name: 'qlobber',
+    name,
     run(ops) {
       let found = 0;
       let i = cursor;

@@ -10,7 +10,7 @@
 import type { Qlobber } from 'qlobber';
 import { PubSubBroker } from 'logcaster';
 import { compare, type Contender } from '../lib/harness.js';
-import { buildQlobber, warm } from '../lib/matchers.js';
+import { buildQlobber, qlobberMatcher, warm } from '../lib/matchers.js';
 import type { Scenario } from '../lib/scenario.js';
 import { flat, makeHotStream, makePatterns, makeUniqueStream } from '../lib/topics.js';
 
@@ -42,23 +42,6 @@ function publisher(name: string, broker: PubSubBroker<number>, stream: readonly 
       }
       cursor = i;
       return delivered + ops;
-    },
-  };
-}
-
-function matcher(q: Qlobber<number>, stream: readonly string[]): Contender {
-  let cursor = 0;
-  return {
-    name: 'qlobber.match',
-    run(ops) {
-      let found = 0;
-      let i = cursor;
-      for (let n = 0; n < ops; n++) {
-        found += q.match(stream[i]).length;
-        if (++i === stream.length) i = 0;
-      }
-      cursor = i;
-      return found + ops;
     },
   };
 }
@@ -149,7 +132,7 @@ const scenario: Scenario = {
         group: `${n} subscriptions, publish on topics that never repeat, no subscriber matches`,
         unit: 'publishes/s',
         subject: 'logcaster',
-        contenders: [ours, publisher('logcaster cacheSize 0', uncached, unique), matcher(q, unique)],
+        contenders: [ours, publisher('logcaster cacheSize 0', uncached, unique), qlobberMatcher(q, unique, 'qlobber.match')],
       });
       ctx.group(result);
       ctx.target(`publish with unique topics at ${n} vs qlobber.match`, result.ratios['qlobber.match'], 'at-least', 1);

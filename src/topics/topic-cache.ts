@@ -90,8 +90,6 @@ export class TopicCache<R extends { readonly length: number }> {
   private lookups = 0;
   private hits = 0;
   private evictionsBefore = 0;
-  /** Hits in the window just judged. */
-  private hitsBefore = 0;
   private sampled = 0;
   private sampleMask = SAMPLE_MASK;
   private samples = 0;
@@ -174,15 +172,15 @@ export class TopicCache<R extends { readonly length: number }> {
   /** Ends a window of lookups while on: grow, switch off, or carry on. */
   private adapt(map: BoundedMap<string, R>): void {
     const evicted = map.evictions - this.evictionsBefore;
-    const few = this.hits < this.lookups >> MIN_HITS_SHIFT;
-    this.hitsBefore = this.hits;
+    const hits = this.hits;
+    const few = hits < this.lookups >> MIN_HITS_SHIFT;
     this.lookups = 0;
     this.hits = 0;
     this.evictionsBefore = map.evictions;
     // Until the cache is full, few hits only mean it is still filling. Unproven (the cache
     // started on by default), it grows only while some lookups hit.
     const full = evicted > 0 || map.size >= map.capacity;
-    const grows = this.proven || this.hitsBefore * 16 >= WINDOW;
+    const grows = this.proven || hits * 16 >= WINDOW;
     if (full && map.capacity < this.maxTopics && grows) {
       map.resize(Math.min(this.maxTopics, map.capacity * 2));
     } else if (few && full) {

@@ -12,7 +12,7 @@ import { matchesMask } from '../mask.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText, truncateUtf8 } from '../text.js';
-import { localUser, sendToChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
+import { channelMember, localUser, sendToChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
 
 /** Whether `viewer` may see that `channel` exists and who is in it (`+s` hides it from outsiders). */
 export function canSee(channel: Channel, viewer: Client): boolean {
@@ -224,15 +224,8 @@ export const kick: Handler = (ctx, client, params) => {
   }
   const reason = params.length > 2 && params[2] !== '' ? sanitizeText(params[2]).slice(0, 200) : client.nick ?? '';
   for (const nick of splitList(params[1])) {
-    const target = localUser(ctx, nick);
-    if (target === undefined) {
-      client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
-      continue;
-    }
-    if (!channel.members.has(target)) {
-      client.reply(N.ERR_USERNOTINCHANNEL, target.nick ?? nick, channel.name, "They aren't on that channel");
-      continue;
-    }
+    const target = channelMember(ctx, client, channel, nick);
+    if (target === undefined) continue;
     const line = shared({ source: client.mask, command: 'KICK', params: [channel.name, target.nick ?? nick, reason], colon: true });
     sendToChannel(ctx, channel, client, line);
     ctx.channels.part(target, channel);

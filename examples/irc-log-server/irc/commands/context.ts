@@ -10,6 +10,7 @@ import { ChatChannel } from '../chat-channel.js';
 import type { Client } from '../client.js';
 import { formatMessage, type IrcMessage, type OutboundMessage } from '../message.js';
 import { foldCase } from '../names.js';
+import { Numeric as N } from '../numerics.js';
 import type { ChatNetwork } from '../network.js';
 import { REPLY_PRIORITY, type OutLine } from '../out-line.js';
 
@@ -117,6 +118,23 @@ export function sameSecret(given: string, expected: string): boolean {
 export function localUser(ctx: ServerContext, nick: string): Client | undefined {
   const client = ctx.nicks.get(foldCase(nick));
   return client !== undefined && client.registered ? client : undefined;
+}
+
+/**
+ * The member of `channel` using `nick`, for commands that act on one (KICK, MODE +o/+v); when
+ * there is none, `client` is told why (401 no such nick, 441 not on that channel).
+ */
+export function channelMember(ctx: ServerContext, client: Client, channel: Channel, nick: string): Client | undefined {
+  const target = localUser(ctx, nick);
+  if (target === undefined) {
+    client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
+    return undefined;
+  }
+  if (!channel.members.has(target)) {
+    client.reply(N.ERR_USERNOTINCHANNEL, target.nick ?? nick, channel.name, "They aren't on that channel");
+    return undefined;
+  }
+  return target;
 }
 
 /** Registered clients on this node, in nick-table order. */

@@ -13,7 +13,7 @@ import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText } from '../text.js';
 import { canSee } from './channel.js';
-import { localUser, sendToChannel, shared, type Handler, type ServerContext } from './context.js';
+import { channelMember, sendToChannel, shared, type Handler, type ServerContext } from './context.js';
 
 /** Most mode changes with a parameter in one MODE command (`MODES=`). */
 export const MAX_MODES = 4;
@@ -72,15 +72,8 @@ function changeChannelModes(ctx: ServerContext, client: Client, channel: ChatCha
           continue;
         }
         if (!needOp() || ++withParam > MAX_MODES) continue;
-        const target = localUser(ctx, nick);
-        if (target === undefined) {
-          client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
-          continue;
-        }
-        if (!channel.members.has(target)) {
-          client.reply(N.ERR_USERNOTINCHANNEL, target.nick ?? nick, channel.name, "They aren't on that channel");
-          continue;
-        }
+        const target = channelMember(ctx, client, channel, nick);
+        if (target === undefined) continue;
         const set = letter === 'o' ? channel.ops : channel.voiced;
         if (set.has(target) === adding) continue;
         if (adding) set.add(target);
