@@ -7,8 +7,9 @@ import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import { ObserverSet, type BrokerObserver } from './broker-observer.js';
 import type { PublishTap } from './publish-tap.js';
-import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
-import { createDeliveryQueue } from './delivery-queue.js';
+import type { Delivery, DeliverySink, SubscriptionQueueOptions } from './delivery.js';
+import { createDeliveryQueue, createSubscriberQueue } from './delivery-queue.js';
+import { DrainScheduler } from './drain-scheduler.js';
 import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError, type SlowConsumerError } from '../errors.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
 import { QueueGroup } from './queue-group.js';
@@ -170,7 +171,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const noop = (): undefined => undefined;
 
 /** The snapshot of a topic nobody listens to; shared, never mutated. */
-const NO_TARGETS: Snapshot<never> = { targets: [], length: 0, plain: true, liveAt: -1 };
+const NO_TARGETS: Snapshot<never> = { targets: [], sinks: undefined, length: 0, plain: true, liveAt: -1 };
 
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
@@ -207,7 +208,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
-  private readonly snapshots: SnapshotCache<SubscriptionRecord<T>>;
+  private readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliverySink<T>>;
   private readonly maxDepth: number;
   private readonly maxWork: number;
   private readonly owners = new FinalizationRegistry<SubscriptionRecord<T>>((sub) => this.end(sub, 'owner-collected'));
@@ -237,6 +238,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly idleWaiters = new Set<IdleWaiter>();
   private readonly observers: BrokerObserver<T>[] = [];
   private observer: BrokerObserver<T> | undefined = undefined;
+  /** Runs the queued subscribers with work, one turn of the event loop for all of them. */
+  private readonly scheduler = new DrainScheduler();
   /** The adapter that carries local publishes to other processes, if one is attached. */
   private tap: PublishTap<T> | undefined = undefined;
   /** Deliveries until the next timed one, while an observer samples. */
@@ -313,7 +316,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
     return this.register(pattern, handler, options, (sub, host) => {
       if (settings === undefined) return;
-      sub.sink = new QueuedConsumer(createDeliveryQueue(settings), handler, concurrency, host);
+      sub.sink = new QueuedConsumer(createSubscriberQueue(settings, host), handler, concurrency, host, this.scheduler);
     });
   }
 
@@ -337,6 +340,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
     if (stream === undefined) {
       stream = new QueuedStream(sub, createDeliveryQueue(queue), {
+        observed: () => false,
+        completed: noop,
         begin: () => false,
         awaiting: noop,
         end: noop,
@@ -727,6 +732,11 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   private hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
     return {
+      observed: () => this.observer !== undefined,
+      completed: (count) => {
+        this.delivered += count;
+        if (this.idleWaiters.size > 0) this.checkIdle();
+      },
       begin: (delivery) => {
         const observer = this.observer;
         if (observer === undefined) return false;
@@ -765,7 +775,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    snapshot: Snapshot<SubscriptionRecord<T>>,
+    snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>,
     from: number,
     to: number,
     topic: string,
@@ -777,7 +787,49 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
       return this.deliverObserved(this.observer, targets, from, to, topic, message, publishId);
     }
     if (snapshot.plain) return this.deliverPlain(snapshot, from, to, topic, message);
+    if (snapshot.sinks !== undefined) return this.deliverQueued(snapshot.sinks, targets, from, to, topic, message);
     return this.deliverMixed(targets, from, to, topic, message);
+  }
+
+  /**
+   * The delivery loop for a snapshot of queued subscribers only (no observer): one push per
+   * target onto its queue, the subscription itself never read. An ended subscription's queue
+   * is closed first, so `closed` stands for `live`.
+   */
+  private deliverQueued(
+    sinks: readonly DeliverySink<T>[],
+    targets: readonly SubscriptionRecord<T>[],
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+  ): number {
+    // One Delivery per publish, shared; unstamped, as no observer is attached.
+    const delivery: Delivery<T> = { topic, message, publishedAt: Number.NaN };
+    let offered = 0;
+    let taken = 0;
+    let i = from;
+    this.depth++;
+    try {
+      while (i < to) {
+        try {
+          for (; i < to; i++) {
+            const sink = sinks[i];
+            if (sink.closed) continue;
+            offered++;
+            if (sink.push(delivery)) taken++;
+          }
+        } catch (error) {
+          // A throwing sizeOf or priorityOf: the message never got in, so it counts as an
+          // error of this subscriber, not of the publisher.
+          this.fail(error, topic, targets[i++]);
+        }
+      }
+    } finally {
+      this.depth--;
+      this.offered += offered;
+    }
+    return taken;
   }
 
   /** The delivery loop for any other snapshot (queues, groups, owners), unobserved. */
@@ -832,7 +884,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * calls and the loop resumes after the one that threw, so the call site is a plain call.
    */
   private deliverPlain(
-    snapshot: Snapshot<SubscriptionRecord<T>>,
+    snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>,
     from: number,
     to: number,
     topic: string,
@@ -1040,10 +1092,10 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): Snapshot<SubscriptionRecord<T>> {
+  private resolve(topic: string): Snapshot<SubscriptionRecord<T>, DeliverySink<T>> {
     // Never mutated here: the trie may hand back its shared empty result.
     const entries = this.trie.matchShared(topic);
-    let snapshot: Snapshot<SubscriptionRecord<T>>;
+    let snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>;
     if (entries.length === 0) {
       snapshot = NO_TARGETS;
     } else {
@@ -1056,12 +1108,15 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         targets.sort(byId);
       }
       let plain = true;
+      let queued = true;
       let live = true;
       for (const sub of targets) {
         if (!sub.direct || sub.ownerRef !== undefined) plain = false;
+        if (sub.sink === undefined || sub.dispatcher !== undefined || sub.ownerRef !== undefined) queued = false;
         if (!sub.live) live = false;
       }
-      snapshot = { targets, length: targets.length, plain, liveAt: live ? this.endings : -1 };
+      const sinks = queued ? targets.map((sub) => sub.sink as DeliverySink<T>) : undefined;
+      snapshot = { targets, sinks, length: targets.length, plain, liveAt: live ? this.endings : -1 };
     }
     this.snapshots.set(topic, snapshot);
     return snapshot;

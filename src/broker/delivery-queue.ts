@@ -3,11 +3,13 @@
  *
  * @module
  */
-import { BoundedQueue } from '../flow/bounded-queue.js';
+import { BoundedQueue, checkQueueOptions, type DropReason } from '../flow/bounded-queue.js';
+import type { SlowConsumerError } from '../errors.js';
 import { defaultMessageSize } from '../flow/message-size.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
+import type { ItemBound } from './queued-consumer.js';
 
-/** @internal */
+/** @internal A {@link BoundedQueue} over deliveries, with `sizeOf`/`priorityOf` given the message and topic. */
 export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): BoundedQueue<Delivery<T>> {
   const { sizeOf, priorityOf, concurrency: _concurrency, ...marks } = options;
   const messageSize = sizeOf ?? defaultMessageSize;
@@ -21,4 +23,44 @@ export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): Bo
       ? { priorityOf: (delivery: Delivery<T>) => priorityOf(delivery.message, delivery.topic) }
       : {}),
   });
+}
+
+/**
+ * @internal The queue of a queued subscriber: just its {@link ItemBound} when the options ask
+ * for nothing more than an item bound under `'drop-newest'` or `'drop-oldest'` (the defaults
+ * do; the consumer keeps such a queue itself), a {@link BoundedQueue} reporting to `host`
+ * otherwise. The options are checked the same way for both.
+ */
+export function createSubscriberQueue<T>(
+  options: SubscriptionQueueOptions<T>,
+  host: QueueReports,
+): BoundedQueue<Delivery<T>> | ItemBound {
+  const { sizeOf, priorityOf, concurrency: _concurrency, ...marks } = options;
+  if (sizeOf === undefined && priorityOf === undefined) {
+    const settings = checkQueueOptions(marks);
+    if (
+      settings.maxBytes === Infinity &&
+      settings.protectedPriority === Infinity &&
+      (settings.policy === 'drop-newest' || settings.policy === 'drop-oldest')
+    ) {
+      return { maxItems: settings.maxItems, dropOldest: settings.policy === 'drop-oldest' };
+    }
+  }
+  const queue = createDeliveryQueue(options);
+  reportQueueTo(queue, host);
+  return queue;
+}
+
+/** @internal Where a subscriber queue's drops and overflow go (its broker). */
+export interface QueueReports {
+  /** The queue dropped `count` messages. */
+  dropped(count: number, reason: DropReason): void;
+  /** The queue overflowed under the `'disconnect'` policy. */
+  overflowed(error: SlowConsumerError): void;
+}
+
+/** @internal Forwards a subscriber queue's drops and overflow to its broker. */
+export function reportQueueTo<T>(queue: BoundedQueue<Delivery<T>>, host: QueueReports): void {
+  queue.on('drop', (count, reason) => host.dropped(count, reason));
+  queue.on('overflow', (error) => host.overflowed(error));
 }

@@ -53,6 +53,8 @@ export interface SubscriptionQueueOptions<T>
 
 /** @internal Where the broker puts deliveries for a queued subscription. */
 export interface DeliverySink<T> {
+  /** Set once the sink is closed (before its subscription's end is announced). */
+  readonly closed: boolean;
   /** Enqueues; `false` when the delivery was dropped. */
   push(delivery: Delivery<T>): boolean;
   /** Messages waiting in the queue. */

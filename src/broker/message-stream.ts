@@ -7,7 +7,8 @@
 import type { BoundedQueue, BoundedQueueStats } from '../flow/bounded-queue.js';
 import { InvalidStateError } from '../errors.js';
 import type { Delivery, DeliverySink } from './delivery.js';
-import { reportQueueTo, type ConsumerHost } from './queued-consumer.js';
+import { reportQueueTo } from './delivery-queue.js';
+import type { ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
 type Waiter<T> = {
@@ -64,6 +65,11 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
     this.queue = queue;
     this.host = host;
     reportQueueTo(queue, host);
+  }
+
+  /** @internal `true` once the stream has ended. */
+  get closed(): boolean {
+    return this.ended;
   }
 
   get queued(): number {

@@ -12,8 +12,14 @@ import { parsePattern, type TopicSyntax } from '../topics/topic.js';
  *
  * @internal
  */
-export interface Snapshot<S> {
+export interface Snapshot<S, K = never> {
   readonly targets: readonly S[];
+  /**
+   * When every target is a queued subscriber of its own (no group, no owner) when the
+   * snapshot was made: their queues, parallel to `targets`, so a publish pushes to each
+   * without reading the subscription (fixed while it is registered, like `plain`).
+   */
+  readonly sinks: readonly K[] | undefined;
   /** `targets.length` (what the cache weighs a snapshot by). */
   readonly length: number;
   /**
@@ -43,20 +49,20 @@ export interface Snapshot<S> {
  *
  * @internal
  */
-export class SnapshotCache<S> {
-  private readonly cache: TopicCache<Snapshot<S>> | undefined;
+export class SnapshotCache<S, K = never> {
+  private readonly cache: TopicCache<Snapshot<S, K>> | undefined;
   private lastTopic: string | undefined = undefined;
-  private lastSnapshot: Snapshot<S> | undefined = undefined;
+  private lastSnapshot: Snapshot<S, K> | undefined = undefined;
   private readonly syntax: TopicSyntax;
 
   /** `maxTopics` 0 turns caching off. */
   constructor(maxTopics: number, syntax: TopicSyntax) {
     this.syntax = syntax;
-    this.cache = maxTopics === 0 ? undefined : new TopicCache<Snapshot<S>>(maxTopics, syntax);
+    this.cache = maxTopics === 0 ? undefined : new TopicCache<Snapshot<S, K>>(maxTopics, syntax);
   }
 
   /** The cached snapshot for `topic`, if any. */
-  get(topic: string): Snapshot<S> | undefined {
+  get(topic: string): Snapshot<S, K> | undefined {
     if (topic === this.lastTopic) return this.lastSnapshot;
     const cache = this.cache;
     if (cache === undefined) return undefined;
@@ -73,7 +79,7 @@ export class SnapshotCache<S> {
    * last topic keeps it in any case (one entry, no hashing), so a burst on one topic resolves
    * once even while the cache is off.
    */
-  set(topic: string, snapshot: Snapshot<S>): void {
+  set(topic: string, snapshot: Snapshot<S, K>): void {
     const cache = this.cache;
     if (cache === undefined) return;
     if (cache.active) cache.set(topic, snapshot);

@@ -161,6 +161,88 @@ const isCount = (value: number, min: number): boolean => Number.isSafeInteger(va
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 /**
+ * A queue's options checked and with their defaults filled in.
+ *
+ * @internal
+ */
+export interface QueueSettings<T> {
+  readonly maxItems: number;
+  readonly lowWaterItems: number;
+  readonly maxBytes: number;
+  readonly lowWaterBytes: number;
+  readonly hardMaxItems: number;
+  readonly hardMaxBytes: number;
+  readonly policy: OverflowPolicy;
+  readonly protectedPriority: number;
+  readonly sizeOf: ((item: T) => number) | undefined;
+  readonly priorityOf: ((item: T) => number) | undefined;
+}
+
+/**
+ * Checks {@link BoundedQueueOptions} and fills in the defaults: what the queue's constructor
+ * does first, shared with the broker's lighter subscriber queue so both refuse the same
+ * options with the same errors.
+ *
+ * @internal
+ * @throws RangeError when a bound is out of range or inconsistent (naming the field and value).
+ * @throws TypeError when `sizeOf` or `priorityOf` is not a function.
+ */
+export function checkQueueOptions<T>(options: BoundedQueueOptions<T>): QueueSettings<T> {
+  const hwm = options.maxItems ?? 1000;
+  if (!isCount(hwm, 1)) throw new RangeError(`maxItems must be an integer >= 1 (got ${show(hwm)})`);
+  const lwm = options.lowWaterItems ?? Math.min(100, hwm);
+  if (!isCount(lwm, 0)) throw new RangeError(`lowWaterItems must be an integer >= 0 (got ${show(lwm)})`);
+  if (lwm > hwm) throw new RangeError(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
+  const maxBytes = options.maxBytes ?? Infinity;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
+    throw new RangeError(`maxBytes must be a number > 0 or Infinity (got ${show(maxBytes)})`);
+  }
+  const lowBytes = options.lowWaterBytes ?? (maxBytes === Infinity ? 0 : maxBytes / 10);
+  if (typeof lowBytes !== 'number' || !(lowBytes >= 0) || lowBytes > maxBytes) {
+    throw new RangeError(`lowWaterBytes must be a number from 0 to maxBytes (${maxBytes}) (got ${show(lowBytes)})`);
+  }
+  const hardItems = options.hardMaxItems ?? hwm;
+  if (!(hardItems === Infinity || isCount(hardItems, hwm))) {
+    throw new RangeError(`hardMaxItems must be an integer >= maxItems (${hwm}) or Infinity (got ${show(hardItems)})`);
+  }
+  const hardBytes = options.hardMaxBytes ?? maxBytes;
+  if (typeof hardBytes !== 'number' || !(hardBytes >= maxBytes)) {
+    throw new RangeError(`hardMaxBytes must be a number >= maxBytes (${maxBytes}) (got ${show(hardBytes)})`);
+  }
+  const policy = options.policy ?? 'drop-newest';
+  if (!POLICIES.includes(policy)) {
+    throw new RangeError(`policy must be one of ${POLICIES.join(', ')} (got ${show(policy)})`);
+  }
+  const protectedPriority = options.protectedPriority ?? Infinity;
+  if (typeof protectedPriority !== 'number' || Number.isNaN(protectedPriority)) {
+    throw new RangeError(`protectedPriority must be a number (got ${show(protectedPriority)})`);
+  }
+  const { sizeOf, priorityOf } = options;
+  if (sizeOf !== undefined && typeof sizeOf !== 'function') {
+    throw new TypeError(`sizeOf must be a function (got ${typeof sizeOf})`);
+  }
+  if (priorityOf !== undefined && typeof priorityOf !== 'function') {
+    throw new TypeError(`priorityOf must be a function (got ${typeof priorityOf})`);
+  }
+  if (policy === 'drop-lowest-priority' && priorityOf === undefined) {
+    // Every item would have priority 0: the policy would silently act as drop-newest.
+    throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
+  }
+  return {
+    maxItems: hwm,
+    lowWaterItems: lwm,
+    maxBytes,
+    lowWaterBytes: lowBytes,
+    hardMaxItems: hardItems,
+    hardMaxBytes: hardBytes,
+    policy,
+    protectedPriority,
+    sizeOf,
+    priorityOf,
+  };
+}
+
+/**
  * A bounded FIFO on denque for one consumer: a subscriber's queue, a client's SendQ.
  *
  * Bounded in items (`maxItems`) and optionally bytes (`maxBytes`); a push that finds it
@@ -234,46 +316,18 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    */
   constructor(options: BoundedQueueOptions<T> = {}) {
     super();
-    const hwm = options.maxItems ?? 1000;
-    if (!isCount(hwm, 1)) throw new RangeError(`maxItems must be an integer >= 1 (got ${show(hwm)})`);
-    const lwm = options.lowWaterItems ?? Math.min(100, hwm);
-    if (!isCount(lwm, 0)) throw new RangeError(`lowWaterItems must be an integer >= 0 (got ${show(lwm)})`);
-    if (lwm > hwm) throw new RangeError(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
-    const maxBytes = options.maxBytes ?? Infinity;
-    if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-      throw new RangeError(`maxBytes must be a number > 0 or Infinity (got ${show(maxBytes)})`);
-    }
-    const lowBytes = options.lowWaterBytes ?? (maxBytes === Infinity ? 0 : maxBytes / 10);
-    if (typeof lowBytes !== 'number' || !(lowBytes >= 0) || lowBytes > maxBytes) {
-      throw new RangeError(`lowWaterBytes must be a number from 0 to maxBytes (${maxBytes}) (got ${show(lowBytes)})`);
-    }
-    const hardItems = options.hardMaxItems ?? hwm;
-    if (!(hardItems === Infinity || isCount(hardItems, hwm))) {
-      throw new RangeError(`hardMaxItems must be an integer >= maxItems (${hwm}) or Infinity (got ${show(hardItems)})`);
-    }
-    const hardBytes = options.hardMaxBytes ?? maxBytes;
-    if (typeof hardBytes !== 'number' || !(hardBytes >= maxBytes)) {
-      throw new RangeError(`hardMaxBytes must be a number >= maxBytes (${maxBytes}) (got ${show(hardBytes)})`);
-    }
-    const policy = options.policy ?? 'drop-newest';
-    if (!POLICIES.includes(policy)) {
-      throw new RangeError(`policy must be one of ${POLICIES.join(', ')} (got ${show(policy)})`);
-    }
-    const protectedPriority = options.protectedPriority ?? Infinity;
-    if (typeof protectedPriority !== 'number' || Number.isNaN(protectedPriority)) {
-      throw new RangeError(`protectedPriority must be a number (got ${show(protectedPriority)})`);
-    }
-    const { sizeOf, priorityOf } = options;
-    if (sizeOf !== undefined && typeof sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function (got ${typeof sizeOf})`);
-    }
-    if (priorityOf !== undefined && typeof priorityOf !== 'function') {
-      throw new TypeError(`priorityOf must be a function (got ${typeof priorityOf})`);
-    }
-    if (policy === 'drop-lowest-priority' && priorityOf === undefined) {
-      // Every item would have priority 0: the policy would silently act as drop-newest.
-      throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
-    }
+    const {
+      maxItems: hwm,
+      lowWaterItems: lwm,
+      maxBytes,
+      lowWaterBytes: lowBytes,
+      hardMaxItems: hardItems,
+      hardMaxBytes: hardBytes,
+      policy,
+      protectedPriority,
+      sizeOf,
+      priorityOf,
+    } = checkQueueOptions(options);
     this.hwm = hwm;
     this.lwm = lwm;
     this.maxBytesBound = maxBytes;
