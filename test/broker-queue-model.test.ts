@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PubSubBroker } from '../src/index.js';
 import { DrainScheduler } from '../src/broker/drain-scheduler.js';
+import { DeliveryRing } from '../src/broker/delivery-ring.js';
+import { BoundedQueue } from '../src/flow/bounded-queue.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,6 +83,59 @@ describe('queued subscribers against a reference model', () => {
         );
       });
     }
+  }
+});
+
+describe('DeliveryRing, the light subscriber queue', () => {
+  type RingOp = { kind: 'push' } | { kind: 'shift'; count: number } | { kind: 'close' };
+  const ringOpArb: fc.Arbitrary<RingOp> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('push' as const) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('shift' as const), count: fc.integer({ min: 1, max: 40 }) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'close' as const }) },
+  );
+
+  for (const policy of ['drop-newest', 'drop-oldest'] as const) {
+    it(`keeps the same items, drops and stats as a BoundedQueue with the same bound (${policy})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 70 }).chain((maxItems) =>
+            fc.tuple(fc.constant(maxItems), fc.integer({ min: 0, max: maxItems }), fc.array(ringOpArb, { maxLength: 300 })),
+          ),
+          ([maxItems, lowWaterItems, ops]) => {
+            const ringDrops: [number, string][] = [];
+            let fills = 0;
+            const ring = new DeliveryRing<number>(maxItems, lowWaterItems, policy === 'drop-oldest', {
+              dropped: (count, reason) => void ringDrops.push([count, reason]),
+              filled: () => void fills++,
+            });
+            const queue = new BoundedQueue<{ topic: string; message: number; publishedAt: number }>({ maxItems, lowWaterItems, policy });
+            const queueDrops: [number, string][] = [];
+            queue.on('drop', (count, reason) => void queueDrops.push([count, reason]));
+            let next = 0;
+            let emptyBefore = 0;
+            for (const op of ops) {
+              if (op.kind === 'push') {
+                const delivery = { topic: 't', message: next++, publishedAt: Number.NaN };
+                if (ring.length === 0 && !ring.closed) emptyBefore++;
+                expect(ring.push(delivery)).toBe(queue.push(delivery));
+              } else if (op.kind === 'shift') {
+                for (let i = 0; i < op.count; i++) expect(ring.shift()?.message).toBe(queue.shift()?.message);
+              } else {
+                ring.close();
+                queue.close();
+              }
+              expect(ring.stats()).toEqual(queue.stats());
+              expect(ring.length).toBe(queue.length);
+              expect(ring.dropped).toBe(queue.dropped);
+              expect(ringDrops).toEqual(queueDrops);
+            }
+            // Told once per fill from empty, never per push.
+            expect(fills).toBe(emptyBefore);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
   }
 });
 

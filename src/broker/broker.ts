@@ -7,8 +7,8 @@ import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import { ObserverSet, type BrokerObserver } from './broker-observer.js';
 import type { PublishTap } from './publish-tap.js';
-import type { Delivery, DeliverySink, SubscriptionQueueOptions } from './delivery.js';
-import { createDeliveryQueue, createSubscriberQueue } from './delivery-queue.js';
+import type { Delivery, DeliverySink, DeliveryTarget, SubscriptionQueueOptions } from './delivery.js';
+import { createSubscriberQueue } from './delivery-queue.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError, type SlowConsumerError } from '../errors.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
@@ -208,7 +208,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
-  private readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliverySink<T>>;
+  private readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliveryTarget<T>>;
   private readonly maxDepth: number;
   private readonly maxWork: number;
   private readonly owners = new FinalizationRegistry<SubscriptionRecord<T>>((sub) => this.end(sub, 'owner-collected'));
@@ -316,7 +316,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
     return this.register(pattern, handler, options, (sub, host) => {
       if (settings === undefined) return;
-      sub.sink = new QueuedConsumer(createSubscriberQueue(settings, host), handler, concurrency, host, this.scheduler);
+      sub.sink = new QueuedConsumer(settings, handler, concurrency, host, this.scheduler);
     });
   }
 
@@ -334,12 +334,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     let stream: QueuedStream<T> | undefined;
     const { signal, ...queue } = options;
     const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created, host) => {
-      stream = new QueuedStream(created, createDeliveryQueue(queue), host);
+      stream = new QueuedStream(created, createSubscriberQueue(queue, { ...host, filled: noop }), host);
       created.sink = stream;
     });
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
     if (stream === undefined) {
-      stream = new QueuedStream(sub, createDeliveryQueue(queue), {
+      const ignored: ConsumerHost<T> = {
         observed: () => false,
         completed: noop,
         begin: () => false,
@@ -347,7 +347,8 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         end: noop,
         dropped: noop,
         overflowed: noop,
-      });
+      };
+      stream = new QueuedStream(sub, createSubscriberQueue(queue, { ...ignored, filled: noop }), ignored);
       stream.close();
     }
     return stream;
@@ -775,7 +776,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** The delivery loop shared by `publish` and `publishChunked`: targets[from, to). */
   private deliver(
-    snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>,
+    snapshot: Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>>,
     from: number,
     to: number,
     topic: string,
@@ -797,7 +798,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * is closed first, so `closed` stands for `live`.
    */
   private deliverQueued(
-    sinks: readonly DeliverySink<T>[],
+    sinks: readonly DeliveryTarget<T>[],
     targets: readonly SubscriptionRecord<T>[],
     from: number,
     to: number,
@@ -884,7 +885,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * calls and the loop resumes after the one that threw, so the call site is a plain call.
    */
   private deliverPlain(
-    snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>,
+    snapshot: Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>>,
     from: number,
     to: number,
     topic: string,
@@ -1092,10 +1093,10 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     if (this.idleWaiters.size > 0) this.checkIdle();
   }
 
-  private resolve(topic: string): Snapshot<SubscriptionRecord<T>, DeliverySink<T>> {
+  private resolve(topic: string): Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>> {
     // Never mutated here: the trie may hand back its shared empty result.
     const entries = this.trie.matchShared(topic);
-    let snapshot: Snapshot<SubscriptionRecord<T>, DeliverySink<T>>;
+    let snapshot: Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>>;
     if (entries.length === 0) {
       snapshot = NO_TARGETS;
     } else {
@@ -1115,7 +1116,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         if (sub.sink === undefined || sub.dispatcher !== undefined || sub.ownerRef !== undefined) queued = false;
         if (!sub.live) live = false;
       }
-      const sinks = queued ? targets.map((sub) => sub.sink as DeliverySink<T>) : undefined;
+      const sinks = queued ? targets.map((sub) => (sub.sink as DeliverySink<T>).pushTarget) : undefined;
       snapshot = { targets, sinks, length: targets.length, plain, liveAt: live ? this.endings : -1 };
     }
     this.snapshots.set(topic, snapshot);

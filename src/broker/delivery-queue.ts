@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { BoundedQueue, checkQueueOptions, type DropReason } from '../flow/bounded-queue.js';
+import { BoundedQueue, checkQueueOptions } from '../flow/bounded-queue.js';
 import type { SlowConsumerError } from '../errors.js';
 import { defaultMessageSize } from '../flow/message-size.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
-import type { ItemBound } from './queued-consumer.js';
+import { DeliveryRing, type DeliveryBuffer, type DropSink, type RingOwner } from './delivery-ring.js';
 
 /** @internal A {@link BoundedQueue} over deliveries, with `sizeOf`/`priorityOf` given the message and topic. */
 export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): BoundedQueue<Delivery<T>> {
@@ -26,15 +26,12 @@ export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): Bo
 }
 
 /**
- * @internal The queue of a queued subscriber: just its {@link ItemBound} when the options ask
- * for nothing more than an item bound under `'drop-newest'` or `'drop-oldest'` (the defaults
- * do; the consumer keeps such a queue itself), a {@link BoundedQueue} reporting to `host`
- * otherwise. The options are checked the same way for both.
+ * @internal The queue of a queued subscriber or stream: a light {@link DeliveryRing} when the
+ * options ask for nothing more than an item bound under `'drop-newest'` or `'drop-oldest'`
+ * (the defaults do), a {@link BoundedQueue} otherwise. Either reports its drops (and the
+ * full queue its overflow) to `host`; the options are checked the same way for both.
  */
-export function createSubscriberQueue<T>(
-  options: SubscriptionQueueOptions<T>,
-  host: QueueReports,
-): BoundedQueue<Delivery<T>> | ItemBound {
+export function createSubscriberQueue<T>(options: SubscriptionQueueOptions<T>, host: QueueReports & RingOwner): DeliveryBuffer<T> {
   const { sizeOf, priorityOf, concurrency: _concurrency, ...marks } = options;
   if (sizeOf === undefined && priorityOf === undefined) {
     const settings = checkQueueOptions(marks);
@@ -43,7 +40,7 @@ export function createSubscriberQueue<T>(
       settings.protectedPriority === Infinity &&
       (settings.policy === 'drop-newest' || settings.policy === 'drop-oldest')
     ) {
-      return { maxItems: settings.maxItems, dropOldest: settings.policy === 'drop-oldest' };
+      return new DeliveryRing<T>(settings.maxItems, settings.lowWaterItems, settings.policy === 'drop-oldest', host);
     }
   }
   const queue = createDeliveryQueue(options);
@@ -52,9 +49,7 @@ export function createSubscriberQueue<T>(
 }
 
 /** @internal Where a subscriber queue's drops and overflow go (its broker). */
-export interface QueueReports {
-  /** The queue dropped `count` messages. */
-  dropped(count: number, reason: DropReason): void;
+export interface QueueReports extends DropSink {
   /** The queue overflowed under the `'disconnect'` policy. */
   overflowed(error: SlowConsumerError): void;
 }

@@ -51,12 +51,21 @@ export interface SubscriptionQueueOptions<T>
   concurrency?: number;
 }
 
-/** @internal Where the broker puts deliveries for a queued subscription. */
-export interface DeliverySink<T> {
-  /** Set once the sink is closed (before its subscription's end is announced). */
+/** @internal What a publish hands a delivery to: see {@link DeliverySink.pushTarget}. */
+export interface DeliveryTarget<T> {
+  /** Set once closed (before its subscription's end is announced): skip it. */
   readonly closed: boolean;
   /** Enqueues; `false` when the delivery was dropped. */
   push(delivery: Delivery<T>): boolean;
+}
+
+/** @internal Where the broker puts deliveries for a queued subscription. */
+export interface DeliverySink<T> extends DeliveryTarget<T> {
+  /**
+   * What a publish pushes to: this sink, or the queue inside it when pushing there directly
+   * is the same thing (a queued subscriber's light ring).
+   */
+  readonly pushTarget: DeliveryTarget<T>;
   /** Messages waiting in the queue. */
   readonly queued: number;
   /** Messages waiting plus handler calls in flight. */

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { BoundedQueue, BoundedQueueStats } from '../flow/bounded-queue.js';
+import type { BoundedQueueStats } from '../flow/bounded-queue.js';
 import { InvalidStateError } from '../errors.js';
 import type { Delivery, DeliverySink } from './delivery.js';
-import { reportQueueTo } from './delivery-queue.js';
+import type { DeliveryBuffer } from './delivery-ring.js';
 import type { ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
@@ -54,22 +54,27 @@ export interface MessageStream<T> extends AsyncIterableIterator<Delivery<T>>, As
 export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   /** The subscription behind the stream; ending it ends the stream. */
   readonly subscription: Subscription<T>;
-  private readonly queue: BoundedQueue<Delivery<T>>;
+  private readonly queue: DeliveryBuffer<T>;
   private waiter: Waiter<T> | undefined = undefined;
   private ended = false;
   private failure: Error | undefined = undefined;
   private readonly host: ConsumerHost<T>;
 
-  constructor(subscription: Subscription<T>, queue: BoundedQueue<Delivery<T>>, host: ConsumerHost<T>) {
+  /** `queue` reports its drops to `host` already (see `createSubscriberQueue`). */
+  constructor(subscription: Subscription<T>, queue: DeliveryBuffer<T>, host: ConsumerHost<T>) {
     this.subscription = subscription;
     this.queue = queue;
     this.host = host;
-    reportQueueTo(queue, host);
   }
 
   /** @internal `true` once the stream has ended. */
   get closed(): boolean {
     return this.ended;
+  }
+
+  /** @internal A publish pushes here: a read may be waiting. */
+  get pushTarget(): this {
+    return this;
   }
 
   get queued(): number {
@@ -150,8 +155,13 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
 
   /** A read counts as a delivery: begun and finished at once. */
   private read(delivery: Delivery<T>): void {
-    const timed = this.host.begin(delivery);
-    this.host.end(delivery, timed, false, false, undefined);
+    const host = this.host;
+    if (!host.observed()) {
+      host.completed(1);
+      return;
+    }
+    const timed = host.begin(delivery);
+    host.end(delivery, timed, false, false, undefined);
   }
 
   /** Lets `for await` consume the stream. */

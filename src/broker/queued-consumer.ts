@@ -4,9 +4,11 @@
  *
  * @module
  */
-import type { BoundedQueue, DropReason } from '../flow/bounded-queue.js';
+import type { DropReason } from '../flow/bounded-queue.js';
 import type { SlowConsumerError } from '../errors.js';
-import type { Delivery, DeliverySink } from './delivery.js';
+import type { Delivery, DeliverySink, DeliveryTarget, SubscriptionQueueOptions } from './delivery.js';
+import { DeliveryRing, type DeliveryBuffer } from './delivery-ring.js';
+import { createSubscriberQueue } from './delivery-queue.js';
 import type { DrainScheduler } from './drain-scheduler.js';
 import type { Handler } from './subscription.js';
 
@@ -44,82 +46,37 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /**
- * @internal The queue of a subscriber whose options ask for nothing but an item bound under
- * `'drop-newest'` or `'drop-oldest'` (the defaults do): kept inside the consumer itself.
- */
-export interface ItemBound {
-  readonly maxItems: number;
-  readonly dropOldest: boolean;
-}
-
-/** Slots of a light queue's ring to start with; it doubles as a burst needs, up to `maxItems`. */
-const INITIAL_RING = 16;
-
-/** A drained ring larger than this is replaced by a small one, so an idle subscriber stays small. */
-const MAX_KEPT_RING = 1024;
-
-/**
  * A queued subscriber: its queue, and the drain that hands the queue to the handler one
  * batch per turn of the event loop (through the broker's {@link DrainScheduler}).
- *
- * Two kinds of queue. With the common options ({@link ItemBound}) the queue is a plain array
- * with a read index inside this object: same semantics as a {@link BoundedQueue} with those
- * options (drops counted and reported with the same reasons) without what no subscriber
- * observes (events, byte and priority bookkeeping, pause state). Why: a publish to 1,000
- * queued subscribers is 1,000 pushes, and each is then one array append on this object
- * instead of a walk through a queue, its emitter and its denque. Any other options get a
- * full {@link BoundedQueue}.
  *
  * @internal
  */
 export class QueuedConsumer<T> implements DeliverySink<T> {
-  // Declared in the order a publish reads them, so a push touches one cache line of this
-  // object (V8 lays fields out in the order they are first assigned).
   /** Set by `close()`: the subscription ended. */
   closed = false;
-  /** The full queue, or `undefined` for the light one below. */
-  private readonly queue: BoundedQueue<Delivery<T>> | undefined;
-  /** The light queue: a ring of `mask + 1` slots (a power of two) from `head`, `count` long. */
-  private count = 0;
-  private readonly maxItems: number;
-  private mask = INITIAL_RING - 1;
-  private ring: (Delivery<T> | undefined)[];
-  private head = 0;
+  readonly pushTarget: DeliveryTarget<T>;
   private scheduled = false;
   private inFlight = 0;
-  private readonly dropOldest: boolean;
-  private droppedTotal = 0;
-  private readonly handler: Handler<T>;
-  private readonly concurrency: number;
-  private readonly host: ConsumerHost<T>;
-  private readonly scheduler: DrainScheduler;
+  private readonly queue: DeliveryBuffer<T>;
 
   constructor(
-    queue: BoundedQueue<Delivery<T>> | ItemBound,
-    handler: Handler<T>,
-    concurrency: number,
-    host: ConsumerHost<T>,
-    scheduler: DrainScheduler,
+    options: SubscriptionQueueOptions<T>,
+    private readonly handler: Handler<T>,
+    private readonly concurrency: number,
+    private readonly host: ConsumerHost<T>,
+    private readonly scheduler: DrainScheduler,
   ) {
-    if ('dropOldest' in queue) {
-      this.queue = undefined;
-      this.maxItems = queue.maxItems;
-      this.ring = new Array<Delivery<T> | undefined>(INITIAL_RING);
-      this.dropOldest = queue.dropOldest;
-    } else {
-      this.queue = queue;
-      this.maxItems = 0;
-      this.ring = [];
-      this.dropOldest = false;
-    }
-    this.handler = handler;
-    this.concurrency = concurrency;
-    this.host = host;
-    this.scheduler = scheduler;
+    this.queue = createSubscriberQueue(options, {
+      dropped: (count, reason) => host.dropped(count, reason),
+      overflowed: (error) => host.overflowed(error),
+      filled: () => this.schedule(),
+    });
+    // A light ring tells this consumer when it fills, so a publish can push to it directly.
+    this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
 
   get queued(): number {
-    return this.queue === undefined ? this.count : this.queue.length;
+    return this.queue.length;
   }
 
   get pending(): number {
@@ -127,20 +84,11 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   }
 
   get dropped(): number {
-    return this.queue === undefined ? this.droppedTotal : this.queue.dropped;
+    return this.queue.dropped;
   }
 
   push(delivery: Delivery<T>): boolean {
-    const queue = this.queue;
-    if (queue === undefined) {
-      const count = this.count;
-      if (count >= this.maxItems || this.closed) return this.pushFull(delivery);
-      if (count > this.mask) this.grow();
-      this.ring[(this.head + count) & this.mask] = delivery;
-      this.count = count + 1;
-    } else if (!queue.push(delivery)) {
-      return false;
-    }
+    if (!this.queue.push(delivery)) return false;
     if (!this.scheduled) this.schedule();
     return true;
   }
@@ -148,17 +96,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const queue = this.queue;
-    if (queue !== undefined) {
-      queue.close();
-      return;
-    }
-    const discarded = this.count;
-    this.ring = [];
-    this.mask = -1;
-    this.head = 0;
-    this.count = 0;
-    if (discarded > 0) this.drop(discarded, 'closed');
+    this.queue.close();
   }
 
   /** @internal called by the scheduler: hands up to a batch of deliveries to the handler. */
@@ -166,7 +104,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     this.scheduled = false;
     if (this.host.observed()) {
       for (let budget = BATCH; budget > 0 && !this.closed && this.inFlight < this.concurrency; budget--) {
-        const delivery = this.shift();
+        const delivery = this.queue.shift();
         if (delivery === undefined) break;
         this.invoke(delivery);
       }
@@ -192,7 +130,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     let completed = 0;
     try {
       for (let budget = BATCH; budget > 0 && !this.closed && this.inFlight < this.concurrency; budget--) {
-        const delivery = this.shift();
+        const delivery = this.queue.shift();
         if (delivery === undefined) break;
         let result: unknown;
         try {
@@ -240,66 +178,5 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
         this.schedule();
       },
     );
-  }
-
-  /** The oldest queued delivery, taken out. */
-  private shift(): Delivery<T> | undefined {
-    if (this.queue !== undefined) return this.queue.shift();
-    const count = this.count;
-    if (count === 0) return undefined;
-    const head = this.head;
-    const delivery = this.ring[head];
-    this.head = (head + 1) & this.mask;
-    this.count = count - 1;
-    // Taken slots are not cleared one by one: the ring is replaced when it drains, and
-    // until then a slot is overwritten when the ring wraps (at most `mask + 1` stale).
-    if (count === 1) this.renew();
-    return delivery;
-  }
-
-  /**
-   * The ring drained: a fresh one of the same size (a large one shrinks). Why a fresh one:
-   * an array allocated during the burst is young, and V8 stores a young delivery into a young
-   * array without the write barrier it runs for an old one (measured: 25% of a 1,000-subscriber
-   * fan-out went to that barrier with a long-lived ring).
-   */
-  private renew(): void {
-    const size = this.ring.length > MAX_KEPT_RING ? INITIAL_RING : this.ring.length;
-    this.ring = new Array<Delivery<T> | undefined>(size);
-    this.mask = size - 1;
-    this.head = 0;
-  }
-
-  /** Doubles the ring, unrolling it so the oldest delivery is at slot 0. */
-  private grow(): void {
-    const ring = this.ring;
-    const size = ring.length;
-    const next = new Array<Delivery<T> | undefined>(size * 2);
-    for (let i = 0; i < size; i++) next[i] = ring[(this.head + i) & this.mask];
-    this.ring = next;
-    this.mask = size * 2 - 1;
-    this.head = 0;
-  }
-
-
-  /** The light queue is full (or closed): refuse, or evict the oldest under `'drop-oldest'`. */
-  private pushFull(delivery: Delivery<T>): boolean {
-    if (this.closed) {
-      this.drop(1, 'closed');
-      return false;
-    }
-    if (!this.dropOldest) {
-      this.drop(1, 'drop-newest');
-      return false;
-    }
-    this.shift();
-    this.push(delivery);
-    this.drop(1, 'drop-oldest');
-    return true;
-  }
-
-  private drop(count: number, reason: DropReason): void {
-    this.droppedTotal += count;
-    this.host.dropped(count, reason);
   }
 }
