@@ -16,6 +16,22 @@ export function buildTrie(patterns: readonly string[], cacheSize?: number): Topi
   return trie;
 }
 
+/**
+ * Two tries over the same patterns, one with the default cache and one with `cacheSize: 0`,
+ * built together (one pattern into each in turn) so their nodes interleave in memory. Why:
+ * built one after the other, the second trie comes out 5–12% faster at 1M subscriptions
+ * whichever it is (measured both ways), which would swamp the cost of the cache itself.
+ */
+export function buildTriePair(patterns: readonly string[]): { cached: TopicTrie<number>; uncached: TopicTrie<number> } {
+  const cached = new TopicTrie<number>();
+  const uncached = new TopicTrie<number>({ cacheSize: 0 });
+  for (let i = 0; i < patterns.length; i++) {
+    cached.add(patterns[i], i);
+    uncached.add(patterns[i], i);
+  }
+  return { cached, uncached };
+}
+
 export function buildQlobber(patterns: readonly string[]): Qlobber<number> {
   const q = new Qlobber<number>(QLOBBER_OPTIONS);
   for (let i = 0; i < patterns.length; i++) q.add(patterns[i], i);
