@@ -43,7 +43,6 @@ import { LogChannelDirectory } from './logs/channel-directory.js';
 import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
-import { connectStreamHistory } from './logs/stream-history.js';
 import { startSources, type IngestStats, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
@@ -105,10 +104,13 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
   // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
   const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
-  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts).
+  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts),
+  // loaded only then, like the bridge below: ioredis alone adds ~15 MiB of RSS.
   const sharedHistory =
     history !== undefined && config.redis !== undefined
-      ? connectStreamHistory(config.redis, config.history, (line) => console.error(`irc-log-server: ${line}`))
+      ? (await import('./logs/stream-history.js')).connectStreamHistory(config.redis, config.history, (line) =>
+          console.error(`irc-log-server: ${line}`),
+        )
       : undefined;
   let ingestStats = (): IngestStats[] => [];
   const channels = new LogChannelDirectory({
