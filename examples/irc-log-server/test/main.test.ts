@@ -17,8 +17,14 @@ afterEach(() => {
   child = undefined;
 });
 
-function start(args: string[]): { process: ChildProcess; ready: Promise<Ready>; exited: Promise<number | null>; output: () => string } {
-  const spawned = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+const REPORT_LOADED = fileURLToPath(new URL('./fixtures/report-loaded.mjs', import.meta.url));
+
+function start(
+  args: string[],
+  preload: string[] = [],
+): { process: ChildProcess; ready: Promise<Ready>; exited: Promise<number | null>; output: () => string } {
+  const execArgv = ['--import', 'tsx', ...preload.flatMap((file) => ['--import', file])];
+  const spawned = fork(MAIN, args, { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child = spawned;
   let output = '';
   spawned.stdout?.on('data', (chunk: Buffer) => {
@@ -52,6 +58,23 @@ describe('npm run demo (main.ts)', () => {
     run.process.disconnect();
     await c.closed;
     expect(c.lines.at(-1)).toBe('ERROR :Closing Link: 127.0.0.1 (Server shutting down)');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('does not load ioredis unless --redis asks for it (it adds ~15 MiB of RSS)', async () => {
+    const run = start(['--irc-port', '0', '--ingest-port', '0', '--http-port', 'off', '--no-demo', '--history', '50'], [REPORT_LOADED]);
+    await run.ready;
+    const loaded = new Promise<string[]>((resolve) =>
+      run.process.on('message', (message: { type?: string; ids?: string[] }) => {
+        if (message.type === 'loaded-modules') resolve(message.ids ?? []);
+      }),
+    );
+    run.process.send({ type: 'loaded-modules' });
+    const ids = await loaded;
+    // The check can see CommonJS modules at all: denque (the library's queue) is one.
+    expect(ids.some((id) => id.includes('/node_modules/denque/'))).toBe(true);
+    expect(ids.filter((id) => id.includes('/node_modules/ioredis/'))).toEqual([]);
+    run.process.disconnect();
     expect(await run.exited).toBe(0);
   });
 
