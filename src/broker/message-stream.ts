@@ -56,7 +56,8 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   readonly subscription: Subscription<T>;
   private readonly queue: DeliveryBuffer<T>;
   private waiter: Waiter<T> | undefined = undefined;
-  private ended = false;
+  /** @internal `true` once the stream has ended (a field: every publish to it reads it). */
+  closed = false;
   private failure: Error | undefined = undefined;
   private readonly host: ConsumerHost<T>;
 
@@ -65,11 +66,6 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
     this.subscription = subscription;
     this.queue = queue;
     this.host = host;
-  }
-
-  /** @internal `true` once the stream has ended. */
-  get closed(): boolean {
-    return this.ended;
   }
 
   /** @internal A publish pushes here: a read may be waiting. */
@@ -110,8 +106,8 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
 
   /** @internal called by the broker when the subscription ends */
   close(error?: Error): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.closed) return;
+    this.closed = true;
     this.failure = error;
     // What is unread is discarded and counted (an overflowed queue has done so already).
     this.queue.close();
@@ -129,7 +125,7 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
       this.read(delivery);
       return Promise.resolve({ value: delivery, done: false });
     }
-    if (this.ended) {
+    if (this.closed) {
       const failure = this.failure;
       if (failure !== undefined) {
         this.failure = undefined;
