@@ -49,8 +49,11 @@ export interface ClientOptions {
   host: string;
   /** The server's name, the source of replies. */
   serverName: string;
-  /** This client's SendQ. */
-  sendQ: BoundedQueue<OutLine>;
+  /**
+   * Opens this client's SendQ; called the first time a line has to wait (most clients never
+   * fall behind, and a SendQ with its byte and priority bookkeeping costs ~1 KB).
+   */
+  openSendQ: () => BoundedQueue<OutLine>;
   /** This client's inbound flood budget, one token per line. */
   flood: TokenBucket;
   /** RecvQ bound, bytes. */
@@ -175,7 +178,9 @@ export class Client {
 
   private readonly socket: Socket;
   private readonly serverName: string;
-  private readonly sendQ: BoundedQueue<OutLine>;
+  /** Opened on first use (see {@link ClientOptions.openSendQ}). */
+  private sendQ: BoundedQueue<OutLine> | undefined = undefined;
+  private readonly openSendQ: () => BoundedQueue<OutLine>;
   private readonly flood: TokenBucket;
   private readonly recvQLimit: number;
   private readonly closeGraceMs: number;
@@ -200,7 +205,7 @@ export class Client {
     this.socket = options.socket;
     this.host = options.host;
     this.serverName = options.serverName;
-    this.sendQ = options.sendQ;
+    this.openSendQ = options.openSendQ;
     this.flood = options.flood;
     this.recvQLimit = options.recvQBytes;
     this.closeGraceMs = options.closeGraceMs;
@@ -214,8 +219,6 @@ export class Client {
       tooLong: () => this.receive(TOO_LONG),
     });
 
-    // The server counts overflows through the BackpressureManager's 'overflow' event.
-    this.sendQ.on('overflow', () => this.close(SENDQ_EXCEEDED, false));
     const socket = this.socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -253,7 +256,7 @@ export class Client {
 
   /** Bytes waiting in the SendQ. */
   get sendQBytes(): number {
-    return this.sendQ.bytes;
+    return this.sendQ === undefined ? 0 : this.sendQ.bytes;
   }
 
   /**
@@ -271,13 +274,13 @@ export class Client {
     }
     // A non-empty turn implies an empty SendQ (lines go there only once the turn is full, or
     // while blocked or closing), so the SendQ is only looked at for a turn's first line.
-    if (!this.blocked && this.lifecycle === 'open' && this.turnBytes < MAX_BATCH_BYTES && (this.turn.length > 0 || this.sendQ.length === 0)) {
+    if (!this.blocked && this.lifecycle === 'open' && this.turnBytes < MAX_BATCH_BYTES && (this.turn.length > 0 || this.sendQ === undefined || this.sendQ.length === 0)) {
       this.turn.push(line.bytes);
       this.turnBytes += line.bytes.length;
       this.scheduler.schedule(this);
       return true;
     }
-    const queued = this.sendQ.push(line);
+    const queued = this.queue().push(line);
     if (queued) this.scheduler.schedule(this);
     return queued;
   }
@@ -319,7 +322,7 @@ export class Client {
       this.turnBytes = 0;
     }
     for (let round = 0; round < 2; round++) {
-      while (writable && queue.length > 0) {
+      while (writable && queue !== undefined && queue.length > 0) {
         written += queue.length;
         const bytes = takeBatch(queue);
         written -= queue.length;
@@ -330,13 +333,24 @@ export class Client {
         return written;
       }
       // Caught up. Tell the client what it missed, once per episode.
-      const missed = this.lifecycle === 'open' ? queue.takeDropped() : 0;
+      const missed = this.lifecycle === 'open' && queue !== undefined ? queue.takeDropped() : 0;
       if (missed === 0) break;
       // Sent like any reply: at once, or with the next turn's lines.
       this.notice(`*** You missed ${missed} line${missed === 1 ? '' : 's'}: your connection fell behind and lower-priority log lines were dropped`);
     }
-    if (this.lifecycle === 'closing' && queue.length === 0) this.socket.end();
+    if (this.lifecycle === 'closing' && (queue === undefined || queue.length === 0)) this.socket.end();
     return written;
+  }
+
+  /** The SendQ, opened now if this is the first line that has to wait. */
+  private queue(): BoundedQueue<OutLine> {
+    let queue = this.sendQ;
+    if (queue === undefined) {
+      queue = this.sendQ = this.openSendQ();
+      // The server counts overflows through the BackpressureManager's 'overflow' event.
+      queue.on('overflow', () => this.close(SENDQ_EXCEEDED, false));
+    }
+    return queue;
   }
 
   /** Idle: open, nothing queued or about to be flushed, nothing buffered in the socket, no load. */
@@ -347,7 +361,7 @@ export class Client {
       !this.blocked &&
       !this.scheduler.coalescing &&
       this.turn.length === 0 &&
-      this.sendQ.length === 0 &&
+      (this.sendQ === undefined || this.sendQ.length === 0) &&
       this.socket.writableLength === 0 &&
       !this.socket.destroyed
     );
@@ -365,8 +379,8 @@ export class Client {
     this.stopReading();
     this.hooks.left(this, reason);
     const error = formatMessage({ command: 'ERROR', params: [`Closing Link: ${this.host} (${reason})`] });
-    if (flush && !this.sendQ.closed && !this.socket.destroyed) {
-      this.sendQ.push({ bytes: Buffer.from(error, 'utf8'), priority: Number.MAX_SAFE_INTEGER });
+    if (flush && this.sendQ?.closed !== true && !this.socket.destroyed) {
+      this.queue().push({ bytes: Buffer.from(error, 'utf8'), priority: Number.MAX_SAFE_INTEGER });
       this.scheduler.schedule(this);
     } else if (!this.socket.destroyed) {
       // The queue is gone (overflow) or not worth waiting for: the ERROR goes straight out,
@@ -460,7 +474,7 @@ export class Client {
     if (this.lifecycle === 'closed') return;
     this.lifecycle = 'closed';
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    this.sendQ.close();
+    this.sendQ?.close();
     this.hooks.gone(this);
   }
 }

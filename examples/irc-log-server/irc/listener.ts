@@ -128,7 +128,7 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
       socket,
       host,
       serverName: config.serverName,
-      sendQ: options.openSendQ(id),
+      openSendQ: () => options.openSendQ(id),
       flood: options.floodBudget(),
       recvQBytes: config.recvQBytes,
       closeGraceMs: config.shutdownGraceMs,

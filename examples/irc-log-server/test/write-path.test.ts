@@ -64,7 +64,7 @@ describe('the write path of a client', () => {
       socket: serverSide,
       host: '127.0.0.1',
       serverName: 'test.local',
-      sendQ: new BoundedQueue<OutLine>({
+      openSendQ: () => new BoundedQueue<OutLine>({
         policy: 'drop-lowest-priority',
         maxBytes: 4096,
         maxItems: 1000,
