@@ -67,6 +67,10 @@ export interface SubscribeOptions<T = unknown> {
    * `policy` drops messages (counted, `'drop'` events) or, under `'disconnect'`, ends the
    * subscription (reason `'slow-consumer'`) with a {@link SlowConsumerError} reported as
    * `'error'`. `true` takes every default (1000 / 100 items, `'drop-newest'`).
+   *
+   * Queues are drained on the next turn of the event loop, all of a broker's queued
+   * subscribers in one `setImmediate`, each up to 256 handler calls per turn (the rest waits
+   * for the next turn, so I/O keeps running).
    * @default no queue: the handler is called synchronously from `publish`
    */
   queue?: SubscriptionQueueOptions<T> | boolean;
