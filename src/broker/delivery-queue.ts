@@ -40,7 +40,7 @@ export function createSubscriberQueue<T>(options: SubscriptionQueueOptions<T>, h
       settings.protectedPriority === Infinity &&
       (settings.policy === 'drop-newest' || settings.policy === 'drop-oldest')
     ) {
-      return new DeliveryRing<T>(settings.maxItems, settings.lowWaterItems, settings.policy === 'drop-oldest', host);
+      return new DeliveryRing<T>(settings.hwm, settings.lwm, settings.policy === 'drop-oldest', host);
     }
   }
   const queue = createDeliveryQueue(options);

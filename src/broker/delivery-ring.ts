@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BoundedQueueStats, DropReason } from '../flow/bounded-queue.js';
+import { noDrops, type BoundedQueueStats, type DropReason } from '../flow/bounded-queue.js';
 import type { Delivery } from './delivery.js';
 
 /** @internal Where a subscriber queue reports what it dropped. */
@@ -65,13 +65,7 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
   private enqueued = 0;
   private dequeued = 0;
   private droppedTotal = 0;
-  private readonly droppedBy: Record<DropReason, number> = {
-    'drop-newest': 0,
-    'drop-oldest': 0,
-    'drop-lowest-priority': 0,
-    disconnect: 0,
-    closed: 0,
-  };
+  private readonly droppedBy = noDrops();
   private pauses = 0;
   private resumes = 0;
   private refused = 0;

@@ -142,6 +142,15 @@ export interface BoundedQueueEvents<T> {
   empty: () => void;
 }
 
+/** @internal A count per {@link DropReason}, all 0: what every queue's `droppedBy` starts as. */
+export const noDrops = (): Record<DropReason, number> => ({
+  'drop-newest': 0,
+  'drop-oldest': 0,
+  'drop-lowest-priority': 0,
+  disconnect: 0,
+  closed: 0,
+});
+
 const POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'drop-lowest-priority', 'disconnect'];
 
 /** Items with the same priority: how many are queued and their bytes. */
@@ -166,12 +175,14 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
  * @internal
  */
 export interface QueueSettings<T> {
-  readonly maxItems: number;
-  readonly lowWaterItems: number;
+  /** `maxItems` (the high-water mark) and `lowWaterItems`. */
+  readonly hwm: number;
+  readonly lwm: number;
   readonly maxBytes: number;
-  readonly lowWaterBytes: number;
-  readonly hardMaxItems: number;
-  readonly hardMaxBytes: number;
+  /** `lowWaterBytes`, `hardMaxItems`, `hardMaxBytes`. */
+  readonly lowBytes: number;
+  readonly hardItems: number;
+  readonly hardBytes: number;
   readonly policy: OverflowPolicy;
   readonly protectedPriority: number;
   readonly sizeOf: ((item: T) => number) | undefined;
@@ -228,18 +239,7 @@ export function checkQueueOptions<T>(options: BoundedQueueOptions<T>): QueueSett
     // Every item would have priority 0: the policy would silently act as drop-newest.
     throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
   }
-  return {
-    maxItems: hwm,
-    lowWaterItems: lwm,
-    maxBytes,
-    lowWaterBytes: lowBytes,
-    hardMaxItems: hardItems,
-    hardMaxBytes: hardBytes,
-    policy,
-    protectedPriority,
-    sizeOf,
-    priorityOf,
-  };
+  return { hwm, lwm, maxBytes, lowBytes, hardItems, hardBytes, policy, protectedPriority, sizeOf, priorityOf };
 }
 
 /**
@@ -299,13 +299,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   private pauses = 0;
   private resumes = 0;
   private overflows = 0;
-  private readonly droppedBy: Record<DropReason, number> = {
-    'drop-newest': 0,
-    'drop-oldest': 0,
-    'drop-lowest-priority': 0,
-    disconnect: 0,
-    closed: 0,
-  };
+  private readonly droppedBy = noDrops();
   // Scratch results of measureEvictable(), so the full path allocates nothing either.
   private evictableCount = 0;
   private evictableBytes = 0;
@@ -316,18 +310,8 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    */
   constructor(options: BoundedQueueOptions<T> = {}) {
     super();
-    const {
-      maxItems: hwm,
-      lowWaterItems: lwm,
-      maxBytes,
-      lowWaterBytes: lowBytes,
-      hardMaxItems: hardItems,
-      hardMaxBytes: hardBytes,
-      policy,
-      protectedPriority,
-      sizeOf,
-      priorityOf,
-    } = checkQueueOptions(options);
+    const { hwm, lwm, maxBytes, lowBytes, hardItems, hardBytes, policy, protectedPriority, sizeOf, priorityOf } =
+      checkQueueOptions(options);
     this.hwm = hwm;
     this.lwm = lwm;
     this.maxBytesBound = maxBytes;
