@@ -8,7 +8,6 @@ import type { DropReason } from '../flow/bounded-queue.js';
 import { ObserverSet, type BrokerObserver } from './broker-observer.js';
 import type { PublishTap } from './publish-tap.js';
 import type { Delivery, DeliverySink, DeliveryTarget, SubscriptionQueueOptions } from './delivery.js';
-import { createSubscriberQueue } from './delivery-queue.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { ClosedError, ERROR_CODES, PublishLimitError, TimeoutError, reportError, type SlowConsumerError } from '../errors.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
@@ -338,7 +337,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     let stream: QueuedStream<T> | undefined;
     const { signal, ...queue } = options;
     const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created, host) => {
-      stream = new QueuedStream(created, createSubscriberQueue(queue, { ...host, filled: noop }), host);
+      stream = new QueuedStream(created, queue, host);
       created.sink = stream;
     });
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
@@ -352,7 +351,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
         dropped: noop,
         overflowed: noop,
       };
-      stream = new QueuedStream(sub, createSubscriberQueue(queue, { ...ignored, filled: noop }), ignored);
+      stream = new QueuedStream(sub, queue, ignored);
       stream.close();
     }
     return stream;

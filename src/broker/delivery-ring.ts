@@ -201,6 +201,11 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
 
   /** Drained: a fresh ring of the same size (young, see above), or a small one. */
   private renew(): void {
+    // A ring that never grew is kept: a reader that keeps up empties it on every message.
+    if (this.mask < INITIAL_RING) {
+      this.head = 0;
+      return;
+    }
     const size = this.ring.length > MAX_KEPT_RING ? INITIAL_RING : this.ring.length;
     this.ring = new Array<Delivery<T> | undefined>(size);
     this.mask = size - 1;

@@ -6,8 +6,9 @@
  */
 import type { BoundedQueueStats } from '../flow/bounded-queue.js';
 import { InvalidStateError } from '../errors.js';
-import type { Delivery, DeliverySink } from './delivery.js';
-import type { DeliveryBuffer } from './delivery-ring.js';
+import type { Delivery, DeliverySink, DeliveryTarget, SubscriptionQueueOptions } from './delivery.js';
+import { DeliveryRing, type DeliveryBuffer } from './delivery-ring.js';
+import { createSubscriberQueue } from './delivery-queue.js';
 import type { ConsumerHost } from './queued-consumer.js';
 import type { Subscription } from './subscription.js';
 
@@ -60,17 +61,22 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   closed = false;
   private failure: Error | undefined = undefined;
   private readonly host: ConsumerHost<T>;
+  /**
+   * @internal What a publish pushes to: the stream's light ring itself when it has one (it
+   * tells the stream when it fills, and the stream hands that message to a waiting read), so
+   * the broker's delivery loop sees one kind of target for queued subscribers and streams.
+   */
+  readonly pushTarget: DeliveryTarget<T>;
 
-  /** `queue` reports its drops to `host` already (see `createSubscriberQueue`). */
-  constructor(subscription: Subscription<T>, queue: DeliveryBuffer<T>, host: ConsumerHost<T>) {
+  constructor(subscription: Subscription<T>, options: SubscriptionQueueOptions<T>, host: ConsumerHost<T>) {
     this.subscription = subscription;
-    this.queue = queue;
     this.host = host;
-  }
-
-  /** @internal A publish pushes here: a read may be waiting. */
-  get pushTarget(): this {
-    return this;
+    this.queue = createSubscriberQueue(options, {
+      dropped: (count, reason) => host.dropped(count, reason),
+      overflowed: (error) => host.overflowed(error),
+      filled: () => this.handOver(),
+    });
+    this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
 
   get queued(): number {
@@ -147,6 +153,17 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
     this.close();
     this.failure = undefined;
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** The ring filled: a read that is waiting takes the message now. */
+  private handOver(): void {
+    const waiter = this.waiter;
+    if (waiter === undefined) return;
+    const delivery = this.queue.shift();
+    if (delivery === undefined) return;
+    this.waiter = undefined;
+    this.read(delivery);
+    waiter.resolve({ value: delivery, done: false });
   }
 
   /** A read counts as a delivery: begun and finished at once. */
