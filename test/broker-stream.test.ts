@@ -37,6 +37,21 @@ describe('PubSubBroker.stream', () => {
     await stream.return();
   });
 
+  it('keeps publish order and counts when a burst arrives while a read waits, with the light and the full queue', async () => {
+    for (const options of [{}, { maxBytes: 1e9 }]) {
+      const broker = new PubSubBroker<number>();
+      const stream = broker.stream('t', options);
+      const first = stream.next();
+      for (let n = 1; n <= 5; n++) expect(broker.publish('t', n)).toBe(1);
+      const got = [(await first).value?.message];
+      for (let n = 2; n <= 5; n++) got.push((await stream.next()).value?.message);
+      expect(got).toEqual([1, 2, 3, 4, 5]);
+      expect(stream.pending).toBe(0);
+      expect(broker.stats()).toMatchObject({ offered: 5, delivered: 5, dropped: 0, pending: 0 });
+      await stream.return();
+    }
+  });
+
   it('finishes the loop when its signal is aborted', async () => {
     const broker = new PubSubBroker<number>();
     const controller = new AbortController();
