@@ -29,9 +29,14 @@ export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): Bo
  * @internal The queue of a queued subscriber or stream: a light {@link DeliveryRing} when the
  * options ask for nothing more than an item bound under `'drop-newest'` or `'drop-oldest'`
  * (the defaults do), a {@link BoundedQueue} otherwise. Either reports its drops (and the
- * full queue its overflow) to `host`; the options are checked the same way for both.
+ * full queue its overflow) to `host`; the options are checked the same way for both. The ring
+ * also calls `filled` when it goes from empty to not empty (see {@link RingOwner}).
  */
-export function createSubscriberQueue<T>(options: SubscriptionQueueOptions<T>, host: QueueReports & RingOwner): DeliveryBuffer<T> {
+export function createSubscriberQueue<T>(
+  options: SubscriptionQueueOptions<T>,
+  host: QueueReports,
+  filled: () => void,
+): DeliveryBuffer<T> {
   const { sizeOf, priorityOf, concurrency: _concurrency, ...marks } = options;
   if (sizeOf === undefined && priorityOf === undefined) {
     const settings = checkQueueOptions(marks);
@@ -40,7 +45,8 @@ export function createSubscriberQueue<T>(options: SubscriptionQueueOptions<T>, h
       settings.protectedPriority === Infinity &&
       (settings.policy === 'drop-newest' || settings.policy === 'drop-oldest')
     ) {
-      return new DeliveryRing<T>(settings.hwm, settings.lwm, settings.policy === 'drop-oldest', host);
+      const owner: RingOwner = { dropped: (count, reason) => host.dropped(count, reason), filled };
+      return new DeliveryRing<T>(settings.hwm, settings.lwm, settings.policy === 'drop-oldest', owner);
     }
   }
   const queue = createDeliveryQueue(options);

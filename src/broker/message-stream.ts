@@ -71,11 +71,7 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   constructor(subscription: Subscription<T>, options: SubscriptionQueueOptions<T>, host: ConsumerHost<T>) {
     this.subscription = subscription;
     this.host = host;
-    this.queue = createSubscriberQueue(options, {
-      dropped: (count, reason) => host.dropped(count, reason),
-      overflowed: (error) => host.overflowed(error),
-      filled: () => this.handOver(),
-    });
+    this.queue = createSubscriberQueue(options, host, () => this.handOver());
     this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
 

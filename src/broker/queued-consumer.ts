@@ -66,11 +66,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     private readonly host: ConsumerHost<T>,
     private readonly scheduler: DrainScheduler,
   ) {
-    this.queue = createSubscriberQueue(options, {
-      dropped: (count, reason) => host.dropped(count, reason),
-      overflowed: (error) => host.overflowed(error),
-      filled: () => this.schedule(),
-    });
+    this.queue = createSubscriberQueue(options, host, () => this.schedule());
     // A light ring tells this consumer when it fills, so a publish can push to it directly.
     this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
