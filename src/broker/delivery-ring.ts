@@ -40,16 +40,16 @@ const MAX_KEPT_RING = 1024;
  * semantics and the same {@link BoundedQueueStats} as a `BoundedQueue` with those options
  * (drops counted and reported with the same reasons; pause and resume at the same marks)
  * without what nobody observes on a subscriber's queue: events, byte and priority
- * bookkeeping. Instead of events it tells its owner two things: drops, and that it has work. Why: a publish to 1,000 queued subscribers is 1,000 pushes, and here a push
- * is a store into a ring on one object instead of a walk through a queue, its emitter and
- * its denque.
+ * bookkeeping. Instead of events it tells its owner two things: drops, and that it has work.
+ * Why: a publish to 1,000 queued subscribers is 1,000 pushes, and here a push is a store into
+ * a ring on one object instead of a walk through a queue, its emitter and its denque.
  *
  * The ring is a power-of-two array. Taken slots are not cleared one by one: when the ring
- * drains it is replaced by a fresh one of the same size (a large one shrinks), and until
- * then a stale slot is overwritten when the ring wraps. Why a fresh one: an array allocated
- * during the burst is young, and V8 stores a young delivery into a young array without the
- * write barrier it runs for an old one (measured: a quarter of a 1,000-subscriber fan-out
- * went to that barrier with a long-lived ring).
+ * drains it is replaced by a fresh one of the same size (a large one shrinks, one that never
+ * grew is kept), and until then a stale slot is overwritten when the ring wraps. Why a fresh
+ * one: an array allocated during the burst is young, and V8 stores a young delivery into a
+ * young array without the write barrier it runs for an old one (measured: a quarter of a
+ * 1,000-subscriber fan-out went to that barrier with a long-lived ring).
  *
  * @internal
  */

@@ -93,17 +93,15 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
     return this.queue.stats();
   }
 
-  /** @internal */
+  /**
+   * @internal Queues, then lets a waiting read take it: the same hand-over as when the light
+   * ring reports that it filled, so a message counts the same in `stats()` whichever way it
+   * came in.
+   */
   push(delivery: Delivery<T>): boolean {
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      // Someone is already awaiting: hand it over without queueing.
-      this.waiter = undefined;
-      this.read(delivery);
-      waiter.resolve({ value: delivery, done: false });
-      return true;
-    }
-    return this.queue.push(delivery);
+    if (!this.queue.push(delivery)) return false;
+    this.handOver();
+    return true;
   }
 
   /** @internal called by the broker when the subscription ends */
@@ -151,7 +149,7 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  /** The ring filled: a read that is waiting takes the message now. */
+  /** Something was queued: a read that is waiting takes the oldest message now. */
   private handOver(): void {
     const waiter = this.waiter;
     if (waiter === undefined) return;

@@ -85,7 +85,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
 
   push(delivery: Delivery<T>): boolean {
     if (!this.queue.push(delivery)) return false;
-    if (!this.scheduled) this.schedule();
+    this.schedule();
     return true;
   }
 
@@ -95,17 +95,24 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     this.queue.close();
   }
 
-  /** @internal called by the scheduler: hands up to a batch of deliveries to the handler. */
+  /**
+   * @internal called by the scheduler: hands up to a batch of deliveries to the handler.
+   * Unobserved, plain completions are counted here and reported once per batch.
+   */
   drain(): void {
     this.scheduled = false;
-    if (this.host.observed()) {
+    const host = this.host;
+    const observed = host.observed();
+    let completed = 0;
+    try {
       for (let budget = BATCH; budget > 0 && !this.closed && this.inFlight < this.concurrency; budget--) {
         const delivery = this.queue.shift();
         if (delivery === undefined) break;
-        this.invoke(delivery);
+        if (observed) this.invoke(delivery);
+        else if (this.call(delivery)) completed++;
       }
-    } else {
-      this.drainUnobserved();
+    } finally {
+      if (completed > 0) host.completed(completed);
     }
     this.schedule();
   }
@@ -118,29 +125,22 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
   }
 
   /**
-   * The drain loop with nothing to tell per call: plain completions are counted here and
-   * reported once; a throw or a promise takes the general path for that call.
+   * An unobserved handler call.
+   *
+   * @returns `true` when it returned normally without a promise (the caller counts it); a
+   * throw is reported and a promise tracked here.
    */
-  private drainUnobserved(): void {
-    const handler = this.handler;
-    let completed = 0;
+  private call(delivery: Delivery<T>): boolean {
+    let result: unknown;
     try {
-      for (let budget = BATCH; budget > 0 && !this.closed && this.inFlight < this.concurrency; budget--) {
-        const delivery = this.queue.shift();
-        if (delivery === undefined) break;
-        let result: unknown;
-        try {
-          result = handler(delivery.message, delivery.topic);
-        } catch (error) {
-          this.host.end(delivery, false, false, true, error);
-          continue;
-        }
-        if (result !== undefined && isThenable(result)) this.track(result, delivery, false);
-        else completed++;
-      }
-    } finally {
-      if (completed > 0) this.host.completed(completed);
+      result = this.handler(delivery.message, delivery.topic);
+    } catch (error) {
+      this.host.end(delivery, false, false, true, error);
+      return false;
     }
+    if (result === undefined || !isThenable(result)) return true;
+    this.track(result, delivery, false);
+    return false;
   }
 
   private invoke(delivery: Delivery<T>): void {
