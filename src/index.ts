@@ -19,6 +19,7 @@ export {
   resolveTopicSyntax,
   parsePattern,
   parseTopic,
+  topicMatches,
   type TopicOptions,
   type TopicSyntax,
   type TopicSyntaxOptions,

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PubSubBroker, TopicTrie } from '../src/index.js';
-import { TopicCache, topicMatches } from '../src/topics/topic-cache.js';
-import { resolveTopicSyntax } from '../src/topics/topic.js';
+import { PubSubBroker, TopicError, TopicTrie, topicMatches } from '../src/index.js';
+import { TopicCache } from '../src/topics/topic-cache.js';
+import { matchesLevels, resolveTopicSyntax } from '../src/topics/topic.js';
 import { referenceMatches } from './helpers/reference-matcher.js';
 
 const syntax = resolveTopicSyntax();
@@ -37,11 +37,11 @@ function warmUp(lookup: (topic: string) => unknown, isOn: () => boolean): void {
   expect(isOn(), 'the cache switched on for a repeating stream').toBe(true);
 }
 
-describe('topicMatches (the invalidation scan)', () => {
+describe('matchesLevels (the invalidation scan)', () => {
   it('agrees with the naive matcher on every pattern and topic (property)', () => {
     fc.assert(
       fc.property(patternArb, topicArb, (pattern, topic) => {
-        expect(topicMatches(pattern.split('/'), topic, syntax)).toBe(referenceMatches(pattern, topic));
+        expect(matchesLevels(pattern.split('/'), topic, syntax)).toBe(referenceMatches(pattern, topic));
       }),
       { numRuns: 3000 },
     );
@@ -49,9 +49,35 @@ describe('topicMatches (the invalidation scan)', () => {
 
   it('works with a multi-character separator', () => {
     const custom = resolveTopicSyntax({ syntax: { separator: '::', singleLevelWildcard: '+' } });
-    expect(topicMatches(['a', '+', 'c'], 'a::b::c', custom)).toBe(true);
-    expect(topicMatches(['a', '#'], 'a', custom)).toBe(true);
-    expect(topicMatches(['a', '+'], 'a::b::c', custom)).toBe(false);
+    expect(matchesLevels(['a', '+', 'c'], 'a::b::c', custom)).toBe(true);
+    expect(matchesLevels(['a', '#'], 'a', custom)).toBe(true);
+    expect(matchesLevels(['a', '+'], 'a::b::c', custom)).toBe(false);
+  });
+});
+
+describe('topicMatches (public)', () => {
+  it('answers what a TopicTrie holding only the pattern answers (property)', () => {
+    fc.assert(
+      fc.property(patternArb, topicArb, (pattern, topic) => {
+        const trie = new TopicTrie<number>({ cacheSize: 0 });
+        trie.add(pattern, 1);
+        expect(topicMatches(pattern, topic)).toBe(trie.match(topic).length === 1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('follows the syntax it is given, and the MQTT rule for $-topics', () => {
+    const mqtt = resolveTopicSyntax({ syntax: 'mqtt' });
+    expect(topicMatches('logs/+/ERROR', 'logs/api/ERROR', mqtt)).toBe(true);
+    expect(topicMatches('#', '$SYS/broker', mqtt)).toBe(false);
+    expect(topicMatches('$SYS/#', '$SYS/broker', mqtt)).toBe(true);
+  });
+
+  it('refuses an invalid pattern or topic with a TopicError', () => {
+    expect(() => topicMatches('logs/#/x', 'logs/a')).toThrow(TopicError);
+    expect(() => topicMatches('logs/*', 'logs/*')).toThrow(TopicError);
+    expect(() => topicMatches('', 'logs')).toThrow(TopicError);
   });
 });
 

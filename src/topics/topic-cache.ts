@@ -6,7 +6,7 @@
  * @module
  */
 import { BoundedMap } from '../internal/bounded-map.js';
-import type { TopicSyntax } from './topic.js';
+import { matchesLevels, type TopicSyntax } from './topic.js';
 
 /** Most values (array elements) all cached results may reference together: 8 MiB of references. */
 export const MAX_CACHED_VALUES = 1 << 20;
@@ -31,30 +31,6 @@ const PROBE_WINDOW = 256;
 const MIN_HITS_SHIFT = 1;
 /** Most probe windows skipped after the cache switched itself off for want of hits. */
 const MAX_BACKOFF = 64;
-
-/**
- * Whether `topic` matches the pattern split into `levels`, without splitting the topic (the
- * scan that invalidates cached topics runs this once per cached topic).
- *
- * @internal
- */
-export function topicMatches(levels: readonly string[], topic: string, syntax: TopicSyntax): boolean {
-  const { separator, singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
-  const first = levels[0];
-  // MQTT: wildcards at the first level do not reach `$`-topics.
-  if ((first === one || first === many) && topic.charCodeAt(0) === 36) return false;
-  let pos = 0; // start of the next topic level; -1 once every level was consumed
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i];
-    if (level === many) return true;
-    if (pos < 0) return false;
-    const end = topic.indexOf(separator, pos);
-    const stop = end < 0 ? topic.length : end;
-    if (level !== one && (stop - pos !== level.length || !topic.startsWith(level, pos))) return false;
-    pos = end < 0 ? -1 : end + separator.length;
-  }
-  return pos < 0;
-}
 
 /**
  * A cache from published topic to a result array, with a documented ceiling: at most
@@ -161,7 +137,7 @@ export class TopicCache<R extends { readonly length: number }> {
     }
     const prefix = levels.slice(0, literal).join(separator);
     const syntax = this.syntax;
-    map.deleteWhere((topic) => topic.startsWith(prefix) && topicMatches(levels, topic, syntax));
+    map.deleteWhere((topic) => topic.startsWith(prefix) && matchesLevels(levels, topic, syntax));
   }
 
   /** Drops every cached topic (the adaptive state is kept). */

@@ -232,6 +232,49 @@ export function parseTopic(topic: string, syntax: TopicSyntax): string[] {
 }
 
 /**
+ * Whether a published `topic` matches a subscription `pattern` under `syntax`: the answer a
+ * `TopicTrie` holding only that pattern gives (one-level and multi-level wildcards, and
+ * MQTT's rule that a wildcard first level does not match a topic starting with `$`).
+ *
+ * @example
+ * ```ts
+ * topicMatches('logs/*\/ERROR', 'logs/api/ERROR'); // true
+ * topicMatches('logs/#', 'logs');                  // true: '#' matches zero levels too
+ * ```
+ * @throws {@link TopicError} when the pattern or the topic is invalid.
+ */
+export function topicMatches(pattern: string, topic: string, syntax: TopicSyntax = resolveTopicSyntax()): boolean {
+  const levels = parsePattern(pattern, syntax);
+  scanTopic(topic, syntax, []);
+  return matchesLevels(levels, topic, syntax);
+}
+
+/**
+ * Whether `topic` matches the pattern split into `levels`, without splitting the topic (the
+ * scan that invalidates cached topics runs this once per cached topic, so the pattern is
+ * split once for all of them).
+ *
+ * @internal
+ */
+export function matchesLevels(levels: readonly string[], topic: string, syntax: TopicSyntax): boolean {
+  const { separator, singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
+  const first = levels[0];
+  // MQTT: wildcards at the first level do not reach `$`-topics.
+  if ((first === one || first === many) && topic.charCodeAt(0) === 36) return false;
+  let pos = 0; // start of the next topic level; -1 once every level was consumed
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (level === many) return true;
+    if (pos < 0) return false;
+    const end = topic.indexOf(separator, pos);
+    const stop = end < 0 ? topic.length : end;
+    if (level !== one && (stop - pos !== level.length || !topic.startsWith(level, pos))) return false;
+    pos = end < 0 ? -1 : end + separator.length;
+  }
+  return pos < 0;
+}
+
+/**
  * Checks a published topic and writes its levels into `levels[0..count)` in one pass over
  * its characters (no `split`, no second scan for wildcards), reusing the caller's array.
  * Slots from `count` on keep whatever they held. For single-character tokens (every preset);

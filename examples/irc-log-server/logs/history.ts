@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { PubSubBroker, Subscription } from 'logcaster';
+import { topicMatches, type PubSubBroker, type Subscription } from 'logcaster';
 import type { LogEntry } from './entry.js';
 
 /** Counters of a {@link LogHistory}. */
@@ -283,20 +283,4 @@ export class LogHistory {
     if (!topic.startsWith('logs/')) return;
     if (this.shared.push(entry, topic, this.seqOf(entry))) this.evicted++;
   }
-}
-
-/** Whether `topic` matches `pattern` under the broker's syntax (`*` one level, `#` the rest). */
-export function topicMatches(
-  pattern: string,
-  topic: string,
-  syntax: { readonly separator: string; readonly singleLevelWildcard: string; readonly multiLevelWildcard: string },
-): boolean {
-  const p = pattern.split(syntax.separator);
-  const t = topic.split(syntax.separator);
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === syntax.multiLevelWildcard) return true;
-    if (i >= t.length) return false;
-    if (p[i] !== syntax.singleLevelWildcard && p[i] !== t[i]) return false;
-  }
-  return p.length === t.length;
 }
