@@ -9,8 +9,8 @@ import { defaultMessageSize } from '../flow/message-size.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';
 import { DeliveryRing, type DeliveryBuffer, type DropSink, type RingOwner } from './delivery-ring.js';
 
-/** @internal A {@link BoundedQueue} over deliveries, with `sizeOf`/`priorityOf` given the message and topic. */
-export function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): BoundedQueue<Delivery<T>> {
+/** A {@link BoundedQueue} over deliveries, with `sizeOf`/`priorityOf` given the message and topic. */
+function createDeliveryQueue<T>(options: SubscriptionQueueOptions<T>): BoundedQueue<Delivery<T>> {
   const { sizeOf, priorityOf, concurrency: _concurrency, ...marks } = options;
   const messageSize = sizeOf ?? defaultMessageSize;
   return new BoundedQueue<Delivery<T>>({
@@ -50,7 +50,8 @@ export function createSubscriberQueue<T>(
     }
   }
   const queue = createDeliveryQueue(options);
-  reportQueueTo(queue, host);
+  queue.on('drop', (count, reason) => host.dropped(count, reason));
+  queue.on('overflow', (error) => host.overflowed(error));
   return queue;
 }
 
@@ -58,10 +59,4 @@ export function createSubscriberQueue<T>(
 export interface QueueReports extends DropSink {
   /** The queue overflowed under the `'disconnect'` policy. */
   overflowed(error: SlowConsumerError): void;
-}
-
-/** @internal Forwards a subscriber queue's drops and overflow to its broker. */
-export function reportQueueTo<T>(queue: BoundedQueue<Delivery<T>>, host: QueueReports): void {
-  queue.on('drop', (count, reason) => host.dropped(count, reason));
-  queue.on('overflow', (error) => host.overflowed(error));
 }

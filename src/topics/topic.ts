@@ -243,7 +243,7 @@ export function parseTopic(topic: string, syntax: TopicSyntax): string[] {
  * ```
  * @throws {@link TopicError} when the pattern or the topic is invalid.
  */
-export function topicMatches(pattern: string, topic: string, syntax: TopicSyntax = resolveTopicSyntax()): boolean {
+export function topicMatches(pattern: string, topic: string, syntax: TopicSyntax = DEFAULT_TOPIC_SYNTAX): boolean {
   const levels = parsePattern(pattern, syntax);
   scanTopic(topic, syntax, []);
   return matchesLevels(levels, topic, syntax);
