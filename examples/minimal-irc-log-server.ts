@@ -147,8 +147,7 @@ function handle(c: IrcClient, line: string, clients: Map<string, IrcClient>): vo
   switch (command) {
     case 'NICK': { // taken at once: another client asking for it, even before registering, gets 433
       const holder = [...clients.values()].find((other) => other.nick.toLowerCase() === lower);
-      if (first === '') return c.reply('431', 'No nickname given');
-      if (!NICK.test(first)) return c.reply('432', first, 'Erroneous nickname');
+      if (!NICK.test(first)) return first ? c.reply('432', first, 'Erroneous nickname') : c.reply('431', 'No nickname');
       if (lower === BOT || (holder ?? c) !== c) return c.reply('433', first, 'Nickname is already in use');
       if (c.registered) c.send(`:${c.mask}`, 'NICK', first);
       c.nick = first;
@@ -165,6 +164,7 @@ function handle(c: IrcClient, line: string, clients: Map<string, IrcClient>): vo
     case 'MODE': // the channels are read-only (+mnt); no user modes are kept
       if (lower === c.nick.toLowerCase()) return c.reply('221', '+');
       if (!CHANNELS.has(lower)) return c.reply('403', first, 'No such channel');
+      if (second === 'b') return c.reply('368', lower, 'End of channel ban list'); // irssi asks for bans
       return second === undefined ? c.reply('324', lower, '+mnt') : c.reply('482', lower, "You're not channel operator");
     case 'WHO': return c.reply('315', first || '*', 'End of WHO list'); // members are not listed (see NAMES)
     case 'PRIVMSG': return c.reply(CHANNELS.has(lower) ? '404' : '401', first, 'Cannot send: logs only, read-only');

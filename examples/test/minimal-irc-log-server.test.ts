@@ -255,6 +255,26 @@ describe('channels', () => {
     expect(privmsgs(await alice.barrier())).toEqual(['#logs-all [ERROR] api: after the part']);
   });
 
+  it('answers the MODE and WHO queries clients make after a JOIN; the channels are read-only', async () => {
+    const server = await start();
+    const alice = await Watcher.connect(server.ircPort, 'alice');
+    await alice.join('#logs-all');
+    for (const line of ['MODE alice +i', 'MODE #logs-all', 'MODE #logs-all b', 'MODE #logs-all +o alice', 'MODE #nope', 'WHO #logs-all']) {
+      alice.send(line);
+    }
+    alice.send('PRIVMSG #logs-all :hello');
+    alice.send('NOTICE #logs-all :hello');
+    expect(await alice.barrier()).toEqual([
+      `:${SERVER_NAME} 221 alice :+`,
+      `:${SERVER_NAME} 324 alice #logs-all :+mnt`,
+      `:${SERVER_NAME} 368 alice #logs-all :End of channel ban list`,
+      `:${SERVER_NAME} 482 alice #logs-all :You're not channel operator`,
+      `:${SERVER_NAME} 403 alice #nope :No such channel`,
+      `:${SERVER_NAME} 315 alice #logs-all :End of WHO list`,
+      `:${SERVER_NAME} 404 alice #logs-all :Cannot send: logs only, read-only`,
+    ]);
+  });
+
   it('QUIT gets ERROR and a closed connection, and frees the nick', async () => {
     const server = await start();
     const raw = await Raw.connect(server.ircPort);
