@@ -186,8 +186,7 @@ export async function startLogServer({
   // refusing beats queueing, which would only move the flood into this process's memory.
   const limiter = new RateLimiter({ capacity: producerBurst, refillPerSecond: producerRatePerSecond });
   const hub: Hub = { serverName, broker: new PubSubBroker<LogEntry>(), sendQs };
-  const [clients, producers] = [new Map<string, IrcClient>(), new Set<Socket>()];
-  let malformed = 0;
+  const [clients, producers, counts] = [new Map<string, IrcClient>(), new Set<Socket>(), { malformed: 0 }];
   sendQs.on('overflow', (id) => void clients.get(id)?.quit('SendQ exceeded'));
 
   const irc = createServer((socket) => {
@@ -196,6 +195,7 @@ export async function startLogServer({
     const client = new IrcClient(hub, socket, id, host);
     sendQs.open(id);
     clients.set(id, client);
+    setTimeout(() => { if (!client.registered) void client.quit('Registration timed out'); }, 20_000).unref();
     socket.on('drain', () => client.flush());
     socket.on('error', (error) => void client.quit(error.message));
     socket.on('close', () => void client.quit('Connection closed').then(() => clients.delete(id)));
@@ -214,7 +214,7 @@ export async function startLogServer({
       }
       const entry = parseEntry(line);
       if (typeof entry !== 'string') hub.broker.publish(`logs/${entry.level}/${entry.service}`, entry);
-      else console.log(`${name}: ${entry} (${++malformed} bad lines so far): ${line.slice(0, 80)}`);
+      else console.log(`${name}: ${entry} (${++counts.malformed} bad lines so far): ${line.slice(0, 80)}`);
     });
     socket.on('error', (error) => console.log(`${name}: ${error.message}`));
     socket.on('close', () => { producers.delete(socket); limiter.delete(name); });
@@ -224,7 +224,7 @@ export async function startLogServer({
   return {
     ircPort: (irc.address() as AddressInfo).port,
     ingestPort: (ingest.address() as AddressInfo).port,
-    stats: () => ({ published: hub.broker.stats().published, malformed, limited: limiter.stats().limited,
+    stats: () => ({ published: hub.broker.stats().published, ...counts, limited: limiter.stats().limited,
       sendQDropped: sendQs.stats().dropped, clients: clients.size }),
     async close(): Promise<void> {
       irc.close();
