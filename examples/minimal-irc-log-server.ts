@@ -13,8 +13,8 @@ import { BackpressureManager, Batcher, PubSubBroker, RateLimiter, type Subscript
 /** What a producer sends, one JSON object per line. */
 export interface LogEntry { level: string; service: string; message: string }
 
-// Entries are published on `logs/<level>/<service>`; each channel is a subscription pattern. A service
-// name may have levels of its own (`database/postgres`), so a family of services is one `#` away.
+// A PubSubBroker routes entries: published on `logs/<level>/<service>`, matched by each joined channel's
+// pattern (its trie does the matching). Services may have levels (`database/postgres`): a family is one `#` away.
 const CHANNELS = new Map([
   ['#logs-all', 'logs/#'], // every entry
   ['#logs-error', 'logs/error/#'], // errors of every service
