@@ -16,9 +16,10 @@ const [name, ...args] = process.argv.slice(2);
 if (name === undefined || !names.includes(name)) {
   if (name !== undefined) console.error(`no example named ${JSON.stringify(name)}\n`);
   console.log('usage: npm run example -- <name> [args…]\n');
+  const width = Math.max(...names.map((example) => example.length));
   for (const example of names) {
     const firstLine = readFileSync(join(here, `${example}.ts`), 'utf8').split('\n')[0].replace(/^\/\/\s*/, '');
-    console.log(`  ${example.padEnd(20)} ${firstLine}`);
+    console.log(`  ${example.padEnd(width)} ${firstLine}`);
   }
   process.exitCode = name === undefined ? 0 : 2;
 } else {
