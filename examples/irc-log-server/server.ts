@@ -1,11 +1,11 @@
 /**
  * Read this first: how the IRC log server is put together from the library's parts.
  *
- *   log sources ──ingest()──▶ PubSubBroker<LogEntry> ──▶ one Subscription per channel in use
- *   (logs/sources/)          (+ RedisBridge, cluster/)    (logs/channel-directory.ts renders each entry once)
- *                                                                   │
- *   IRC clients ◀── socket ◀── SendQ per client ◀────────────────────┘
- *   (irc/listener.ts,          (BoundedQueue from one BackpressureManager:
+ *   log sources ──▶ LogChannelDirectory.publish ──▶ PubSubBroker<LogEntry> ──▶ one Subscription per channel in use
+ *   (logs/sources/)  (logs/log-channels.ts)          (+ RedisBridge, cluster/)   (renders each entry once)
+ *                                                                                       │
+ *   IRC clients ◀── socket ◀── Client: written at once, per turn, or from its SendQ ◀───┘
+ *   (irc/listener.ts,          (irc/client.ts; BoundedQueue from one BackpressureManager:
  *    irc/commands/)             low-priority lines dropped first, counted)
  *
  * - `PubSubBroker<LogEntry>` carries every entry: on `logs/<service>/<LEVEL>` for pattern
@@ -21,6 +21,9 @@
  * - the web viewer (`--http-port`, http/web-viewer.ts) gives each browser one broker
  *   subscription with a bounded queue, streamed as Server-Sent Events.
  *
+ * {@link startServer} starts these parts in order and registers how to stop each one as it
+ * goes: `close()` (and a failed start) stops them in the reverse order, from one list.
+ *
  * The IRC protocol is in `irc/` and knows nothing about logs; the log side is in `logs/`.
  *
  * @module
@@ -32,18 +35,18 @@ import { ChatBus } from './cluster/chat-bus.js';
 import type { RedisLink } from './cluster/redis-link.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
-import { ChannelRouter } from './irc/channel-router.js';
-import { deliverChat, type ServerContext } from './irc/commands/index.js';
 import { webViewerMetrics } from './http/web-metrics.js';
 import { startWebViewer, type WebViewer } from './http/web-viewer.js';
-import { startIrcListener } from './irc/listener.js';
+import { ChannelRouter } from './irc/channel-router.js';
+import { PROTECTED_PRIORITY, type OutLine } from './irc/client.js';
+import { deliverChat, type ServerContext } from './irc/commands/index.js';
+import { startIrcListener, type IrcListener } from './irc/listener.js';
 import { foldCase } from './irc/names.js';
-import { PROTECTED_PRIORITY, type OutLine } from './irc/out-line.js';
-import { LogChannelDirectory } from './logs/channel-directory.js';
-import { createRouter, entryTopic } from './logs/channels.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
-import { startSources, type IngestStats, type LogSources } from './logs/sources/index.js';
+import { LogChannelDirectory } from './logs/log-channels.js';
+import { startSources, type LogSources } from './logs/sources/index.js';
+import type { SharedHistory } from './logs/stream-history.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -84,6 +87,165 @@ export interface RunningServer {
   close(reason?: string): Promise<void>;
 }
 
+/** How to stop what was started, last started first (see {@link startServer}). */
+class Teardown {
+  private readonly steps: { name: string; stop: (reason: string) => unknown }[] = [];
+
+  /** Registers how to stop a part that has just started. */
+  add(name: string, stop: (reason: string) => unknown): void {
+    this.steps.push({ name, stop });
+  }
+
+  /** Stops every registered part, last first; a step that fails is reported and the rest still run. */
+  async run(reason: string): Promise<void> {
+    for (const { name, stop } of this.steps.splice(0).reverse()) {
+      try {
+        await stop(reason);
+      } catch (error) {
+        console.error(`irc-log-server: stopping ${name} failed:`, error);
+      }
+    }
+  }
+}
+
+/** The log side: the broker, the join backlog, the channels; nothing listens yet. */
+async function startLogSide(config: ServerConfig, botMask: string, teardown: Teardown) {
+  const broker = new PubSubBroker<LogEntry>();
+  teardown.add('the broker', () => broker.close());
+  // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
+  const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
+  if (history !== undefined) teardown.add('the history', () => history.close());
+  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts),
+  // loaded only then, like the bridge: ioredis alone adds ~15 MiB of RSS.
+  let sharedHistory: SharedHistory | undefined;
+  if (history !== undefined && config.redis !== undefined) {
+    const { connectStreamHistory } = await import('./logs/stream-history.js');
+    const shared = connectStreamHistory(config.redis, config.history, log);
+    teardown.add('the shared history', () => shared.close());
+    sharedHistory = shared;
+  }
+  const channels = new LogChannelDirectory({
+    broker,
+    botMask,
+    colour: config.colour,
+    maxChannelsPerClient: config.maxChannelsPerClient,
+    maxPatternChannels: config.maxPatternChannels,
+    now: config.now,
+    history,
+    sharedHistory,
+    serverName: config.serverName,
+  });
+  teardown.add('the log channels', () => channels.close());
+  return { broker, history, channels };
+}
+
+/** Every client's SendQ, from one manager: bounded in bytes, lowest priority dropped first. */
+function createSendQs(config: ServerConfig, counters: Counters, teardown: Teardown): BackpressureManager<OutLine> {
+  // Item bounds far above what the byte bounds allow (no line is under 16 bytes), so bytes decide.
+  const sendQs = new BackpressureManager<OutLine>({
+    policy: 'drop-lowest-priority',
+    maxBytes: config.sendQBytes,
+    hardMaxBytes: config.sendQHardBytes,
+    maxItems: Math.ceil(config.sendQBytes / 16),
+    hardMaxItems: Math.ceil(config.sendQHardBytes / 16),
+    protectedPriority: PROTECTED_PRIORITY, // ERROR and above, and protocol replies
+    priorityOf: (line) => line.priority,
+    sizeOf: (line) => line.bytes.length,
+    maxQueues: config.maxClients,
+  });
+  sendQs.on('drop', (_key, count, reason) => {
+    // Lines still queued for a client that left (or was cut off for SendQ) are counted apart:
+    // they were not dropped to keep a live client going, but nobody got them either.
+    if (reason === 'closed' || reason === 'disconnect') counters.linesDiscarded += count;
+    else counters.linesDropped += count;
+  });
+  sendQs.on('overflow', () => counters.slowConsumerDisconnects++);
+  teardown.add('the SendQs', () => sendQs.close());
+  return sendQs;
+}
+
+/** What {@link serverStats} reads; the parts started later are filled in as they start. */
+interface Parts {
+  readonly config: ServerConfig;
+  readonly startedAt: number;
+  readonly broker: PubSubBroker<LogEntry>;
+  readonly history: LogHistory | undefined;
+  readonly channels: LogChannelDirectory;
+  readonly allChannels: ChannelRouter;
+  readonly sendQs: BackpressureManager<OutLine>;
+  readonly counters: Counters;
+  readonly chatRelayed: () => number;
+  link?: RedisLink;
+  irc?: IrcListener;
+  sources?: LogSources;
+}
+
+/** A snapshot of the counters of every part. */
+function serverStats(parts: Parts): ServerStats {
+  const { config, broker, history, channels, counters, link, irc, sources } = parts;
+  const clients = irc?.clients ?? new Set();
+  let registered = 0;
+  for (const client of clients) if (client.registered) registered++;
+  const memory = process.memoryUsage();
+  return {
+    clients: clients.size,
+    registered,
+    channels: channels.activeChannels + parts.allChannels.chat.size,
+    patternChannels: channels.patternChannels,
+    brokerSubscriptions: broker.stats().subscriptions - (history?.subscriptions ?? 0),
+    linesIn: channels.published,
+    linesDelivered: channels.delivered,
+    linesDropped: counters.linesDropped,
+    linesDiscarded: counters.linesDiscarded,
+    chatRelayed: parts.chatRelayed(),
+    sendQBytes: parts.sendQs.stats().pendingBytes,
+    slowConsumerDisconnects: counters.slowConsumerDisconnects,
+    floodDisconnects: irc?.counters.floodDisconnects ?? 0,
+    pingTimeouts: irc?.counters.pingTimeouts ?? 0,
+    refusedConnections: irc?.counters.refusedConnections ?? 0,
+    brokerErrors: counters.brokerErrors,
+    ...(link === undefined ? {} : { redis: link.stats() }),
+    ingest: sources?.stats() ?? [],
+    history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
+    uptimeMs: config.now() - parts.startedAt,
+    memory: { rss: memory.rss, heapUsed: memory.heapUsed },
+  };
+}
+
+interface Counters {
+  linesDropped: number;
+  linesDiscarded: number;
+  slowConsumerDisconnects: number;
+  brokerErrors: number;
+}
+
+/** The web viewer and the `/metrics` endpoint, each when its port is set. */
+async function startHttp(config: ServerConfig, parts: Parts, stats: () => ServerStats, teardown: Teardown) {
+  const { broker, history } = parts;
+  let web: WebViewer | undefined;
+  if (config.httpPort !== null) {
+    const viewer = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password, history });
+    teardown.add('the web viewer', () => viewer.close());
+    web = viewer;
+  }
+  let metrics: MetricsEndpoint | undefined;
+  if (config.metricsPort !== null) {
+    const viewer = web;
+    const endpoint = await startMetricsEndpoint({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      broker,
+      stats,
+      extra: viewer === undefined ? undefined : () => webViewerMetrics(viewer.stats()),
+    });
+    teardown.add('the metrics endpoint', () => endpoint.close());
+    metrics = endpoint;
+  }
+  return { web, metrics };
+}
+
+const log = (line: string): void => console.error(`irc-log-server: ${line}`);
+
 /**
  * Starts the IRC server and the configured log sources.
  *
@@ -98,58 +260,28 @@ export interface RunningServer {
  */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = resolveConfig(overrides);
+  const teardown = new Teardown();
+  try {
+    return await startParts(config, teardown);
+  } catch (error) {
+    // A port in use, say: undo what was started, then report it.
+    await teardown.run('Server shutting down');
+    throw error;
+  }
+}
+
+/** Starts every part in order, registering how to stop each; sources last, so entries flow once all is in place. */
+async function startParts(config: ServerConfig, teardown: Teardown): Promise<RunningServer> {
   const startedAt = config.now();
-  const broker = new PubSubBroker<LogEntry>();
-  const router = createRouter();
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
-  // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
-  const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
-  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts),
-  // loaded only then, like the bridge below: ioredis alone adds ~15 MiB of RSS.
-  const sharedHistory =
-    history !== undefined && config.redis !== undefined
-      ? (await import('./logs/stream-history.js')).connectStreamHistory(config.redis, config.history, (line) =>
-          console.error(`irc-log-server: ${line}`),
-        )
-      : undefined;
-  let ingestStats = (): IngestStats[] => [];
-  const channels = new LogChannelDirectory({
-    broker,
-    botMask,
-    colour: config.colour,
-    maxChannelsPerClient: config.maxChannelsPerClient,
-    maxPatternChannels: config.maxPatternChannels,
-    now: config.now,
-    history,
-    sharedHistory,
-    serverName: config.serverName,
-  });
-  // Item bounds far above what the byte bounds allow (no line is under 16 bytes), so bytes decide.
-  const sendQs = new BackpressureManager<OutLine>({
-    policy: 'drop-lowest-priority',
-    maxBytes: config.sendQBytes,
-    hardMaxBytes: config.sendQHardBytes,
-    maxItems: Math.ceil(config.sendQBytes / 16),
-    hardMaxItems: Math.ceil(config.sendQHardBytes / 16),
-    protectedPriority: PROTECTED_PRIORITY, // ERROR and above, and protocol replies
-    priorityOf: (line) => line.priority,
-    sizeOf: (line) => line.bytes.length,
-    maxQueues: config.maxClients,
-  });
-  const counters = { linesIn: 0, linesDropped: 0, linesDiscarded: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
-  sendQs.on('drop', (_key, count, reason) => {
-    // Lines still queued for a client that left (or was cut off for SendQ) are counted apart:
-    // they were not dropped to keep a live client going, but nobody got them either.
-    if (reason === 'closed' || reason === 'disconnect') counters.linesDiscarded += count;
-    else counters.linesDropped += count;
-  });
-  sendQs.on('overflow', () => counters.slowConsumerDisconnects++);
+  const counters: Counters = { linesDropped: 0, linesDiscarded: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
+  const { broker, history, channels } = await startLogSide(config, botMask, teardown);
   broker.on('error', (error, topic) => {
     counters.brokerErrors++;
     console.error(`irc-log-server: delivering ${topic} failed:`, error);
   });
+  const sendQs = createSendQs(config, counters, teardown);
 
-  let link: RedisLink | undefined;
   // Names under #logs are the log side's (fixed and pattern channels); any other valid name
   // is an ordinary channel users make (irc/chat-channel.ts).
   const allChannels = new ChannelRouter({
@@ -158,6 +290,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     now: config.now,
     maxChannelsPerClient: config.maxChannelsPerClient,
   });
+  const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, chatRelayed: () => ctx.chatRelayed };
+  const stats = (): ServerStats => serverStats(parts);
   const ctx: ServerContext = {
     config,
     channels: allChannels,
@@ -166,13 +300,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     version: SERVER_VERSION,
     botMask,
     chatRelayed: 0,
-    stats: () => stats(),
+    node: randomUUID(),
+    stats,
     botMessage: (client, text) =>
-      handleBotMessage({ config, botMask, stats, redisReady: () => link?.ready() ?? Promise.resolve(true) }, client, text),
+      handleBotMessage({ config, botMask, stats, redisReady: () => parts.link?.ready() ?? Promise.resolve(true) }, client, text),
   };
+
   // Chat is more topics on the same broker (cluster/chat-bus.ts); subscribed before Redis is
   // attached, so the bridge's ready() covers chat too.
-  ctx.node = randomUUID();
   const chat = new ChatBus({
     broker,
     deliver: (event) => deliverChat(ctx, event),
@@ -182,8 +317,20 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       console.error(`irc-log-server: publishing chat on ${topic} failed:`, error);
     },
   });
+  teardown.add('chat', () => chat.close());
   ctx.network = chat;
-  const irc = await startIrcListener({
+
+  // With --redis, the broker's publishes reach every node. Loaded only when asked for:
+  // ioredis and the bridge add ~19 MiB of RSS to a node without Redis.
+  if (config.redis !== undefined) {
+    const { connectRedis } = await import('./cluster/redis-link.js');
+    const connected = await connectRedis(config.redis, broker, log);
+    teardown.add('the Redis link', () => connected.close());
+    chat.claims = connected.nickClaims(ctx.node ?? '', config.nickClaimTtlMs);
+    parts.link = connected;
+  }
+
+  const listener = await startIrcListener({
     host: config.ircHost,
     port: config.ircPort,
     settings: config,
@@ -192,120 +339,26 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     releaseSendQ: (id) => sendQs.delete(id),
     floodBudget: () => new TokenBucket({ capacity: config.floodLines, refillPerSecond: config.floodPerSecond, now: config.now }),
   });
+  teardown.add('the IRC listener', (reason) => listener.close(reason));
+  parts.irc = listener;
 
-  const stats = (): ServerStats => {
-    const { clients } = irc;
-    let registered = 0;
-    for (const client of clients) if (client.registered) registered++;
-    const memory = process.memoryUsage();
-    return {
-      clients: clients.size,
-      registered,
-      channels: channels.activeChannels + allChannels.chat.size,
-      patternChannels: channels.patternChannels,
-      brokerSubscriptions: broker.stats().subscriptions - (history?.subscriptions ?? 0),
-      linesIn: counters.linesIn,
-      linesDelivered: channels.delivered,
-      linesDropped: counters.linesDropped,
-      linesDiscarded: counters.linesDiscarded,
-      chatRelayed: ctx.chatRelayed,
-      sendQBytes: sendQs.stats().pendingBytes,
-      slowConsumerDisconnects: counters.slowConsumerDisconnects,
-      floodDisconnects: irc.counters.floodDisconnects,
-      pingTimeouts: irc.counters.pingTimeouts,
-      refusedConnections: irc.counters.refusedConnections,
-      brokerErrors: counters.brokerErrors,
-      ...(link === undefined ? {} : { redis: link.stats() }),
-      ingest: ingestStats(),
-      history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
-      uptimeMs: config.now() - startedAt,
-      memory: { rss: memory.rss, heapUsed: memory.heapUsed },
-    };
-  };
-
-  // With --redis, entries go through the bridge: delivered here and on every other node.
-  if (config.redis !== undefined) {
-    // Loaded only when asked for: ioredis and the bridge add ~19 MiB of RSS to a node without Redis.
-    const { connectRedis } = await import('./cluster/redis-link.js');
-    link = await connectRedis(config.redis, broker, (line) => console.error(`irc-log-server: ${line}`));
-    const claims = link.nickClaims(ctx.node, config.nickClaimTtlMs);
-    chat.claims = claims;
-    // Users who registered while Redis was being reached claim their nicks now.
-    for (const folded of ctx.nicks.keys()) void claims.claim(folded);
-  }
-  // With a bridge attached, broker.publish reaches every node.
-  const publish = (topic: string, entry: LogEntry): void => void broker.publish(topic, entry);
-
-  const ingest = (entry: LogEntry): void => {
-    counters.linesIn++;
-    publish(entryTopic(entry), entry);
-    for (const topic of router.route(entry)) {
-      publish(topic, entry);
-      sharedHistory?.record(topic, entry);
-    }
-  };
-
-  // Sources last: entries only flow once everything above is in place.
-  let metrics: MetricsEndpoint | undefined;
-  let web: WebViewer | undefined;
-  let sources: LogSources;
-  try {
-    if (config.httpPort !== null) {
-      web = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password, history });
-    }
-    if (config.metricsPort !== null) {
-      const viewer = web;
-      metrics = await startMetricsEndpoint({
-        host: config.metricsHost,
-        port: config.metricsPort,
-        broker,
-        stats,
-        extra: viewer === undefined ? undefined : () => webViewerMetrics(viewer.stats()),
-      });
-    }
-    sources = await startSources(config, ingest);
-    ingestStats = sources.stats;
-  } catch (error) {
-    // A port in use: undo what was started, then report it.
-    irc.stopAccepting();
-    await metrics?.close();
-    chat.close();
-    await web?.close();
-    await link?.close();
-    await sharedHistory?.close();
-    await irc.close('Server shutting down');
-    throw error;
-  }
+  const { web, metrics } = await startHttp(config, parts, stats, teardown);
+  const ingest = (entry: LogEntry): void => channels.publish(entry);
+  const started = await startSources(config, ingest);
+  teardown.add('the log sources', () => started.stop());
+  parts.sources = started;
 
   let closing: Promise<void> | undefined;
-  const close = (reason = 'Server shutting down'): Promise<void> => {
-    closing ??= (async () => {
-      irc.stopAccepting();
-      await sources.stop();
-      await metrics?.close();
-      await web?.close();
-      await sharedHistory?.close();
-      await irc.close(reason);
-      chat.close();
-      await link?.close();
-      channels.close();
-      history?.close();
-      broker.close();
-      sendQs.close();
-    })();
-    return closing;
-  };
-
   return {
-    ircPort: irc.port,
-    ingestPort: sources.ingestPort,
+    ircPort: listener.port,
+    ingestPort: started.ingestPort,
     metricsPort: metrics?.port,
     httpPort: web?.port,
-    syslogPort: sources.syslogPort,
+    syslogPort: started.syslogPort,
     web,
     broker,
     ingest,
     stats,
-    close,
+    close: (reason = 'Server shutting down') => (closing ??= teardown.run(reason)),
   };
 }

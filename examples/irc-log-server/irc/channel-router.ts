@@ -9,7 +9,7 @@
 import type { Channel, ChannelDirectory, ChannelRefusal } from './channel.js';
 import { ChatChannel, ChatChannelDirectory } from './chat-channel.js';
 import type { Client } from './client.js';
-import type { OutLine } from './out-line.js';
+import type { OutLine } from './client.js';
 
 /** Options of {@link ChannelRouter}. */
 export interface ChannelRouterOptions {

@@ -9,7 +9,7 @@ import type { Channel, ChannelRefusal } from './channel.js';
 import type { Client } from './client.js';
 import { matchesMask } from './mask.js';
 import { foldCase } from './names.js';
-import type { OutLine } from './out-line.js';
+import type { OutLine } from './client.js';
 
 /** Longest channel name (`CHANNELLEN`). */
 export const CHANNEL_NAME_LENGTH = 50;

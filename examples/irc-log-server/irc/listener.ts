@@ -7,12 +7,10 @@
  *
  * @module
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import { Client, type ClientHooks } from './client.js';
+import { Client, FlushScheduler, type ClientHooks, type OutLine } from './client.js';
 import { dispatch, handleDeparture, type IrcSettings, type ServerContext } from './commands/index.js';
-import { FlushScheduler } from './flush-scheduler.js';
-import type { OutLine } from './out-line.js';
 
 /** The connection limits and timers the listener applies (a `ServerConfig` has them all). */
 export interface ListenerSettings extends IrcSettings {
@@ -76,80 +74,42 @@ function displayHost(address: string | undefined): string {
   return host.startsWith(':') ? `0${host}` : host;
 }
 
+/** The connections of a listener, counted per address. */
+class Connections {
+  readonly clients = new Set<Client>();
+  private readonly perAddress = new Map<string, number>();
+
+  fromAddress(host: string): number {
+    return this.perAddress.get(host) ?? 0;
+  }
+
+  add(client: Client): void {
+    this.clients.add(client);
+    this.perAddress.set(client.host, this.fromAddress(client.host) + 1);
+  }
+
+  delete(client: Client): void {
+    this.clients.delete(client);
+    const count = this.fromAddress(client.host) - 1;
+    if (count <= 0) this.perAddress.delete(client.host);
+    else this.perAddress.set(client.host, count);
+  }
+}
+
+/** Says goodbye to a connection that is not let in, and makes sure its socket goes. */
+function refuse(socket: Socket, host: string, reason: string): void {
+  // Already counted as refused; a reset while we say goodbye only needs the socket gone.
+  socket.on('error', () => socket.destroy());
+  socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 /**
- * Binds the IRC port.
- *
- * @throws the listen error (rejected promise), e.g. `EADDRINUSE`.
+ * PINGs idle clients and drops the silent ones: one sweep for all clients, not a timer each.
+ * Unregistered sockets get their own, shorter deadline, so silent ones cannot hold the
+ * `--max-clients` slots for the whole idle timeout.
  */
-export async function startIrcListener(options: IrcListenerOptions): Promise<IrcListener> {
-  const { settings: config, context } = options;
-  const counters: ListenerCounters = { floodDisconnects: 0, pingTimeouts: 0, refusedConnections: 0 };
-  const clients = new Set<Client>();
-  const perAddress = new Map<string, number>();
-  const scheduler = new FlushScheduler();
-  let nextId = 1;
-  let closing = false;
-  let whenEmpty: (() => void) | undefined;
-
-  const hooks: ClientHooks = {
-    message: (client, message) => dispatch(context, client, message),
-    left: (client, reason) => {
-      if (reason === 'Excess Flood') counters.floodDisconnects++;
-      handleDeparture(context, client, reason);
-    },
-    gone: (client) => {
-      clients.delete(client);
-      const count = (perAddress.get(client.host) ?? 1) - 1;
-      if (count === 0) perAddress.delete(client.host);
-      else perAddress.set(client.host, count);
-      options.releaseSendQ(client.id);
-      if (clients.size === 0) whenEmpty?.();
-    },
-  };
-
-  const refuse = (socket: Socket, host: string, reason: string): void => {
-    counters.refusedConnections++;
-    // Already counted as refused; a reset while we say goodbye only needs the socket gone.
-    socket.on('error', () => socket.destroy());
-    socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
-    setTimeout(() => socket.destroy(), 1000).unref();
-  };
-
-  const server = createServer((socket) => {
-    const host = displayHost(socket.remoteAddress);
-    if (closing) return refuse(socket, host, 'Server shutting down');
-    if (clients.size >= config.maxClients) return refuse(socket, host, 'Server is full');
-    const fromHere = perAddress.get(host) ?? 0;
-    if (fromHere >= config.maxClientsPerIp) return refuse(socket, host, 'Too many connections from your address');
-    perAddress.set(host, fromHere + 1);
-    const id = String(nextId++);
-    const client = new Client({
-      id,
-      socket,
-      host,
-      serverName: config.serverName,
-      openSendQ: () => options.openSendQ(id),
-      flood: options.floodBudget(),
-      recvQBytes: config.recvQBytes,
-      closeGraceMs: config.shutdownGraceMs,
-      scheduler,
-      now: config.now,
-      hooks,
-    });
-    clients.add(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
-
-  // PING idle clients, drop the silent ones: one sweep for all clients, not a timer each.
-  // Unregistered sockets get their own, shorter deadline, so silent ones cannot hold the
-  // --max-clients slots for the whole idle timeout.
+function startSweep(clients: ReadonlySet<Client>, config: ListenerSettings, counters: ListenerCounters): NodeJS.Timeout {
   const registrationMs = config.registrationTimeoutMs ?? config.idleTimeoutMs;
   const sweepMs = Math.min(5000, Math.max(25, Math.floor(Math.min(config.pingIntervalMs, registrationMs) / 4)));
   const sweep = setInterval(() => {
@@ -174,6 +134,82 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
     }
   }, sweepMs);
   sweep.unref();
+  return sweep;
+}
+
+/** Listens on `port` at `host`; rejects with the listen error. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Binds the IRC port.
+ *
+ * @throws the listen error (rejected promise), e.g. `EADDRINUSE`.
+ */
+export async function startIrcListener(options: IrcListenerOptions): Promise<IrcListener> {
+  const { settings: config, context } = options;
+  const counters: ListenerCounters = { floodDisconnects: 0, pingTimeouts: 0, refusedConnections: 0 };
+  const connections = new Connections();
+  const { clients } = connections;
+  const scheduler = new FlushScheduler();
+  let nextId = 1;
+  let closing = false;
+  let whenEmpty: (() => void) | undefined;
+
+  const hooks: ClientHooks = {
+    message: (client, message) => dispatch(context, client, message),
+    left: (client, reason) => {
+      if (reason === 'Excess Flood') counters.floodDisconnects++;
+      handleDeparture(context, client, reason);
+    },
+    gone: (client) => {
+      connections.delete(client);
+      options.releaseSendQ(client.id);
+      if (clients.size === 0) whenEmpty?.();
+    },
+  };
+
+  const server = createServer((socket) => {
+    const host = displayHost(socket.remoteAddress);
+    const refusal = closing
+      ? 'Server shutting down'
+      : clients.size >= config.maxClients
+        ? 'Server is full'
+        : connections.fromAddress(host) >= config.maxClientsPerIp
+          ? 'Too many connections from your address'
+          : undefined;
+    if (refusal !== undefined) {
+      counters.refusedConnections++;
+      refuse(socket, host, refusal);
+      return;
+    }
+    const id = String(nextId++);
+    connections.add(
+      new Client({
+        id,
+        socket,
+        host,
+        serverName: config.serverName,
+        openSendQ: () => options.openSendQ(id),
+        flood: options.floodBudget(),
+        recvQBytes: config.recvQBytes,
+        closeGraceMs: config.shutdownGraceMs,
+        scheduler,
+        now: config.now,
+        hooks,
+      }),
+    );
+  });
+  await listen(server, options.port, options.host);
+  server.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
+  const sweep = startSweep(clients, config, counters);
 
   let listenerClosed: Promise<void> | undefined;
   const stopAccepting = (): void => {

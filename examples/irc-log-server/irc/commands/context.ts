@@ -12,7 +12,7 @@ import { formatMessage, type IrcMessage, type OutboundMessage } from '../message
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import type { ChatNetwork } from '../network.js';
-import { REPLY_PRIORITY, type OutLine } from '../out-line.js';
+import { REPLY_PRIORITY, type OutLine } from '../client.js';
 
 /** The settings the commands read (a `ServerConfig` has them all). */
 export interface IrcSettings {
