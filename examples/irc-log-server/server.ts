@@ -33,7 +33,7 @@ import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
 import { handleBotMessage } from './bot.js';
 import { ChatBus } from './cluster/chat-bus.js';
 import type { RedisLink } from './cluster/redis-link.js';
-import { resolveConfig, type ServerConfig } from './config.js';
+import { exposureWarnings, resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import { webViewerMetrics } from './http/web-metrics.js';
 import { startWebViewer, type WebViewer } from './http/web-viewer.js';
@@ -42,6 +42,7 @@ import { PROTECTED_PRIORITY, type OutLine } from './irc/client.js';
 import { deliverChat, type ServerContext } from './irc/commands/index.js';
 import { startIrcListener, type IrcListener } from './irc/listener.js';
 import { foldCase } from './irc/names.js';
+import { PasswordGuard } from './irc/password-guard.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
 import { LogChannelDirectory } from './logs/log-channels.js';
@@ -175,6 +176,7 @@ interface Parts {
   readonly sendQs: BackpressureManager<OutLine>;
   readonly counters: Counters;
   readonly chatRelayed: () => number;
+  readonly passwordGuard: PasswordGuard | undefined;
   link?: RedisLink;
   irc?: IrcListener;
   sources?: LogSources;
@@ -203,6 +205,8 @@ function serverStats(parts: Parts): ServerStats {
     floodDisconnects: irc?.counters.floodDisconnects ?? 0,
     pingTimeouts: irc?.counters.pingTimeouts ?? 0,
     refusedConnections: irc?.counters.refusedConnections ?? 0,
+    badPasswords: parts.passwordGuard?.failures ?? 0,
+    passwordRefusals: parts.passwordGuard?.refusals ?? 0,
     brokerErrors: counters.brokerErrors,
     ...(link === undefined ? {} : { redis: link.stats() }),
     ingest: sources?.stats() ?? [],
@@ -260,6 +264,7 @@ const log = (line: string): void => console.error(`irc-log-server: ${line}`);
  */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = resolveConfig(overrides);
+  for (const warning of exposureWarnings(config)) log(`WARNING: ${warning}`);
   const teardown = new Teardown();
   try {
     return await startParts(config, teardown);
@@ -290,7 +295,9 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     now: config.now,
     maxChannelsPerClient: config.maxChannelsPerClient,
   });
-  const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, chatRelayed: () => ctx.chatRelayed };
+  const passwordGuard =
+    config.password === undefined ? undefined : new PasswordGuard({ attempts: config.passwordAttempts, retryMs: config.passwordRetryMs, now: config.now });
+  const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, passwordGuard, chatRelayed: () => ctx.chatRelayed };
   const stats = (): ServerStats => serverStats(parts);
   const ctx: ServerContext = {
     config,
@@ -301,6 +308,7 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     botMask,
     chatRelayed: 0,
     node: randomUUID(),
+    passwordGuard,
     stats,
     botMessage: (client, text) =>
       handleBotMessage({ config, botMask, stats, redisReady: () => parts.link?.ready() ?? Promise.resolve(true) }, client, text),

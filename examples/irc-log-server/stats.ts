@@ -37,8 +37,12 @@ export interface ServerStats {
   floodDisconnects: number;
   /** Clients disconnected for not answering PING (or not registering) in time. */
   pingTimeouts: number;
-  /** Connections refused (server full, too many from one address, shutting down). */
+  /** Connections refused (server full, too many from one address, out of password attempts, shutting down). */
   refusedConnections: number;
+  /** Wrong IRC passwords received. */
+  badPasswords: number;
+  /** Connections and registrations refused because their address had spent its password attempts. */
+  passwordRefusals: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
   /** The Redis bridge's counters, with `--redis`. */

@@ -54,6 +54,8 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_flood_disconnects_total', 'counter', 'Clients disconnected for Excess Flood.', stats.floodDisconnects],
     ['logcaster_irc_ping_timeouts_total', 'counter', 'Clients disconnected for not answering PING or not registering.', stats.pingTimeouts],
     ['logcaster_irc_refused_connections_total', 'counter', 'Connections refused by the limits.', stats.refusedConnections],
+    ['logcaster_irc_bad_passwords_total', 'counter', 'Wrong IRC passwords received.', stats.badPasswords],
+    ['logcaster_irc_password_refusals_total', 'counter', 'Connections and registrations refused for an address out of password attempts.', stats.passwordRefusals],
     ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
   ];
   if (stats.redis !== undefined) {

@@ -12,6 +12,7 @@ import { formatMessage, type IrcMessage, type OutboundMessage } from '../message
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import type { ChatNetwork } from '../network.js';
+import type { PasswordGuard } from '../password-guard.js';
 import { REPLY_PRIORITY, type OutLine } from '../client.js';
 
 /** The settings the commands read (a `ServerConfig` has them all). */
@@ -69,6 +70,8 @@ export interface ServerContext {
   node?: string;
   /** The other nodes, with `--redis`; absent: this node is the whole network. */
   network?: ChatNetwork;
+  /** Wrong passwords per address, with a password set; absent: no password, nothing to guess. */
+  readonly passwordGuard?: PasswordGuard;
 }
 
 /**

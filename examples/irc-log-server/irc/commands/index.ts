@@ -21,7 +21,7 @@ import { cap, motd, nick, pass, pendingNick, quit, user } from './registration.j
 import { lusers, oper, ping, pong, time, version } from './server.js';
 import { rememberNick } from './user-records.js';
 
-export { CAPABILITIES } from './registration.js';
+export { CAPABILITIES, TOO_MANY_ATTEMPTS } from './registration.js';
 export { deliverChat } from './messaging.js';
 export type { IrcCounts, IrcSettings, ServerContext } from './context.js';
 

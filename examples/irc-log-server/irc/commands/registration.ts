@@ -24,13 +24,24 @@ export const CAPABILITIES: readonly string[] = [
   'userhost-in-names',
 ];
 
+/** Why a client whose address spent its password attempts is closed. */
+export const TOO_MANY_ATTEMPTS = 'Too many failed password attempts; try again later';
+
 function tryRegister(ctx: ServerContext, client: Client): void {
   if (client.registered || client.nick === undefined || client.user === undefined || client.capNegotiating) return;
   const { password } = ctx.config;
-  if (password !== undefined && (client.password === undefined || !sameSecret(client.password, password))) {
-    client.reply(N.ERR_PASSWDMISMATCH, 'Password incorrect');
-    client.close('Bad password');
-    return;
+  if (password !== undefined) {
+    // An address out of attempts is not told whether this one was right (password-guard.ts).
+    if (ctx.passwordGuard?.allows(client.host) === false) {
+      client.close(TOO_MANY_ATTEMPTS);
+      return;
+    }
+    if (client.password === undefined || !sameSecret(client.password, password)) {
+      ctx.passwordGuard?.failed(client.host);
+      client.reply(N.ERR_PASSWDMISMATCH, 'Password incorrect');
+      client.close('Bad password');
+      return;
+    }
   }
   client.registered = true;
   let users = 1;
