@@ -37,6 +37,9 @@ export function statsLines(stats: ServerStats): string[] {
       : [
           `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
         ]),
+    ...(stats.network === undefined
+      ? []
+      : [`network: ${stats.network.nodes} other nodes with ${stats.network.remoteUsers} users; snapshots asked ${stats.network.resyncs}, nodes lost ${stats.network.nodesLost}`]),
   ];
 }
 

@@ -114,10 +114,13 @@ export interface ServerConfig {
   /** Redis URL for running several nodes (not used by a single node). @default undefined */
   redis: string | undefined;
   /**
-   * With `redis`: how long a node's nick claims outlive it (refreshed every third of it).
-   * Minimum: 100. @default 30000
+   * With `redis`: how long a silent node is still taken for alive. Its nick claims outlive it
+   * that long (refreshed every third of it), and the other nodes forget its users (a netsplit
+   * QUIT) after it. Minimum: 100. @default 30000
    */
   nickClaimTtlMs: number;
+  /** With `redis`: while Redis cannot be reached, how often to say so again, ms. Minimum: 100. @default 30000 */
+  redisNoticeMs: number;
   /** An unregistered IRC connection is dropped after this long (`Registration timed out`), separately from `idleTimeoutMs`. Minimum: 10. @default 20000 */
   registrationTimeoutMs: number;
   /** An ingest connection that sends nothing for this long is closed with its summary line. Minimum: 10. @default 60000 */
@@ -186,6 +189,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   shutdownGraceMs: 2000,
   redis: undefined,
   nickClaimTtlMs: 30_000,
+  redisNoticeMs: 30_000,
   registrationTimeoutMs: 20_000,
   ingestIdleTimeoutMs: 60_000,
   ingestMaxPerAddress: 64,
@@ -278,6 +282,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   }
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
   integer('nickClaimTtlMs', config.nickClaimTtlMs, 100);
+  integer('redisNoticeMs', config.redisNoticeMs, 100);
   integer('registrationTimeoutMs', config.registrationTimeoutMs, 10);
   integer('ingestIdleTimeoutMs', config.ingestIdleTimeoutMs, 10);
   integer('ingestMaxPerAddress', config.ingestMaxPerAddress, 1);

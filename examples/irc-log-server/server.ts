@@ -13,10 +13,12 @@
  * - `BackpressureManager<OutLine>` owns every client's SendQ (bounded in bytes, dropping the
  *   lowest priority first, disconnecting past the hard bound);
  * - a `TokenBucket` per client paces its input (flood control);
- * - `RedisBridge` (with `--redis`) carries entries between nodes;
- * - chat is more topics on the same broker (`chat/channels/<name>`, `chat/users/<nick>`,
- *   cluster/chat-bus.ts), so the same bridge carries it; nicks are claimed in Redis keys
- *   that expire with their node (cluster/nick-claims.ts);
+ * - `RedisBridge` (with `--redis`, cluster/redis-link.ts behind cluster/link.ts) carries
+ *   entries between nodes;
+ * - the IRC network between nodes is more topics on the same broker (`chat/channels/<name>`,
+ *   `chat/users/<nick>`, `chat/state`: cluster/network-bus.ts), so the same bridge carries
+ *   chat and each node's users, memberships and channel state; nicks are claimed in Redis
+ *   keys that expire with their node (cluster/nick-claims.ts);
  * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts);
  * - the web viewer (`--http-port`, http/web-viewer.ts) gives each browser one broker
  *   subscription with a bounded queue, streamed as Server-Sent Events.
@@ -31,23 +33,23 @@
 import { randomUUID } from 'node:crypto';
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
 import { handleBotMessage } from './bot.js';
-import { ChatBus } from './cluster/chat-bus.js';
-import type { RedisLink } from './cluster/redis-link.js';
+import { connectCluster, type ClusterLink } from './cluster/link.js';
+import { NetworkBus } from './cluster/network-bus.js';
 import { exposureWarnings, resolveConfig, type ServerConfig } from './config.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
 import { webViewerMetrics } from './http/web-metrics.js';
 import { startWebViewer, type WebViewer } from './http/web-viewer.js';
 import { ChannelRouter } from './irc/channel-router.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/client.js';
-import { deliverChat, type ServerContext } from './irc/commands/index.js';
+import { applyRemote, applySnapshot, deliverChat, forgetNode, localSnapshot, type ServerContext } from './irc/commands/index.js';
 import { startIrcListener, type IrcListener } from './irc/listener.js';
 import { foldCase } from './irc/names.js';
 import { PasswordGuard } from './irc/password-guard.js';
+import { RemoteUsers } from './irc/remote-users.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
 import { LogChannelDirectory } from './logs/log-channels.js';
 import { startSources, type LogSources } from './logs/sources/index.js';
-import type { SharedHistory } from './logs/stream-history.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -109,22 +111,11 @@ class Teardown {
   }
 }
 
-/** The log side: the broker, the join backlog, the channels; nothing listens yet. */
-async function startLogSide(config: ServerConfig, botMask: string, teardown: Teardown) {
-  const broker = new PubSubBroker<LogEntry>();
-  teardown.add('the broker', () => broker.close());
+/** The log side: the join backlog and the channels, on `broker`; nothing listens yet. */
+function startLogSide(config: ServerConfig, broker: PubSubBroker<LogEntry>, link: ClusterLink | undefined, botMask: string, teardown: Teardown) {
   // The join backlog (logs/history.ts): one broker subscription on every topic, bounded rings.
   const history = config.history > 0 ? new LogHistory({ broker, perChannel: config.history }) : undefined;
   if (history !== undefined) teardown.add('the history', () => history.close());
-  // With --redis, the filtered channels' backlog is shared by every node (logs/stream-history.ts),
-  // loaded only then, like the bridge: ioredis alone adds ~15 MiB of RSS.
-  let sharedHistory: SharedHistory | undefined;
-  if (history !== undefined && config.redis !== undefined) {
-    const { connectStreamHistory } = await import('./logs/stream-history.js');
-    const shared = connectStreamHistory(config.redis, config.history, log);
-    teardown.add('the shared history', () => shared.close());
-    sharedHistory = shared;
-  }
   const channels = new LogChannelDirectory({
     broker,
     botMask,
@@ -133,11 +124,12 @@ async function startLogSide(config: ServerConfig, botMask: string, teardown: Tea
     maxPatternChannels: config.maxPatternChannels,
     now: config.now,
     history,
-    sharedHistory,
+    // With several nodes, the filtered channels' backlog is shared by every node (closed with the link).
+    sharedHistory: history === undefined ? undefined : link?.sharedHistory(config.history),
     serverName: config.serverName,
   });
   teardown.add('the log channels', () => channels.close());
-  return { broker, history, channels };
+  return { history, channels };
 }
 
 /** Every client's SendQ, from one manager: bounded in bytes, lowest priority dropped first. */
@@ -176,15 +168,17 @@ interface Parts {
   readonly sendQs: BackpressureManager<OutLine>;
   readonly counters: Counters;
   readonly chatRelayed: () => number;
+  readonly remote: RemoteUsers;
   readonly passwordGuard: PasswordGuard | undefined;
-  link?: RedisLink;
+  readonly link: ClusterLink | undefined;
+  network?: NetworkBus;
   irc?: IrcListener;
   sources?: LogSources;
 }
 
 /** A snapshot of the counters of every part. */
 function serverStats(parts: Parts): ServerStats {
-  const { config, broker, history, channels, counters, link, irc, sources } = parts;
+  const { config, broker, history, channels, counters, link, irc, sources, network } = parts;
   const clients = irc?.clients ?? new Set();
   let registered = 0;
   for (const client of clients) if (client.registered) registered++;
@@ -209,6 +203,7 @@ function serverStats(parts: Parts): ServerStats {
     passwordRefusals: parts.passwordGuard?.refusals ?? 0,
     brokerErrors: counters.brokerErrors,
     ...(link === undefined ? {} : { redis: link.stats() }),
+    ...(link === undefined || network === undefined ? {} : { network: { ...network.stats(), remoteUsers: parts.remote.size } }),
     ingest: sources?.stats() ?? [],
     history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
     uptimeMs: config.now() - parts.startedAt,
@@ -221,6 +216,43 @@ interface Counters {
   linesDiscarded: number;
   slowConsumerDisconnects: number;
   brokerErrors: number;
+}
+
+/**
+ * The IRC network between nodes (cluster/network-bus.ts): chat, and each node's users and
+ * channels. Without a link it only delivers chat here; with one, it is started once the link
+ * has acknowledged its subscriptions, so the other nodes' answers to its `hello` reach it.
+ */
+async function startNetwork(config: ServerConfig, ctx: ServerContext, parts: Parts, teardown: Teardown): Promise<NetworkBus> {
+  const { broker, link, counters } = parts;
+  const bus = new NetworkBus({
+    broker,
+    node: ctx.node,
+    server: config.serverName,
+    nodeTimeoutMs: config.nickClaimTtlMs,
+    deliver: (event) => deliverChat(ctx, event),
+    peers: {
+      apply: (origin, change) => applyRemote(ctx, origin, change),
+      snapshot: () => localSnapshot(ctx),
+      adopt: (origin, snapshot) => applySnapshot(ctx, origin, snapshot),
+      forget: (origin) => forgetNode(ctx, origin),
+    },
+    rejected: () => counters.brokerErrors++,
+    failed: (error, topic) => {
+      counters.brokerErrors++;
+      console.error(`irc-log-server: publishing on ${topic} failed:`, error);
+    },
+  });
+  teardown.add('the network', () => bus.close());
+  ctx.network = bus;
+  if (link !== undefined) {
+    bus.claims = link.nickClaims(ctx.node, config.nickClaimTtlMs);
+    await link.ready();
+    bus.start();
+    // Back after an outage: ask every node for its state at once, rather than at its next heartbeat.
+    link.onReconnect(() => bus.hello());
+  }
+  return bus;
 }
 
 /** The web viewer and the `/metrics` endpoint, each when its port is set. */
@@ -280,13 +312,19 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
   const startedAt = config.now();
   const botMask = `${config.botNick}!${config.botNick}@${config.serverName}`;
   const counters: Counters = { linesDropped: 0, linesDiscarded: 0, slowConsumerDisconnects: 0, brokerErrors: 0 };
-  const { broker, history, channels } = await startLogSide(config, botMask, teardown);
+  const broker = new PubSubBroker<LogEntry>();
+  teardown.add('the broker', () => broker.close());
   broker.on('error', (error, topic) => {
     counters.brokerErrors++;
     console.error(`irc-log-server: delivering ${topic} failed:`, error);
   });
+  // With several nodes (--redis), the broker's publishes reach every node from here on.
+  const link = await connectCluster(config, broker, log);
+  if (link !== undefined) teardown.add('the cluster link', () => link.close());
+  const { history, channels } = startLogSide(config, broker, link, botMask, teardown);
   const sendQs = createSendQs(config, counters, teardown);
 
+  const remote = new RemoteUsers();
   // Names under #logs are the log side's (fixed and pattern channels); any other valid name
   // is an ordinary channel users make (irc/chat-channel.ts).
   const allChannels = new ChannelRouter({
@@ -294,15 +332,17 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     isOwnedName: (name) => foldCase(name).startsWith('#logs'),
     now: config.now,
     maxChannelsPerClient: config.maxChannelsPerClient,
+    remoteMembers: (key) => remote.membersOf(key).size,
   });
   const passwordGuard =
     config.password === undefined ? undefined : new PasswordGuard({ attempts: config.passwordAttempts, retryMs: config.passwordRetryMs, now: config.now });
-  const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, passwordGuard, chatRelayed: () => ctx.chatRelayed };
+  const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, passwordGuard, link, remote, chatRelayed: () => ctx.chatRelayed };
   const stats = (): ServerStats => serverStats(parts);
   const ctx: ServerContext = {
     config,
     channels: allChannels,
     nicks: new Map(),
+    remote,
     createdAt: new Date(startedAt),
     version: SERVER_VERSION,
     botMask,
@@ -310,33 +350,9 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     node: randomUUID(),
     passwordGuard,
     stats,
-    botMessage: (client, text) =>
-      handleBotMessage({ config, botMask, stats, redisReady: () => parts.link?.ready() ?? Promise.resolve(true) }, client, text),
+    botMessage: (client, text) => handleBotMessage({ config, botMask, stats, redisReady: () => link?.ready() ?? Promise.resolve(true) }, client, text),
   };
-
-  // Chat is more topics on the same broker (cluster/chat-bus.ts); subscribed before Redis is
-  // attached, so the bridge's ready() covers chat too.
-  const chat = new ChatBus({
-    broker,
-    deliver: (event) => deliverChat(ctx, event),
-    rejected: () => counters.brokerErrors++,
-    failed: (error, topic) => {
-      counters.brokerErrors++;
-      console.error(`irc-log-server: publishing chat on ${topic} failed:`, error);
-    },
-  });
-  teardown.add('chat', () => chat.close());
-  ctx.network = chat;
-
-  // With --redis, the broker's publishes reach every node. Loaded only when asked for:
-  // ioredis and the bridge add ~19 MiB of RSS to a node without Redis.
-  if (config.redis !== undefined) {
-    const { connectRedis } = await import('./cluster/redis-link.js');
-    const connected = await connectRedis(config.redis, broker, log);
-    teardown.add('the Redis link', () => connected.close());
-    chat.claims = connected.nickClaims(ctx.node ?? '', config.nickClaimTtlMs);
-    parts.link = connected;
-  }
+  parts.network = await startNetwork(config, ctx, parts, teardown);
 
   const listener = await startIrcListener({
     host: config.ircHost,

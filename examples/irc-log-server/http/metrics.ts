@@ -68,6 +68,15 @@ export function ircMetrics(stats: ServerStats): string {
       ['logcaster_redis_reconnects_total', 'counter', 'Redis connections back after an outage.', redis.reconnects],
     );
   }
+  if (stats.network !== undefined) {
+    const network = stats.network;
+    families.push(
+      ['logcaster_network_nodes', 'gauge', 'Other nodes heard from within the node timeout.', network.nodes],
+      ['logcaster_network_remote_users', 'gauge', 'Users on the other nodes.', network.remoteUsers],
+      ['logcaster_network_resyncs_total', 'counter', 'Snapshots asked of other nodes after a gap.', network.resyncs],
+      ['logcaster_network_nodes_lost_total', 'counter', 'Nodes forgotten after falling silent.', network.nodesLost],
+    );
+  }
     const writer = new PrometheusWriter();
   for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);
   writeIngestMetrics(writer, stats);

@@ -200,7 +200,8 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
       refuse(socket, host, refusal);
       return;
     }
-    const id = String(nextId++);
+    // Unique across nodes: the node's id first.
+    const id = `${context.node}/${nextId++}`;
     const client = new Client({
       id,
       socket,

@@ -13,7 +13,7 @@ import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText } from '../text.js';
 import { canSee } from './channel.js';
-import { channelMember, sendToChannel, shared, type Handler, type ServerContext } from './context.js';
+import { announce, channelMember, sendToChannel, shared, type Handler, type ServerContext } from './context.js';
 
 /** Most mode changes with a parameter in one MODE command (`MODES=`). */
 export const MAX_MODES = 4;
@@ -42,7 +42,7 @@ class ModeChange {
     /** The parameters not consumed yet, in order. */
     readonly args: string[],
   ) {
-    this.isOp = channel.ops.has(client);
+    this.isOp = channel.ops.has(client.id);
   }
 
   get sign(): '+' | '-' {
@@ -76,11 +76,14 @@ class ModeChange {
     this.client.reply(N.ERR_INVALIDMODEPARAM, this.channel.name, letter, raw === undefined || raw === '' ? '*' : sanitizeText(raw), why);
   }
 
-  /** Announces what was applied, as one MODE line to the channel. */
+  /** Announces what was applied, as one MODE line to the channel, here and on the other nodes. */
   announce(): void {
     if (this.applied === '') return;
-    const { client, channel } = this;
-    sendToChannel(this.ctx, channel, client, shared({ source: client.mask, command: 'MODE', params: [channel.name, this.applied, ...this.appliedArgs] }));
+    const { client, channel, ctx } = this;
+    const line = { source: client.mask, command: 'MODE', params: [channel.name, this.applied, ...this.appliedArgs] };
+    sendToChannel(ctx, channel, client, shared(line));
+    channel.touch(ctx.network?.node ?? '');
+    announce(ctx, { type: 'channel', state: channel.state(), line });
   }
 }
 
@@ -96,9 +99,9 @@ function memberMode(change: ModeChange, letter: string): void {
   const target = channelMember(change.ctx, change.client, channel, nick);
   if (target === undefined) return;
   const set = letter === 'o' ? channel.ops : channel.voiced;
-  if (set.has(target) === change.adding) return;
-  if (change.adding) set.add(target);
-  else set.delete(target);
+  if (set.has(target.id) === change.adding) return;
+  if (change.adding) set.add(target.id);
+  else set.delete(target.id);
   change.record(letter, target.nick ?? nick);
 }
 
