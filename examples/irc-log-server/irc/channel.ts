@@ -18,7 +18,7 @@ export interface Channel {
   readonly topic: string;
   /** Creation time, seconds since the epoch (329, 333). */
   readonly createdAt: number;
-  /** Members, in join order. */
+  /** This node's members, in join order (the other nodes' are in `ServerContext.remote`). */
   readonly members: Set<Client>;
 }
 
