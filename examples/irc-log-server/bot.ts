@@ -28,7 +28,7 @@ export function statsLines(stats: ServerStats): string[] {
   return [
     `clients ${stats.clients} (registered ${stats.registered}), channels in use ${stats.channels} (pattern channels ${stats.patternChannels}), broker subscriptions ${stats.brokerSubscriptions}`,
     `lines in ${stats.linesIn}, delivered ${stats.linesDelivered}, dropped ${stats.linesDropped}, discarded at disconnect ${stats.linesDiscarded}, chat relayed ${stats.chatRelayed}`,
-    `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; IRC refused connections ${stats.refusedConnections}`,
+    `SendQ now ${stats.sendQBytes} bytes; disconnects: slow consumers ${stats.slowConsumerDisconnects}, excess flood ${stats.floodDisconnects}, ping timeouts ${stats.pingTimeouts}; IRC refused connections ${stats.refusedConnections}; wrong passwords ${stats.badPasswords} (refused for it ${stats.passwordRefusals})`,
     ...stats.ingest.map(ingestLine),
     `history: ${stats.history.entries} entries held (${(stats.history.bytes / 1024).toFixed(1)} KiB), ${stats.history.evicted} evicted, ${stats.history.replayed} lines replayed on join`,
     `memory rss ${(stats.memory.rss / MIB).toFixed(1)} MiB, heap ${(stats.memory.heapUsed / MIB).toFixed(1)} MiB; up ${seconds} s`,
@@ -37,6 +37,9 @@ export function statsLines(stats: ServerStats): string[] {
       : [
           `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
         ]),
+    ...(stats.network === undefined
+      ? []
+      : [`network: ${stats.network.nodes} other nodes with ${stats.network.remoteUsers} users; snapshots asked ${stats.network.resyncs}, nodes lost ${stats.network.nodesLost}`]),
   ];
 }
 

@@ -44,6 +44,14 @@ export interface ServerConfig {
   stdinService: string;
   /** Password clients must send with `PASS` before registering. @default undefined (none) */
   password: string | undefined;
+  /**
+   * Wrong passwords one address may send before it is refused: from then on its connections
+   * are closed at once (`Too many failed password attempts`) until the next attempt is due.
+   * Minimum: 1. @default 5
+   */
+  passwordAttempts: number;
+  /** Once `passwordAttempts` are spent, an address gets one more attempt per this many ms. Minimum: 1. @default 10000 */
+  passwordRetryMs: number;
   /** Token producers must send first on the ingest port. @default undefined (none) */
   producerToken: string | undefined;
   /**
@@ -106,10 +114,13 @@ export interface ServerConfig {
   /** Redis URL for running several nodes (not used by a single node). @default undefined */
   redis: string | undefined;
   /**
-   * With `redis`: how long a node's nick claims outlive it (refreshed every third of it).
-   * Minimum: 100. @default 30000
+   * With `redis`: how long a silent node is still taken for alive. Its nick claims outlive it
+   * that long (refreshed every third of it), and the other nodes forget its users (a netsplit
+   * QUIT) after it. Minimum: 100. @default 30000
    */
   nickClaimTtlMs: number;
+  /** With `redis`: while Redis cannot be reached, how often to say so again, ms. Minimum: 100. @default 30000 */
+  redisNoticeMs: number;
   /** An unregistered IRC connection is dropped after this long (`Registration timed out`), separately from `idleTimeoutMs`. Minimum: 10. @default 20000 */
   registrationTimeoutMs: number;
   /** An ingest connection that sends nothing for this long is closed with its summary line. Minimum: 10. @default 60000 */
@@ -154,6 +165,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   stdin: false,
   stdinService: 'stdin',
   password: undefined,
+  passwordAttempts: 5,
+  passwordRetryMs: 10_000,
   producerToken: undefined,
   ingestRate: 200,
   ingestBurst: 500,
@@ -176,6 +189,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   shutdownGraceMs: 2000,
   redis: undefined,
   nickClaimTtlMs: 30_000,
+  redisNoticeMs: 30_000,
   registrationTimeoutMs: 20_000,
   ingestIdleTimeoutMs: 60_000,
   ingestMaxPerAddress: 64,
@@ -243,6 +257,8 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     throw new RangeError(`ingestRate must be in (0, 10000000] lines/s (got ${String(config.ingestRate)})`);
   }
   integer('ingestBurst', config.ingestBurst, 1);
+  integer('passwordAttempts', config.passwordAttempts, 1);
+  integer('passwordRetryMs', config.passwordRetryMs, 1);
   integer('maxClients', config.maxClients, 1);
   integer('maxClientsPerIp', config.maxClientsPerIp, 1);
   integer('maxChannelsPerClient', config.maxChannelsPerClient, 1, 1000);
@@ -266,6 +282,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   }
   integer('shutdownGraceMs', config.shutdownGraceMs, 0);
   integer('nickClaimTtlMs', config.nickClaimTtlMs, 100);
+  integer('redisNoticeMs', config.redisNoticeMs, 100);
   integer('registrationTimeoutMs', config.registrationTimeoutMs, 10);
   integer('ingestIdleTimeoutMs', config.ingestIdleTimeoutMs, 10);
   integer('ingestMaxPerAddress', config.ingestMaxPerAddress, 1);
@@ -276,4 +293,43 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (config.syslogPort !== null) integer('syslogPort', config.syslogPort, 0, 65535);
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
+}
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|::ffff:127(?:\.\d{1,3}){3}|localhost)$/i;
+
+/** Whether `host` is a loopback address (only this machine can reach a port bound to it). */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host.replace(/^\[(.*)\]$/, '$1'));
+}
+
+/**
+ * What `config` opens to other machines without a secret: one sentence per port bound to a
+ * non-loopback address that anyone who reaches it may use. Printed at start (see
+ * `startServer`), so an operator who binds `0.0.0.0` without `--password` hears of it.
+ *
+ * @example
+ * ```ts
+ * exposureWarnings(resolveConfig({ ircHost: '0.0.0.0' }));
+ * // ['the IRC port is bound to 0.0.0.0 without --password: anyone who can reach it may connect …']
+ * ```
+ */
+export function exposureWarnings(config: ServerConfig): string[] {
+  const warnings: string[] = [];
+  const open = (host: string): boolean => !isLoopback(host);
+  if (open(config.ircHost) && config.password === undefined) {
+    warnings.push(`the IRC port is bound to ${config.ircHost} without --password: anyone who can reach it may connect, read every log channel and chat`);
+  }
+  if (config.httpPort !== null && open(config.httpHost) && config.password === undefined) {
+    warnings.push(`the web viewer is bound to ${config.httpHost} without --password: anyone who can reach it may read every log line`);
+  }
+  if (config.ingestPort !== null && open(config.ingestHost) && config.producerToken === undefined) {
+    warnings.push(`the ingest port is bound to ${config.ingestHost} without --producer-token: anyone who can reach it may send log entries`);
+  }
+  if (config.syslogPort !== null && open(config.ingestHost)) {
+    warnings.push(`the syslog port is bound to ${config.ingestHost}: syslog has no token, so anyone who can reach it may send log entries`);
+  }
+  if (config.metricsPort !== null && open(config.metricsHost)) {
+    warnings.push(`/metrics is bound to ${config.metricsHost}: no password applies to it, so anyone who can reach it may read the counters`);
+  }
+  return warnings;
 }

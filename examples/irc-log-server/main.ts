@@ -63,6 +63,13 @@ const shutdown = (why: string): void => {
   }
   stopping = true;
   console.log(`irc-log-server: ${why}, shutting down`);
+  // Every part's close is bounded (IRC clients get --shutdown-grace-ms, Redis is let go of at
+  // once when it cannot be reached); this is the backstop that keeps the promise regardless.
+  const limitMs = config.shutdownGraceMs + 2500;
+  setTimeout(() => {
+    console.error(`irc-log-server: shutdown took more than ${limitMs} ms; exiting`);
+    process.exit(1);
+  }, limitMs).unref();
   server.close('Server shutting down').then(
     () => process.exit(0),
     (error: unknown) => {

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { RedisLinkStats } from './cluster/redis-link.js';
+import type { ClusterLinkStats } from './cluster/link.js';
+import type { NetworkBusStats } from './cluster/network-bus.js';
 import type { HistoryStats } from './logs/history.js';
 import type { IngestStats } from './logs/sources/ingest-stats.js';
 
@@ -37,12 +38,18 @@ export interface ServerStats {
   floodDisconnects: number;
   /** Clients disconnected for not answering PING (or not registering) in time. */
   pingTimeouts: number;
-  /** Connections refused (server full, too many from one address, shutting down). */
+  /** Connections refused (server full, too many from one address, out of password attempts, shutting down). */
   refusedConnections: number;
+  /** Wrong IRC passwords received. */
+  badPasswords: number;
+  /** Connections and registrations refused because their address had spent its password attempts. */
+  passwordRefusals: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
   /** The Redis bridge's counters, with `--redis`. */
-  redis?: RedisLinkStats;
+  redis?: ClusterLinkStats;
+  /** The other nodes, with `--redis`: how many are heard from, users they have, resyncs, nodes lost. */
+  network?: NetworkBusStats & { remoteUsers: number };
   /** Counters of each stream source (`tcp`, `stdin`): what it accepted and every line it lost, by reason. */
   ingest: readonly IngestStats[];
   /** The join backlog: entries and bytes held, entries evicted. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { NickClaims } from '../irc/network.js';
+import type { ClaimResult, NickClaims } from '../irc/network.js';
 
 /** The Redis commands the claims use (an ioredis client has them). */
 export interface ClaimsRedis {
@@ -25,13 +25,13 @@ export interface RedisNickClaimsOptions {
   /** Key prefix. @default 'logcaster:nick:' */
   readonly prefix?: string;
   /**
-   * How long to wait for Redis before answering without it, ms: a claim is then granted
-   * (the node keeps serving while Redis is down) and a lookup says "not held elsewhere".
-   * @default 2000
+   * How long to wait for Redis before answering without it, ms: a claim is then
+   * `'unconfirmed'` (refused: granting it could give one nick to two users on two nodes) and a
+   * lookup says "not held elsewhere". @default 2000
    */
   readonly timeoutMs?: number;
-  /** Where to say that Redis did not answer. */
-  readonly log?: (line: string) => void;
+  /** Whether the connection can take a command now; when not, a claim is `'unconfirmed'` at once. @default always */
+  readonly connected?: () => boolean;
 }
 
 // Refresh or delete a key only if this node still owns it.
@@ -40,14 +40,14 @@ const DELETE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return re
 
 /** Nick claims in Redis keys that expire with their node. */
 export class RedisNickClaims implements NickClaims {
-  /** Claims granted without Redis's answer (it did not answer in time). */
+  /** Claims refused because Redis did not answer (in time, or at all). */
   unconfirmed = 0;
   private readonly redis: ClaimsRedis;
   private readonly node: string;
   private readonly ttlMs: number;
   private readonly prefix: string;
   private readonly timeoutMs: number;
-  private readonly log: (line: string) => void;
+  private readonly connected: () => boolean;
   private readonly held = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
@@ -57,50 +57,57 @@ export class RedisNickClaims implements NickClaims {
     this.ttlMs = options.ttlMs ?? 30_000;
     this.prefix = options.prefix ?? 'logcaster:nick:';
     this.timeoutMs = options.timeoutMs ?? 2000;
-    this.log = options.log ?? (() => undefined);
+    this.connected = options.connected ?? (() => true);
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 100) throw new RangeError(`ttlMs must be an integer >= 100 (got ${this.ttlMs})`);
     // Three refreshes per lifetime: one lost refresh does not lose a nick.
     this.timer = setInterval(() => this.refresh(), Math.floor(this.ttlMs / 3));
     this.timer.unref();
   }
 
-  async claim(folded: string): Promise<boolean> {
+  async claim(folded: string): Promise<ClaimResult> {
     const key = this.prefix + folded;
-    const answer = await this.withTimeout(
-      (async () => {
-        if ((await this.redis.set(key, this.node, 'PX', this.ttlMs, 'NX')) === 'OK') return true;
-        // Already ours (a reconnecting user, a case change): still ours.
-        return (await this.redis.get(key)) === this.node;
-      })(),
-    );
+    // Not sent while Redis is away: a SET queued until it is back would take the nick later,
+    // for a claim already answered.
+    const ask = async (): Promise<boolean> => {
+      if ((await this.redis.set(key, this.node, 'PX', this.ttlMs, 'NX')) === 'OK') return true;
+      // Already ours (a reconnecting user, a case change): still ours.
+      return (await this.redis.get(key)) === this.node;
+    };
+    const answer = this.connected() ? await this.withTimeout(ask()) : undefined;
     if (answer === undefined) {
       this.unconfirmed++;
-      this.log(`redis: no answer claiming nick ${folded}; granted locally`);
+      return 'unconfirmed';
     }
-    const granted = answer ?? true;
-    if (granted) this.held.add(folded);
-    return granted;
+    if (!answer) return 'taken';
+    this.held.add(folded);
+    return 'granted';
   }
 
   release(folded: string): void {
-    if (!this.held.delete(folded)) return;
+    if (!this.held.delete(folded) || !this.connected()) return;
     this.redis.eval(DELETE_IF_OWNER, 1, this.prefix + folded, this.node).catch(() => undefined);
   }
 
   async heldElsewhere(folded: string): Promise<boolean> {
+    if (!this.connected()) return false;
     const owner = await this.withTimeout(this.redis.get(this.prefix + folded));
     return owner !== undefined && owner !== null && owner !== this.node;
   }
 
-  /** Stops refreshing and gives back every nick this node holds. */
+  /**
+   * Stops refreshing and gives back every nick this node holds (when Redis can be reached: if
+   * not, they expire `ttlMs` after the last refresh).
+   */
   async close(): Promise<void> {
     clearInterval(this.timer);
     const nicks = [...this.held];
     this.held.clear();
+    if (!this.connected()) return;
     await this.withTimeout(Promise.allSettled(nicks.map((nick) => this.redis.eval(DELETE_IF_OWNER, 1, this.prefix + nick, this.node))));
   }
 
   private refresh(): void {
+    if (!this.connected()) return;
     for (const nick of this.held) {
       this.redis.eval(REFRESH_IF_OWNER, 1, this.prefix + nick, this.node, this.ttlMs).catch(() => undefined);
     }

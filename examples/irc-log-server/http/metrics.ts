@@ -54,6 +54,8 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_flood_disconnects_total', 'counter', 'Clients disconnected for Excess Flood.', stats.floodDisconnects],
     ['logcaster_irc_ping_timeouts_total', 'counter', 'Clients disconnected for not answering PING or not registering.', stats.pingTimeouts],
     ['logcaster_irc_refused_connections_total', 'counter', 'Connections refused by the limits.', stats.refusedConnections],
+    ['logcaster_irc_bad_passwords_total', 'counter', 'Wrong IRC passwords received.', stats.badPasswords],
+    ['logcaster_irc_password_refusals_total', 'counter', 'Connections and registrations refused for an address out of password attempts.', stats.passwordRefusals],
     ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
   ];
   if (stats.redis !== undefined) {
@@ -64,6 +66,15 @@ export function ircMetrics(stats: ServerStats): string {
       ['logcaster_redis_outbox_pending', 'gauge', 'Messages waiting in the outbox for Redis.', redis.outboxPending],
       ['logcaster_redis_outbox_dropped_total', 'counter', 'Messages the full outbox dropped.', redis.outboxDropped],
       ['logcaster_redis_reconnects_total', 'counter', 'Redis connections back after an outage.', redis.reconnects],
+    );
+  }
+  if (stats.network !== undefined) {
+    const network = stats.network;
+    families.push(
+      ['logcaster_network_nodes', 'gauge', 'Other nodes heard from within the node timeout.', network.nodes],
+      ['logcaster_network_remote_users', 'gauge', 'Users on the other nodes.', network.remoteUsers],
+      ['logcaster_network_resyncs_total', 'counter', 'Snapshots asked of other nodes after a gap.', network.resyncs],
+      ['logcaster_network_nodes_lost_total', 'counter', 'Nodes forgotten after falling silent.', network.nodesLost],
     );
   }
     const writer = new PrometheusWriter();

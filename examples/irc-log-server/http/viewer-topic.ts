@@ -7,7 +7,7 @@
  * @module
  */
 import { TopicError, parsePattern, type TopicSyntax } from 'logcaster';
-import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/channels.js';
+import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/log-channels.js';
 
 /** What a viewer asked for, resolved. */
 export interface ViewerTopic {

@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PubSubBroker, Subscription } from 'logcaster';
-import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/channels.js';
+import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/log-channels.js';
 import type { LogEntry } from '../logs/entry.js';
 import type { LogHistory } from '../logs/history.js';
 import { BASIC_CHALLENGE, ViewerAuth } from './viewer-auth.js';
@@ -169,50 +169,131 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
-/**
- * Starts the web viewer.
- *
- * @throws RangeError / TypeError for bad options; the listen error (rejected promise), e.g.
- *   `EADDRINUSE`.
- * @example
- * ```ts
- * const viewer = await startWebViewer({ port: 8080, broker: server.broker });
- * // open http://127.0.0.1:8080/  or  curl -N 'http://127.0.0.1:8080/events?channel=%23logs-error'
- * await viewer.close();
- * ```
- */
-export async function startWebViewer(options: WebViewerOptions): Promise<WebViewer> {
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw new TypeError(`host must be a non-empty string (got ${JSON.stringify(host)})`);
-  const { broker, history } = options;
-  const queueLines = positiveInteger('queueLines', options.queueLines, 1000, 1);
-  const maxViewers = positiveInteger('maxViewers', options.maxViewers, 10_000, 1);
-  const heartbeatMs = positiveInteger('heartbeatMs', options.heartbeatMs, 15_000, 100);
-  const channels = options.channels ?? FILTERED_CHANNELS;
-  const auth = new ViewerAuth(options.password);
-  const page = loadPage();
-  const checkHost = LOOPBACK_BIND.test(host);
+/** The viewer's counters, kept as it serves. */
+type Counters = ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number; resumes: number; resumeGaps: number };
 
-  const counters: ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number; resumes: number; resumeGaps: number } = {
-    linesSent: 0,
-    linesSkipped: 0,
-    linesReplayed: 0,
-    resumes: 0,
-    resumeGaps: 0,
-    viewersTotal: 0,
-    unauthorized: 0,
-    refused: 0,
-  };
-  const connections = new Map<Subscription<LogEntry>, ViewerConnection>();
-  const onDrop = (subscription: Subscription<LogEntry>, count: number, reason: string): void => {
+/** The options, checked and with their defaults. */
+interface Settings {
+  readonly host: string;
+  readonly broker: PubSubBroker<LogEntry>;
+  readonly history: LogHistory | undefined;
+  readonly queueLines: number;
+  readonly maxViewers: number;
+  readonly heartbeatMs: number;
+  readonly channels: readonly FilteredChannelDefinition[];
+}
+
+/** What the viewer answers: one instance per running viewer, the HTTP server's handler. */
+class ViewerRoutes {
+  readonly counters: Counters = { linesSent: 0, linesSkipped: 0, linesReplayed: 0, resumes: 0, resumeGaps: 0, viewersTotal: 0, unauthorized: 0, refused: 0 };
+  /** Open streams, by their broker subscription. */
+  readonly connections = new Map<Subscription<LogEntry>, ViewerConnection>();
+  private readonly auth: ViewerAuth;
+  private readonly page = loadPage();
+  private readonly checkHost: boolean;
+  private readonly idOf: ((entry: LogEntry) => number | undefined) | undefined;
+
+  constructor(
+    private readonly settings: Settings,
+    password: string | undefined,
+  ) {
+    this.auth = new ViewerAuth(password);
+    this.checkHost = LOOPBACK_BIND.test(settings.host);
+    const { history } = settings;
+    this.idOf = history === undefined ? undefined : (entry) => history.idOf(entry);
+  }
+
+  /** A broker drop: tell the stream whose queue lost entries. */
+  readonly onDrop = (subscription: Subscription<LogEntry>, count: number, reason: string): void => {
     // 'closed' is the discard of a stream that ended: nobody is left to tell.
-    if (reason !== 'closed') connections.get(subscription)?.dropped(count);
+    if (reason !== 'closed') this.connections.get(subscription)?.dropped(count);
   };
-  broker.on('drop', onDrop);
 
-  const idOf = history === undefined ? undefined : (entry: LogEntry): number | undefined => history.idOf(entry);
+  /** Answers one request. */
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    if (this.checkHost) {
+      const name = hostName(request.headers.host);
+      if (name === undefined || !(LOOPBACK_NAMES.has(name) || name === this.settings.host)) {
+        plain(response, 421, 'this viewer only answers requests addressed to 127.0.0.1 or localhost');
+        return;
+      }
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      plain(response, 405, 'only GET here', { allow: 'GET, HEAD' });
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://viewer.invalid');
+    if (!this.auth.allows(request, url.searchParams)) {
+      this.counters.unauthorized++;
+      plain(response, 401, 'password required: log in, or open the page with ?token=<password>', { 'www-authenticate': BASIC_CHALLENGE });
+      return;
+    }
+    switch (url.pathname) {
+      case '/':
+      case '/index.html':
+        response.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': this.page.csp,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+          'x-content-type-options': 'nosniff',
+        });
+        response.end(request.method === 'HEAD' ? undefined : this.page.html);
+        return;
+      case '/channels':
+        json(response, 200, {
+          channels: this.settings.channels.map((c) => ({ name: c.name, topic: c.topic })),
+          patternPrefix: PATTERN_PREFIX,
+          passwordRequired: this.auth.required,
+        });
+        return;
+      case '/resolve':
+      case '/events':
+        this.topicRequest(request, response, url);
+        return;
+      default:
+        plain(response, 404, 'not found: try / (the page), /events?channel=%23logs-all, /channels');
+    }
+  }
 
-  const openStream = (request: IncomingMessage, response: ServerResponse, topic: ViewerTopic, query: URLSearchParams): void => {
+  /** The viewer's counters now. */
+  stats(): WebViewerStats {
+    let pending = 0;
+    let maxPending = 0;
+    for (const subscription of this.connections.keys()) {
+      pending += subscription.pending;
+      if (subscription.pending > maxPending) maxPending = subscription.pending;
+    }
+    const { viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, unauthorized, refused } = this.counters;
+    return { viewers: this.connections.size, viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, pending, maxPending, unauthorized, refused };
+  }
+
+  /** Ends every open stream; returns how many there were. */
+  endStreams(): number {
+    const open = [...this.connections.values()];
+    for (const connection of open) connection.end();
+    return open.length;
+  }
+
+  /** `/resolve` and `/events`: both name a channel or a pattern. */
+  private topicRequest(request: IncomingMessage, response: ServerResponse, url: URL): void {
+    let topic: ViewerTopic;
+    try {
+      topic = resolveViewerTopic(url.searchParams, this.settings.broker.syntax, this.settings.channels);
+    } catch (error) {
+      if (!(error instanceof ViewerTopicError)) throw error;
+      if (url.pathname === '/resolve') json(response, 400, { error: error.message });
+      else plain(response, 400, error.message);
+      return;
+    }
+    if (url.pathname === '/resolve') json(response, 200, { pattern: topic.pattern, channel: topic.channel ?? null });
+    else if (request.method === 'GET') this.openStream(request, response, topic, url.searchParams);
+    else plain(response, 405, 'a stream needs GET', { allow: 'GET' });
+  }
+
+  private openStream(request: IncomingMessage, response: ServerResponse, topic: ViewerTopic, query: URLSearchParams): void {
+    const { counters, connections } = this;
+    const { broker, history, queueLines, maxViewers, heartbeatMs } = this.settings;
     if (connections.size >= maxViewers) {
       counters.refused++;
       plain(response, 503, `too many viewers (limit ${maxViewers})`, { 'retry-after': '10' });
@@ -236,91 +317,59 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
     });
     request.socket.setNoDelay(true);
     counters.viewersTotal++;
-    const connection = new ViewerConnection(
-      response,
-      {
-        pattern: topic.pattern,
-        channel: topic.channel ?? null,
-        queueLines,
-        heartbeatMs,
-        resumed,
-        lastEventId: last.raw,
-        backlog: replay?.entries.length ?? 0,
-      },
-      {
-        broker,
-        pattern: topic.pattern,
-        queueLines,
-        counters,
-        onEnd: (ended) => connections.delete(ended.subscription),
-        idOf,
-        replay,
-      },
-    );
+    const hello = {
+      pattern: topic.pattern,
+      channel: topic.channel ?? null,
+      queueLines,
+      heartbeatMs,
+      resumed,
+      lastEventId: last.raw,
+      backlog: replay?.entries.length ?? 0,
+    };
+    const connection = new ViewerConnection(response, hello, {
+      broker,
+      pattern: topic.pattern,
+      queueLines,
+      counters,
+      onEnd: (ended) => connections.delete(ended.subscription),
+      idOf: this.idOf,
+      replay,
+    });
     connections.set(connection.subscription, connection);
-  };
+  }
+}
 
-  const handle = (request: IncomingMessage, response: ServerResponse): void => {
-    if (checkHost) {
-      const name = hostName(request.headers.host);
-      if (name === undefined || !(LOOPBACK_NAMES.has(name) || name === host)) {
-        plain(response, 421, 'this viewer only answers requests addressed to 127.0.0.1 or localhost');
-        return;
-      }
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      plain(response, 405, 'only GET here', { allow: 'GET, HEAD' });
-      return;
-    }
-    const url = new URL(request.url ?? '/', 'http://viewer.invalid');
-    if (!auth.allows(request, url.searchParams)) {
-      counters.unauthorized++;
-      plain(response, 401, 'password required: log in, or open the page with ?token=<password>', { 'www-authenticate': BASIC_CHALLENGE });
-      return;
-    }
-    switch (url.pathname) {
-      case '/':
-      case '/index.html':
-        response.writeHead(200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': page.csp,
-          'cache-control': 'no-store',
-          'referrer-policy': 'no-referrer',
-          'x-content-type-options': 'nosniff',
-        });
-        response.end(request.method === 'HEAD' ? undefined : page.html);
-        return;
-      case '/channels':
-        json(response, 200, {
-          channels: channels.map((c) => ({ name: c.name, topic: c.topic })),
-          patternPrefix: PATTERN_PREFIX,
-          passwordRequired: auth.required,
-        });
-        return;
-      case '/resolve':
-      case '/events': {
-        let topic: ViewerTopic;
-        try {
-          topic = resolveViewerTopic(url.searchParams, broker.syntax, channels);
-        } catch (error) {
-          if (!(error instanceof ViewerTopicError)) throw error;
-          if (url.pathname === '/resolve') json(response, 400, { error: error.message });
-          else plain(response, 400, error.message);
-          return;
-        }
-        if (url.pathname === '/resolve') json(response, 200, { pattern: topic.pattern, channel: topic.channel ?? null });
-        else if (request.method === 'GET') openStream(request, response, topic, url.searchParams);
-        else plain(response, 405, 'a stream needs GET', { allow: 'GET' });
-        return;
-      }
-      default:
-        plain(response, 404, 'not found: try / (the page), /events?channel=%23logs-all, /channels');
-    }
+/**
+ * Starts the web viewer.
+ *
+ * @throws RangeError / TypeError for bad options; the listen error (rejected promise), e.g.
+ *   `EADDRINUSE`.
+ * @example
+ * ```ts
+ * const viewer = await startWebViewer({ port: 8080, broker: server.broker });
+ * // open http://127.0.0.1:8080/  or  curl -N 'http://127.0.0.1:8080/events?channel=%23logs-error'
+ * await viewer.close();
+ * ```
+ */
+export async function startWebViewer(options: WebViewerOptions): Promise<WebViewer> {
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new TypeError(`host must be a non-empty string (got ${JSON.stringify(host)})`);
+  const settings: Settings = {
+    host,
+    broker: options.broker,
+    history: options.history,
+    queueLines: positiveInteger('queueLines', options.queueLines, 1000, 1),
+    maxViewers: positiveInteger('maxViewers', options.maxViewers, 10_000, 1),
+    heartbeatMs: positiveInteger('heartbeatMs', options.heartbeatMs, 15_000, 100),
+    channels: options.channels ?? FILTERED_CHANNELS,
   };
+  const routes = new ViewerRoutes(settings, options.password);
+  const { broker } = settings;
+  broker.on('drop', routes.onDrop);
 
   const http = createServer((request, response) => {
     try {
-      handle(request, response);
+      routes.handle(request, response);
     } catch (error) {
       console.error('irc-log-server: web viewer request failed:', error);
       if (!response.headersSent) plain(response, 500, 'internal error');
@@ -336,50 +385,26 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
       });
     });
   } catch (error) {
-    broker.off('drop', onDrop);
+    broker.off('drop', routes.onDrop);
     throw error;
   }
   http.on('error', (error) => console.error('irc-log-server: web viewer error:', error));
   const heartbeat = setInterval(() => {
-    for (const connection of connections.values()) connection.heartbeat();
-  }, heartbeatMs);
+    for (const connection of routes.connections.values()) connection.heartbeat();
+  }, settings.heartbeatMs);
   heartbeat.unref();
 
   let closing: Promise<void> | undefined;
   return {
     port: (http.address() as AddressInfo).port,
     host,
-    stats: () => {
-      let pending = 0;
-      let maxPending = 0;
-      for (const subscription of connections.keys()) {
-        pending += subscription.pending;
-        if (subscription.pending > maxPending) maxPending = subscription.pending;
-      }
-      return {
-        viewers: connections.size,
-        viewersTotal: counters.viewersTotal,
-        linesSent: counters.linesSent,
-        linesSkipped: counters.linesSkipped,
-        linesReplayed: counters.linesReplayed,
-        resumes: counters.resumes,
-        resumeGaps: counters.resumeGaps,
-        pending,
-        maxPending,
-        unauthorized: counters.unauthorized,
-        refused: counters.refused,
-      };
-    },
-    endStreams: () => {
-      const open = [...connections.values()];
-      for (const connection of open) connection.end();
-      return open.length;
-    },
+    stats: () => routes.stats(),
+    endStreams: () => routes.endStreams(),
     close: () => {
       closing ??= (async () => {
         clearInterval(heartbeat);
-        broker.off('drop', onDrop);
-        for (const connection of [...connections.values()]) connection.end();
+        broker.off('drop', routes.onDrop);
+        routes.endStreams();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeAllConnections();

@@ -9,7 +9,7 @@
 import type { Channel, ChannelDirectory, ChannelRefusal } from './channel.js';
 import { ChatChannel, ChatChannelDirectory } from './chat-channel.js';
 import type { Client } from './client.js';
-import type { OutLine } from './out-line.js';
+import type { OutLine } from './client.js';
 
 /** Options of {@link ChannelRouter}. */
 export interface ChannelRouterOptions {
@@ -21,6 +21,8 @@ export interface ChannelRouterOptions {
   readonly now: () => number;
   /** Channels per client, both kinds together (405 past it). */
   readonly maxChannelsPerClient: number;
+  /** How many members a channel (folded name) has on the other nodes. @default none */
+  readonly remoteMembers?: (key: string) => number;
 }
 
 /** Routes each channel name to the directory that owns it. */
@@ -33,7 +35,7 @@ export class ChannelRouter implements ChannelDirectory {
   constructor(options: ChannelRouterOptions) {
     this.owned = options.owned;
     this.isOwnedName = options.isOwnedName;
-    this.chat = new ChatChannelDirectory({ now: options.now, maxChannelsPerClient: options.maxChannelsPerClient });
+    this.chat = new ChatChannelDirectory({ now: options.now, maxChannelsPerClient: options.maxChannelsPerClient, remoteMembers: options.remoteMembers });
   }
 
   find(name: string): Channel | undefined {

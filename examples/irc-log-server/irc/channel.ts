@@ -1,12 +1,12 @@
 /**
  * What the IRC commands know of channels: a named set of members with a topic, and a
  * directory that finds, joins, parts and relays. Which channels exist and what feeds them is
- * the directory's business (today `logs/channels.ts`, the log channels), not the commands'.
+ * the directory's business (today `logs/log-channels.ts`, the log channels), not the commands'.
  *
  * @module
  */
 import type { Client } from './client.js';
-import type { OutLine } from './out-line.js';
+import type { OutLine } from './client.js';
 
 /** A channel as the commands see it. */
 export interface Channel {
@@ -18,7 +18,7 @@ export interface Channel {
   readonly topic: string;
   /** Creation time, seconds since the epoch (329, 333). */
   readonly createdAt: number;
-  /** Members, in join order. */
+  /** This node's members, in join order (the other nodes' are in `ServerContext.remote`). */
   readonly members: Set<Client>;
 }
 

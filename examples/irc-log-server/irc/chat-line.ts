@@ -11,7 +11,7 @@
  */
 import type { Client } from './client.js';
 import { MAX_LINE_BYTES, MAX_TAG_BYTES, formatMessage } from './message.js';
-import { CHAT_PRIORITY, type OutLine } from './out-line.js';
+import { CHAT_PRIORITY, type OutLine } from './client.js';
 import { formatServerTime, truncateUtf8 } from './text.js';
 
 /** One message a user sent, as every node needs it. */

@@ -1,34 +1,48 @@
 /**
- * One IRC connection: bytes in (framing, RecvQ, flood control), lines out (SendQ, coalesced
- * writes), and the connection's state. What the commands mean lives in `commands/`.
+ * One IRC connection: its state, and the lines going out to it. Bytes coming in (framing,
+ * RecvQ, flood control) are in `framer.ts`; what the commands mean lives in `commands/`.
  *
- * Out: every line goes through the client's SendQ, a `BoundedQueue` bounded in bytes with
- * the `drop-lowest-priority` policy. Lines carry a priority (see `out-line.ts`); protocol
- * replies and ERROR-and-above log lines are protected. Over the soft bound the lowest-priority
- * lines are dropped (TRACE, DEBUG, INFO first); past the hard bound, which only protected
- * lines reach, the client is disconnected with `SendQ exceeded`.
+ * Out: a log line reaches this file as an {@link OutLine} (bytes shared by every member of
+ * the channel, and a drop priority) through {@link Client.enqueue}:
  *
- * When lines go out: a line for an idle client (nothing waiting, nothing in the socket's
- * buffer, the server not under load) is written at once. Otherwise, while the socket takes
- * bytes, it joins the lines of this event-loop turn (a plain array, at most 64 KiB); the
- * {@link FlushScheduler} flushes every client with output once per turn, the turn's lines
- * joined into one buffer and one write. Only lines the socket cannot take now — it is
- * blocked, or the turn's share is full — wait in the SendQ, where the drop policy applies;
- * they follow the turn's lines in order. A write that returns `false` parks the client until
- * `'drain'`.
- *
- * In: lines are framed by {@link LineFramer}; each costs a flood token. A client that runs
- * out waits (its socket is paused: "fake lag"); lines already read wait in the RecvQ, and a
- * RecvQ over its bound ends the connection with `Excess Flood`.
+ * - a client with nothing pending (nothing queued, nothing in its socket's buffer, the server
+ *   not under load) gets the line written at once;
+ * - otherwise, while the socket takes bytes, the line joins this event-loop turn's lines (a
+ *   plain array, at most 64 KiB); the {@link FlushScheduler} flushes every client with output
+ *   once per turn, the turn's lines joined into one buffer and one `write()`;
+ * - only lines the socket cannot take now (it is blocked, or the turn's share is full) wait in
+ *   the SendQ, a `BoundedQueue` bounded in bytes with the `drop-lowest-priority` policy, opened
+ *   the first time a line has to wait. Over the soft bound the lowest-priority lines are
+ *   dropped (TRACE, DEBUG, INFO first); protocol replies and ERROR-and-above log lines are
+ *   protected; past the hard bound, which only protected lines reach, the client is
+ *   disconnected with `SendQ exceeded`. A write that returns `false` parks the client until
+ *   `'drain'`.
  *
  * @module
  */
 import type { Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import type { WriteScheduler } from './flush-scheduler.js';
-import { LineFramer } from './framer.js';
+import { RecvQueue, TOO_LONG, type InboundLine } from './framer.js';
 import { formatMessage, parseMessage, type IrcMessage, type OutboundMessage } from './message.js';
-import { REPLY_PRIORITY, type OutLine } from './out-line.js';
+
+/** A line ready for the socket, shared by every client that receives it. */
+export interface OutLine {
+  /** The encoded line, CRLF included. */
+  readonly bytes: Buffer;
+  /** Drop priority: higher is kept longer; >= {@link PROTECTED_PRIORITY} is never dropped. */
+  readonly priority: number;
+}
+
+/**
+ * Lines with this priority or more are never dropped from a SendQ. Priorities share the log
+ * levels' scale (TRACE 0 … FATAL 7, see `logs/level.ts`; a test keeps the two in step), so
+ * ERROR-and-above log lines and protocol replies are protected.
+ */
+export const PROTECTED_PRIORITY = 5;
+/** Priority of protocol replies (numerics, PONG, JOIN echoes): protected. */
+export const REPLY_PRIORITY = 100;
+/** Priority of chat relayed between users: as WARNING, kept over TRACE–NOTICE log lines, droppable. */
+export const CHAT_PRIORITY = 4;
 
 /** What a {@link Client} tells its server. */
 export interface ClientHooks {
@@ -70,9 +84,6 @@ export const SENDQ_EXCEEDED = 'SendQ exceeded';
 /** How long a SendQ-dropped client's socket may take to write its ERROR line, ms. */
 export const SENDQ_ERROR_GRACE_MS = 30_000;
 
-// Marks a line the framer rejected as too long, in the RecvQ, so that it is answered in order.
-const TOO_LONG = Buffer.alloc(0);
-
 // Lines joined per write at most: large enough for any burst one turn brings, small enough
 // that a slow reader's lines stay in the SendQ, where the drop policy applies.
 const MAX_BATCH_BYTES = 64 * 1024;
@@ -112,6 +123,87 @@ function takeBatch(queue: BoundedQueue<OutLine>): Buffer {
     total += bytes.length;
   }
   return Buffer.concat(parts, total);
+}
+
+/** What the scheduler flushes: a client, seen only through these two members. */
+export interface Flushable {
+  /** Set while the client waits in the scheduler's list. */
+  flushQueued: boolean;
+  /**
+   * Writes what the client has queued.
+   *
+   * @returns how many lines it wrote.
+   */
+  flush(): number;
+}
+
+/** What a client asks of its scheduler (a {@link FlushScheduler}, or a fake in tests). */
+export interface WriteScheduler {
+  /** Flushes `client` at the end of this turn (once, however often it is called). */
+  schedule(client: Flushable): void;
+  /** True while lines arrive faster than one per client per turn: queue them, do not write at once. */
+  readonly coalescing: boolean;
+}
+
+/**
+ * Runs `Client.flush` for every client that got output, once per event-loop turn, so that
+ * many lines published in one turn cost each client one write.
+ *
+ * It notices load from what it flushes: when a turn left a client more than one line to
+ * write, the next lines are all queued and flushed `coalesceMs` later, so a stream of lines
+ * costs each client one write per window instead of one per line; once a flush carries at
+ * most one line per client again, lines go out at once again. Low rates therefore never wait
+ * for a batch meant for high rates.
+ */
+export class FlushScheduler implements WriteScheduler {
+  /** How long lines wait under load, ms. */
+  readonly coalesceMs: number;
+  private dirty: Flushable[] = [];
+  private pending = false;
+  private loaded = false;
+  private readonly run = (): void => {
+    this.pending = false;
+    const batch = this.dirty;
+    this.dirty = [];
+    let most = 0;
+    for (let i = 0; i < batch.length; i++) {
+      batch[i].flushQueued = false;
+      const written = batch[i].flush();
+      if (written > most) most = written;
+    }
+    // Enter coalescing when a line had to wait for this flush (more than one line in a turn);
+    // leave it once a turn brings no client more than one line.
+    this.loaded = this.loaded ? most > 1 : most > 0;
+  };
+
+  /**
+   * @param coalesceMs - under load, how long lines wait to share a write (0: until the end of
+   *   the turn only). Range: [0, 100]. @default 2
+   * @throws RangeError for a value outside the range.
+   */
+  constructor(coalesceMs = 2) {
+    if (!(coalesceMs >= 0 && coalesceMs <= 100)) throw new RangeError(`coalesceMs must be in [0, 100] (got ${String(coalesceMs)})`);
+    this.coalesceMs = coalesceMs;
+  }
+
+  /** True while lines arrive faster than one per client per turn. */
+  get coalescing(): boolean {
+    return this.loaded;
+  }
+
+  /** Flushes `client` at the end of this turn (once, however often it is called). */
+  schedule(client: Flushable): void {
+    if (client.flushQueued) return;
+    client.flushQueued = true;
+    this.dirty.push(client);
+    if (!this.pending) {
+      this.pending = true;
+      // Not unref()ed: an unref()ed immediate or timer lets the event loop block in its poll
+      // phase, so the flush would wait for the next unrelated I/O. It runs once, holds nothing.
+      if (this.loaded && this.coalesceMs > 0) setTimeout(this.run, this.coalesceMs);
+      else setImmediate(this.run);
+    }
+  }
 }
 
 /** The capabilities a client negotiated, with `server-time` kept as a flag: it is read once per line. */
@@ -181,17 +273,11 @@ export class Client {
   /** Opened on first use (see {@link ClientOptions.openSendQ}). */
   private sendQ: BoundedQueue<OutLine> | undefined = undefined;
   private readonly openSendQ: () => BoundedQueue<OutLine>;
-  private readonly flood: TokenBucket;
-  private readonly recvQLimit: number;
   private readonly closeGraceMs: number;
   private readonly scheduler: WriteScheduler;
   private readonly now: () => number;
   private readonly hooks: ClientHooks;
-  private readonly framer: LineFramer;
-  private recvQ: Buffer[] = [];
-  private recvHead = 0;
-  private recvBytes = 0;
-  private floodTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly input: RecvQueue;
   private closeTimer: NodeJS.Timeout | undefined = undefined;
   private blocked = false;
   // Lines of this turn, written together by the next flush (see the module comment).
@@ -206,20 +292,14 @@ export class Client {
     this.host = options.host;
     this.serverName = options.serverName;
     this.openSendQ = options.openSendQ;
-    this.flood = options.flood;
-    this.recvQLimit = options.recvQBytes;
     this.closeGraceMs = options.closeGraceMs;
     this.scheduler = options.scheduler;
     this.now = options.now;
     this.hooks = options.hooks;
     this.connectedAt = this.now();
     this.lastActivity = this.connectedAt;
-    this.framer = new LineFramer({
-      line: (line) => this.receive(line),
-      tooLong: () => this.receive(TOO_LONG),
-    });
-
     const socket = this.socket;
+    this.input = new RecvQueue(socket, options.flood, options.recvQBytes, (line) => this.handleLine(line));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -376,7 +456,7 @@ export class Client {
     if (this.lifecycle !== 'open') return;
     this.lifecycle = 'closing';
     this.closeReason = reason;
-    this.stopReading();
+    this.input.stop();
     this.hooks.left(this, reason);
     const error = formatMessage({ command: 'ERROR', params: [`Closing Link: ${this.host} (${reason})`] });
     if (flush && this.sendQ?.closed !== true && !this.socket.destroyed) {
@@ -406,43 +486,11 @@ export class Client {
     if (this.lifecycle !== 'open') return;
     this.lastActivity = this.now();
     this.pingSentAt = undefined;
-    this.framer.push(chunk);
-    this.processRecvQ();
-    if (this.lifecycle === 'open' && this.recvBytes + this.framer.buffered > this.recvQLimit) {
-      this.close('Excess Flood', true);
-    }
+    this.input.push(chunk);
+    if (this.lifecycle === 'open' && this.input.overLimit) this.close('Excess Flood', true);
   }
 
-  private receive(line: Buffer): void {
-    this.recvQ.push(line);
-    this.recvBytes += line.length + 2;
-  }
-
-  private processRecvQ(): void {
-    while (this.recvHead < this.recvQ.length && this.lifecycle === 'open') {
-      if (!this.flood.consume(1)) {
-        // Fake lag: stop reading and come back when a token is due.
-        if (this.floodTimer === undefined) {
-          this.socket.pause();
-          this.floodTimer = setTimeout(() => {
-            this.floodTimer = undefined;
-            this.processRecvQ();
-          }, Math.max(1, Math.ceil(this.flood.msUntil(1))));
-          this.floodTimer.unref();
-        }
-        return;
-      }
-      const line = this.recvQ[this.recvHead++];
-      this.recvBytes -= line.length + 2;
-      this.handleLine(line);
-    }
-    this.recvQ = [];
-    this.recvHead = 0;
-    this.recvBytes = 0;
-    if (this.lifecycle === 'open' && this.socket.isPaused()) this.socket.resume();
-  }
-
-  private handleLine(line: Buffer): void {
+  private handleLine(line: InboundLine): void {
     if (line === TOO_LONG) {
       this.reply('417', 'Input line was too long');
       return;
@@ -456,17 +504,6 @@ export class Client {
       return;
     }
     this.hooks.message(this, message);
-  }
-
-  private stopReading(): void {
-    if (this.floodTimer !== undefined) clearTimeout(this.floodTimer);
-    this.floodTimer = undefined;
-    this.recvQ = [];
-    this.recvHead = 0;
-    this.recvBytes = 0;
-    // Keep reading (and discarding, see onData) so that the peer's FIN is seen and the socket
-    // closes cleanly; closing with unread input would reset the connection and lose the ERROR.
-    this.socket.resume();
   }
 
   private onSocketClose(): void {

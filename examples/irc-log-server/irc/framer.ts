@@ -1,10 +1,14 @@
 /**
- * Framing: cutting an inbound byte stream into IRC lines. CR, LF or CRLF ends a line; empty
- * lines are ignored; TCP may cut anywhere, even inside a UTF-8 character, so framing works on
- * bytes and decodes whole lines only.
+ * Bytes in: cutting an inbound byte stream into IRC lines ({@link LineFramer}: CR, LF or CRLF
+ * ends a line; empty lines are ignored; TCP may cut anywhere, even inside a UTF-8 character,
+ * so framing works on bytes and decodes whole lines only), and pacing them ({@link RecvQueue}:
+ * each line costs a flood token; a client out of tokens waits, its lines held in a bounded
+ * RecvQ).
  *
  * @module
  */
+import type { Socket } from 'node:net';
+import type { TokenBucket } from 'logcaster';
 import { MAX_LINE_BYTES, MAX_TAG_BYTES } from './message.js';
 
 /** Events of a {@link LineFramer}. */
@@ -108,4 +112,94 @@ function isTooLong(line: Buffer): boolean {
     rest -= tagBytes;
   }
   return rest > MAX_LINE_BYTES;
+}
+
+/** What a {@link RecvQueue} hands on: a line, or {@link TOO_LONG} for a line the framer discarded. */
+export type InboundLine = Buffer;
+
+/** Stands for a line that was too long, in the RecvQ, so that it is answered in order (417). */
+export const TOO_LONG: InboundLine = Buffer.alloc(0);
+
+/**
+ * One connection's input: framed lines wait in the RecvQ and are handed on one flood token
+ * each. A client out of tokens is paused ("fake lag": its socket stops being read until a
+ * token is due); what it had already sent waits here, and {@link RecvQueue.overLimit} tells
+ * the client when that exceeds the RecvQ bound (`Excess Flood`).
+ */
+export class RecvQueue {
+  private readonly framer: LineFramer;
+  private lines: Buffer[] = [];
+  private head = 0;
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private stopped = false;
+
+  /**
+   * @param socket - paused and resumed for fake lag.
+   * @param flood - the client's budget, one token per line.
+   * @param limit - RecvQ bound, bytes of lines read but not yet handed on (plus the unterminated one).
+   * @param deliver - called with each line, in order, while tokens last.
+   */
+  constructor(
+    private readonly socket: Socket,
+    private readonly flood: TokenBucket,
+    private readonly limit: number,
+    private readonly deliver: (line: InboundLine) => void,
+  ) {
+    this.framer = new LineFramer({ line: (line) => this.queue(line), tooLong: () => this.queue(TOO_LONG) });
+  }
+
+  /** Whether what waits exceeds the bound (the client should be dropped with `Excess Flood`). */
+  get overLimit(): boolean {
+    return this.bytes + this.framer.buffered > this.limit;
+  }
+
+  /** Frames `chunk` and hands on as many lines as the flood budget allows. */
+  push(chunk: Buffer): void {
+    if (this.stopped) return;
+    this.framer.push(chunk);
+    this.drain();
+  }
+
+  /** Forgets what waits and hands on nothing more; the socket keeps being read (and discarded). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lines = [];
+    this.head = 0;
+    this.bytes = 0;
+    // Keep reading so that the peer's FIN is seen and the socket closes cleanly; closing with
+    // unread input would reset the connection and lose the ERROR line.
+    this.socket.resume();
+  }
+
+  private queue(line: Buffer): void {
+    this.lines.push(line);
+    this.bytes += line.length + 2;
+  }
+
+  private drain(): void {
+    while (this.head < this.lines.length && !this.stopped) {
+      if (!this.flood.consume(1)) {
+        // Fake lag: stop reading and come back when a token is due.
+        if (this.timer === undefined) {
+          this.socket.pause();
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.drain();
+          }, Math.max(1, Math.ceil(this.flood.msUntil(1))));
+          this.timer.unref();
+        }
+        return;
+      }
+      const line = this.lines[this.head++];
+      this.bytes -= line.length + 2;
+      this.deliver(line);
+    }
+    this.lines = [];
+    this.head = 0;
+    this.bytes = 0;
+    if (!this.stopped && this.socket.isPaused()) this.socket.resume();
+  }
 }

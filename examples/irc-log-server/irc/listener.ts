@@ -7,12 +7,10 @@
  *
  * @module
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { BoundedQueue, TokenBucket } from 'logcaster';
-import { Client, type ClientHooks } from './client.js';
-import { dispatch, handleDeparture, type IrcSettings, type ServerContext } from './commands/index.js';
-import { FlushScheduler } from './flush-scheduler.js';
-import type { OutLine } from './out-line.js';
+import { Client, FlushScheduler, type ClientHooks, type OutLine } from './client.js';
+import { dispatch, handleDeparture, TOO_MANY_ATTEMPTS, type IrcSettings, type ServerContext } from './commands/index.js';
 
 /** The connection limits and timers the listener applies (a `ServerConfig` has them all). */
 export interface ListenerSettings extends IrcSettings {
@@ -77,6 +75,82 @@ function displayHost(address: string | undefined): string {
 }
 
 /**
+ * The connections of a listener, counted per address, each unregistered one with its deadline:
+ * a timer of its own, so it is closed when its time is up (a sweep every few seconds would
+ * close it up to a sweep late: at 25 s instead of 20).
+ */
+class Connections {
+  readonly clients = new Set<Client>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly deadlines = new Map<Client, NodeJS.Timeout>();
+
+  fromAddress(host: string): number {
+    return this.perAddress.get(host) ?? 0;
+  }
+
+  /** Adds `client`; `expire` runs after `registrationMs` unless the client is gone by then. */
+  add(client: Client, registrationMs: number, expire: (client: Client) => void): void {
+    this.clients.add(client);
+    this.perAddress.set(client.host, this.fromAddress(client.host) + 1);
+    const deadline = setTimeout(() => {
+      this.deadlines.delete(client);
+      expire(client);
+    }, registrationMs);
+    deadline.unref();
+    this.deadlines.set(client, deadline);
+  }
+
+  delete(client: Client): void {
+    this.clients.delete(client);
+    clearTimeout(this.deadlines.get(client));
+    this.deadlines.delete(client);
+    const count = this.fromAddress(client.host) - 1;
+    if (count <= 0) this.perAddress.delete(client.host);
+    else this.perAddress.set(client.host, count);
+  }
+}
+
+/** Says goodbye to a connection that is not let in, and makes sure its socket goes. */
+function refuse(socket: Socket, host: string, reason: string): void {
+  // Already counted as refused; a reset while we say goodbye only needs the socket gone.
+  socket.on('error', () => socket.destroy());
+  socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** PINGs idle registered clients and drops the silent ones: one sweep for all clients, not a timer each. */
+function startSweep(clients: ReadonlySet<Client>, config: ListenerSettings, counters: ListenerCounters): NodeJS.Timeout {
+  const sweepMs = Math.min(5000, Math.max(25, Math.floor(config.pingIntervalMs / 4)));
+  const sweep = setInterval(() => {
+    const now = config.now();
+    for (const client of clients) {
+      if (client.state !== 'open' || !client.registered) continue;
+      const idle = now - client.lastActivity;
+      if (idle >= config.idleTimeoutMs) {
+        counters.pingTimeouts++;
+        client.close(`Ping timeout: ${Math.round(idle / 1000)} seconds`);
+      } else if (idle >= config.pingIntervalMs && client.pingSentAt === undefined) {
+        client.pingSentAt = now;
+        client.send({ command: 'PING', params: [config.serverName], colon: true });
+      }
+    }
+  }, sweepMs);
+  sweep.unref();
+  return sweep;
+}
+
+/** Listens on `port` at `host`; rejects with the listen error. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
  * Binds the IRC port.
  *
  * @throws the listen error (rejected promise), e.g. `EADDRINUSE`.
@@ -84,8 +158,8 @@ function displayHost(address: string | undefined): string {
 export async function startIrcListener(options: IrcListenerOptions): Promise<IrcListener> {
   const { settings: config, context } = options;
   const counters: ListenerCounters = { floodDisconnects: 0, pingTimeouts: 0, refusedConnections: 0 };
-  const clients = new Set<Client>();
-  const perAddress = new Map<string, number>();
+  const connections = new Connections();
+  const { clients } = connections;
   const scheduler = new FlushScheduler();
   let nextId = 1;
   let closing = false;
@@ -98,31 +172,36 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
       handleDeparture(context, client, reason);
     },
     gone: (client) => {
-      clients.delete(client);
-      const count = (perAddress.get(client.host) ?? 1) - 1;
-      if (count === 0) perAddress.delete(client.host);
-      else perAddress.set(client.host, count);
+      connections.delete(client);
       options.releaseSendQ(client.id);
       if (clients.size === 0) whenEmpty?.();
     },
   };
 
-  const refuse = (socket: Socket, host: string, reason: string): void => {
-    counters.refusedConnections++;
-    // Already counted as refused; a reset while we say goodbye only needs the socket gone.
-    socket.on('error', () => socket.destroy());
-    socket.end(`ERROR :Closing Link: ${host} (${reason})\r\n`);
-    setTimeout(() => socket.destroy(), 1000).unref();
+  const expireUnregistered = (client: Client): void => {
+    if (client.registered || client.state !== 'open') return;
+    counters.pingTimeouts++;
+    client.close('Registration timed out');
   };
 
   const server = createServer((socket) => {
     const host = displayHost(socket.remoteAddress);
-    if (closing) return refuse(socket, host, 'Server shutting down');
-    if (clients.size >= config.maxClients) return refuse(socket, host, 'Server is full');
-    const fromHere = perAddress.get(host) ?? 0;
-    if (fromHere >= config.maxClientsPerIp) return refuse(socket, host, 'Too many connections from your address');
-    perAddress.set(host, fromHere + 1);
-    const id = String(nextId++);
+    const refusal = closing
+      ? 'Server shutting down'
+      : clients.size >= config.maxClients
+        ? 'Server is full'
+        : connections.fromAddress(host) >= config.maxClientsPerIp
+          ? 'Too many connections from your address'
+          : context.passwordGuard?.allows(host) === false
+            ? TOO_MANY_ATTEMPTS
+            : undefined;
+    if (refusal !== undefined) {
+      counters.refusedConnections++;
+      refuse(socket, host, refusal);
+      return;
+    }
+    // Unique across nodes: the node's id first.
+    const id = `${context.node}/${nextId++}`;
     const client = new Client({
       id,
       socket,
@@ -136,44 +215,13 @@ export async function startIrcListener(options: IrcListenerOptions): Promise<Irc
       now: config.now,
       hooks,
     });
-    clients.add(client);
+    // Unregistered sockets get their own, shorter deadline, so silent ones cannot hold the
+    // --max-clients slots for the whole idle timeout.
+    connections.add(client, config.registrationTimeoutMs ?? config.idleTimeoutMs, expireUnregistered);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port, options.host);
   server.on('error', (error) => console.error('irc-log-server: IRC listener error:', error));
-
-  // PING idle clients, drop the silent ones: one sweep for all clients, not a timer each.
-  // Unregistered sockets get their own, shorter deadline, so silent ones cannot hold the
-  // --max-clients slots for the whole idle timeout.
-  const registrationMs = config.registrationTimeoutMs ?? config.idleTimeoutMs;
-  const sweepMs = Math.min(5000, Math.max(25, Math.floor(Math.min(config.pingIntervalMs, registrationMs) / 4)));
-  const sweep = setInterval(() => {
-    const now = config.now();
-    for (const client of clients) {
-      if (client.state !== 'open') continue;
-      if (!client.registered) {
-        if (now - client.connectedAt >= registrationMs) {
-          counters.pingTimeouts++;
-          client.close('Registration timed out');
-        }
-        continue;
-      }
-      const idle = now - client.lastActivity;
-      if (idle >= config.idleTimeoutMs) {
-        counters.pingTimeouts++;
-        client.close(`Ping timeout: ${Math.round(idle / 1000)} seconds`);
-      } else if (idle >= config.pingIntervalMs && client.pingSentAt === undefined) {
-        client.pingSentAt = now;
-        client.send({ command: 'PING', params: [config.serverName], colon: true });
-      }
-    }
-  }, sweepMs);
-  sweep.unref();
+  const sweep = startSweep(clients, config, counters);
 
   let listenerClosed: Promise<void> | undefined;
   const stopAccepting = (): void => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHAT_PRIORITY, PROTECTED_PRIORITY } from '../irc/out-line.js';
+import { CHAT_PRIORITY, PROTECTED_PRIORITY } from '../irc/client.js';
 import { LOG_LEVELS, detectLevel, levelRank, normalizeLevel } from './level.js';
 
 describe('levels', () => {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PubSubBroker } from 'logcaster';
 import { RedisStreamBridge } from 'logcaster/redis';
 import type { LogEntry } from './entry.js';
@@ -19,30 +19,49 @@ export interface SharedHistory {
   record(topic: string, entry: LogEntry): void;
   /** The last `count` entries of `topic`, oldest first; rejects when the store cannot answer. */
   fetch(topic: string, count: number): Promise<LogEntry[]>;
-  /** Stops and closes the connections. */
-  close(): Promise<void>;
+  /** Stops and closes the connections; says how many recorded entries were never written. */
+  close(): Promise<{ unsent: number }>;
+}
+
+/** Quits `client` (waiting at most 500 ms for Redis to answer), then drops the connection. */
+async function letGo(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+    clearTimeout(timer);
+  }
+  client.disconnect();
 }
 
 /**
- * Connects the shared backlog to Redis at `url`.
+ * Connects the shared backlog to Redis through two new clients made by `connect` (commands
+ * fail fast there: a join waits for its backlog at most 2 s anyway).
  *
  * @param perChannel - entries a join shows; the streams keep at least 50 times as many.
  */
-export function connectStreamHistory(url: string, perChannel: number, log: (line: string) => void = () => undefined): SharedHistory {
-  const options = { retryStrategy: (attempt: number) => Math.min(50 * attempt, 2000), maxRetriesPerRequest: 1 };
-  const publisher = new Redis(url, options);
-  const reader = publisher.duplicate();
+export function connectStreamHistory(connect: () => Redis, perChannel: number, log: (line: string) => void = () => undefined): SharedHistory {
+  const publisher = connect();
+  const reader = connect();
+  for (const client of [publisher, reader]) {
+    // Whether Redis is reachable is said by the link (cluster/redis-link.ts); without a listener
+    // ioredis would print every failed reconnect.
+    client.on('error', () => undefined);
+  }
   // A broker with no subscribers: the bridge only writes streams and answers history.
   const broker = new PubSubBroker<LogEntry>();
   const bridge = new RedisStreamBridge(broker, { publisher, reader, prefix: 'logcaster-history', maxLen: Math.max(1000, perChannel * 50) });
-  bridge.on('error', (error) => log(`redis history: ${error instanceof Error ? error.message : String(error)}`));
+  bridge.on('error', (error) => {
+    if (publisher.status === 'ready') log(`redis history: ${error instanceof Error ? error.message : String(error)}`);
+  });
   return {
     record: (topic, entry) => void bridge.publish(topic, entry),
     fetch: async (topic, count) => (await bridge.history(topic, count)).map((found) => found.message),
     close: async () => {
+      const unsent = bridge.stats().outboxPending;
       await bridge.close();
       broker.close();
-      await Promise.allSettled([publisher.quit(), reader.quit()]);
+      await Promise.all([letGo(publisher), letGo(reader)]);
+      return { unsent };
     },
   };
 }

@@ -3,45 +3,26 @@
  * different nodes chat in a channel and by PRIVMSG/NOTICE, a nick held on one node is refused
  * on the other (433), and a dead node's nicks free themselves once their claim expires.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
 import { IrcUser } from './irc-user.js';
+import { allOutput, killNodesAfterEach, startNode } from './node-process.js';
 import { RawClient } from './raw-client.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const CLAIM_TTL_MS = 1500;
 
-interface Ready {
-  type: 'ready';
-  ircPort: number;
-}
-
-const nodes: ChildProcess[] = [];
-const outputs: (() => string)[] = [];
 const users: IrcUser[] = [];
 const raws: RawClient[] = [];
 
+killNodesAfterEach();
 afterEach(async () => {
   for (const raw of raws.splice(0)) await raw.close();
   await Promise.all(users.splice(0).map((user) => user.quit()));
-  for (const node of nodes.splice(0)) if (node.exitCode === null) node.kill('SIGKILL');
 });
 
 /** main.ts as a real process (it exits when this process goes: IPC disconnect). */
-function startNode(name: string, redisUrl: string): Promise<{ ready: Ready; child: ChildProcess }> {
-  const args = ['--irc-port', '0', '--ingest-port', 'off', '--http-port', 'off', '--no-demo', '--server-name', name, '--redis', redisUrl, '--nick-claim-ttl-ms', String(CLAIM_TTL_MS)];
-  const child = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  nodes.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  outputs.push(() => `${name}: ${output}`);
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ ready: message as Ready, child }));
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${String(code)}: ${output}`)));
-  });
+function node(name: string, redisUrl: string) {
+  return startNode(name, ['--irc-port', '0', '--ingest-port', 'off', '--http-port', 'off', '--no-demo', '--redis', redisUrl, '--nick-claim-ttl-ms', String(CLAIM_TTL_MS)]);
 }
 
 const untagged = (line: string): string => line.replace(/^@\S+ /, '');
@@ -56,14 +37,14 @@ describeWithRedis('one IRC network on two nodes sharing one Redis', (binary) => 
   });
 
   it('lets users on different nodes chat in a channel and privately, and keeps nicks unique across nodes', async () => {
-    const [a, b] = await Promise.all([startNode('a.test', redis.url), startNode('b.test', redis.url)]);
+    const [a, b] = await Promise.all([node('a.test', redis.url), node('b.test', redis.url)]);
     try {
       const alice = await IrcUser.connect(a.ready.ircPort, 'alice');
       users.push(alice);
       const bob = await IrcUser.connect(b.ready.ircPort, 'bob');
       users.push(bob);
 
-      // A channel on both nodes: each node has its own members, the messages cross.
+      // One channel across both nodes: the messages cross.
       alice.send('JOIN #team');
       bob.send('JOIN #team');
       await alice.barrier();
@@ -114,7 +95,7 @@ describeWithRedis('one IRC network on two nodes sharing one Redis', (binary) => 
       }
       expect(answer).toBe(':carol!~c@127.0.0.1 NICK :alice');
     } catch (error) {
-      console.error(outputs.map((o) => o()).join('\n----\n'));
+      console.error(allOutput());
       throw error;
     }
   }, 30_000);

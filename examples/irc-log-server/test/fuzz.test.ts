@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
 import { RawClient, until } from './raw-client.js';
 
-// The chat topics every node subscribes to (chat/channels/*, chat/users/*: cluster/chat-bus.ts).
-const CHAT_TOPICS = 2;
+// The network topics every node subscribes to (chat/channels/*, chat/users/*, chat/state: cluster/network-bus.ts).
+const CHAT_TOPICS = 3;
 
 let server: RunningServer;
 let good: RawClient;

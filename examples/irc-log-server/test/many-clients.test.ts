@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server.js';
 import { RawClient, until } from './raw-client.js';
 
-// The chat topics every node subscribes to (chat/channels/*, chat/users/*: cluster/chat-bus.ts).
-const CHAT_TOPICS = 2;
+// The network topics every node subscribes to (chat/channels/*, chat/users/*, chat/state: cluster/network-bus.ts).
+const CHAT_TOPICS = 3;
 
 // Each client costs two file descriptors in this process (its socket and the server's end).
 // `ulimit -n` is checked first: with fewer than ~2,200 descriptors the test runs with as many

@@ -1,5 +1,8 @@
 /**
- * The README names files and classes; this keeps those names true as the code moves.
+ * The README's walkthrough follows one log line from the ingest socket to a client's screen.
+ * This runs it against a real server — the line it quotes, the topics it says the line is
+ * published on, the bytes it says each kind of client gets and when they are written, the rate
+ * limit it describes — and keeps the names it uses true as the code moves:
  *
  * - Every relative path the README names (in backticks, in a link, or in a Mermaid diagram,
  *   ending in .ts, .html, .md or .png) must exist.
@@ -9,15 +12,18 @@
  *
  * How a path is resolved (the README's own shorthand): a path with a `/` is relative to this
  * example's folder or to the repository root. A bare file name is in the folder of the last path
- * named before it on the same line ("`irc/client.ts`, `out-line.ts`" means irc/out-line.ts), or
+ * named before it on the same line ("`irc/client.ts`, `framer.ts`" means irc/framer.ts), or
  * in the example's folder, or in its `test/` folder (the README's list of tests names them so).
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { Socket, connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from 'logcaster';
 import * as redis from 'logcaster/redis';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../server.js';
+import { RawClient, until } from './raw-client.js';
 
 const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = join(EXAMPLE, '..', '..');
@@ -213,7 +219,7 @@ describe('the README names files that exist', () => {
   it('finds the paths the README names, in prose, tables, links and diagrams', () => {
     const paths = pathReferences(README).map((ref) => ref.path);
     expect(paths.length).toBeGreaterThan(80);
-    for (const known of ['server.ts', 'logs/sources/json-lines.ts', 'docs/web-viewer.png', 'http/page.html', 'src/broker/broker.ts', 'framer.ts']) {
+    for (const known of ['server.ts', 'logs/sources/json-lines.ts', 'docs/web-viewer.png', 'http/page.html', 'src/broker/broker.ts', 'names.ts']) {
       expect(paths).toContain(known);
     }
   });
@@ -228,8 +234,8 @@ describe('the README names files that exist', () => {
   });
 
   it('reads a bare name in the folder named before it on the line, and nowhere else', () => {
-    // `irc/client.ts`, `out-line.ts`: out-line.ts is irc/out-line.ts, so it does not exist at the top.
-    expect(missingPaths('| `irc/client.ts`, `out-line.ts` |')).toEqual([]);
+    // `irc/client.ts`, `framer.ts`: framer.ts is irc/framer.ts, so it does not exist at the top.
+    expect(missingPaths('| `irc/client.ts`, `framer.ts` |')).toEqual([]);
     expect(missingPaths('| `irc/client.ts`, `render.ts` |')).toEqual(['line 1: render.ts']);
     expect(missingPaths('`logs/`, `render.ts`')).toEqual([]);
   });
@@ -252,7 +258,7 @@ describe('the walkthrough names classes as they are in the code', () => {
   it('names every library class on the path, and the example classes it hands them to', () => {
     const named = [...namedClasses(section).keys()];
     for (const name of LIBRARY_CLASSES) expect(named).toContain(name);
-    for (const name of ['LineSplitter', 'EntryJoiner', 'LogChannelDirectory', 'Client', 'FlushScheduler', 'ViewerConnection']) expect(named).toContain(name);
+    for (const name of ['ProducerConnection', 'LineSplitter', 'EntryJoiner', 'LogChannelDirectory', 'Client', 'FlushScheduler', 'ViewerConnection']) expect(named).toContain(name);
   });
 
   it('every class it names is exported where it says, with the methods it names', () => {
@@ -265,5 +271,130 @@ describe('the walkthrough names classes as they are in the code', () => {
     expect(classProblems(section.replace('`TokenBucket`\n(library, `src/flow/token-bucket.ts`)', '`TokenBucket`\n(library, `src/flow/rate-limiter.ts`)'))).toEqual([
       'TokenBucket is not defined in src/flow/rate-limiter.ts',
     ]);
+  });
+});
+
+/** The text of the walkthrough's step `n` (from `n. ` to the next step or the end of the list). */
+function step(n: number): string {
+  const section = walkthrough(README);
+  const start = section.indexOf(`\n${n}. **`);
+  const end = section.indexOf(`\n${n + 1}. **`, start);
+  return section.slice(start, end === -1 ? section.indexOf('\n\n', start + 1) : end).replace(/\s+/g, ' ');
+}
+
+/** The JSON line the walkthrough follows, as it quotes it. */
+const WALKED_LINE = (/`(\{"level":"error","service":"payments"[^`]*\})`/.exec(walkthrough(README)) ?? [])[1] ?? '';
+
+const running: RunningServer[] = [];
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function serve(): Promise<RunningServer> {
+  const server = await startServer({ ircPort: 0, ingestPort: 0, demo: false, colour: false, history: 0 });
+  running.push(server);
+  return server;
+}
+
+async function watcher(server: RunningServer, nick: string, caps: string[]): Promise<RawClient> {
+  const client = await RawClient.connect(server.ircPort);
+  clients.push(client);
+  await client.register(nick, { caps });
+  client.send('JOIN #logs-error');
+  await client.barrier();
+  return client;
+}
+
+/** Sends `payload` on one ingest connection, half-closes, and resolves with the reply lines. */
+function produce(port: number, payload: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received.split('\n').filter((line) => line !== '')));
+    socket.end(payload);
+  });
+}
+
+/** Counts the server's `write()` calls to the socket whose peer is `client`, while `body` runs. */
+async function countWrites(client: RawClient, body: (writes: () => number) => Promise<void>): Promise<void> {
+  const port = client.raw.localPort;
+  const original = Socket.prototype.write;
+  let writes = 0;
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    if (this.remotePort === port && this.localPort !== port) writes++;
+    return original.apply(this, args);
+  } as Socket['write'];
+  try {
+    await body(() => writes);
+  } finally {
+    Socket.prototype.write = original;
+  }
+}
+
+describe('the walkthrough, run', () => {
+  it('quotes a line that is valid input', () => {
+    expect(JSON.parse(WALKED_LINE)).toMatchObject({ level: 'error', service: 'payments', category: 'DATABASE' });
+  });
+
+  it('step 2: the entry is published once on its own topic and once per matching filtered channel, as listed', async () => {
+    const server = await serve();
+    const listed = [...step(2).matchAll(/`((?:logs|channels)\/[\w/-]+)`/g)].map((m) => m[1]).filter((t) => !t.includes('*'));
+    expect(listed).toEqual(['logs/payments/ERROR', 'channels/logs-all', 'channels/logs-error', 'channels/logs-warning']);
+    const published: string[] = [];
+    server.broker.subscribe('#', (_entry, topic) => void published.push(topic));
+    await produce(server.ingestPort ?? 0, `${WALKED_LINE}\n`);
+    await until(() => published.length >= listed.length, 5000, 'the publishes');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(published).toEqual(listed);
+  });
+
+  it('step 5: a client with server-time gets the quoted bytes with @time=, another the same without', async () => {
+    const server = await serve();
+    const tagged = await watcher(server, 'ann', ['server-time']);
+    const plain = await watcher(server, 'bob', []);
+    const quoted = (/`(@time=<[^>]+> [^`]+)`/.exec(step(5)) ?? [])[1] ?? '';
+    expect(quoted).toMatch(/^@time=<the entry's ts, ISO 8601> :logcaster!logcaster@logcaster\.local PRIVMSG #logs-error :/);
+    const wanted = quoted.replace(/^@time=<[^>]+> /, '');
+    const sentAt = Date.now();
+    await produce(server.ingestPort ?? 0, `${WALKED_LINE}\n`);
+    const line = await tagged.waitFor(/PRIVMSG #logs-error/);
+    const [, time, rest] = /^@time=(\S+) (.*)$/.exec(line) ?? [];
+    expect(rest).toBe(wanted);
+    expect(Math.abs(Date.parse(time) - sentAt)).toBeLessThan(5000); // the entry's ts: "now" when it came without one
+    expect(await plain.waitFor(/PRIVMSG #logs-error/)).toBe(wanted);
+  });
+
+  it('step 6: a line for an idle client is written inside the publish; the rest of the turn shares one write', async () => {
+    const server = await serve();
+    const client = await watcher(server, 'ann', []);
+    await countWrites(client, async (writes) => {
+      const entry = { level: 'ERROR' as const, service: 'payments', category: 'DATABASE', ts: Date.now() };
+      server.ingest({ ...entry, message: 'first' });
+      expect(writes()).toBe(1); // at once, before this turn ends
+      server.ingest({ ...entry, message: 'second' });
+      server.ingest({ ...entry, message: 'third' });
+      expect(writes()).toBe(1); // waiting for the end of the turn
+      await client.waitFor(/: third$/);
+      expect(writes()).toBe(2); // both in one write
+    });
+    expect(client.lines.slice(-3).map((line) => line.split(': ').at(-1))).toEqual(['first', 'second', 'third']);
+  });
+
+  it('step 1: a burst of 500 lines is taken, the rest of a flood is refused, counted and summed up for the producer', async () => {
+    expect(step(1)).toContain('500 lines of burst, then 200/s');
+    const server = await serve();
+    const sent = 600;
+    const replies = await produce(server.ingestPort ?? 0, `${Array.from({ length: sent }, () => WALKED_LINE).join('\n')}\n`);
+    const { summary } = JSON.parse(replies.at(-1) ?? '{}') as { summary: { accepted: number; rateLimited: number } };
+    // 500 at once, and whatever 200/s refilled while the lines were read.
+    expect(summary.accepted).toBeGreaterThanOrEqual(500);
+    expect(summary.accepted).toBeLessThan(sent);
+    expect(summary.accepted + summary.rateLimited).toBe(sent);
+    expect(server.stats().ingest[0]).toMatchObject({ accepted: summary.accepted, rateLimited: summary.rateLimited });
   });
 });

@@ -6,8 +6,8 @@ import { levelRank, type LogLevel } from '../logs/level.js';
 import { startServer, type RunningServer } from '../server.js';
 import { until } from './raw-client.js';
 
-// The chat topics every node subscribes to (chat/channels/*, chat/users/*: cluster/chat-bus.ts).
-const CHAT_TOPICS = 2;
+// The network topics every node subscribes to (chat/channels/*, chat/users/*, chat/state: cluster/network-bus.ts).
+const CHAT_TOPICS = 3;
 
 const running: RunningServer[] = [];
 const clients: IrcClient[] = [];

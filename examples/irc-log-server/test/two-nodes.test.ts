@@ -1,37 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../../test/helpers/redis-server.js';
+import { allOutput, killNodesAfterEach, startNode } from './node-process.js';
 import { RawClient, until } from './raw-client.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-interface Ready {
-  type: 'ready';
-  ircPort: number;
-  ingestPort: number | null;
-}
-
-const nodes: ChildProcess[] = [];
-const outputs: (() => string)[] = [];
-afterEach(() => {
-  for (const node of nodes.splice(0)) if (node.exitCode === null) node.kill('SIGKILL');
-});
-
-/** Starts `npm run demo`'s main.ts as a real process (IPC: it exits when this process goes). */
-function startNode(args: string[]): Promise<Ready> {
-  const child = fork(MAIN, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  nodes.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  outputs.push(() => output);
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as Ready));
-    child.once('exit', (code) => reject(new Error(`node exited with ${String(code)}: ${output}`)));
-  });
-}
+killNodesAfterEach();
 
 function sendEntry(port: number, entry: object): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -52,7 +25,8 @@ describeWithRedis('the IRC log server on two nodes sharing one Redis', (binary) 
 
   it('shows a log sent to node A to an IRC client connected to node B', async () => {
     const common = ['--http-port', 'off', '--irc-port', '0', '--ingest-port', '0', '--no-demo', '--redis', redis.url];
-    const [a, b] = await Promise.all([startNode([...common, '--server-name', 'a.test']), startNode([...common, '--server-name', 'b.test'])]);
+    const [nodeA, nodeB] = await Promise.all([startNode('a.test', common), startNode('b.test', common)]);
+    const [a, b] = [nodeA.ready, nodeB.ready];
     expect(a.ingestPort).not.toBeNull();
 
     const client = await RawClient.connect(b.ircPort);
@@ -68,7 +42,7 @@ describeWithRedis('the IRC log server on two nodes sharing one Redis', (binary) 
     await sendEntry(a.ingestPort ?? 0, { level: 'ERROR', service: 'payments', category: 'HTTP', message: 'card declined on node A' });
     const wanted = /PRIVMSG #logs-error :.*card declined on node A/;
     const seen = await client.waitFor(wanted, 10_000).catch(() => undefined);
-    if (seen === undefined) console.error(outputs.map((o) => o()).join('\n----\n'));
+    if (seen === undefined) console.error(allOutput());
     expect(seen).toMatch(/^:logcaster!logcaster@b\.test PRIVMSG #logs-error :.*\[ERROR\].* payments\/HTTP: card declined on node A$/);
     // The pattern channel got it too (possibly before #logs-error, so search every line).
     await until(() => client.lines.some((line) => /PRIVMSG #logs\/payments\/\* :.*card declined on node A/.test(line)));

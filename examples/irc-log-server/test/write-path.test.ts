@@ -6,9 +6,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { BoundedQueue, TokenBucket } from 'logcaster';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client } from '../irc/client.js';
-import { FlushScheduler, type Flushable, type WriteScheduler } from '../irc/flush-scheduler.js';
-import type { OutLine } from '../irc/out-line.js';
+import { Client, FlushScheduler, type Flushable, type OutLine, type WriteScheduler } from '../irc/client.js';
 
 /** A scheduler whose turn ends only when `endTurn()` is called. */
 class ManualScheduler implements WriteScheduler {

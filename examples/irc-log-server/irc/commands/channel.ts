@@ -12,7 +12,22 @@ import { matchesMask } from '../mask.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText, truncateUtf8 } from '../text.js';
-import { channelMember, localUser, sendToChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
+import { RemoteUser, type UserView } from '../remote-users.js';
+import {
+  announce,
+  audience,
+  channelMember,
+  everyMember,
+  findUser,
+  isMember,
+  memberCount,
+  sendToChannel,
+  shared,
+  splitList,
+  visibleMembers,
+  type Handler,
+  type ServerContext,
+} from './context.js';
 
 /** Whether `viewer` may see that `channel` exists and who is in it (`+s` hides it from outsiders). */
 export function canSee(channel: Channel, viewer: Client): boolean {
@@ -20,7 +35,7 @@ export function canSee(channel: Channel, viewer: Client): boolean {
 }
 
 /** The nick as NAMES shows it: prefixed, and as `nick!user@host` with userhost-in-names. */
-function namesEntry(channel: ChatChannel, member: Client, viewer: Client): string {
+function namesEntry(channel: ChatChannel, member: UserView, viewer: Client): string {
   const id = viewer.caps.has('userhost-in-names') ? member.mask : member.nick ?? '*';
   return channel.prefix(member, viewer.caps.has('multi-prefix')) + id;
 }
@@ -32,7 +47,7 @@ export function names(ctx: ServerContext, client: Client, channel: Channel): voi
   let symbol = '=';
   if (channel instanceof ChatChannel) {
     if (channel.flags.has('s')) symbol = '@';
-    for (const member of channel.members) entries.push(namesEntry(channel, member, client));
+    for (const member of everyMember(ctx, channel)) entries.push(namesEntry(channel, member, client));
   } else {
     // The bot is the operator of every log channel, and only of those.
     entries.push(long ? `@${ctx.botMask}` : `@${ctx.config.botNick}`);
@@ -69,12 +84,12 @@ function topicReply(ctx: ServerContext, client: Client, channel: Channel, onJoin
 }
 
 /** Why `client` may not join `channel` (474, 473, 475, 471, in that order), if it may not. */
-function admission(channel: ChatChannel, client: Client, key: string | undefined): [string, string] | undefined {
+function admission(ctx: ServerContext, channel: ChatChannel, client: Client, key: string | undefined): [string, string] | undefined {
   const invited = channel.invited.has(foldCase(client.nick ?? ''));
   if (channel.isBanned(client) && !invited) return [N.ERR_BANNEDFROMCHAN, 'Cannot join channel (+b)'];
   if (channel.flags.has('i') && !invited) return [N.ERR_INVITEONLYCHAN, 'Cannot join channel (+i)'];
   if (channel.password !== undefined && key !== channel.password) return [N.ERR_BADCHANNELKEY, 'Cannot join channel (+k)'];
-  if (channel.limit !== undefined && channel.members.size >= channel.limit && !invited) return [N.ERR_CHANNELISFULL, 'Cannot join channel (+l)'];
+  if (channel.limit !== undefined && memberCount(ctx, channel) >= channel.limit && !invited) return [N.ERR_CHANNELISFULL, 'Cannot join channel (+l)'];
   return undefined;
 }
 
@@ -98,7 +113,7 @@ export const join: Handler = (ctx, client, params) => {
     const existing = ctx.channels.find(name);
     if (existing !== undefined && existing.members.has(client)) continue;
     if (existing instanceof ChatChannel) {
-      const refused = admission(existing, client, keys[i]);
+      const refused = admission(ctx, existing, client, keys[i]);
       if (refused !== undefined) {
         client.reply(refused[0], existing.name, refused[1]);
         continue;
@@ -110,10 +125,16 @@ export const join: Handler = (ctx, client, params) => {
       continue;
     }
     sendToChannel(ctx, joined, client, shared({ source: client.mask, command: 'JOIN', params: [joined.name] }));
+    announce(ctx, { type: 'join', id: client.id, channel: joined.name });
+    if (joined instanceof ChatChannel && joined.version === 0 && joined.ops.has(client.id)) {
+      // A channel made by this join: the other nodes learn its first state (its operator).
+      joined.touch(ctx.network?.node ?? '');
+      announce(ctx, { type: 'channel', state: joined.state() });
+    }
     if (client.away !== undefined) {
       // away-notify: members learn at once that the newcomer is away.
       const away = shared({ source: client.mask, command: 'AWAY', params: [client.away], colon: true });
-      for (const member of visibleMembers(ctx, joined, client)) if (member !== client && member.caps.has('away-notify')) member.enqueue(away);
+      for (const member of audience(ctx, joined)) if (member !== client && member.caps.has('away-notify')) member.enqueue(away);
     }
     topicReply(ctx, client, joined, true);
     names(ctx, client, joined);
@@ -125,6 +146,7 @@ function leave(ctx: ServerContext, client: Client, channel: Channel, reason: str
   const params = reason === undefined ? [channel.name] : [channel.name, reason];
   sendToChannel(ctx, channel, client, shared({ source: client.mask, command: 'PART', params, colon: reason !== undefined }));
   ctx.channels.part(client, channel);
+  announce(ctx, reason === undefined ? { type: 'part', id: client.id, channel: channel.name } : { type: 'part', id: client.id, channel: channel.name, reason });
 }
 
 export const part: Handler = (ctx, client, params) => {
@@ -155,14 +177,17 @@ export const topicCommand: Handler = (ctx, client, params) => {
     client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
     return;
   }
-  if (channel.flags.has('t') && !channel.ops.has(client)) {
+  if (channel.flags.has('t') && !channel.ops.has(client.id)) {
     client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
     return;
   }
   channel.topic = truncateUtf8(sanitizeText(params[1]), TOPIC_LENGTH);
   channel.topicSetBy = client.mask;
   channel.topicSetAt = Math.floor(ctx.config.now() / 1000);
-  sendToChannel(ctx, channel, client, shared({ source: client.mask, command: 'TOPIC', params: [channel.name, channel.topic], colon: true }));
+  const line = { source: client.mask, command: 'TOPIC', params: [channel.name, channel.topic] };
+  sendToChannel(ctx, channel, client, shared({ ...line, colon: true }));
+  channel.touch(ctx.network?.node ?? '');
+  announce(ctx, { type: 'channel', state: channel.state(), line });
 };
 
 export const namesCommand: Handler = (ctx, client, params) => {
@@ -178,12 +203,12 @@ export const namesCommand: Handler = (ctx, client, params) => {
 };
 
 /** What LIST shows for a channel: its user count (the bot counts in log channels) and modes. */
-function listEntry(channel: Channel): [number, string] {
+function listEntry(ctx: ServerContext, channel: Channel): [number, string] {
   if (channel instanceof ChatChannel) {
     const modes = `[${channel.modeString(false).join(' ')}]`;
-    return [channel.members.size, channel.topic === '' ? modes : `${modes} ${channel.topic}`];
+    return [memberCount(ctx, channel), channel.topic === '' ? modes : `${modes} ${channel.topic}`];
   }
-  return [channel.members.size + 1, `[+nt] ${channel.topic}`];
+  return [memberCount(ctx, channel) + 1, `[+nt] ${channel.topic}`];
 }
 
 export const list: Handler = (ctx, client, params) => {
@@ -201,7 +226,7 @@ export const list: Handler = (ctx, client, params) => {
   for (const channel of ctx.channels.all()) {
     if (!canSee(channel, client)) continue;
     if (masks.length > 0 && !masks.some((mask) => matchesMask(mask, channel.name))) continue;
-    const [users, text] = listEntry(channel);
+    const [users, text] = listEntry(ctx, channel);
     if (users <= above || users >= below) continue;
     client.reply(N.RPL_LIST, channel.name, String(users), text);
   }
@@ -218,7 +243,7 @@ export const kick: Handler = (ctx, client, params) => {
     client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
     return;
   }
-  if (!(channel instanceof ChatChannel) || !channel.ops.has(client)) {
+  if (!(channel instanceof ChatChannel) || !channel.ops.has(client.id)) {
     client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
     return;
   }
@@ -228,13 +253,25 @@ export const kick: Handler = (ctx, client, params) => {
     if (target === undefined) continue;
     const line = shared({ source: client.mask, command: 'KICK', params: [channel.name, target.nick ?? nick, reason], colon: true });
     sendToChannel(ctx, channel, client, line);
-    ctx.channels.part(target, channel);
+    removeMember(ctx, channel, target);
+    announce(ctx, { type: 'kick', id: target.id, channel: channel.name, by: client.mask, reason });
   }
 };
 
+/** Takes a member of any node off `channel` here (its own node does the same when it hears of it). */
+function removeMember(ctx: ServerContext, channel: ChatChannel, member: Client | RemoteUser): void {
+  if (!(member instanceof RemoteUser)) {
+    ctx.channels.part(member, channel);
+    return;
+  }
+  ctx.remote.part(member, channel.key);
+  channel.forget(member.id);
+  ctx.channels.chat.dropIfEmpty(channel);
+}
+
 export const invite: Handler = (ctx, client, params) => {
   const [nick, name] = params;
-  const target = localUser(ctx, nick);
+  const target = findUser(ctx, nick);
   if (target === undefined) {
     client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
     return;
@@ -248,12 +285,12 @@ export const invite: Handler = (ctx, client, params) => {
     client.reply(N.ERR_NOTONCHANNEL, channel.name, "You're not on that channel");
     return;
   }
-  if (channel.members.has(target)) {
+  if (isMember(channel, target)) {
     client.reply(N.ERR_USERONCHANNEL, target.nick ?? nick, channel.name, 'is already on channel');
     return;
   }
   if (channel instanceof ChatChannel) {
-    if (channel.flags.has('i') && !channel.ops.has(client)) {
+    if (channel.flags.has('i') && !channel.ops.has(client.id)) {
       client.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
       return;
     }
@@ -261,13 +298,14 @@ export const invite: Handler = (ctx, client, params) => {
   }
   client.reply(N.RPL_INVITING, target.nick ?? nick, channel.name);
   const line = shared({ source: client.mask, command: 'INVITE', params: [target.nick ?? nick, channel.name], colon: true });
-  target.enqueue(line);
+  if (target instanceof RemoteUser) announce(ctx, { type: 'invite', id: target.id, nick: target.nick, channel: channel.name, by: client.mask });
+  else target.enqueue(line);
   // invite-notify: the other members of an ordinary channel (its operators, when +i) hear of
   // it too; a log channel is an audience, not a conversation, and is not told.
   if (!(channel instanceof ChatChannel)) return;
   for (const member of channel.members) {
     if (member === client || !member.caps.has('invite-notify')) continue;
-    if (channel.flags.has('i') && !channel.ops.has(member)) continue;
+    if (channel.flags.has('i') && !channel.ops.has(member.id)) continue;
     member.enqueue(line);
   }
 };

@@ -4,15 +4,18 @@
  *
  * @module
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Channel, ChannelDirectory } from '../channel.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Channel } from '../channel.js';
+import type { ChannelRouter } from '../channel-router.js';
 import { ChatChannel } from '../chat-channel.js';
 import type { Client } from '../client.js';
 import { formatMessage, type IrcMessage, type OutboundMessage } from '../message.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
-import type { ChatNetwork } from '../network.js';
-import { REPLY_PRIORITY, type OutLine } from '../out-line.js';
+import type { Network, NetworkChange } from '../network.js';
+import type { PasswordGuard } from '../password-guard.js';
+import { RemoteUser, type RemoteUsers, type UserInfo, type UserView } from '../remote-users.js';
+import { REPLY_PRIORITY, type OutLine } from '../client.js';
 
 /** The settings the commands read (a `ServerConfig` has them all). */
 export interface IrcSettings {
@@ -47,7 +50,8 @@ export interface IrcCounts {
 /** What the command handlers need from the server. */
 export interface ServerContext {
   readonly config: IrcSettings;
-  readonly channels: ChannelDirectory;
+  /** Every channel: the log side's and the ordinary ones (`channels.chat`). */
+  readonly channels: ChannelRouter;
   /** Folded nick → client, registered or not (a NICK reserves the nick at once). */
   readonly nicks: Map<string, Client>;
   /** Server start, for 003. */
@@ -62,13 +66,14 @@ export interface ServerContext {
   stats(): IrcCounts;
   /** Answers a PRIVMSG a client sent to the bot (given by the server: the IRC side has no bot). */
   botMessage(client: Client, text: string): void;
-  /**
-   * This node's id (unique per process), stamped on the chat it sends to the network.
-   * @default a random id made on first use
-   */
-  node?: string;
+  /** This node's id (unique per process): the prefix of its clients' ids, stamped on what it sends to the network. */
+  readonly node: string;
   /** The other nodes, with `--redis`; absent: this node is the whole network. */
-  network?: ChatNetwork;
+  network?: Network;
+  /** The users of the other nodes (empty when this node is alone). */
+  readonly remote: RemoteUsers;
+  /** Wrong passwords per address, with a password set; absent: no password, nothing to guess. */
+  readonly passwordGuard?: PasswordGuard;
 }
 
 /**
@@ -85,22 +90,49 @@ export function shared(message: OutboundMessage, priority = REPLY_PRIORITY): Out
   return { bytes: Buffer.from(formatMessage(message), 'utf8'), priority };
 }
 
+/** How many members `channel` has, on every node. */
+export function memberCount(ctx: ServerContext, channel: Channel): number {
+  return channel.members.size + ctx.remote.membersOf(channel.key).size;
+}
+
+/** Every member of `channel`: this node's, then the other nodes'. */
+export function* everyMember(ctx: ServerContext, channel: Channel): Iterable<UserView> {
+  yield* channel.members;
+  yield* ctx.remote.membersOf(channel.key);
+}
+
 /** Whether joins, parts and quits in `channel` are shown to the other members. */
 export function announces(ctx: ServerContext, channel: Channel): boolean {
   // Ordinary channels are conversations: everyone sees everyone, whatever the size.
-  return channel instanceof ChatChannel || channel.members.size <= ctx.config.announceMembersUpTo;
+  return channel instanceof ChatChannel || memberCount(ctx, channel) <= ctx.config.announceMembersUpTo;
 }
 
-/** Members `viewer` sees: all of them in a small channel, only itself in an auditorium. */
-export function visibleMembers(ctx: ServerContext, channel: Channel, viewer: Client): Iterable<Client> {
-  if (announces(ctx, channel)) return channel.members;
+/** Members `viewer` sees (NAMES, WHO): all of them in a small channel, only itself in an auditorium. */
+export function visibleMembers(ctx: ServerContext, channel: Channel, viewer: Client): Iterable<UserView> {
+  if (announces(ctx, channel)) return everyMember(ctx, channel);
   return channel.members.has(viewer) ? [viewer] : [];
+}
+
+/** This node's members who are shown what happens in `channel`: all in a small channel, none in an auditorium. */
+export function audience(ctx: ServerContext, channel: Channel): Iterable<Client> {
+  return announces(ctx, channel) ? channel.members : [];
 }
 
 /** Sends `line` to `self` and to the members of `channel` (all of them when it announces). */
 export function sendToChannel(ctx: ServerContext, channel: Channel, self: Client, line: OutLine): void {
   self.enqueue(line);
   if (announces(ctx, channel)) ctx.channels.relay(channel, self, line, line);
+}
+
+/** Tells the other nodes what changed here (nothing without them). */
+export function announce(ctx: ServerContext, change: NetworkChange): void {
+  ctx.network?.announce(change);
+}
+
+/** A registered client as the other nodes see it. */
+export function userInfo(client: Client): UserInfo {
+  const info = { id: client.id, nick: client.nick ?? '*', user: client.user ?? '*', host: client.host, realname: client.realname, signonAt: client.connectedAt };
+  return client.away === undefined ? info : { ...info, away: client.away };
 }
 
 /** The items of a comma list, empty ones left out. */
@@ -120,17 +152,27 @@ export function localUser(ctx: ServerContext, nick: string): Client | undefined 
   return client !== undefined && client.registered ? client : undefined;
 }
 
+/** The user using `nick` on this node or on another, if any. */
+export function findUser(ctx: ServerContext, nick: string): Client | RemoteUser | undefined {
+  return localUser(ctx, nick) ?? ctx.remote.byNickname(nick);
+}
+
+/** Whether `user` (of any node) is on `channel`. */
+export function isMember(channel: Channel, user: Client | RemoteUser): boolean {
+  return user instanceof RemoteUser ? user.channels.has(channel.key) : channel.members.has(user);
+}
+
 /**
- * The member of `channel` using `nick`, for commands that act on one (KICK, MODE +o/+v); when
- * there is none, `client` is told why (401 no such nick, 441 not on that channel).
+ * The member of `channel` using `nick` (on any node), for commands that act on one (KICK, MODE
+ * +o/+v); when there is none, `client` is told why (401 no such nick, 441 not on that channel).
  */
-export function channelMember(ctx: ServerContext, client: Client, channel: Channel, nick: string): Client | undefined {
-  const target = localUser(ctx, nick);
+export function channelMember(ctx: ServerContext, client: Client, channel: Channel, nick: string): Client | RemoteUser | undefined {
+  const target = findUser(ctx, nick);
   if (target === undefined) {
     client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
     return undefined;
   }
-  if (!channel.members.has(target)) {
+  if (!isMember(channel, target)) {
     client.reply(N.ERR_USERNOTINCHANNEL, target.nick ?? nick, channel.name, "They aren't on that channel");
     return undefined;
   }
@@ -146,17 +188,4 @@ export function* localUsers(ctx: ServerContext): Iterable<Client> {
 export function shareChannel(a: Client, b: Client): boolean {
   for (const key of a.channels) if (b.channels.has(key)) return true;
   return false;
-}
-
-const nodeIds = new WeakMap<ServerContext, string>();
-
-/** This node's id: the configured one, or a random one made once per server. */
-export function nodeId(ctx: ServerContext): string {
-  if (ctx.node !== undefined) return ctx.node;
-  let id = nodeIds.get(ctx);
-  if (id === undefined) {
-    id = randomUUID();
-    nodeIds.set(ctx, id);
-  }
-  return id;
 }

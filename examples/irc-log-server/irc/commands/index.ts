@@ -13,7 +13,7 @@ import type { IrcMessage } from '../message.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { invite, join, kick, list, namesCommand, part, topicCommand } from './channel.js';
-import { announces, shared, type Handler, type ServerContext } from './context.js';
+import { announce, announces, shared, type Handler, type ServerContext } from './context.js';
 import { message } from './messaging.js';
 import { mode } from './modes.js';
 import { away, ison, userhost, who, whois, whowas } from './query.js';
@@ -21,8 +21,9 @@ import { cap, motd, nick, pass, pendingNick, quit, user } from './registration.j
 import { lusers, oper, ping, pong, time, version } from './server.js';
 import { rememberNick } from './user-records.js';
 
-export { CAPABILITIES } from './registration.js';
+export { CAPABILITIES, TOO_MANY_ATTEMPTS } from './registration.js';
 export { deliverChat } from './messaging.js';
+export { applyRemote, applySnapshot, forgetNode, localSnapshot, type Origin, type Snapshot } from './remote.js';
 export type { IrcCounts, IrcSettings, ServerContext } from './context.js';
 
 const PRE_REGISTRATION: ReadonlySet<string> = new Set(['CAP', 'PASS', 'NICK', 'USER', 'PING', 'PONG', 'QUIT']);
@@ -62,6 +63,7 @@ export function handleDeparture(ctx: ServerContext, client: Client, reason: stri
   if (pending !== undefined && ctx.nicks.get(pending) === client) ctx.nicks.delete(pending);
   if (!client.registered) return;
   rememberNick(ctx, client);
+  announce(ctx, { type: 'quit', id: client.id, reason });
   const quit = shared({ source: client.mask, command: 'QUIT', params: [reason], colon: true });
   const told = new Set<Client>([client]);
   for (const key of [...client.channels]) {

@@ -15,7 +15,7 @@ import { ChatLines, clientTagsOf, type ChatEvent } from '../chat-line.js';
 import type { Client } from '../client.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
-import { MAX_TARGETS, nodeId, splitList, type Handler, type ServerContext } from './context.js';
+import { MAX_TARGETS, splitList, type Handler, type ServerContext } from './context.js';
 import { answerBotCtcp } from './ctcp.js';
 import { noteSpoke } from './user-records.js';
 
@@ -23,7 +23,7 @@ import { noteSpoke } from './user-records.js';
 function cannotSend(channel: ChatChannel | undefined, isMember: boolean, client: Client): string | undefined {
   if (channel === undefined) return isMember ? undefined : 'Cannot send to channel (no external messages)';
   if (!isMember && channel.flags.has('n')) return 'Cannot send to channel (no external messages)';
-  const privileged = channel.ops.has(client) || channel.voiced.has(client);
+  const privileged = channel.ops.has(client.id) || channel.voiced.has(client.id);
   if (channel.flags.has('m') && !privileged) return 'Cannot send to channel (+m)';
   if (isMember && !privileged && channel.isBanned(client)) return 'Cannot send to channel (+b)';
   return undefined;
@@ -38,13 +38,12 @@ function cannotSend(channel: ChatChannel | undefined, isMember: boolean, client:
  */
 export function deliverChat(ctx: ServerContext, event: ChatEvent): number {
   const lines = new ChatLines(event);
-  const fromHere = event.node === nodeId(ctx);
   let queued = 0;
   if (event.target.startsWith('#')) {
     const channel = ctx.channels.find(event.target);
     if (channel === undefined) return 0;
     for (const member of channel.members) {
-      if (fromHere && member.id === event.from) continue;
+      if (member.id === event.from) continue; // ids are unique across nodes
       const line = lines.for(member);
       if (line !== undefined && member.enqueue(line)) queued++;
     }
@@ -75,7 +74,7 @@ export function message(command: 'PRIVMSG' | 'NOTICE' | 'TAGMSG'): Handler {
     for (const targetName of splitList(params[0]).slice(0, MAX_TARGETS)) {
       const event = (target: string): ChatEvent => ({
         kind: 'chat',
-        node: nodeId(ctx),
+        node: ctx.node,
         from: client.id,
         source: client.mask,
         command,
@@ -126,9 +125,20 @@ export function message(command: 'PRIVMSG' | 'NOTICE' | 'TAGMSG'): Handler {
   };
 }
 
-/** A nick this node does not have: ask the network who holds it, 401 if nobody does. */
+/**
+ * A nick this node does not have: a user another node told of, or one whose node has not yet
+ * (its claim in Redis says so); 401 if nobody has it.
+ */
 function sendToOtherNode(ctx: ServerContext, client: Client, sent: ChatEvent, answers: boolean, echo: (sent: ChatEvent) => void): void {
   const { network } = ctx;
+  const known = ctx.remote.byNickname(sent.target);
+  if (network !== undefined && known !== undefined) {
+    const to = { ...sent, target: known.nick };
+    echo(to);
+    network.toUser(to);
+    if (sent.command === 'PRIVMSG' && known.away !== undefined && answers) client.reply(N.RPL_AWAY, known.nick, known.away);
+    return;
+  }
   const noSuchNick = (): void => {
     if (answers && client.state === 'open') client.reply(N.ERR_NOSUCHNICK, sent.target, 'No such nick/channel');
   };

@@ -13,7 +13,8 @@ import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText } from '../text.js';
 import { canSee } from './channel.js';
-import { localUser, localUsers, shareChannel, shared, splitList, visibleMembers, type Handler, type ServerContext } from './context.js';
+import { RemoteUser, type UserView } from '../remote-users.js';
+import { announce, audience, findUser, localUsers, shareChannel, shared, splitList, userInfo, visibleMembers, type Handler, type ServerContext } from './context.js';
 import { idleSeconds, whowasOf } from './user-records.js';
 
 const BOT_REALNAME = 'logcaster log bot: /msg logcaster help';
@@ -28,11 +29,17 @@ function whoBot(ctx: ServerContext, client: Client, channel: string): void {
   client.reply(N.RPL_WHOREPLY, channel, botNick, server, server, botNick, channel === '*' ? 'H' : 'H@', "0 logcaster log bot");
 }
 
-/** 352 for a user; `channel` gives its prefix there. */
-function whoUser(ctx: ServerContext, client: Client, who: Client, channel: Channel | undefined): void {
+/** The server a user is on: this one, or the other node's. */
+function serverOf(ctx: ServerContext, user: UserView): string {
+  return user instanceof RemoteUser ? user.server : ctx.config.serverName;
+}
+
+/** 352 for a user (of any node); `channel` gives its prefix there. */
+function whoUser(ctx: ServerContext, client: Client, who: UserView, channel: Channel | undefined): void {
   let flags = who.away === undefined ? 'H' : 'G';
   if (channel instanceof ChatChannel) flags += channel.prefix(who, client.caps.has('multi-prefix'));
-  client.reply(N.RPL_WHOREPLY, channel?.name ?? '*', who.user ?? '*', who.host, ctx.config.serverName, who.nick ?? '*', flags, `0 ${who.realname}`);
+  const hops = who instanceof RemoteUser ? 1 : 0;
+  client.reply(N.RPL_WHOREPLY, channel?.name ?? '*', who.user ?? '*', who.host, serverOf(ctx, who), who.nick ?? '*', flags, `${hops} ${who.realname}`);
 }
 
 export const who: Handler = (ctx, client, params) => {
@@ -57,16 +64,25 @@ export const who: Handler = (ctx, client, params) => {
       const fields = [user.nick ?? '', user.user ?? '', user.host, server, user.realname];
       if (everyone || fields.some((field) => matchesMask(mask, field))) whoUser(ctx, client, user, undefined);
     }
+    for (const user of ctx.remote.all()) {
+      const fields = [user.nick, user.user, user.host, user.server, user.realname];
+      if (everyone || fields.some((field) => matchesMask(mask, field))) whoUser(ctx, client, user, undefined);
+    }
   }
   client.reply(N.RPL_ENDOFWHO, mask, 'End of /WHO list.');
 };
 
-/** The channels of `target` that `asker` may see, with prefixes, packed for 319. */
-function whoisChannels(ctx: ServerContext, asker: Client, target: Client): string[] {
+/** The channels of `target` (of any node) that `asker` may see, with prefixes, packed for 319. */
+function whoisChannels(ctx: ServerContext, asker: Client, target: Client | RemoteUser): string[] {
   const names: string[] = [];
-  for (const key of target.channels) {
+  for (const key of target.channels.keys()) {
     const channel = ctx.channels.find(key);
-    if (channel === undefined || !canSee(channel, asker)) continue;
+    if (channel === undefined) {
+      // A pattern channel only the other node has: no modes to hide it.
+      if (target instanceof RemoteUser) names.push(target.channels.get(key) ?? key);
+      continue;
+    }
+    if (!canSee(channel, asker)) continue;
     names.push(channel instanceof ChatChannel ? channel.prefix(target, asker.caps.has('multi-prefix')) + channel.name : channel.name);
   }
   const lines: string[] = [];
@@ -93,16 +109,19 @@ export const whois: Handler = (ctx, client, params) => {
       client.reply(N.RPL_WHOISUSER, bot, bot, server, '*', BOT_REALNAME);
       client.reply(N.RPL_WHOISSERVER, bot, server, 'logcaster');
     } else {
-      const target = localUser(ctx, nick);
+      const target = findUser(ctx, nick);
       if (target === undefined) {
         client.reply(N.ERR_NOSUCHNICK, nick, 'No such nick/channel');
       } else {
         const shown = target.nick ?? nick;
         client.reply(N.RPL_WHOISUSER, shown, target.user ?? '*', target.host, '*', target.realname);
         for (const line of whoisChannels(ctx, client, target)) client.reply(N.RPL_WHOISCHANNELS, shown, line);
-        client.reply(N.RPL_WHOISSERVER, shown, server, 'logcaster');
+        client.reply(N.RPL_WHOISSERVER, shown, serverOf(ctx, target), 'logcaster');
         if (target.away !== undefined) client.reply(N.RPL_AWAY, shown, target.away);
-        client.reply(N.RPL_WHOISIDLE, shown, String(idleSeconds(ctx, target)), String(Math.floor(target.connectedAt / 1000)), 'seconds idle, signon time');
+        // Another node's user: its idle time is that node's to know; only the signon is shared.
+        if (!(target instanceof RemoteUser)) {
+          client.reply(N.RPL_WHOISIDLE, shown, String(idleSeconds(ctx, target)), String(Math.floor(target.connectedAt / 1000)), 'seconds idle, signon time');
+        }
       }
     }
   }
@@ -134,13 +153,14 @@ export const away: Handler = (ctx, client, params) => {
     client.reply(N.RPL_NOWAWAY, 'You have been marked as being away');
   }
   if (was === client.away) return;
+  announce(ctx, { type: 'user', user: userInfo(client) });
   // away-notify: everyone who shares a channel and asked for it hears of the change, once.
   const line = shared({ source: client.mask, command: 'AWAY', params: client.away === undefined ? [] : [client.away], colon: client.away !== undefined });
   const told = new Set<Client>([client]);
   for (const key of client.channels) {
     const channel = ctx.channels.find(key);
     if (channel === undefined) continue;
-    for (const member of visibleMembers(ctx, channel, client)) {
+    for (const member of audience(ctx, channel)) {
       if (told.has(member) || !member.caps.has('away-notify')) continue;
       told.add(member);
       member.enqueue(line);
@@ -155,7 +175,7 @@ export const userhost: Handler = (ctx, client, params) => {
       found.push(`${ctx.config.botNick}=+${ctx.config.botNick}@${ctx.config.serverName}`);
       continue;
     }
-    const target = localUser(ctx, name);
+    const target = findUser(ctx, name);
     if (target !== undefined) found.push(`${target.nick ?? '*'}=${target.away === undefined ? '+' : '-'}${target.user ?? '*'}@${target.host}`);
   }
   client.reply(N.RPL_USERHOST, found.join(' '));
@@ -169,7 +189,7 @@ export const ison: Handler = (ctx, client, params) => {
       online.push(ctx.config.botNick);
       continue;
     }
-    const target = localUser(ctx, name);
+    const target = findUser(ctx, name);
     if (target?.nick !== undefined) online.push(target.nick);
   }
   client.reply(N.RPL_ISON, online.join(' '));

@@ -8,7 +8,8 @@ import type { Client } from '../client.js';
 import { foldCase, isValidNick } from '../names.js';
 import { Numeric as N } from '../numerics.js';
 import { sanitizeText } from '../text.js';
-import { MAX_TARGETS, announces, localUsers, sameSecret, shared, type Handler, type ServerContext } from './context.js';
+import type { ClaimResult } from '../network.js';
+import { MAX_TARGETS, announce, announces, localUsers, sameSecret, shared, userInfo, type Handler, type ServerContext } from './context.js';
 import { MAX_MODES } from './modes.js';
 import { peakUsers, rememberNick } from './user-records.js';
 
@@ -24,18 +25,30 @@ export const CAPABILITIES: readonly string[] = [
   'userhost-in-names',
 ];
 
+/** Why a client whose address spent its password attempts is closed. */
+export const TOO_MANY_ATTEMPTS = 'Too many failed password attempts; try again later';
+
 function tryRegister(ctx: ServerContext, client: Client): void {
   if (client.registered || client.nick === undefined || client.user === undefined || client.capNegotiating) return;
   const { password } = ctx.config;
-  if (password !== undefined && (client.password === undefined || !sameSecret(client.password, password))) {
-    client.reply(N.ERR_PASSWDMISMATCH, 'Password incorrect');
-    client.close('Bad password');
-    return;
+  if (password !== undefined) {
+    // An address out of attempts is not told whether this one was right (password-guard.ts).
+    if (ctx.passwordGuard?.allows(client.host) === false) {
+      client.close(TOO_MANY_ATTEMPTS);
+      return;
+    }
+    if (client.password === undefined || !sameSecret(client.password, password)) {
+      ctx.passwordGuard?.failed(client.host);
+      client.reply(N.ERR_PASSWDMISMATCH, 'Password incorrect');
+      client.close('Bad password');
+      return;
+    }
   }
   client.registered = true;
   let users = 1;
   for (const _ of localUsers(ctx)) users++;
   peakUsers(ctx, users);
+  announce(ctx, { type: 'user', user: userInfo(client) });
   welcome(ctx, client);
 }
 
@@ -154,8 +167,8 @@ export const nick: Handler = (ctx, client, params) => {
   pendingNicks.set(client, folded);
   ctx.nicks.set(folded, client);
   void claims.claim(folded).then(
-    (granted) => settleClaim(ctx, client, wanted, granted),
-    () => settleClaim(ctx, client, wanted, false),
+    (result) => settleClaim(ctx, client, wanted, result),
+    () => settleClaim(ctx, client, wanted, 'unconfirmed'),
   );
 };
 
@@ -167,17 +180,19 @@ export function pendingNick(client: Client): string | undefined {
   return pendingNicks.get(client);
 }
 
-function settleClaim(ctx: ServerContext, client: Client, wanted: string, granted: boolean): void {
+function settleClaim(ctx: ServerContext, client: Client, wanted: string, result: ClaimResult): void {
   const folded = foldCase(wanted);
   pendingNicks.delete(client);
   if (client.state !== 'open') {
-    if (granted) ctx.network?.claims?.release(folded);
+    if (result === 'granted') ctx.network?.claims?.release(folded);
     if (ctx.nicks.get(folded) === client) ctx.nicks.delete(folded);
     return;
   }
-  if (!granted) {
+  if (result !== 'granted') {
     if (ctx.nicks.get(folded) === client && foldCase(client.nick ?? '') !== folded) ctx.nicks.delete(folded);
-    client.reply(N.ERR_NICKNAMEINUSE, wanted, 'Nickname is already in use');
+    // A nick the network could not confirm is refused: another node may grant it meanwhile.
+    const why = result === 'taken' ? 'Nickname is already in use' : 'Nickname could not be confirmed with the other nodes (Redis unreachable); try again';
+    client.reply(N.ERR_NICKNAMEINUSE, wanted, why);
     return;
   }
   const old = client.nick;
@@ -194,6 +209,7 @@ function applyNick(ctx: ServerContext, client: Client, wanted: string): void {
   ctx.nicks.set(folded, client);
   client.nick = wanted;
   if (line !== undefined) {
+    announce(ctx, { type: 'user', user: userInfo(client) });
     const told = new Set<Client>([client]);
     client.enqueue(line);
     for (const key of client.channels) {

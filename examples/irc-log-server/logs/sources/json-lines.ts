@@ -134,19 +134,28 @@ function digest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-/**
- * Starts the TCP JSON Lines ingest.
- *
- * @throws RangeError / TypeError (rejected promise) for invalid options; the listen error
- *   (e.g. `EADDRINUSE`) when the port cannot be bound.
- * @example
- * ```ts
- * const source = await startJsonLinesSource({ port: 5140, sink: (entry) => router.publish(broker, entry) });
- * // printf '{"level":"error","service":"payments","message":"card declined"}\n' | nc 127.0.0.1 5140
- * await source.close();
- * ```
- */
-export async function startJsonLinesSource(options: JsonLinesSourceOptions): Promise<JsonLinesSource> {
+/** The options, checked and with their defaults. */
+interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly sink: (entry: LogEntry) => void;
+  /** The token's digest, compared in constant time; undefined: no authentication. */
+  readonly tokenDigest: Buffer | undefined;
+  readonly maxLineBytes: number;
+  readonly maxConnections: number;
+  readonly maxPerAddress: number;
+  readonly authTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly joinHoldMs: number;
+  readonly defaultService: string;
+  readonly now: () => number;
+  readonly onError: (error: unknown, entry: LogEntry) => void;
+  readonly scope: 'connection' | 'address';
+  readonly limiter: RateLimiter;
+}
+
+/** Checks `options` and fills in the defaults. */
+function resolveSettings(options: JsonLinesSourceOptions): Settings {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new TypeError(`host must be a non-empty string (got ${String(host)})`);
   const port = options.port ?? 5140;
@@ -154,27 +163,16 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     throw new RangeError(`port must be an integer in [0, 65535] (got ${port})`);
   }
   if (typeof options.sink !== 'function') throw new TypeError('sink must be a function');
-  const sink = options.sink;
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
     throw new TypeError('token must be a non-empty string when set');
   }
-  const tokenDigest = options.token === undefined ? undefined : digest(options.token);
-  const maxLineBytes = positiveInteger('maxLineBytes', options.maxLineBytes, 16_384, 64);
   const maxConnections = positiveInteger('maxConnections', options.maxConnections, 256, 1);
-  const maxPerAddress = positiveInteger('maxPerAddress', options.maxPerAddress, 64, 1);
-  const authTimeoutMs = positiveInteger('authTimeoutMs', options.authTimeoutMs, 10_000, 1);
-  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000, 1);
-  const joinHoldMs = options.joinHoldMs ?? 100;
   const defaultService = options.defaultService ?? 'ingest';
   if (typeof defaultService !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(defaultService)) {
     throw new RangeError(`defaultService must be 1-64 characters of [A-Za-z0-9_.-] (got ${JSON.stringify(defaultService)})`);
   }
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('now must be a function');
-  const onError =
-    options.onError ??
-    ((error: unknown, entry: LogEntry) => console.error(`ingest: sink failed for an entry of ${entry.service}:`, error));
-
   const capacity = options.limiter?.capacity ?? 500;
   const refillPerSecond = options.limiter?.refillPerSecond ?? 200;
   const scope = options.limiter?.scope ?? 'connection';
@@ -187,62 +185,233 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
   if (scope !== 'connection' && scope !== 'address') {
     throw new RangeError(`limiter.scope must be 'connection' or 'address' (got ${JSON.stringify(scope)})`);
   }
-  // One bucket per key, starting full; never more keys than connections.
-  const limiter = new RateLimiter({ capacity, refillPerSecond, initialTokens: capacity, maxKeys: maxConnections, now });
+  return {
+    host,
+    port,
+    sink: options.sink,
+    tokenDigest: options.token === undefined ? undefined : digest(options.token),
+    maxLineBytes: positiveInteger('maxLineBytes', options.maxLineBytes, 16_384, 64),
+    maxConnections,
+    maxPerAddress: positiveInteger('maxPerAddress', options.maxPerAddress, 64, 1),
+    authTimeoutMs: positiveInteger('authTimeoutMs', options.authTimeoutMs, 10_000, 1),
+    idleTimeoutMs: positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000, 1),
+    joinHoldMs: options.joinHoldMs ?? 100,
+    defaultService,
+    now,
+    onError: options.onError ?? ((error: unknown, entry: LogEntry) => console.error(`ingest: sink failed for an entry of ${entry.service}:`, error)),
+    scope,
+    // One bucket per key, starting full; never more keys than connections.
+    limiter: new RateLimiter({ capacity, refillPerSecond, initialTokens: capacity, maxKeys: maxConnections, now }),
+  };
+}
 
-  const stats = emptyIngestStats('tcp');
-  const sockets = new Set<Socket>();
-  const refused = new Set<Socket>(); // given their error line, waiting to close
-  const perAddress = new Map<string, number>();
-  const finishers = new Map<Socket, (why: string) => void>();
-  let nextId = 0;
+const errorLine = (fields: Record<string, string | number>): string => JSON.stringify({ ok: false, ...fields });
 
-  function reply(socket: Socket, fields: Record<string, string | number>): void {
-    if (socket.destroyed || !socket.writable) return;
-    if (socket.writableLength > MAX_REPLY_BACKLOG) {
-      stats.repliesSkipped += 1;
+/** Half-closes `socket` (with a last line, if any), then destroys it if the peer does not close its side. */
+function refuse(socket: Socket, last: string | undefined): void {
+  if (!socket.destroyed) {
+    if (last === undefined) socket.end();
+    else socket.end(`${last}\n`);
+  }
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** Whether `text` is the token line `{"token":"…"}` with the right secret (compared in constant time). */
+function isToken(text: string, tokenDigest: Buffer): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false; // not JSON, so not a token line
+  }
+  if (typeof value !== 'object' || value === null || !('token' in value)) return false;
+  const token = (value as { token: unknown }).token;
+  return typeof token === 'string' && timingSafeEqual(digest(token), tokenDigest);
+}
+
+/**
+ * One producer's connection: its lines go through the splitter, the token check, the rate
+ * limit (before any parsing: the limit protects the server's CPU as well), the parser and the
+ * stack-trace joiner, then to the sink. It counts what it does in its own summary and in the
+ * source's counters.
+ */
+export class ProducerConnection {
+  /** Ends the connection with its summary line (producer finished, idle, or shutdown). */
+  readonly finish: (reason: string) => void;
+  private readonly key: string;
+  private authenticated: boolean;
+  private closing = false;
+  private lastLimitReply = Number.NEGATIVE_INFINITY;
+  private droppedSinceReply = 0;
+  /** This connection's own counts, for its summary line. */
+  private readonly mine = { lines: 0, accepted: 0, rateLimited: 0, rejected: 0, unauthorised: 0 };
+  private authTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly joiner: EntryJoiner;
+  private readonly splitter: LineSplitter;
+
+  constructor(
+    private readonly socket: Socket,
+    key: string,
+    private readonly settings: Settings,
+    private readonly stats: IngestStats,
+  ) {
+    this.key = key;
+    this.authenticated = settings.tokenDigest === undefined;
+    this.finish = (reason) => this.end(reason);
+    this.joiner = new EntryJoiner({ holdMs: settings.joinHoldMs, emit: (entry, line) => this.emit(entry, line) });
+    this.splitter = new LineSplitter(settings.maxLineBytes, (text, line, truncated) => this.onLine(text, line, truncated));
+    if (!this.authenticated) {
+      this.authTimer = setTimeout(() => {
+        stats.authFailures += 1;
+        this.closing = true;
+        refuse(socket, errorLine({ error: 'authentication timeout: the first line must be {"token":"..."}', line: 0 }));
+      }, settings.authTimeoutMs);
+      this.authTimer.unref();
+    }
+    socket.setTimeout(settings.idleTimeoutMs, () => {
+      if (this.closing) return;
+      stats.idleClosed += 1;
+      this.end(`idle for ${settings.idleTimeoutMs} ms`);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.splitter.push(chunk);
+      this.joiner.idle();
+    });
+    // The producer finished writing (half-close): last line, held entry, then the summary.
+    socket.on('end', () => this.end(''));
+  }
+
+  /** The socket closed: flush what is held and stop. */
+  closed(): void {
+    clearTimeout(this.authTimer);
+    this.joiner.flush();
+    this.joiner.dispose();
+  }
+
+  private end(reason: string): void {
+    if (this.closing) return;
+    this.splitter.end(); // a last line without LF still counts
+    this.joiner.flush();
+    this.closing = true;
+    const { mine } = this;
+    const dropped = mine.rateLimited + mine.rejected + mine.unauthorised;
+    // Silence still means "all taken" when the producer finishes (fire-and-forget producers
+    // may never read); a loss, or a close the producer did not ask for, is always explained.
+    if (dropped === 0 && reason === '') {
+      refuse(this.socket, undefined);
       return;
     }
-    socket.write(`${JSON.stringify({ ok: false, ...fields })}\n`);
+    refuse(this.socket, JSON.stringify({ ok: dropped === 0, summary: mine, ...(reason === '' ? {} : { closed: reason }) }));
   }
 
-  // Half-close (with a last line, if any), then destroy if the peer does not close its side.
-  function refuse(socket: Socket, last: string | undefined): void {
-    if (!socket.destroyed) {
-      if (last === undefined) socket.end();
-      else socket.end(`${last}\n`);
+  private reply(fields: Record<string, string | number>): void {
+    const { socket } = this;
+    if (socket.destroyed || !socket.writable) return;
+    if (socket.writableLength > MAX_REPLY_BACKLOG) {
+      this.stats.repliesSkipped += 1;
+      return;
     }
-    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    socket.write(`${errorLine(fields)}\n`);
   }
 
-  const errorLine = (fields: Record<string, string | number>): string => JSON.stringify({ ok: false, ...fields });
+  private count(reason: 'rejected' | 'rateLimited' | 'unauthorised'): void {
+    this.stats[reason] += 1;
+    this.mine[reason] += 1;
+  }
 
-  // Constant-time comparison of the token line's secret (digests have equal lengths).
-  function isToken(text: string): boolean {
-    if (tokenDigest === undefined) return true;
-    let value: unknown;
+  private onLine(text: string, line: number, truncated: boolean): void {
+    if (text.trim() === '') return;
+    if (this.closing) {
+      // After a failed authentication: the rest of what this connection sent is lost.
+      if (!this.authenticated) this.count('unauthorised');
+      return;
+    }
+    if (!this.authenticated) {
+      this.authenticate(text, line);
+      return;
+    }
+    this.mine.lines += 1;
+    if (truncated) {
+      this.count('rejected');
+      this.reply({ error: `line too long (max ${this.settings.maxLineBytes} bytes)`, line });
+      return;
+    }
+    // Rate limit before parsing: the limit protects the server's CPU as well.
+    if (!this.settings.limiter.consume(this.key).allowed) {
+      this.rateLimited(line);
+      return;
+    }
+    const result = parseLine(text, { defaultService: this.settings.defaultService, now: this.settings.now });
+    if (!result.ok) {
+      this.count('rejected');
+      this.reply(result.field === undefined ? { error: result.error, line } : { error: result.error, field: result.field, line });
+      return;
+    }
+    this.stats.accepted += 1;
+    this.mine.accepted += 1;
+    this.joiner.push(result, line);
+  }
+
+  private authenticate(text: string, line: number): void {
+    clearTimeout(this.authTimer);
+    if (isToken(text, this.settings.tokenDigest as Buffer)) {
+      this.authenticated = true;
+      return;
+    }
+    this.stats.authFailures += 1;
+    this.stats.unauthorised += 1;
+    this.closing = true;
+    refuse(this.socket, errorLine({ error: 'authentication required: the first line must be {"token":"..."}', line }));
+  }
+
+  /** Counts a rate-limited line; the producer hears of it at most once a second, with how many. */
+  private rateLimited(line: number): void {
+    this.count('rateLimited');
+    this.droppedSinceReply += 1;
+    const t = this.settings.now();
+    if (t - this.lastLimitReply < 1000) return;
+    this.lastLimitReply = t;
+    this.reply({ error: 'rate limited', dropped: this.droppedSinceReply, line });
+    this.droppedSinceReply = 0;
+  }
+
+  private emit(entry: LogEntry, line: number): void {
     try {
-      value = JSON.parse(text);
-    } catch {
-      return false; // not JSON, so not a token line
+      this.settings.sink(entry);
+      this.stats.entries += 1;
+    } catch (error) {
+      // Counted as one rejected line: the entry's first line, which was counted accepted.
+      this.stats.accepted -= 1;
+      this.mine.accepted -= 1;
+      this.count('rejected');
+      this.reply({ error: 'internal error', line });
+      this.settings.onError(error, entry);
     }
-    if (typeof value !== 'object' || value === null || !('token' in value)) return false;
-    const token = (value as { token: unknown }).token;
-    return typeof token === 'string' && timingSafeEqual(digest(token), tokenDigest);
   }
+}
 
-  // Lines sent on a refused connection are lost too: count them (LF bytes) as they are discarded.
-  function discard(socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => {
-      let lf = chunk.indexOf(0x0a);
-      while (lf !== -1) {
-        stats.refusedLines += 1;
-        lf = chunk.indexOf(0x0a, lf + 1);
-      }
-    });
-  }
+/**
+ * Starts the TCP JSON Lines ingest.
+ *
+ * @throws RangeError / TypeError (rejected promise) for invalid options; the listen error
+ *   (e.g. `EADDRINUSE`) when the port cannot be bound.
+ * @example
+ * ```ts
+ * const source = await startJsonLinesSource({ port: 5140, sink: (entry) => channels.publish(entry) });
+ * // printf '{"level":"error","service":"payments","message":"card declined"}\n' | nc 127.0.0.1 5140
+ * await source.close();
+ * ```
+ */
+export async function startJsonLinesSource(options: JsonLinesSourceOptions): Promise<JsonLinesSource> {
+  const settings = resolveSettings(options);
+  const { maxConnections, maxPerAddress } = settings;
+  const stats = emptyIngestStats('tcp');
+  const connections = new Map<Socket, ProducerConnection>();
+  const refused = new Set<Socket>(); // given their error line, waiting to close
+  const perAddress = new Map<string, number>();
+  let nextId = 0;
 
   function onConnection(socket: Socket): void {
     // Sudden disconnects (ECONNRESET, EPIPE) are normal for producers; 'close' follows and
@@ -251,7 +420,7 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
     const address = socket.remoteAddress ?? 'unknown';
     const fromHere = perAddress.get(address) ?? 0;
     const why =
-      sockets.size >= maxConnections
+      connections.size >= maxConnections
         ? `too many connections (max ${maxConnections})`
         : fromHere >= maxPerAddress
           ? `too many connections from your address (max ${maxPerAddress})`
@@ -260,139 +429,26 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
       stats.refusedConnections += 1;
       refused.add(socket);
       socket.once('close', () => refused.delete(socket));
-      discard(socket); // read and discard, so the peer's writes do not turn into an RST
+      // Read and discard, so the peer's writes do not turn into an RST; those lines are lost too.
+      socket.on('data', (chunk: Buffer) => {
+        for (let lf = chunk.indexOf(0x0a); lf !== -1; lf = chunk.indexOf(0x0a, lf + 1)) stats.refusedLines += 1;
+      });
       refuse(socket, errorLine({ error: why, line: 0 }));
       return;
     }
-    sockets.add(socket);
     perAddress.set(address, fromHere + 1);
-    stats.connections = sockets.size;
-    const key = scope === 'address' ? `addr-${address}` : `conn-${++nextId}`;
-    let authenticated = tokenDigest === undefined;
-    let closing = false;
-    let lastLimitReply = Number.NEGATIVE_INFINITY;
-    let droppedSinceReply = 0;
-    // This connection's own counts, for its summary line.
-    const mine = { lines: 0, accepted: 0, rateLimited: 0, rejected: 0, unauthorised: 0 };
-    let authTimer: NodeJS.Timeout | undefined;
-    const joiner = new EntryJoiner({
-      holdMs: joinHoldMs,
-      emit: (entry, line) => {
-        try {
-          sink(entry);
-          stats.entries += 1;
-        } catch (error) {
-          // Counted as one rejected line: the entry's first line, which was counted accepted.
-          stats.accepted -= 1;
-          stats.rejected += 1;
-          mine.accepted -= 1;
-          mine.rejected += 1;
-          reply(socket, { error: 'internal error', line });
-          onError(error, entry);
-        }
-      },
-    });
-    // Ends the connection with its summary line (producer finished, idle, or shutdown).
-    const finish = (reason: string): void => {
-      if (closing) return;
-      splitter.end(); // a last line without LF still counts
-      joiner.flush();
-      closing = true;
-      const dropped = mine.rateLimited + mine.rejected + mine.unauthorised;
-      // Silence still means "all taken" when the producer finishes (fire-and-forget producers
-      // may never read); a loss, or a close the producer did not ask for, is always explained.
-      if (dropped === 0 && reason === '') {
-        refuse(socket, undefined);
-        return;
-      }
-      const summary = JSON.stringify({ ok: dropped === 0, summary: mine, ...(reason === '' ? {} : { closed: reason }) });
-      refuse(socket, summary);
-    };
-    finishers.set(socket, finish);
-    if (!authenticated) {
-      authTimer = setTimeout(() => {
-        stats.authFailures += 1;
-        closing = true;
-        refuse(socket, errorLine({ error: 'authentication timeout: the first line must be {"token":"..."}', line: 0 }));
-      }, authTimeoutMs);
-      authTimer.unref();
-    }
-    socket.setTimeout(idleTimeoutMs, () => {
-      if (closing) return;
-      stats.idleClosed += 1;
-      finish(`idle for ${idleTimeoutMs} ms`);
-    });
-    const splitter = new LineSplitter(maxLineBytes, (text, line, truncated) => {
-      if (text.trim() === '') return;
-      if (closing) {
-        // After a failed authentication: the rest of what this connection sent is lost.
-        if (!authenticated) {
-          stats.unauthorised += 1;
-          mine.unauthorised += 1;
-        }
-        return;
-      }
-      if (!authenticated) {
-        if (isToken(text)) {
-          authenticated = true;
-          clearTimeout(authTimer);
-          return;
-        }
-        clearTimeout(authTimer);
-        stats.authFailures += 1;
-        stats.unauthorised += 1;
-        closing = true;
-        refuse(socket, errorLine({ error: 'authentication required: the first line must be {"token":"..."}', line }));
-        return;
-      }
-      mine.lines += 1;
-      if (truncated) {
-        stats.rejected += 1;
-        mine.rejected += 1;
-        reply(socket, { error: `line too long (max ${maxLineBytes} bytes)`, line });
-        return;
-      }
-      // Rate limit before parsing: the limit protects the server's CPU as well.
-      if (!limiter.consume(key).allowed) {
-        stats.rateLimited += 1;
-        mine.rateLimited += 1;
-        droppedSinceReply += 1;
-        const t = now();
-        if (t - lastLimitReply >= 1000) {
-          lastLimitReply = t;
-          reply(socket, { error: 'rate limited', dropped: droppedSinceReply, line });
-          droppedSinceReply = 0;
-        }
-        return;
-      }
-      const result = parseLine(text, { defaultService, now });
-      if (!result.ok) {
-        stats.rejected += 1;
-        mine.rejected += 1;
-        reply(socket, result.field === undefined ? { error: result.error, line } : { error: result.error, field: result.field, line });
-        return;
-      }
-      stats.accepted += 1;
-      mine.accepted += 1;
-      joiner.push(result, line);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
-      joiner.idle();
-    });
-    // The producer finished writing (half-close): last line, held entry, then the summary.
-    socket.on('end', () => finish(''));
+    const key = settings.scope === 'address' ? `addr-${address}` : `conn-${++nextId}`;
+    const connection = new ProducerConnection(socket, key, settings, stats);
+    connections.set(socket, connection);
+    stats.connections = connections.size;
     socket.on('close', () => {
-      clearTimeout(authTimer);
-      joiner.flush();
-      joiner.dispose();
-      finishers.delete(socket);
-      sockets.delete(socket);
+      connection.closed();
+      connections.delete(socket);
       const count = (perAddress.get(address) ?? 1) - 1;
       if (count === 0) perAddress.delete(address);
       else perAddress.set(address, count);
-      stats.connections = sockets.size;
-      if (scope === 'connection') limiter.delete(key);
+      stats.connections = connections.size;
+      if (settings.scope === 'connection') settings.limiter.delete(key);
     });
   }
 
@@ -400,7 +456,7 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
   const server: Server = createServer({ allowHalfOpen: true }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -411,14 +467,14 @@ export async function startJsonLinesSource(options: JsonLinesSourceOptions): Pro
   let closed: Promise<void> | undefined;
   return {
     port: address.port,
-    host,
+    host: settings.host,
     stats: () => ({ ...stats }),
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const [, finish] of finishers) finish('server shutting down');
+        for (const connection of connections.values()) connection.finish('server shutting down');
         // Each finished connection is destroyed after its grace period; do not wait for it.
-        for (const socket of sockets) socket.destroy();
+        for (const socket of connections.keys()) socket.destroy();
         for (const socket of refused) socket.destroy();
       });
       return closed;
