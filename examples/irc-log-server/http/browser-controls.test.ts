@@ -166,7 +166,7 @@ describe.skipIf(skipBrowserTests('browser-controls.test.ts'))('the web viewer co
       await ingest(s, Array.from({ length: 100 }, (_, i) => ({ level: 'info', service: 'api', message: `more ${i}` })));
       await expect.poll(async () => (await shownRows(page)).length).toBe(120);
 
-      await page.click('#log .line >> nth=0');
+      await page.click('#log .line >> nth=-1');
       await page.keyboard.press('/');
       expect(await page.evaluate('document.activeElement.id')).toBe('search');
       expect(await page.inputValue('#search')).toBe(''); // the / is not typed
