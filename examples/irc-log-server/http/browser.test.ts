@@ -216,7 +216,7 @@ describe.skipIf(skipBrowserTests('browser.test.ts'))('the web viewer in Chromium
     const last = `${n} end`;
     s.ingest({ level: 'INFO', service: 'bulk', category: 'GENERAL', message: last, ts: Date.now() });
     await expect
-      .poll(async () => (await messages(page)).at(-1), { timeout: 45_000, message: `the last line after waking (server: ${JSON.stringify(s.web!.stats())})` })
+      .poll(async () => (await messages(page)).at(-1), { timeout: 75_000, message: `the last line after waking (server: ${JSON.stringify(s.web!.stats())})` })
       .toBe(last);
     const announced = (await markers(page, 'gap')).map((text) => Number(/^(\d+) lines? skipped \(this browser fell behind\)$/.exec(text)?.[1]));
     expect(announced.every((count) => count > 0)).toBe(true);
