@@ -3,14 +3,28 @@
  * ({@link reportError}) every emitter follows.
  *
  * Bad arguments and options are refused with the built-in `TypeError` (wrong kind of value) or
- * `RangeError` (right kind, out of range), naming the field and the value. Everything else the
- * library raises is one of the classes below, each with a `code` from {@link ERROR_CODES}.
+ * `RangeError` (right kind, out of range), naming the field and the value, and carrying one of
+ * Node's own codes (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`, …) in `code`. Everything else
+ * the library raises is one of the classes below. Every code is in {@link ERROR_CODES}, and
+ * `docs/errors.md` lists them all (the Redis bridges' too) with their meaning.
  *
  * @module
  */
 
-/** The `code` of every error class of the library, by class. */
-export const ERROR_CODES = Object.freeze({
+/** Every `code` the library's errors carry. */
+export const ERROR_CODES = /* @__PURE__ */ Object.freeze({
+  /** A `TypeError`: an argument or option of the wrong type (Node's code). */
+  INVALID_ARG_TYPE: 'ERR_INVALID_ARG_TYPE',
+  /** A `TypeError` or `RangeError`: an argument of the right type with a value that is not allowed, e.g. an unknown policy name (Node's code). */
+  INVALID_ARG_VALUE: 'ERR_INVALID_ARG_VALUE',
+  /** A `RangeError`: a number out of its range, `NaN` included (Node's code). */
+  OUT_OF_RANGE: 'ERR_OUT_OF_RANGE',
+  /** A `RangeError`: a function given as an option returned something it must not (a clock giving `NaN`, a `sizeOf` giving -1). Node's code, which Node raises as a `TypeError`. */
+  INVALID_RETURN_VALUE: 'ERR_INVALID_RETURN_VALUE',
+  /** A `TypeError`: an options object with a key the call does not know (a typo); the message names the nearest known key. */
+  UNKNOWN_OPTION: 'ERR_UNKNOWN_OPTION',
+  /** A `RangeError`: a call refused because a bound is reached, e.g. `open()` of a new queue past `maxQueues`. */
+  BOUND_REACHED: 'ERR_BOUND_REACHED',
   /** {@link TopicError}: a topic or pattern breaks the syntax. */
   INVALID_TOPIC: 'ERR_INVALID_TOPIC',
   /** {@link ClosedError}: an operation on something already closed. */
@@ -196,6 +210,71 @@ export class InvalidStateError extends Error {
   }
 }
 
+/** A built-in `TypeError` with one of the {@link ERROR_CODES}. */
+export type CodedTypeError<C extends ErrorCode = ErrorCode> = TypeError & { readonly code: C };
+/** A built-in `RangeError` with one of the {@link ERROR_CODES}. */
+export type CodedRangeError<C extends ErrorCode = ErrorCode> = RangeError & { readonly code: C };
+
+/**
+ * A `TypeError` coded `ERR_INVALID_ARG_TYPE`: an argument or option of the wrong type. The
+ * message names the field and shows the value (see `show` in `internal/checks.ts`).
+ *
+ * @internal
+ */
+export function invalidArgType(message: string): CodedTypeError<'ERR_INVALID_ARG_TYPE'> {
+  return Object.assign(new TypeError(message), { code: ERROR_CODES.INVALID_ARG_TYPE });
+}
+
+/**
+ * An error coded `ERR_INVALID_ARG_VALUE`: a value of the right type that is not allowed. A
+ * `TypeError` as Node's, or a `RangeError` where the library has always thrown one (a policy
+ * or preset name, a priority, a syntax token).
+ *
+ * @internal
+ */
+export function invalidArgValue(message: string, kind: 'type' | 'range' = 'type'): CodedTypeError<'ERR_INVALID_ARG_VALUE'> | CodedRangeError<'ERR_INVALID_ARG_VALUE'> {
+  const error = kind === 'type' ? new TypeError(message) : new RangeError(message);
+  return Object.assign(error, { code: ERROR_CODES.INVALID_ARG_VALUE });
+}
+
+/**
+ * A `RangeError` coded `ERR_OUT_OF_RANGE`: a number out of its range, `NaN` included.
+ *
+ * @internal
+ */
+export function outOfRange(message: string): CodedRangeError<'ERR_OUT_OF_RANGE'> {
+  return Object.assign(new RangeError(message), { code: ERROR_CODES.OUT_OF_RANGE });
+}
+
+/**
+ * A `RangeError` coded `ERR_INVALID_RETURN_VALUE`: a function the caller gave returned a value
+ * it must not.
+ *
+ * @internal
+ */
+export function invalidReturnValue(message: string): CodedRangeError<'ERR_INVALID_RETURN_VALUE'> {
+  return Object.assign(new RangeError(message), { code: ERROR_CODES.INVALID_RETURN_VALUE });
+}
+
+/**
+ * A `TypeError` coded `ERR_UNKNOWN_OPTION`: an options object with a key nobody reads.
+ *
+ * @internal
+ */
+export function unknownOption(message: string): CodedTypeError<'ERR_UNKNOWN_OPTION'> {
+  return Object.assign(new TypeError(message), { code: ERROR_CODES.UNKNOWN_OPTION });
+}
+
+/**
+ * A `RangeError` coded `ERR_BOUND_REACHED`: a call refused because it would take something
+ * past one of its `max…` bounds.
+ *
+ * @internal
+ */
+export function boundReached(message: string): CodedRangeError<'ERR_BOUND_REACHED'> {
+  return Object.assign(new RangeError(message), { code: ERROR_CODES.BOUND_REACHED });
+}
+
 /** What can emit an `'error'` event: every emitter of this library. */
 interface ErrorEmitter {
   listenerCount(event: 'error'): number;
@@ -205,20 +284,51 @@ interface ErrorEmitter {
 /** How long unheard errors of one source are summed up before the next warning. */
 const UNHEARD_WINDOW_MS = 1_000;
 
+/** The `code` of the warning an unheard error becomes. */
+const UNHEARD_CODE = 'LOGCASTER_UNHEARD_ERROR';
+
 /** Per source: errors that arrived inside the current window, and its timer. */
-const unheardWindows = new Map<string, { count: number; timer: NodeJS.Timeout }>();
+const unheardWindows = /* @__PURE__ */ new Map<string, { count: number; timer: ReturnType<typeof setTimeout> }>();
+
+/**
+ * Node's `process`, when there is one: a browser, a worker or Deno Deploy bundle of the core
+ * has none (or one without `emitWarning`), and warns on the console instead.
+ */
+function nodeProcess(): NodeJS.Process | undefined {
+  const candidate = (globalThis as { process?: Partial<NodeJS.Process> }).process;
+  return typeof candidate?.emitWarning === 'function' && typeof candidate.nextTick === 'function'
+    ? (candidate as NodeJS.Process)
+    : undefined;
+}
+
+/** A `LogcasterWarning`: a process warning under Node, `console.warn` elsewhere. */
+function warn(message: string, error?: Error): void {
+  const node = nodeProcess();
+  if (node !== undefined) {
+    node.emitWarning(message, {
+      type: 'LogcasterWarning',
+      code: UNHEARD_CODE,
+      ...(error?.stack !== undefined ? { detail: error.stack } : {}),
+    });
+  } else if (error !== undefined) {
+    console.warn(`LogcasterWarning [${UNHEARD_CODE}]: ${message}`, error);
+  } else {
+    console.warn(`LogcasterWarning [${UNHEARD_CODE}]: ${message}`);
+  }
+}
 
 /**
  * The library's one error policy. A failure goes to the emitter's `'error'` listeners; when
  * there are none it becomes a `process.emitWarning` of type `'LogcasterWarning'` and code
  * `'LOGCASTER_UNHEARD_ERROR'` (printed on stderr by Node, observable with
- * `process.on('warning')`), never an exception: the process keeps running and the other
- * subscribers keep receiving. The first error of a source is warned at once with its stack;
- * the rest are summed up in one warning per second per source, so a handler that throws on
- * every message cannot flood stderr.
+ * `process.on('warning')`; a `console.warn` where there is no `process`), never an exception:
+ * the process keeps running and the other subscribers keep receiving. The first error of a
+ * source is warned at once with its stack; the rest are summed up in one warning per second
+ * per source, so a handler that throws on every message cannot flood stderr.
  *
- * A listener that throws is a bug in that listener: it is rethrown on the next tick, outside
- * the loop that reported the error, so the remaining work still happens.
+ * A listener that throws is a bug in that listener: it is rethrown on the next tick (a
+ * microtask where there is no `process`), outside the loop that reported the error, so the
+ * remaining work still happens.
  *
  * @internal
  */
@@ -227,9 +337,12 @@ export function reportError(emitter: ErrorEmitter, source: string, error: unknow
     try {
       (emitter.emit as (event: 'error', ...args: unknown[]) => boolean)('error', error, ...details);
     } catch (listenerError) {
-      process.nextTick(() => {
+      const rethrow = (): never => {
         throw listenerError;
-      });
+      };
+      const node = nodeProcess();
+      if (node !== undefined) node.nextTick(rethrow);
+      else queueMicrotask(rethrow);
     }
     return;
   }
@@ -249,21 +362,15 @@ export function reportUnheard(source: string, error: unknown): void {
     return;
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.emitWarning(`${source}: ${message} (no listener; add one to handle these)`, {
-    type: 'LogcasterWarning',
-    code: 'LOGCASTER_UNHEARD_ERROR',
-    ...(error instanceof Error && error.stack !== undefined ? { detail: error.stack } : {}),
-  });
+  warn(`${source}: ${message} (no listener; add one to handle these)`, error instanceof Error ? error : undefined);
   const timer = setTimeout(() => {
     const ended = unheardWindows.get(source);
     unheardWindows.delete(source);
     if (ended !== undefined && ended.count > 0) {
-      process.emitWarning(`${source}: ${ended.count} more errors in the last second (no listener)`, {
-        type: 'LogcasterWarning',
-        code: 'LOGCASTER_UNHEARD_ERROR',
-      });
+      warn(`${source}: ${ended.count} more errors in the last second (no listener)`);
     }
   }, UNHEARD_WINDOW_MS);
-  timer.unref();
+  // A Node timer must not keep the process alive; a browser's timer is a number.
+  if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
   unheardWindows.set(source, { count: 0, timer });
 }

@@ -4,8 +4,10 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { ClosedError, TimeoutError, reportError } from '../errors.js';
-import type { CloseOptions, DrainOptions } from '../lifecycle.js';
+import { ClosedError, TimeoutError, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
+import { mustBe, optionalFunction, requireBoolean, requireFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, TIMEOUT_RULE, type CloseOptions, type DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
 /**
@@ -48,6 +50,15 @@ export interface BatcherOptions<T> {
   sizeOf?: (item: T) => number;
 }
 
+/** The keys of {@link BatcherOptions}, for the check of unknown keys. */
+export const BATCHER_OPTION_KEYS = /* @__PURE__ */ optionKeys<BatcherOptions<unknown>>({
+  flush: true,
+  maxItems: true,
+  maxBytes: true,
+  maxDelayMs: true,
+  sizeOf: true,
+});
+
 /** Counters of a {@link Batcher}. */
 export interface BatcherStats {
   /** Batches handed to `flush`. */
@@ -77,6 +88,10 @@ export interface BatcherEvents<T> {
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+const MAX_ITEMS_RULE: NumberRule = { min: 1, integer: true };
+const MAX_BYTES_RULE: NumberRule = { min: 0, exclusive: true, orInfinity: true };
+const MAX_DELAY_RULE: NumberRule = { min: 0, max: MAX_TIMER_MS };
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;
@@ -144,33 +159,21 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   private closing: Promise<void> | undefined = undefined;
 
   /**
-   * @throws TypeError when `flush` is not a function.
-   * @throws RangeError naming the option when one is out of range.
+   * @throws TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option, naming the
+   *   nearest one; (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, `flush` or
+   *   `sizeOf` is not a function, or a bound is not a number.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the option when one is out of range.
    */
   constructor(options: BatcherOptions<T>) {
     super();
-    if (typeof options.flush !== 'function') {
-      throw new TypeError(`flush must be a function (got ${typeof options.flush})`);
-    }
-    const maxItems = options.maxItems ?? 100;
-    if (!Number.isSafeInteger(maxItems) || maxItems < 1) {
-      throw new RangeError(`maxItems must be an integer >= 1 (got ${String(maxItems)})`);
-    }
-    const maxBytes = options.maxBytes ?? 65_536;
-    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a number > 0 (got ${String(maxBytes)})`);
-    const maxDelayMs = options.maxDelayMs ?? 100;
-    if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) {
-      throw new RangeError(`maxDelayMs must be a number from 0 to ${MAX_TIMER_MS} (got ${String(maxDelayMs)})`);
-    }
-    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
-    }
-    this.flushFn = options.flush;
-    this.maxItems = maxItems;
-    this.maxBytes = maxBytes;
-    this.maxDelayMs = maxDelayMs;
-    this.sizeOf = options.sizeOf ?? defaultMessageSize;
-    this.lazyStrings = options.sizeOf === undefined;
+    checkOptions('new Batcher', options, BATCHER_OPTION_KEYS);
+    this.flushFn = requireFunction('flush', options.flush);
+    this.maxItems = requireNumber('maxItems', options.maxItems ?? 100, MAX_ITEMS_RULE);
+    this.maxBytes = requireNumber('maxBytes', options.maxBytes ?? 65_536, MAX_BYTES_RULE);
+    this.maxDelayMs = requireNumber('maxDelayMs', options.maxDelayMs ?? 100, MAX_DELAY_RULE);
+    const sizeOf = optionalFunction('sizeOf', options.sizeOf);
+    this.sizeOf = sizeOf ?? defaultMessageSize;
+    this.lazyStrings = sizeOf === undefined;
   }
 
   /** Items added and not flushed yet (in the open batch or waiting to flush). */
@@ -187,13 +190,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * Adds an item to the open batch.
    *
    * @throws {@link ClosedError} after `close()`.
-   * @throws RangeError for an unknown priority or an invalid size.
+   * @throws RangeError for an unknown priority (`ERR_INVALID_ARG_VALUE`) or a size from
+   *   `sizeOf` that is not a finite number >= 0 (`ERR_INVALID_RETURN_VALUE`).
    */
   add(item: T, priority: Priority = 'normal'): void {
     if (this.isClosed) throw new ClosedError('Batcher', 'add');
     const rank = priority === 'normal' ? NORMAL : typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
-      throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
+      throw invalidArgValue(mustBe('priority', "'high', 'normal', 'low' or a number", priority), 'range');
     }
     if (
       this.lazyStrings &&
@@ -206,7 +210,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
       if (this.unmeasured > 0) this.measure();
       const size = this.sizeOf(item);
       if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-        throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
+        throw invalidReturnValue(`sizeOf must return a finite number >= 0 (got ${show(size)})`);
       }
       // The item would take the batch past its byte bound: it starts the next one.
       if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
@@ -226,13 +230,16 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * Flushes the open batch now and resolves once every batch so far has been handed to
    * `flush` and settled. Failures go to `'error'`, not to this promise.
    *
-   * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or a
-   * `RangeError` for a bad `timeoutMs`).
+   * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or,
+   * for bad options, the `TypeError` or `RangeError` that names them).
    */
   drain(options: DrainOptions = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? Infinity;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      return Promise.reject(new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`));
+    let timeoutMs: number;
+    try {
+      checkOptions('Batcher.drain', options, DRAIN_OPTION_KEYS);
+      timeoutMs = requireNumber('timeoutMs', options.timeoutMs ?? Infinity, TIMEOUT_RULE);
+    } catch (error) {
+      return Promise.reject(error);
     }
     this.seal();
     const running = this.running;
@@ -255,9 +262,9 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    checkOptions('Batcher.close', options, CLOSE_OPTION_KEYS);
     if (this.closing !== undefined) return this.closing;
-    const drain = options.drain ?? false;
-    if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
+    const drain = requireBoolean('drain', options.drain ?? false);
     this.isClosed = true;
     if (drain) {
       this.closing = this.drain(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
