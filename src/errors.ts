@@ -11,6 +11,8 @@
  * @module
  */
 
+import { unrefTimer, type Timer } from './internal/timers.js';
+
 /** Every `code` the library's errors carry. */
 export const ERROR_CODES = /* @__PURE__ */ Object.freeze({
   /** A `TypeError`: an argument or option of the wrong type (Node's code). */
@@ -288,7 +290,7 @@ const UNHEARD_WINDOW_MS = 1_000;
 const UNHEARD_CODE = 'LOGCASTER_UNHEARD_ERROR';
 
 /** Per source: errors that arrived inside the current window, and its timer. */
-const unheardWindows = /* @__PURE__ */ new Map<string, { count: number; timer: ReturnType<typeof setTimeout> }>();
+const unheardWindows = /* @__PURE__ */ new Map<string, { count: number; timer: Timer }>();
 
 /**
  * Node's `process`, when there is one: a browser, a worker or Deno Deploy bundle of the core
@@ -363,14 +365,12 @@ export function reportUnheard(source: string, error: unknown): void {
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   warn(`${source}: ${message} (no listener; add one to handle these)`, error instanceof Error ? error : undefined);
-  const timer = setTimeout(() => {
+  const timer = unrefTimer(setTimeout(() => {
     const ended = unheardWindows.get(source);
     unheardWindows.delete(source);
     if (ended !== undefined && ended.count > 0) {
       warn(`${source}: ${ended.count} more errors in the last second (no listener)`);
     }
-  }, UNHEARD_WINDOW_MS);
-  // A Node timer must not keep the process alive; a browser's timer is a number.
-  if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
+  }, UNHEARD_WINDOW_MS));
   unheardWindows.set(source, { count: 0, timer });
 }

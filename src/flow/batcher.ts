@@ -7,6 +7,7 @@ import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
 import { mustBe, optionalFunction, requireBoolean, requireFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
+import { unrefTimer, type Timer } from '../internal/timers.js';
 import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, TIMEOUT_RULE, type CloseOptions, type DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
@@ -148,7 +149,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   /** Batches sealed and waiting for their turn to flush. */
   private readonly sealed: T[][] = [];
   private sealedItems = 0;
-  private timer: NodeJS.Timeout | undefined = undefined;
+  private timer: Timer | undefined = undefined;
   private running: Promise<void> | undefined = undefined;
   private isClosed = false;
   private batches = 0;
@@ -221,8 +222,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
       this.seal();
     } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.seal(), this.maxDelayMs);
-      this.timer.unref();
+      this.timer = unrefTimer(setTimeout(() => this.seal(), this.maxDelayMs));
     }
   }
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { requireNumber, type NumberRule } from './checks.js';
+
 /** Options of {@link BoundedMap}. */
 export interface BoundedMapOptions<V> {
   /**
@@ -23,6 +25,8 @@ export interface BoundedMapOptions<V> {
 const FREE = 0;
 const LIVE = 1;
 const REFERENCED = 2;
+const CAPACITY_RULE: NumberRule = { min: 1, integer: true };
+
 /** Slot states allocated at first; the array doubles as slots are taken, up to the capacity. */
 const INITIAL_SLOTS = 64;
 
@@ -56,9 +60,7 @@ export class BoundedMap<K, V> {
 
   /** @throws RangeError when `capacity` is not an integer >= 1. */
   constructor(capacity: number, options: BoundedMapOptions<V> = {}) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
-    }
+    requireNumber('capacity', capacity, CAPACITY_RULE);
     this.bound = capacity;
     // Not `capacity` bytes up front: a generous bound (a limiter's `maxKeys`) costs nothing
     // until it is used.
@@ -206,9 +208,7 @@ export class BoundedMap<K, V> {
 
   /** Changes the entry bound; shrinking empties the map first. */
   resize(capacity: number): void {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
-    }
+    requireNumber('capacity', capacity, CAPACITY_RULE);
     if (capacity < this.bound) {
       this.clear();
       if (this.state.length > capacity) this.state = new Uint8Array(Math.min(capacity, INITIAL_SLOTS));

@@ -10,6 +10,7 @@ import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
 import { ClosedError, invalidArgType, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
 import { mustBe, optionalFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
+import { unrefTimer, type Timer } from '../internal/timers.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
 import type { Delivery } from '../broker/delivery.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
@@ -209,7 +210,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
   /** The broker's counters when counting (re)started: the totals are the broker's minus these. */
   private base: BrokerStats;
   private since = new Date();
-  private timer: NodeJS.Timeout | undefined = undefined;
+  private timer: Timer | undefined = undefined;
   private readonly reportedDrops = new WeakMap<Subscription<T>, number>();
   private unobserve: (() => void) | undefined;
   /** The broker's counters when `close()` detached: the totals stop there. */
@@ -427,8 +428,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
     requireNumber('intervalMs', intervalMs, INTERVAL_RULE);
     this.stopReporting();
     if (this.unobserve === undefined) throw new ClosedError('BroadcastMetrics', 'report');
-    this.timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
-    this.timer.unref();
+    this.timer = unrefTimer(setInterval(() => this.emit('report', this.takeReport()), intervalMs));
     return this;
   }
 
