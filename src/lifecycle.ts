@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NumberRule } from './internal/checks.js';
+import { numberRule } from './internal/checks.js';
 import { optionKeys } from './internal/options.js';
 
 /** Options of `drain()`. */
@@ -35,4 +35,4 @@ export const DRAIN_OPTION_KEYS = /* @__PURE__ */ optionKeys<DrainOptions>({ time
 export const CLOSE_OPTION_KEYS = /* @__PURE__ */ optionKeys<CloseOptions>({ timeoutMs: true, drain: true });
 
 /** `timeoutMs`: a number >= 0, or `Infinity` for no limit. */
-export const TIMEOUT_RULE: NumberRule = { min: 0, orInfinity: true };
+export const TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 0, orInfinity: true });

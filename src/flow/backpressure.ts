@@ -6,7 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { BoundedQueue, type BoundedQueueOptions, type BoundedQueueStats, type DropReason } from './bounded-queue.js';
 import { ClosedError, boundReached, reportUnheard, type SlowConsumerError } from '../errors.js';
-import { requireNumber, type NumberRule } from '../internal/checks.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { BOUNDED_QUEUE_OPTION_KEYS } from './bounded-queue-keys.js';
 
@@ -27,7 +27,7 @@ export const BACKPRESSURE_OPTION_KEYS = /* @__PURE__ */ optionKeys<BackpressureO
   maxQueues: true,
 });
 
-const MAX_QUEUES_RULE: NumberRule = { min: 0, integer: true, orInfinity: true };
+const MAX_QUEUES_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true, orInfinity: true });
 
 /** Event signatures of {@link BackpressureManager}: its queues' events, with their key. */
 export interface BackpressureEvents<T> {

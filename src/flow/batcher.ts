@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
-import { mustBe, optionalFunction, requireBoolean, requireFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
+import { mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { unrefTimer, type Timer } from '../internal/timers.js';
 import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, TIMEOUT_RULE, type CloseOptions, type DrainOptions } from '../lifecycle.js';
@@ -90,9 +90,9 @@ export interface BatcherEvents<T> {
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-const MAX_ITEMS_RULE: NumberRule = { min: 1, integer: true };
-const MAX_BYTES_RULE: NumberRule = { min: 0, exclusive: true, orInfinity: true };
-const MAX_DELAY_RULE: NumberRule = { min: 0, max: MAX_TIMER_MS };
+const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
+const MAX_DELAY_RULE = /* @__PURE__ */ numberRule({ min: 0, max: MAX_TIMER_MS });
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;

@@ -6,7 +6,7 @@
  */
 import { invalidArgType, invalidReturnValue } from '../errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
-import { mustBe, optionalFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
+import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import type { LoadMonitor } from './load-monitor.js';
 import type { TokenBucketOptions } from './token-bucket.js';
@@ -83,9 +83,9 @@ export const RATE_LIMITER_OPTION_KEYS = /* @__PURE__ */ optionKeys<RateLimiterOp
 /** The keys of {@link RateLimit}, the limit {@link RateLimiter.configure} takes. */
 export const RATE_LIMIT_KEYS = /* @__PURE__ */ optionKeys<RateLimit>({ capacity: true, refillPerSecond: true, initialTokens: true });
 
-const MAX_KEYS_RULE: NumberRule = { min: 1, integer: true };
-const FACTOR_RULE: NumberRule = { min: 0, max: 1 };
-const COST_RULE: NumberRule = { min: 0 };
+const MAX_KEYS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const FACTOR_RULE = /* @__PURE__ */ numberRule({ min: 0, max: 1 });
+const COST_RULE = /* @__PURE__ */ numberRule({ min: 0 });
 
 /** The answer of {@link RateLimiter.consume}. */
 export interface RateLimitResult {
@@ -138,7 +138,7 @@ function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
   return {
     capacity,
     refillPerSecond: requireNumber(`${prefix}refillPerSecond`, limit.refillPerSecond, RATE_RULE),
-    initialTokens: requireNumber(`${prefix}initialTokens`, limit.initialTokens, { min: 0, max: capacity }),
+    initialTokens: requireNumber(`${prefix}initialTokens`, limit.initialTokens, numberRule({ min: 0, max: capacity })),
   };
 }
 

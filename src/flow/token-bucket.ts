@@ -4,7 +4,7 @@
  * @module
  */
 import { invalidReturnValue, outOfRange } from '../errors.js';
-import { optionalFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
+import { numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 
 /** Options of {@link TokenBucket}. */
@@ -38,12 +38,12 @@ export const TOKEN_BUCKET_OPTION_KEYS = /* @__PURE__ */ optionKeys<TokenBucketOp
 });
 
 /** @internal A bucket's size: a finite number > 0. */
-export const CAPACITY_RULE: NumberRule = { min: 0, exclusive: true };
+export const CAPACITY_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true });
 /** @internal A refill rate: a finite number >= 0. */
-export const RATE_RULE: NumberRule = { min: 0 };
+export const RATE_RULE = /* @__PURE__ */ numberRule({ min: 0 });
 
 /** A cost: any number >= 0 (`Infinity` included: `msUntil` answers `Infinity`). */
-const COST_RULE: NumberRule = { min: 0, orInfinity: true };
+const COST_RULE = /* @__PURE__ */ numberRule({ min: 0, orInfinity: true });
 
 /** @internal The default clock: `performance.now`, looked up per call so fake timers apply. */
 export const monotonicNow = (): number => performance.now();
@@ -85,7 +85,7 @@ export class TokenBucket {
     this.capacity = requireNumber('capacity', options.capacity, CAPACITY_RULE);
     this.perSecond = requireNumber('refillPerSecond', options.refillPerSecond, RATE_RULE);
     this.rate = this.perSecond / 1000;
-    this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, { min: 0, max: this.capacity });
+    this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, numberRule({ min: 0, max: this.capacity }));
     // A monotonic clock by default: a rate limit must not hand out a burst because NTP
     // stepped the wall clock. It costs most of a consume on Node 20 (performance.now goes
     // through process.hrtime()); callers who prefer speed pass `now: Date.now`.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { requireNumber, type NumberRule } from './checks.js';
+import { numberRule, requireNumber } from './checks.js';
 
 /** Options of {@link BoundedMap}. */
 export interface BoundedMapOptions<V> {
@@ -25,7 +25,7 @@ export interface BoundedMapOptions<V> {
 const FREE = 0;
 const LIVE = 1;
 const REFERENCED = 2;
-const CAPACITY_RULE: NumberRule = { min: 1, integer: true };
+const CAPACITY_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** Slot states allocated at first; the array doubles as slots are taken, up to the capacity. */
 const INITIAL_SLOTS = 64;

@@ -55,13 +55,16 @@ export function mustBe(name: string, expected: string, value: unknown): string {
   return `${name} must be ${expected} (got ${show(value)})`;
 }
 
-/** What a numeric option accepts; see {@link requireNumber}. */
-export interface NumberRule {
+/** What a numeric option accepts, as written; {@link numberRule} makes a {@link NumberRule} of it. */
+export interface NumberRuleSpec {
   /** The smallest value allowed (or, with `exclusive`, the largest refused). */
   readonly min: number;
   /** Refuse `min` itself: `> min` instead of `>= min`. */
   readonly exclusive?: boolean;
-  /** The largest value allowed. Without it, any finite number from `min` on. */
+  /**
+   * The largest value allowed.
+   * @default any finite number from `min` on
+   */
   readonly max?: number;
   /** Only safe integers. */
   readonly integer?: boolean;
@@ -69,12 +72,26 @@ export interface NumberRule {
   readonly orInfinity?: boolean;
 }
 
+/** A {@link NumberRuleSpec} with every field set, so every rule has one shape (one hidden class for `requireNumber`). */
+export type NumberRule = Readonly<Required<NumberRuleSpec>>;
+
+/** Makes a rule for {@link requireNumber}: `numberRule({ min: 1, integer: true })`. */
+export function numberRule(spec: NumberRuleSpec): NumberRule {
+  return {
+    min: spec.min,
+    exclusive: spec.exclusive ?? false,
+    max: spec.max ?? Infinity,
+    integer: spec.integer ?? false,
+    orInfinity: spec.orInfinity ?? false,
+  };
+}
+
 /** How a rule reads in a message: `a finite number > 0`, `an integer >= 1 or Infinity`, `a number from 0 to 1`. */
 function expectation(rule: NumberRule): string {
-  const bounded = rule.max !== undefined;
-  const kind = rule.integer === true ? 'an integer' : bounded || rule.orInfinity === true ? 'a number' : 'a finite number';
-  const range = bounded ? `from ${rule.min} to ${rule.max}` : `${rule.exclusive === true ? '>' : '>='} ${rule.min}`;
-  return `${kind} ${range}${rule.orInfinity === true ? ' or Infinity' : ''}`;
+  const bounded = rule.max !== Infinity;
+  const kind = rule.integer ? 'an integer' : bounded || rule.orInfinity ? 'a number' : 'a finite number';
+  const range = bounded ? `from ${rule.min} to ${rule.max}` : `${rule.exclusive ? '>' : '>='} ${rule.min}`;
+  return `${kind} ${range}${rule.orInfinity ? ' or Infinity' : ''}`;
 }
 
 /**
@@ -85,11 +102,12 @@ function expectation(rule: NumberRule): string {
  */
 export function requireNumber(name: string, value: unknown, rule: NumberRule): number {
   if (typeof value !== 'number') throw invalidArgType(mustBe(name, expectation(rule), value));
-  if (value === Infinity && rule.orInfinity === true) return value;
+  if (value === Infinity && rule.orInfinity) return value;
   const inRange =
-    (rule.exclusive === true ? value > rule.min : value >= rule.min) &&
-    (rule.max === undefined ? value < Infinity : value <= rule.max) &&
-    (rule.integer !== true || Number.isSafeInteger(value));
+    (rule.exclusive ? value > rule.min : value >= rule.min) &&
+    // A finite max admits no Infinity; no max admits any finite number.
+    (rule.max === Infinity ? value < Infinity : value <= rule.max) &&
+    (!rule.integer || Number.isSafeInteger(value));
   // NaN fails every comparison, so it lands here too.
   if (!inRange) throw outOfRange(mustBe(name, expectation(rule), value));
   return value;

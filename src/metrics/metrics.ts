@@ -8,7 +8,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
 import { ClosedError, invalidArgType, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
-import { mustBe, optionalFunction, requireNumber, show, type NumberRule } from '../internal/checks.js';
+import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { unrefTimer, type Timer } from '../internal/timers.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
@@ -55,8 +55,8 @@ export const METRICS_OPTION_KEYS = /* @__PURE__ */ optionKeys<MetricsOptions<unk
   sampleEvery: true,
 });
 
-const COUNT_RULE: NumberRule = { min: 1, integer: true };
-const INTERVAL_RULE: NumberRule = { min: 1 };
+const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1 });
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** The pattern label under which patterns past `maxPatterns` are counted together. */

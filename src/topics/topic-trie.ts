@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { requireNumber, type NumberRule } from '../internal/checks.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { TOPIC_OPTION_KEYS, buildTopicSyntax, parsePattern, scanTopic, type TopicOptions, type TopicSyntax } from './topic.js';
 import { TopicCache } from './topic-cache.js';
@@ -28,7 +28,7 @@ export interface TopicTrieOptions extends TopicOptions {
 /** The keys of {@link TopicTrieOptions}, for the check of unknown keys. */
 export const TOPIC_TRIE_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicTrieOptions>({ ...TOPIC_OPTION_KEYS, cacheSize: true });
 
-const CACHE_SIZE_RULE: NumberRule = { min: 0, integer: true };
+const CACHE_SIZE_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
 
 /**
  * One node per distinct pattern prefix. Children are created lazily so a leaf costs one

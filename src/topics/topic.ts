@@ -6,7 +6,7 @@
  */
 
 import { TopicError, invalidArgType, invalidArgValue } from '../errors.js';
-import { mustBe, requireNumber, type NumberRule } from '../internal/checks.js';
+import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 
 /**
@@ -75,7 +75,7 @@ export const SYNTAX_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicSyntaxOptions>
   allowForeignWildcards: true,
 });
 
-const LIMIT_RULE: NumberRule = { min: 1, integer: true };
+const LIMIT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** {@link TopicOptions} with every default filled in: what `broker.syntax` returns. */
 export interface TopicSyntax {
