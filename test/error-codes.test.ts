@@ -1,7 +1,7 @@
 /**
  * One error vocabulary: every code the source uses is listed in docs/errors.md (and, for the
- * core, in ERROR_CODES), the page lists no code the source lacks, and errors are made through
- * the coded factories of src/errors.ts rather than as bare built-ins.
+ * core, in ERROR_CODES), the page lists no code the source lacks, and argument errors are made
+ * through the coded factories of src/internal/coded-errors.ts rather than as bare built-ins.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -30,7 +30,7 @@ const listed = new Set([...page.matchAll(/^\| `((?:ERR|LOGCASTER)_[A-Z0-9_]+)` \
 /**
  * Files that still make bare `TypeError`/`RangeError`/`Error` values: the broker, BoundedQueue,
  * LoadMonitor, the latency recorder and the Redis bridges go through the shared checks in the
- * second pass of issue 22; remove each prefix once its files use src/errors.ts's factories.
+ * second pass of issue 22; remove each prefix once its files use the coded factories.
  */
 const NOT_YET_CODED = ['src/broker/', 'src/flow/bounded-queue', 'src/flow/load-monitor', 'src/metrics/latency', 'src/redis/'];
 
@@ -55,10 +55,10 @@ describe('error codes', () => {
     expect(strays).toEqual([]);
   });
 
-  it('makes argument errors through the coded factories of src/errors.ts', () => {
+  it('makes argument errors through the coded factories of src/internal/coded-errors.ts', () => {
     const bare = files.flatMap((file) => {
       const path = file.path.split('\\').join('/');
-      if (path === 'src/errors.ts' || NOT_YET_CODED.some((prefix) => path.startsWith(prefix))) return [];
+      if (path === 'src/internal/coded-errors.ts' || NOT_YET_CODED.some((prefix) => path.startsWith(prefix))) return [];
       return [...file.text.matchAll(/new (?:Type|Range)?Error\(/g)].map(() => path);
     });
     expect(bare).toEqual([]);

@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { BoundedQueue, type BoundedQueueOptions, type BoundedQueueStats, type DropReason } from './bounded-queue.js';
-import { ClosedError, boundReached, reportUnheard, type SlowConsumerError } from '../errors.js';
+import { ClosedError, reportUnheard, type SlowConsumerError } from '../errors.js';
+import { boundReached } from '../internal/coded-errors.js';
 import { numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { BOUNDED_QUEUE_OPTION_KEYS } from './bounded-queue-keys.js';

@@ -4,7 +4,8 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { ClosedError, TimeoutError, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
+import { ClosedError, TimeoutError, reportError } from '../errors.js';
+import { invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
 import { mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { unrefTimer, type Timer } from '../internal/timers.js';
@@ -85,6 +86,8 @@ export interface BatcherEvents<T> {
    * listener it becomes a `'LogcasterWarning'` process warning.
    */
   error: [error: unknown, items: T[]];
+  /** `close()` without `drain` discarded `count` pending items (counted in `stats().dropped`). */
+  drop: [count: number, reason: 'closed'];
 }
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
@@ -257,7 +260,8 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   /**
    * Refuses further adds at once (they throw {@link ClosedError}). With `drain: true` it
    * flushes what remains and resolves when every batch has been handed to `flush` and
-   * settled; without, it discards what is pending (counted in `stats().dropped`) and
+   * settled; without, it discards what is pending (counted in `stats().dropped`, emitted as
+   * `'drop'`) and
    * resolves once the flush already running, if any, has settled. Calling it again returns
    * the first call's promise.
    */
@@ -316,12 +320,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.dropped += this.count + this.sealedItems;
+    const discarded = this.count + this.sealedItems;
+    this.dropped += discarded;
     this.lanes = [];
     this.count = 0;
     this.bytes = 0;
     this.sealed.length = 0;
     this.sealedItems = 0;
+    if (discarded > 0) this.emit('drop', discarded, 'closed');
   }
 
   /** Closes the open batch and queues it for flushing. */

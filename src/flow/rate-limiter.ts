@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { invalidArgType, invalidReturnValue } from '../errors.js';
+import { invalidArgType, invalidReturnValue } from '../internal/coded-errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
 import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';

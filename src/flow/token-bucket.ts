@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { invalidReturnValue, outOfRange } from '../errors.js';
+import { invalidReturnValue, outOfRange } from '../internal/coded-errors.js';
 import { numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 

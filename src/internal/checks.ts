@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { invalidArgType, outOfRange } from '../errors.js';
+import { invalidArgType, outOfRange } from './coded-errors.js';
 
 /** Longest string shown whole in a message; longer ones are cut (a message is one line). */
 const MAX_SHOWN = 60;

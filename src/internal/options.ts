@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { invalidArgType, unknownOption } from '../errors.js';
+import { invalidArgType, unknownOption } from './coded-errors.js';
 import { show } from './checks.js';
 
 /** The keys of an options type `O`, each mapped to `true`: see {@link optionKeys}. */

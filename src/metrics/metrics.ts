@@ -7,7 +7,8 @@
 import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
-import { ClosedError, invalidArgType, invalidArgValue, invalidReturnValue, reportError } from '../errors.js';
+import { ClosedError, reportError } from '../errors.js';
+import { invalidArgType, invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
 import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { unrefTimer, type Timer } from '../internal/timers.js';

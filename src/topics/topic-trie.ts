@@ -18,7 +18,7 @@ export interface TopicTrieOptions extends TopicOptions {
    * at 1,024 topics when at least half the sampled topics repeat, doubles while its hot set
    * does not fit, and switches off again when fewer than half its lookups hit at full size.
    * Its memory is bounded by this many topics and by 1,048,576 cached values in all (8 MiB
-   * of references). Adding or removing a pair drops only the cached topics its pattern
+   * of references). Adding or removing a pair forgets only the cached topics its pattern
    * matches. Minimum: 0.
    * @default 16384
    */

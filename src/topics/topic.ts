@@ -5,7 +5,8 @@
  * @module
  */
 
-import { TopicError, invalidArgType, invalidArgValue } from '../errors.js';
+import { TopicError } from '../errors.js';
+import { invalidArgType, invalidArgValue } from '../internal/coded-errors.js';
 import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 
@@ -197,7 +198,7 @@ function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[
     throw new TopicError(
       'TOO_LONG',
       value,
-      `${what} is ${value.length} characters long; the limit is ${syntax.maxLength}`,
+      `${what} is ${value.length} characters long; maxLength is ${syntax.maxLength}`,
     );
   }
   const levels = value.split(syntax.separator);
@@ -205,7 +206,7 @@ function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[
     throw new TopicError(
       'TOO_MANY_LEVELS',
       value,
-      `${what} has ${levels.length} levels; the limit is ${syntax.maxLevels}`,
+      `${what} has ${levels.length} levels; maxLevels is ${syntax.maxLevels}`,
     );
   }
   return levels;
