@@ -33,7 +33,7 @@ export function optionKeys<O>(keys: Record<keyof O, true>): OptionKeys<O> {
  * Keys with an `undefined` value count too: a misspelled key is refused whatever it holds.
  * Own enumerable string keys only, as an object spread reads them.
  *
- * Costs one `Object.keys` and a lookup per key given: call it once per call that takes
+ * Costs a lookup per key given (tens of nanoseconds): call it once per call that takes
  * options, never per message.
  *
  * @param where - the call, for the message: `'new TokenBucket'`, `'Batcher.drain'`.
@@ -46,9 +46,11 @@ export function checkOptions<O>(where: string, options: O | null | undefined, kn
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType(`${prefix(where)}${name} must be an object (got ${show(options)})`);
   }
-  const keys = Object.keys(options);
-  for (let i = 0; i < keys.length; i++) {
-    if (!Object.hasOwn(known, keys[i])) refuseUnknown(where, name, keys[i], Object.keys(known));
+  // for-in allocates nothing (Object.keys would, per call); an inherited key is not the
+  // caller's and is skipped, as an object spread skips it.
+  const table = known as Readonly<Record<string, true>>;
+  for (const key in options) {
+    if (table[key] !== true && Object.hasOwn(options, key)) refuseUnknown(where, name, key, Object.keys(known));
   }
 }
 
