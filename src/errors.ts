@@ -3,14 +3,23 @@
  * ({@link reportError}) every emitter follows.
  *
  * Bad arguments and options are refused with the built-in `TypeError` (wrong kind of value) or
- * `RangeError` (right kind, out of range), naming the field and the value. Everything else the
- * library raises is one of the classes below, each with a `code` from {@link ERROR_CODES}.
+ * `RangeError` (right kind, out of range), naming the field and the value, and carrying one of
+ * Node's own codes (`ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`, …) in `code`. Everything else
+ * the library raises is one of the classes below. Every code is in {@link ERROR_CODES}, and
+ * `docs/errors.md` lists them all (the Redis bridges' too) with their meaning.
  *
  * @module
  */
 
-/** The `code` of every error class of the library, by class. */
-export const ERROR_CODES = Object.freeze({
+import { ARGUMENT_ERROR_CODES } from './internal/coded-errors.js';
+import { unrefTimer, type Timer } from './internal/timers.js';
+
+/**
+ * Every `code` the library's errors carry: the argument codes (Node's `ERR_INVALID_ARG_TYPE`,
+ * `ERR_OUT_OF_RANGE`, …, see `docs/errors.md`) and one per error class below.
+ */
+export const ERROR_CODES = /* @__PURE__ */ Object.freeze({
+  ...ARGUMENT_ERROR_CODES,
   /** {@link TopicError}: a topic or pattern breaks the syntax. */
   INVALID_TOPIC: 'ERR_INVALID_TOPIC',
   /** {@link ClosedError}: an operation on something already closed. */
@@ -205,20 +214,51 @@ interface ErrorEmitter {
 /** How long unheard errors of one source are summed up before the next warning. */
 const UNHEARD_WINDOW_MS = 1_000;
 
+/** The `code` of the warning an unheard error becomes. */
+const UNHEARD_CODE = 'LOGCASTER_UNHEARD_ERROR';
+
 /** Per source: errors that arrived inside the current window, and its timer. */
-const unheardWindows = new Map<string, { count: number; timer: NodeJS.Timeout }>();
+const unheardWindows = /* @__PURE__ */ new Map<string, { count: number; timer: Timer }>();
+
+/**
+ * Node's `process`, when there is one: a browser, a worker or Deno Deploy bundle of the core
+ * has none (or one without `emitWarning`), and warns on the console instead.
+ */
+function nodeProcess(): NodeJS.Process | undefined {
+  const candidate = (globalThis as { process?: Partial<NodeJS.Process> }).process;
+  return typeof candidate?.emitWarning === 'function' && typeof candidate.nextTick === 'function'
+    ? (candidate as NodeJS.Process)
+    : undefined;
+}
+
+/** A `LogcasterWarning`: a process warning under Node, `console.warn` elsewhere. */
+function warn(message: string, error?: Error): void {
+  const node = nodeProcess();
+  if (node !== undefined) {
+    node.emitWarning(message, {
+      type: 'LogcasterWarning',
+      code: UNHEARD_CODE,
+      ...(error?.stack !== undefined ? { detail: error.stack } : {}),
+    });
+  } else if (error !== undefined) {
+    console.warn(`LogcasterWarning [${UNHEARD_CODE}]: ${message}`, error);
+  } else {
+    console.warn(`LogcasterWarning [${UNHEARD_CODE}]: ${message}`);
+  }
+}
 
 /**
  * The library's one error policy. A failure goes to the emitter's `'error'` listeners; when
  * there are none it becomes a `process.emitWarning` of type `'LogcasterWarning'` and code
  * `'LOGCASTER_UNHEARD_ERROR'` (printed on stderr by Node, observable with
- * `process.on('warning')`), never an exception: the process keeps running and the other
- * subscribers keep receiving. The first error of a source is warned at once with its stack;
- * the rest are summed up in one warning per second per source, so a handler that throws on
- * every message cannot flood stderr.
+ * `process.on('warning')`; a `console.warn` where there is no `process`), never an exception:
+ * the process keeps running and the other subscribers keep receiving. The first error of a
+ * source is warned at once with its stack; the rest are summed up in one warning per second
+ * per source, so a handler that throws on every message cannot flood stderr.
  *
- * A listener that throws is a bug in that listener: it is rethrown on the next tick, outside
- * the loop that reported the error, so the remaining work still happens.
+ * A listener that throws is a bug in that listener: it is rethrown on the next tick (a
+ * microtask where there is no `process`), outside the loop that reported the error, so the
+ * remaining work still happens.
  *
  * @internal
  */
@@ -227,9 +267,12 @@ export function reportError(emitter: ErrorEmitter, source: string, error: unknow
     try {
       (emitter.emit as (event: 'error', ...args: unknown[]) => boolean)('error', error, ...details);
     } catch (listenerError) {
-      process.nextTick(() => {
+      const rethrow = (): never => {
         throw listenerError;
-      });
+      };
+      const node = nodeProcess();
+      if (node !== undefined) node.nextTick(rethrow);
+      else queueMicrotask(rethrow);
     }
     return;
   }
@@ -249,21 +292,13 @@ export function reportUnheard(source: string, error: unknown): void {
     return;
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.emitWarning(`${source}: ${message} (no listener; add one to handle these)`, {
-    type: 'LogcasterWarning',
-    code: 'LOGCASTER_UNHEARD_ERROR',
-    ...(error instanceof Error && error.stack !== undefined ? { detail: error.stack } : {}),
-  });
-  const timer = setTimeout(() => {
+  warn(`${source}: ${message} (no listener; add one to handle these)`, error instanceof Error ? error : undefined);
+  const timer = unrefTimer(setTimeout(() => {
     const ended = unheardWindows.get(source);
     unheardWindows.delete(source);
     if (ended !== undefined && ended.count > 0) {
-      process.emitWarning(`${source}: ${ended.count} more errors in the last second (no listener)`, {
-        type: 'LogcasterWarning',
-        code: 'LOGCASTER_UNHEARD_ERROR',
-      });
+      warn(`${source}: ${ended.count} more errors in the last second (no listener)`);
     }
-  }, UNHEARD_WINDOW_MS);
-  timer.unref();
+  }, UNHEARD_WINDOW_MS));
   unheardWindows.set(source, { count: 0, timer });
 }

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { numberRule } from './internal/checks.js';
+import { optionKeys } from './internal/options.js';
 
 /** Options of `drain()`. */
 export interface DrainOptions {
@@ -25,3 +27,12 @@ export interface CloseOptions extends DrainOptions {
    */
   drain?: boolean;
 }
+
+/** The keys of {@link DrainOptions}, for the check of unknown keys. */
+export const DRAIN_OPTION_KEYS = /* @__PURE__ */ optionKeys<DrainOptions>({ timeoutMs: true });
+
+/** The keys of {@link CloseOptions}, for the check of unknown keys. */
+export const CLOSE_OPTION_KEYS = /* @__PURE__ */ optionKeys<CloseOptions>({ timeoutMs: true, drain: true });
+
+/** `timeoutMs`: a number >= 0, or `Infinity` for no limit. */
+export const TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 0, orInfinity: true });

@@ -156,15 +156,18 @@ describe('Batcher', () => {
     expect(batcher.stats().errors).toBe(1);
   });
 
-  it('close() without drain discards what is pending and counts it as dropped', async () => {
+  it("close() without drain discards what is pending, counts it as dropped and emits 'drop'", async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number>({ flush: (items) => void batches.push(items) });
+    const drops: [number, string][] = [];
+    batcher.on('drop', (count, reason) => drops.push([count, reason]));
     batcher.add(1);
     batcher.add(2);
     await batcher.close();
     await settle();
     expect(batches).toEqual([]);
     expect(batcher.stats()).toMatchObject({ dropped: 2, pending: 0, items: 0 });
+    expect(drops).toEqual([[2, 'closed']]);
   });
 
   it('close({ drain: true }) flushes what remains, then refuses adds with a typed error', async () => {

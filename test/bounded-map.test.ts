@@ -82,8 +82,8 @@ describe('BoundedMap', () => {
     expect(map.scan(1_000, 4, 64, () => true)).toBe(0); // a cursor past the last slot starts over
   });
 
-  it('rejects a capacity that is not a positive integer with a RangeError naming the value', () => {
-    expect(() => new BoundedMap(0)).toThrowError(/capacity.*got 0/);
+  it('rejects an entry bound that is not a positive integer with a RangeError naming the value', () => {
+    expect(() => new BoundedMap(0)).toThrowError(/maxEntries.*got 0/);
     expect(() => new BoundedMap(1.5)).toThrowError(RangeError);
   });
 

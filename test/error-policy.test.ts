@@ -2,7 +2,9 @@
  * The one error policy: a failure goes to 'error' listeners, and with none it becomes a
  * coalesced 'LogcasterWarning' process warning. Never an exception out of publish, never silent.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventEmitter } from 'eventemitter3';
+import { reportError } from '../src/errors.js';
 import { Batcher, BoundedQueue, BroadcastMetrics, LoadMonitor, PubSubBroker, BackpressureManager } from '../src/index.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -134,5 +136,32 @@ describe('the error policy', () => {
     expect(broker.publish('t', 1)).toBe(1);
     expect(got).toBe(1);
     expect(errors.map(String)).toEqual(['Error: observer bug']);
+  });
+
+  it('warns on the console, and rethrows a throwing listener in a microtask, where there is no process (a browser bundle)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'process') as PropertyDescriptor;
+    const emitter = new EventEmitter<{ error: (error: unknown) => void }>();
+    const failure = new Error('no process here');
+    const microtasks: (() => void)[] = [];
+    const queue = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => void microtasks.push(task));
+    let warned: unknown[][] = [];
+    try {
+      Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
+      reportError(emitter, 'BrowserSource', failure);
+      emitter.on('error', () => {
+        throw new Error('listener bug');
+      });
+      reportError(emitter, 'BrowserSource', failure);
+      warned = [...warn.mock.calls];
+    } finally {
+      Object.defineProperty(globalThis, 'process', saved);
+      queue.mockRestore();
+      warn.mockRestore();
+    }
+    expect(warned).toEqual([['LogcasterWarning [LOGCASTER_UNHEARD_ERROR]: BrowserSource: Error: no process here (no listener; add one to handle these)', failure]]);
+    expect(microtasks).toHaveLength(1);
+    expect(() => microtasks[0]()).toThrowError('listener bug');
+    expect(await logcasterWarnings()).toHaveLength(0);
   });
 });

@@ -29,14 +29,15 @@ const layerOf = (path: string): string => (path.includes('/') ? path.split('/')[
 
 /** Which layers each layer may import from (besides itself). */
 const allowed: Record<string, string[]> = {
-  errors: [],
-  lifecycle: [],
-  // Helpers with no state shared across modules (the bounded map under every cache).
+  // Helpers with no state shared across modules (the bounded map under every cache, the
+  // argument checks and their coded errors, timers).
   internal: [],
+  errors: ['internal'],
+  lifecycle: ['internal'],
   topics: ['errors', 'internal'],
   flow: ['errors', 'lifecycle', 'internal'],
   broker: ['topics', 'flow', 'errors', 'lifecycle', 'internal'],
-  metrics: ['broker', 'flow', 'errors'],
+  metrics: ['broker', 'flow', 'errors', 'internal'],
   // The adapter sees the core only as the published package ('logcaster'), never by path:
   // one copy of the broker's classes. A stateless internal helper may be bundled twice.
   redis: ['internal'],

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  BackpressureManager,
   Batcher,
   BoundedQueue,
   BroadcastMetrics,
@@ -13,33 +14,80 @@ import {
   Router,
   TokenBucket,
   TopicError,
+  TopicTrie,
 } from '../src/index.js';
 
 type Loose = never;
 const loose = (value: unknown): Loose => value as Loose;
+const flush = (): void => undefined;
 
-const refused: [what: string, act: () => unknown, error: ErrorConstructor | typeof TopicError, message: RegExp][] = [
-  ["subscribe with queue: 'yes'", () => new PubSubBroker().subscribe('a', () => undefined, { queue: loose('yes') }), TypeError, /queue must be true, false or an options object \(got "yes"\)/],
-  ["a queue with 'drop-lowest-priority' and no priorityOf", () => new BoundedQueue({ policy: 'drop-lowest-priority' }), TypeError, /'drop-lowest-priority' needs a priorityOf/],
-  ["a subscriber queue with 'drop-lowest-priority' and no priorityOf", () => new PubSubBroker().subscribe('a', () => undefined, { queue: { policy: 'drop-lowest-priority' } }), TypeError, /priorityOf/],
-  ["RateLimiter load: 'x'", () => new RateLimiter({ load: loose('x') }), TypeError, /load must be a LoadMonitor or a function.*got x/],
-  ['RateLimiter load: NaN', () => new RateLimiter({ load: loose(Number.NaN) }), TypeError, /load.*got NaN/],
-  ["RateLimiter load: () => 'x'", () => new RateLimiter({ load: loose(() => 'x') }).consume('k'), RangeError, /load must give a number.*got "x"/],
-  ['RateLimiter load: () => NaN', () => new RateLimiter({ load: () => Number.NaN }).consume('k'), RangeError, /load must give a number.*got NaN/],
-  ['consume(undefined)', () => new RateLimiter().consume(loose(undefined)), TypeError, /key must be a string \(got undefined undefined\)/],
-  ['consume(null)', () => new RateLimiter().consume(loose(null)), TypeError, /key must be a string \(got null\)/],
-  ['consume({})', () => new RateLimiter().consume(loose({})), TypeError, /key must be a string \(got an object\)/],
-  ['consume(42)', () => new RateLimiter().consume(loose(42)), TypeError, /key must be a string \(got number 42\)/],
-  ['a TokenBucket clock returning NaN', () => new TokenBucket({ capacity: 1, refillPerSecond: 1, now: () => Number.NaN }), RangeError, /now\(\) must return a number.*NaN/],
-  ['a BoundedQueue sizeOf returning NaN', () => new BoundedQueue<number>({ sizeOf: () => Number.NaN }).push(1), RangeError, /sizeOf must return a finite number >= 0 \(got NaN\)/],
-  ["an unknown LoadMonitor weight 'cpuu'", () => new LoadMonitor({ weights: loose({ cpuu: 1 }) }), RangeError, /weights\.cpuu is not a measure/],
-  ['a Batcher maxDelayMs of 2 ** 31', () => new Batcher({ flush: () => undefined, maxDelayMs: 2 ** 31 }), RangeError, /maxDelayMs must be a number from 0 to 2147483647 \(got 2147483648\)/],
-  ['a BroadcastMetrics sizeOf that is not a function', () => new BroadcastMetrics(new PubSubBroker(), { sizeOf: loose(5) }), TypeError, /sizeOf must be a function \(got number\)/],
-  ["close({ drain: 'yes' })", () => new PubSubBroker().close({ drain: loose('yes') }), TypeError, /drain must be a boolean/],
+/**
+ * The code a row's error will carry once its class goes through the shared checks (the broker,
+ * BoundedQueue and LoadMonitor are converted in a second pass): the row checks the type and
+ * the message now, and the code then, when `later(…)` is taken off.
+ */
+const later = (code: string): { later: string } => ({ later: code });
+
+type Row = [what: string, act: () => unknown, error: ErrorConstructor | typeof TopicError, code: string | { later: string }, message: RegExp];
+
+const refused: Row[] = [
+  ["subscribe with queue: 'yes'", () => new PubSubBroker().subscribe('a', () => undefined, { queue: loose('yes') }), TypeError, later('ERR_INVALID_ARG_TYPE'), /queue must be true, false or an options object \(got "yes"\)/],
+  ["a queue with 'drop-lowest-priority' and no priorityOf", () => new BoundedQueue({ policy: 'drop-lowest-priority' }), TypeError, later('ERR_INVALID_ARG_VALUE'), /'drop-lowest-priority' needs a priorityOf/],
+  ["a subscriber queue with 'drop-lowest-priority' and no priorityOf", () => new PubSubBroker().subscribe('a', () => undefined, { queue: { policy: 'drop-lowest-priority' } }), TypeError, later('ERR_INVALID_ARG_VALUE'), /priorityOf/],
+  ["RateLimiter load: 'x'", () => new RateLimiter({ load: loose('x') }), TypeError, 'ERR_INVALID_ARG_TYPE', /load must be a LoadMonitor or a function.*\(got "x"\)/],
+  ['RateLimiter load: NaN', () => new RateLimiter({ load: loose(Number.NaN) }), TypeError, 'ERR_INVALID_ARG_TYPE', /load.*\(got NaN\)/],
+  ["RateLimiter load: () => 'x'", () => new RateLimiter({ load: loose(() => 'x') }).consume('k'), RangeError, 'ERR_INVALID_RETURN_VALUE', /load must give a number.*\(got "x"\)/],
+  ['RateLimiter load: () => NaN', () => new RateLimiter({ load: () => Number.NaN }).consume('k'), RangeError, 'ERR_INVALID_RETURN_VALUE', /load must give a number.*\(got NaN\)/],
+  ['consume(undefined)', () => new RateLimiter().consume(loose(undefined)), TypeError, 'ERR_INVALID_ARG_TYPE', /key must be a string \(got undefined\)/],
+  ['consume(null)', () => new RateLimiter().consume(loose(null)), TypeError, 'ERR_INVALID_ARG_TYPE', /key must be a string \(got null\)/],
+  ['consume({})', () => new RateLimiter().consume(loose({})), TypeError, 'ERR_INVALID_ARG_TYPE', /key must be a string \(got an object\)/],
+  ['consume(42)', () => new RateLimiter().consume(loose(42)), TypeError, 'ERR_INVALID_ARG_TYPE', /key must be a string \(got 42\)/],
+  ["consume('k', '1')", () => new RateLimiter().consume('k', loose('1')), TypeError, 'ERR_INVALID_ARG_TYPE', /cost must be a finite number >= 0 \(got "1"\)/],
+  ['a TokenBucket clock returning NaN', () => new TokenBucket({ capacity: 1, refillPerSecond: 1, now: () => Number.NaN }), RangeError, 'ERR_INVALID_RETURN_VALUE', /now\(\) must return a number.*\(got NaN\)/],
+  ['a TokenBucket capacity of -1', () => new TokenBucket({ capacity: -1, refillPerSecond: 1 }), RangeError, 'ERR_OUT_OF_RANGE', /capacity must be a finite number > 0 \(got -1\)/],
+  ["a TokenBucket capacity of '10'", () => new TokenBucket({ capacity: loose('10'), refillPerSecond: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE', /capacity must be a finite number > 0 \(got "10"\)/],
+  ['a TokenBucket capacity of Infinity', () => new TokenBucket({ capacity: Infinity, refillPerSecond: 1 }), RangeError, 'ERR_OUT_OF_RANGE', /capacity must be a finite number > 0 \(got Infinity\)/],
+  ['a TokenBucket refillPerSecond of NaN', () => new TokenBucket({ capacity: 1, refillPerSecond: Number.NaN }), RangeError, 'ERR_OUT_OF_RANGE', /refillPerSecond must be a finite number >= 0 \(got NaN\)/],
+  ['a TokenBucket consume above capacity', () => new TokenBucket({ capacity: 10, refillPerSecond: 1 }).consume(11), RangeError, 'ERR_OUT_OF_RANGE', /cost 11 exceeds capacity 10/],
+  ["a TokenBucket consume('x')", () => new TokenBucket({ capacity: 10, refillPerSecond: 1 }).consume(loose('x')), TypeError, 'ERR_INVALID_ARG_TYPE', /cost must be a number >= 0 or Infinity \(got "x"\)/],
+  ['a RateLimiter maxKeys of 1.5', () => new RateLimiter({ maxKeys: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE', /maxKeys must be an integer >= 1 \(got 1.5\)/],
+  ["RateLimiter.configure(key, { capacity: '5' })", () => new RateLimiter().configure('k', { capacity: loose('5') }), TypeError, 'ERR_INVALID_ARG_TYPE', /k: capacity must be a finite number > 0 \(got "5"\)/],
+  ['a BoundedQueue sizeOf returning NaN', () => new BoundedQueue<number>({ sizeOf: () => Number.NaN }).push(1), RangeError, later('ERR_INVALID_RETURN_VALUE'), /sizeOf must return a finite number >= 0 \(got NaN\)/],
+  ["an unknown LoadMonitor weight 'cpuu'", () => new LoadMonitor({ weights: loose({ cpuu: 1 }) }), RangeError, later('ERR_UNKNOWN_OPTION'), /weights\.cpuu is not a measure/],
+  ['a Batcher maxDelayMs of 2 ** 31', () => new Batcher({ flush, maxDelayMs: 2 ** 31 }), RangeError, 'ERR_OUT_OF_RANGE', /maxDelayMs must be a number from 0 to 2147483647 \(got 2147483648\)/],
+  ['a Batcher maxItems of 0', () => new Batcher({ flush, maxItems: 0 }), RangeError, 'ERR_OUT_OF_RANGE', /maxItems must be an integer >= 1 \(got 0\)/],
+  ["a Batcher maxBytes of '100'", () => new Batcher({ flush, maxBytes: loose('100') }), TypeError, 'ERR_INVALID_ARG_TYPE', /maxBytes must be a number > 0 or Infinity \(got "100"\)/],
+  ['a Batcher without flush', () => new Batcher(loose({ maxItems: 5 })), TypeError, 'ERR_INVALID_ARG_TYPE', /flush must be a function \(got undefined\)/],
+  ["a Batcher priority 'urgent'", () => new Batcher({ flush }).add(1, loose('urgent')), RangeError, 'ERR_INVALID_ARG_VALUE', /priority must be 'high', 'normal', 'low' or a number \(got "urgent"\)/],
+  ['a Batcher sizeOf returning -1', () => new Batcher<number>({ flush, sizeOf: () => -1 }).add(1), RangeError, 'ERR_INVALID_RETURN_VALUE', /sizeOf must return a finite number >= 0 \(got -1\)/],
+  ["Batcher.close({ drain: 'yes' })", () => new Batcher({ flush }).close({ drain: loose('yes') }), TypeError, 'ERR_INVALID_ARG_TYPE', /drain must be a boolean \(got "yes"\)/],
+  ['a BackpressureManager maxQueues of -1', () => new BackpressureManager({ maxQueues: -1 }), RangeError, 'ERR_OUT_OF_RANGE', /maxQueues must be an integer >= 0 or Infinity \(got -1\)/],
+  [
+    'a BackpressureManager queue past maxQueues',
+    () => {
+      const manager = new BackpressureManager({ maxQueues: 1 });
+      manager.open('a');
+      manager.open('b');
+    },
+    RangeError,
+    'ERR_BOUND_REACHED',
+    /cannot open queue "b": maxQueues \(1\) queues are already open/,
+  ],
+  ['a BroadcastMetrics sizeOf that is not a function', () => new BroadcastMetrics(new PubSubBroker(), { sizeOf: loose(5) }), TypeError, 'ERR_INVALID_ARG_TYPE', /sizeOf must be a function \(got 5\)/],
+  ["a BroadcastMetrics prefix 'a-b'", () => new BroadcastMetrics(new PubSubBroker(), { prefix: 'a-b' }), TypeError, 'ERR_INVALID_ARG_VALUE', /prefix must be a string matching .* \(got "a-b"\)/],
+  ['a BroadcastMetrics report every 0 ms', () => new BroadcastMetrics(new PubSubBroker()).report(0), RangeError, 'ERR_OUT_OF_RANGE', /intervalMs must be a finite number >= 1 \(got 0\)/],
+  ["a TopicTrie preset 'amqp'", () => new TopicTrie({ syntax: loose('amqp') }), RangeError, 'ERR_INVALID_ARG_VALUE', /syntax preset must be 'default', 'mqtt' or 'nats' \(got "amqp"\)/],
+  ['a TopicTrie syntax of 5', () => new TopicTrie({ syntax: loose(5) }), TypeError, 'ERR_INVALID_ARG_TYPE', /syntax must be 'default', 'mqtt', 'nats' or an object \(got 5\)/],
+  ["a TopicTrie separator ''", () => new TopicTrie({ syntax: { separator: '' } }), RangeError, 'ERR_INVALID_ARG_VALUE', /syntax\.separator must be a non-empty string \(got ""\)/],
+  ['a TopicTrie wildcard that contains the separator', () => new TopicTrie({ syntax: { separator: '/', singleLevelWildcard: '/*' } }), RangeError, 'ERR_INVALID_ARG_VALUE', /must not contain each other/],
+  ['a TopicTrie maxLevels of 0', () => new TopicTrie({ maxLevels: 0 }), RangeError, 'ERR_OUT_OF_RANGE', /maxLevels must be an integer >= 1 \(got 0\)/],
+  ["a TopicTrie cacheSize of '10'", () => new TopicTrie({ cacheSize: loose('10') }), TypeError, 'ERR_INVALID_ARG_TYPE', /cacheSize must be an integer >= 0 \(got "10"\)/],
+  ['a topic that is not a string', () => new TopicTrie().match(loose(42)), TopicError, 'ERR_INVALID_TOPIC', /topic must be a string \(got 42\)/],
+  ["close({ drain: 'yes' })", () => new PubSubBroker().close({ drain: loose('yes') }), TypeError, later('ERR_INVALID_ARG_TYPE'), /drain must be a boolean/],
 ];
 
 describe('inputs that used to pass in silence', () => {
-  for (const [what, act, type, message] of refused) {
+  for (const [what, act, type, code, message] of refused) {
     it(`refuses ${what}`, () => {
       let caught: unknown;
       try {
@@ -49,8 +97,15 @@ describe('inputs that used to pass in silence', () => {
       }
       expect(caught).toBeInstanceOf(type);
       expect(String((caught as Error).message)).toMatch(message);
+      if (typeof code === 'string') expect((caught as { code?: unknown }).code).toBe(code);
     });
   }
+
+  it("rejects Batcher.drain({ timeoutMs: -1 }) with a coded RangeError, and drain({ timeout: 5 }) with the option's name", async () => {
+    const batcher = new Batcher({ flush });
+    await expect(batcher.drain({ timeoutMs: -1 })).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    await expect(batcher.drain(loose({ timeout: 5 }))).rejects.toThrowError(/Batcher\.drain: unknown option 'timeout' — did you mean 'timeoutMs'\?/);
+  });
 
   it('refuses a clock that starts giving NaN later, instead of freezing the bucket', () => {
     let t = 0;

@@ -101,7 +101,7 @@ describe('TopicCache adapts to the stream', () => {
       }
     }
     expect(cache.active).toBe(true);
-    expect(cache.capacity).toBeGreaterThanOrEqual(3000);
+    expect(cache.bound).toBeGreaterThanOrEqual(3000);
     expect(cache.get('hot/7')).toEqual([7]);
   });
 

@@ -10,11 +10,11 @@ function referenceParse(topic: string, options: TopicOptions): string[] {
   const syntax = resolveTopicSyntax(options);
   if (topic.length === 0) throw new TopicError('EMPTY', topic, 'topic must not be empty');
   if (topic.length > syntax.maxLength) {
-    throw new TopicError('TOO_LONG', topic, `topic is ${topic.length} characters long; the limit is ${syntax.maxLength}`);
+    throw new TopicError('TOO_LONG', topic, `topic is ${topic.length} characters long; maxLength is ${syntax.maxLength}`);
   }
   const levels = topic.split(syntax.separator);
   if (levels.length > syntax.maxLevels) {
-    throw new TopicError('TOO_MANY_LEVELS', topic, `topic has ${levels.length} levels; the limit is ${syntax.maxLevels}`);
+    throw new TopicError('TOO_MANY_LEVELS', topic, `topic has ${levels.length} levels; maxLevels is ${syntax.maxLevels}`);
   }
   const { singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
   if (topic.includes(one) || topic.includes(many)) {

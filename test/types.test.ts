@@ -62,7 +62,19 @@ describe('public types', () => {
 
   it('types every error code as a literal', () => {
     expectTypeOf<ErrorCode>().toEqualTypeOf<
-      'ERR_INVALID_TOPIC' | 'ERR_CLOSED' | 'ERR_SLOW_CONSUMER' | 'ERR_TIMEOUT' | 'ERR_PUBLISH_DEPTH' | 'ERR_PUBLISH_WORK' | 'ERR_INVALID_STATE'
+      | 'ERR_INVALID_ARG_TYPE'
+      | 'ERR_INVALID_ARG_VALUE'
+      | 'ERR_OUT_OF_RANGE'
+      | 'ERR_INVALID_RETURN_VALUE'
+      | 'ERR_UNKNOWN_OPTION'
+      | 'ERR_BOUND_REACHED'
+      | 'ERR_INVALID_TOPIC'
+      | 'ERR_CLOSED'
+      | 'ERR_SLOW_CONSUMER'
+      | 'ERR_TIMEOUT'
+      | 'ERR_PUBLISH_DEPTH'
+      | 'ERR_PUBLISH_WORK'
+      | 'ERR_INVALID_STATE'
     >();
   });
 });

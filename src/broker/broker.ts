@@ -255,7 +255,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   constructor(options: BrokerOptions = {}) {
     super();
-    this.trie = new TopicTrie<PatternEntry<T>>({ ...options, cacheSize: 0 });
+    this.trie = new TopicTrie<PatternEntry<T>>({ syntax: options.syntax, maxLevels: options.maxLevels, maxLength: options.maxLength, cacheSize: 0 });
     const cacheSize = options.cacheSize ?? 16_384;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new RangeError(`cacheSize must be an integer >= 0 (got ${String(cacheSize)})`);

@@ -6,6 +6,10 @@
 import { EventEmitter } from 'eventemitter3';
 import { BoundedQueue, type BoundedQueueOptions, type BoundedQueueStats, type DropReason } from './bounded-queue.js';
 import { ClosedError, reportUnheard, type SlowConsumerError } from '../errors.js';
+import { boundReached } from '../internal/coded-errors.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { BOUNDED_QUEUE_OPTION_KEYS } from './bounded-queue-keys.js';
 
 /** Options of {@link BackpressureManager}: the defaults of every queue, plus the queue cap. */
 export interface BackpressureOptions<T> extends BoundedQueueOptions<T> {
@@ -17,6 +21,14 @@ export interface BackpressureOptions<T> extends BoundedQueueOptions<T> {
    */
   maxQueues?: number;
 }
+
+/** The keys of {@link BackpressureOptions}, for the check of unknown keys. */
+export const BACKPRESSURE_OPTION_KEYS = /* @__PURE__ */ optionKeys<BackpressureOptions<unknown>>({
+  ...BOUNDED_QUEUE_OPTION_KEYS,
+  maxQueues: true,
+});
+
+const MAX_QUEUES_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true, orInfinity: true });
 
 /** Event signatures of {@link BackpressureManager}: its queues' events, with their key. */
 export interface BackpressureEvents<T> {
@@ -100,18 +112,17 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
   /**
    * @param defaults - options of every queue (see {@link BoundedQueueOptions}), and `maxQueues`.
    * @throws RangeError when `maxQueues` or a queue bound is out of range.
-   * @throws TypeError when `sizeOf` or `priorityOf` is not a function.
+   * @throws TypeError when `defaults` is not an object or has a key that is not an option
+   *   (`ERR_UNKNOWN_OPTION`, naming the nearest one), or `sizeOf` or `priorityOf` is not a function.
    */
   constructor(defaults: BackpressureOptions<T> = {}) {
     super();
+    checkOptions('new BackpressureManager', defaults, BACKPRESSURE_OPTION_KEYS);
     const { maxQueues = Infinity, ...queueDefaults } = defaults;
-    if (!(maxQueues === Infinity || (Number.isSafeInteger(maxQueues) && maxQueues >= 0))) {
-      throw new RangeError(`maxQueues must be an integer >= 0 or Infinity (got ${String(maxQueues)})`);
-    }
+    this.maxQueues = requireNumber('maxQueues', maxQueues, MAX_QUEUES_RULE);
     // Validate the defaults now, not at the first open().
     new BoundedQueue<T>(queueDefaults);
     this.defaults = queueDefaults;
-    this.maxQueues = maxQueues;
   }
 
   /** Whether {@link BackpressureManager.close} has been called. */
@@ -128,17 +139,18 @@ export class BackpressureManager<T> extends EventEmitter<BackpressureEvents<T>> 
    * The queue of `key`: created from the defaults and `overrides`, or the existing one (then
    * `overrides` are ignored).
    *
-   * @throws RangeError when opening a new key would exceed `maxQueues`, or an override is out of range.
+   * @throws RangeError (`ERR_BOUND_REACHED`) when opening a new key would exceed
+   *   `maxQueues`; (`ERR_OUT_OF_RANGE`) when an override is out of range.
+   * @throws TypeError (`ERR_UNKNOWN_OPTION`) for an override that is not a queue option.
    * @throws {@link ClosedError} after {@link BackpressureManager.close}.
    */
   open(key: string, overrides?: BoundedQueueOptions<T>): BoundedQueue<T> {
+    if (overrides !== undefined) checkOptions('BackpressureManager.open', overrides, BOUNDED_QUEUE_OPTION_KEYS, 'overrides');
     const existing = this.entries.get(key);
     if (existing !== undefined) return existing.queue;
     if (this.isClosed) throw new ClosedError('BackpressureManager', `open queue ${JSON.stringify(key)}`);
     if (this.entries.size >= this.maxQueues) {
-      throw new RangeError(
-        `cannot open queue ${JSON.stringify(key)}: maxQueues (${this.maxQueues}) queues are already open`,
-      );
+      throw boundReached(`cannot open queue ${JSON.stringify(key)}: maxQueues (${this.maxQueues}) queues are already open`);
     }
     const queue = new BoundedQueue<T>(merge(this.defaults, overrides));
     // One set of listeners per queue (not per message), removed again by delete().

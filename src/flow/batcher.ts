@@ -5,7 +5,11 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError, reportError } from '../errors.js';
-import type { CloseOptions, DrainOptions } from '../lifecycle.js';
+import { invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
+import { mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { unrefTimer, type Timer } from '../internal/timers.js';
+import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, TIMEOUT_RULE, type CloseOptions, type DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
 /**
@@ -48,6 +52,15 @@ export interface BatcherOptions<T> {
   sizeOf?: (item: T) => number;
 }
 
+/** The keys of {@link BatcherOptions}, for the check of unknown keys. */
+export const BATCHER_OPTION_KEYS = /* @__PURE__ */ optionKeys<BatcherOptions<unknown>>({
+  flush: true,
+  maxItems: true,
+  maxBytes: true,
+  maxDelayMs: true,
+  sizeOf: true,
+});
+
 /** Counters of a {@link Batcher}. */
 export interface BatcherStats {
   /** Batches handed to `flush`. */
@@ -73,10 +86,16 @@ export interface BatcherEvents<T> {
    * listener it becomes a `'LogcasterWarning'` process warning.
    */
   error: [error: unknown, items: T[]];
+  /** `close()` without `drain` discarded `count` pending items (counted in `stats().dropped`). */
+  drop: [count: number, reason: 'closed'];
 }
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
+const MAX_DELAY_RULE = /* @__PURE__ */ numberRule({ min: 0, max: MAX_TIMER_MS });
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
 const HIGH = PRIORITIES.high;
@@ -133,7 +152,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   /** Batches sealed and waiting for their turn to flush. */
   private readonly sealed: T[][] = [];
   private sealedItems = 0;
-  private timer: NodeJS.Timeout | undefined = undefined;
+  private timer: Timer | undefined = undefined;
   private running: Promise<void> | undefined = undefined;
   private isClosed = false;
   private batches = 0;
@@ -144,33 +163,21 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   private closing: Promise<void> | undefined = undefined;
 
   /**
-   * @throws TypeError when `flush` is not a function.
-   * @throws RangeError naming the option when one is out of range.
+   * @throws TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option, naming the
+   *   nearest one; (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, `flush` or
+   *   `sizeOf` is not a function, or a bound is not a number.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the option when one is out of range.
    */
   constructor(options: BatcherOptions<T>) {
     super();
-    if (typeof options.flush !== 'function') {
-      throw new TypeError(`flush must be a function (got ${typeof options.flush})`);
-    }
-    const maxItems = options.maxItems ?? 100;
-    if (!Number.isSafeInteger(maxItems) || maxItems < 1) {
-      throw new RangeError(`maxItems must be an integer >= 1 (got ${String(maxItems)})`);
-    }
-    const maxBytes = options.maxBytes ?? 65_536;
-    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be a number > 0 (got ${String(maxBytes)})`);
-    const maxDelayMs = options.maxDelayMs ?? 100;
-    if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) {
-      throw new RangeError(`maxDelayMs must be a number from 0 to ${MAX_TIMER_MS} (got ${String(maxDelayMs)})`);
-    }
-    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
-    }
-    this.flushFn = options.flush;
-    this.maxItems = maxItems;
-    this.maxBytes = maxBytes;
-    this.maxDelayMs = maxDelayMs;
-    this.sizeOf = options.sizeOf ?? defaultMessageSize;
-    this.lazyStrings = options.sizeOf === undefined;
+    checkOptions('new Batcher', options, BATCHER_OPTION_KEYS);
+    this.flushFn = requireFunction('flush', options.flush);
+    this.maxItems = requireNumber('maxItems', options.maxItems ?? 100, MAX_ITEMS_RULE);
+    this.maxBytes = requireNumber('maxBytes', options.maxBytes ?? 65_536, MAX_BYTES_RULE);
+    this.maxDelayMs = requireNumber('maxDelayMs', options.maxDelayMs ?? 100, MAX_DELAY_RULE);
+    const sizeOf = optionalFunction('sizeOf', options.sizeOf);
+    this.sizeOf = sizeOf ?? defaultMessageSize;
+    this.lazyStrings = sizeOf === undefined;
   }
 
   /** Items added and not flushed yet (in the open batch or waiting to flush). */
@@ -187,13 +194,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * Adds an item to the open batch.
    *
    * @throws {@link ClosedError} after `close()`.
-   * @throws RangeError for an unknown priority or an invalid size.
+   * @throws RangeError for an unknown priority (`ERR_INVALID_ARG_VALUE`) or a size from
+   *   `sizeOf` that is not a finite number >= 0 (`ERR_INVALID_RETURN_VALUE`).
    */
   add(item: T, priority: Priority = 'normal'): void {
     if (this.isClosed) throw new ClosedError('Batcher', 'add');
     const rank = priority === 'normal' ? NORMAL : typeof priority === 'number' ? priority : PRIORITIES[priority];
     if (typeof rank !== 'number' || Number.isNaN(rank)) {
-      throw new RangeError(`priority must be 'high', 'normal', 'low' or a number (got ${String(priority)})`);
+      throw invalidArgValue(mustBe('priority', "'high', 'normal', 'low' or a number", priority), 'range');
     }
     if (
       this.lazyStrings &&
@@ -206,7 +214,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
       if (this.unmeasured > 0) this.measure();
       const size = this.sizeOf(item);
       if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-        throw new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)})`);
+        throw invalidReturnValue(`sizeOf must return a finite number >= 0 (got ${show(size)})`);
       }
       // The item would take the batch past its byte bound: it starts the next one.
       if (this.count > 0 && this.bytes + size > this.maxBytes) this.seal();
@@ -217,8 +225,7 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     if (rank >= HIGH || this.count >= this.maxItems || this.bytes >= this.maxBytes) {
       this.seal();
     } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.seal(), this.maxDelayMs);
-      this.timer.unref();
+      this.timer = unrefTimer(setTimeout(() => this.seal(), this.maxDelayMs));
     }
   }
 
@@ -226,13 +233,16 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
    * Flushes the open batch now and resolves once every batch so far has been handed to
    * `flush` and settled. Failures go to `'error'`, not to this promise.
    *
-   * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or a
-   * `RangeError` for a bad `timeoutMs`).
+   * @returns a promise that rejects only with a {@link TimeoutError} after `timeoutMs` (or,
+   * for bad options, the `TypeError` or `RangeError` that names them).
    */
   drain(options: DrainOptions = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? Infinity;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      return Promise.reject(new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`));
+    let timeoutMs: number;
+    try {
+      checkOptions('Batcher.drain', options, DRAIN_OPTION_KEYS);
+      timeoutMs = requireNumber('timeoutMs', options.timeoutMs ?? Infinity, TIMEOUT_RULE);
+    } catch (error) {
+      return Promise.reject(error);
     }
     this.seal();
     const running = this.running;
@@ -250,14 +260,15 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
   /**
    * Refuses further adds at once (they throw {@link ClosedError}). With `drain: true` it
    * flushes what remains and resolves when every batch has been handed to `flush` and
-   * settled; without, it discards what is pending (counted in `stats().dropped`) and
+   * settled; without, it discards what is pending (counted in `stats().dropped`, emitted as
+   * `'drop'`) and
    * resolves once the flush already running, if any, has settled. Calling it again returns
    * the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    checkOptions('Batcher.close', options, CLOSE_OPTION_KEYS);
     if (this.closing !== undefined) return this.closing;
-    const drain = options.drain ?? false;
-    if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
+    const drain = requireBoolean('drain', options.drain ?? false);
     this.isClosed = true;
     if (drain) {
       this.closing = this.drain(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
@@ -309,12 +320,14 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.dropped += this.count + this.sealedItems;
+    const discarded = this.count + this.sealedItems;
+    this.dropped += discarded;
     this.lanes = [];
     this.count = 0;
     this.bytes = 0;
     this.sealed.length = 0;
     this.sealedItems = 0;
+    if (discarded > 0) this.emit('drop', discarded, 'closed');
   }
 
   /** Closes the open batch and queues it for flushing. */

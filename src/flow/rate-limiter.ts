@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { invalidArgType, invalidReturnValue } from '../internal/coded-errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
+import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
 import type { LoadMonitor } from './load-monitor.js';
 import type { TokenBucketOptions } from './token-bucket.js';
-import { monotonicNow, requireNumber } from './token-bucket.js';
-
+import { CAPACITY_RULE, RATE_RULE, monotonicNow } from './token-bucket.js';
 
 /** A key's limit: the bucket it gets. */
 export interface RateLimit {
@@ -67,6 +69,24 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
+/** The keys of {@link RateLimiterOptions}, for the check of unknown keys. */
+export const RATE_LIMITER_OPTION_KEYS = /* @__PURE__ */ optionKeys<RateLimiterOptions>({
+  capacity: true,
+  refillPerSecond: true,
+  initialTokens: true,
+  maxKeys: true,
+  load: true,
+  minRefillFactor: true,
+  now: true,
+});
+
+/** The keys of {@link RateLimit}, the limit {@link RateLimiter.configure} takes. */
+export const RATE_LIMIT_KEYS = /* @__PURE__ */ optionKeys<RateLimit>({ capacity: true, refillPerSecond: true, initialTokens: true });
+
+const MAX_KEYS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const FACTOR_RULE = /* @__PURE__ */ numberRule({ min: 0, max: 1 });
+const COST_RULE = /* @__PURE__ */ numberRule({ min: 0 });
+
 /** The answer of {@link RateLimiter.consume}. */
 export interface RateLimitResult {
   /** Whether the tokens were taken. */
@@ -83,7 +103,7 @@ export interface RateLimiterStats {
   keys: number;
   /** Calls that were allowed. */
   allowed: number;
-  /** Calls that were refused. */
+  /** Calls that were not allowed: too few tokens (`allowed: false`). */
   limited: number;
   /** Keys forgotten because their bucket was full again (idle). */
   evictedIdle: number;
@@ -114,11 +134,11 @@ const SWEEP_KEYS = 4;
 const SWEEP_SLOTS = 64;
 
 function validateLimit(limit: RateLimit, prefix = ''): RateLimit {
-  const capacity = requireNumber(`${prefix}capacity`, limit.capacity, Number.MIN_VALUE);
+  const capacity = requireNumber(`${prefix}capacity`, limit.capacity, CAPACITY_RULE);
   return {
     capacity,
-    refillPerSecond: requireNumber(`${prefix}refillPerSecond`, limit.refillPerSecond, 0),
-    initialTokens: requireNumber(`${prefix}initialTokens`, limit.initialTokens, 0, capacity),
+    refillPerSecond: requireNumber(`${prefix}refillPerSecond`, limit.refillPerSecond, RATE_RULE),
+    initialTokens: requireNumber(`${prefix}initialTokens`, limit.initialTokens, numberRule({ min: 0, max: capacity })),
   };
 }
 
@@ -165,9 +185,13 @@ export class RateLimiter {
   private calls = 0;
 
   /**
-   * @throws RangeError naming the option when one is out of range.
+   * @throws TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option, naming the
+   *   nearest one; (`ERR_INVALID_ARG_TYPE`) when `options` is not an object or an option has
+   *   the wrong type.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the option when one is out of range.
    */
   constructor(options: RateLimiterOptions = {}) {
+    checkOptions('new RateLimiter', options, RATE_LIMITER_OPTION_KEYS);
     const capacity = options.capacity ?? 100;
     this.initialGiven = options.initialTokens;
     this.defaults = validateLimit({
@@ -175,23 +199,17 @@ export class RateLimiter {
       refillPerSecond: options.refillPerSecond ?? 50,
       initialTokens: options.initialTokens ?? capacity,
     });
-    const maxKeys = options.maxKeys ?? 10_000;
-    if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-      throw new RangeError(`maxKeys must be an integer >= 1 (got ${String(maxKeys)})`);
-    }
-    this.keys = new BoundedMap(maxKeys);
-    this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, 0, 1);
+    this.keys = new BoundedMap(requireNumber('maxKeys', options.maxKeys ?? 10_000, MAX_KEYS_RULE));
+    this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, FACTOR_RULE);
     const load = options.load;
     if (load === undefined || typeof load === 'function') {
       this.load = load;
     } else if (load !== null && typeof load === 'object' && typeof (load as { load?: unknown }).load === 'number') {
       this.load = () => load.load;
     } else {
-      throw new TypeError(`load must be a LoadMonitor or a function returning a number (got ${String(load)})`);
+      throw invalidArgType(mustBe('load', 'a LoadMonitor or a function returning a number', load));
     }
-    const now = options.now ?? monotonicNow;
-    if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
-    this.now = now;
+    this.now = optionalFunction('now', options.now) ?? monotonicNow;
   }
 
   /** Keys tracked now. */
@@ -206,10 +224,14 @@ export class RateLimiter {
    * now, then capped at the new capacity), so reconfiguring never hands out a fresh burst.
    * Own limits are not evicted: configure keys you choose, not keys a remote party chooses.
    *
-   * @throws RangeError naming the key and the field when one is out of range.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the key and the field when one is out of
+   *   range; TypeError (`ERR_UNKNOWN_OPTION`) for a key of `limit` that is not a field of
+   *   {@link RateLimit}, (`ERR_INVALID_ARG_TYPE`) when `key` is not a string or a field is not a
+   *   number.
    */
   configure(key: string, limit: Partial<RateLimit>): void {
     checkKey(key);
+    checkOptions('RateLimiter.configure', limit, RATE_LIMIT_KEYS, 'limit');
     const given = definedOnly(limit);
     const capacity = given.capacity ?? this.defaults.capacity;
     const initialTokens = given.initialTokens ?? (this.initialGiven === undefined ? capacity : Math.min(this.initialGiven, capacity));
@@ -233,16 +255,15 @@ export class RateLimiter {
   /**
    * Takes `cost` tokens from `key`'s bucket if they are there.
    *
-   * @throws TypeError when `key` is not a string.
-   * @throws RangeError when `cost` is negative or not a number, or the `load` source gives
-   * something that is not a number. A cost above the key's capacity is refused with
-   * `retryAfterMs: Infinity`.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `key` is not a string or `cost` not a
+   *   number.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `cost` is negative, `NaN` or `Infinity`;
+   *   (`ERR_INVALID_RETURN_VALUE`) when the `load` source gives something that is not a
+   *   number. A cost above the key's capacity is not allowed, with `retryAfterMs: Infinity`.
    */
   consume(key: string, cost = 1): RateLimitResult {
     if (typeof key !== 'string') checkKey(key);
-    if (typeof cost !== 'number' || !(cost >= 0) || cost === Infinity) {
-      throw new RangeError(`cost must be a finite number >= 0 (got ${String(cost)})`);
-    }
+    if (typeof cost !== 'number' || !(cost >= 0) || cost === Infinity) requireNumber('cost', cost, COST_RULE);
     const now = this.now();
     const factor = this.refillFactor();
     // get() marks the key used, for the least-recently-used eviction.
@@ -273,7 +294,7 @@ export class RateLimiter {
     if (this.load === undefined) return 1;
     let load: unknown = this.load();
     if (typeof load !== 'number' || Number.isNaN(load)) {
-      throw new RangeError(`load must give a number from 0 to 1 (got ${typeof load === 'string' ? JSON.stringify(load) : String(load)})`);
+      throw invalidReturnValue(`load must give a number from 0 to 1 (got ${show(load)})`);
     }
     if (load < 0) load = 0;
     else if (load > 1) load = 1;
@@ -335,9 +356,7 @@ export class RateLimiter {
 }
 
 function checkKey(key: unknown): void {
-  if (typeof key !== 'string') {
-    throw new TypeError(`key must be a string (got ${key === null ? 'null' : typeof key === 'object' ? 'an object' : `${typeof key} ${String(key)}`})`);
-  }
+  if (typeof key !== 'string') throw invalidArgType(mustBe('key', 'a string', key));
 }
 
 function definedOnly(limit: Partial<RateLimit>): Partial<RateLimit> {

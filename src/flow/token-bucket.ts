@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { invalidReturnValue, outOfRange } from '../internal/coded-errors.js';
+import { numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
 
 /** Options of {@link TokenBucket}. */
 export interface TokenBucketOptions {
@@ -26,21 +29,27 @@ export interface TokenBucketOptions {
   now?: () => number;
 }
 
+/** The keys of {@link TokenBucketOptions}, for the check of unknown keys. */
+export const TOKEN_BUCKET_OPTION_KEYS = /* @__PURE__ */ optionKeys<TokenBucketOptions>({
+  capacity: true,
+  refillPerSecond: true,
+  initialTokens: true,
+  now: true,
+});
+
+/** @internal A bucket's size: a finite number > 0. */
+export const CAPACITY_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true });
+/** @internal A refill rate: a finite number >= 0. */
+export const RATE_RULE = /* @__PURE__ */ numberRule({ min: 0 });
+
+/** A cost: any number >= 0 (`Infinity` included: `msUntil` answers `Infinity`). */
+const COST_RULE = /* @__PURE__ */ numberRule({ min: 0, orInfinity: true });
+
 /** @internal The default clock: `performance.now`, looked up per call so fake timers apply. */
 export const monotonicNow = (): number => performance.now();
 
 function badClock(reading: unknown): never {
-  throw new RangeError(`now() must return a number of milliseconds (got ${String(reading)})`);
-}
-
-/** @internal Checks a numeric option; `min` of `Number.MIN_VALUE` reads as "> 0". */
-export function requireNumber(name: string, value: unknown, min: number, max = Infinity): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || value === Infinity) {
-    const lower = min === Number.MIN_VALUE ? '> 0' : `>= ${min}`;
-    const range = max === Infinity ? `a finite number ${lower}` : `a number from ${min} to ${max}`;
-    throw new RangeError(`${name} must be ${range} (got ${String(value)})`);
-  }
-  return value;
+  throw invalidReturnValue(`now() must return a number of milliseconds (got ${show(reading)})`);
 }
 
 /**
@@ -66,19 +75,21 @@ export class TokenBucket {
   private readonly now: () => number;
 
   /**
-   * @throws RangeError naming the option when one is out of range.
-   * @throws TypeError when `now` is not a function.
+   * @throws TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option, naming the
+   *   nearest one; (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, an option is not
+   *   a number, or `now` is not a function.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the option when one is out of range.
    */
   constructor(options: TokenBucketOptions) {
-    this.capacity = requireNumber('capacity', options.capacity, Number.MIN_VALUE);
-    this.perSecond = requireNumber('refillPerSecond', options.refillPerSecond, 0);
+    checkOptions('new TokenBucket', options, TOKEN_BUCKET_OPTION_KEYS);
+    this.capacity = requireNumber('capacity', options.capacity, CAPACITY_RULE);
+    this.perSecond = requireNumber('refillPerSecond', options.refillPerSecond, RATE_RULE);
     this.rate = this.perSecond / 1000;
-    this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, 0, this.capacity);
+    this.level = requireNumber('initialTokens', options.initialTokens ?? this.capacity, numberRule({ min: 0, max: this.capacity }));
     // A monotonic clock by default: a rate limit must not hand out a burst because NTP
     // stepped the wall clock. It costs most of a consume on Node 20 (performance.now goes
     // through process.hrtime()); callers who prefer speed pass `now: Date.now`.
-    const now = options.now ?? monotonicNow;
-    if (typeof now !== 'function') throw new TypeError(`now must be a function (got ${typeof now})`);
+    const now = optionalFunction('now', options.now) ?? monotonicNow;
     this.now = now;
     this.last = now();
     if (typeof this.last !== 'number' || Number.isNaN(this.last)) badClock(this.last);
@@ -90,7 +101,7 @@ export class TokenBucket {
   }
 
   set refillPerSecond(value: number) {
-    const perSecond = requireNumber('refillPerSecond', value, 0);
+    const perSecond = requireNumber('refillPerSecond', value, RATE_RULE);
     // Credit the time so far at the old rate before switching.
     this.refill();
     this.perSecond = perSecond;
@@ -107,8 +118,9 @@ export class TokenBucket {
    * Takes `cost` tokens if they are all there.
    *
    * @returns `true` when taken, `false` (taking nothing) when there are too few.
-   * @throws RangeError when `cost` is negative, not a number, or more than `capacity` (it
-   * could never succeed).
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `cost` is negative, `NaN` or more than
+   *   `capacity` (it could never succeed); TypeError (`ERR_INVALID_ARG_TYPE`) when it is not a
+   *   number.
    */
   consume(cost = 1): boolean {
     if (!(cost >= 0 && cost <= this.capacity)) this.badCost(cost);
@@ -132,12 +144,11 @@ export class TokenBucket {
    * Milliseconds until `cost` tokens are available: 0 when they are there now, `Infinity`
    * when `cost` exceeds `capacity` or the bucket does not refill.
    *
-   * @throws RangeError when `cost` is negative or not a number.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `cost` is negative or `NaN`; TypeError
+   *   (`ERR_INVALID_ARG_TYPE`) when it is not a number.
    */
   msUntil(cost = 1): number {
-    if (typeof cost !== 'number' || !(cost >= 0)) {
-      throw new RangeError(`cost must be a number >= 0 (got ${String(cost)})`);
-    }
+    requireNumber('cost', cost, COST_RULE);
     if (cost > this.capacity) return Infinity;
     this.refill();
     const missing = cost - this.level;
@@ -154,9 +165,8 @@ export class TokenBucket {
   }
 
   private badCost(cost: unknown): never {
-    if (typeof cost === 'number' && cost > this.capacity) {
-      throw new RangeError(`cost ${cost} exceeds capacity ${this.capacity}: it can never succeed`);
-    }
-    throw new RangeError(`cost must be a number >= 0 (got ${String(cost)})`);
+    // Not a number, NaN or negative; otherwise a number above the capacity.
+    requireNumber('cost', cost, COST_RULE);
+    throw outOfRange(`cost ${show(cost)} exceeds capacity ${this.capacity}: it can never succeed`);
   }
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { numberRule, requireNumber } from './checks.js';
+
 /** Options of {@link BoundedMap}. */
 export interface BoundedMapOptions<V> {
   /**
@@ -23,7 +25,9 @@ export interface BoundedMapOptions<V> {
 const FREE = 0;
 const LIVE = 1;
 const REFERENCED = 2;
-/** Slot states allocated at first; the array doubles as slots are taken, up to the capacity. */
+const MAX_ENTRIES_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+
+/** Slot states allocated at first; the array doubles as slots are taken, up to the entry bound. */
 const INITIAL_SLOTS = 64;
 
 /**
@@ -32,7 +36,7 @@ const INITIAL_SLOTS = 64;
  *
  * Why not iterate a `Map` from its start to find the oldest key: `Map.keys().next()` walks
  * over the holes that deletions leave, so under steady eviction each call costs time in
- * proportion to the capacity. Here keys and values live in parallel arrays indexed by a slot
+ * proportion to the bound. Here keys and values live in parallel arrays indexed by a slot
  * number, the `Map` only maps a key to its slot (a small integer, no allocation per entry),
  * and a clock hand sweeps the slots: a slot read since the last sweep gets a second chance.
  *
@@ -54,15 +58,13 @@ export class BoundedMap<K, V> {
   /** Entries evicted to make room, since creation (diagnostics and adaptive sizing). */
   evictions = 0;
 
-  /** @throws RangeError when `capacity` is not an integer >= 1. */
-  constructor(capacity: number, options: BoundedMapOptions<V> = {}) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
-    }
-    this.bound = capacity;
-    // Not `capacity` bytes up front: a generous bound (a limiter's `maxKeys`) costs nothing
+  /** @throws RangeError when `maxEntries` is not an integer >= 1. */
+  constructor(maxEntries: number, options: BoundedMapOptions<V> = {}) {
+    requireNumber('maxEntries', maxEntries, MAX_ENTRIES_RULE);
+    this.bound = maxEntries;
+    // Not `maxEntries` bytes up front: a generous bound (a limiter's `maxKeys`) costs nothing
     // until it is used.
-    this.state = new Uint8Array(Math.min(capacity, INITIAL_SLOTS));
+    this.state = new Uint8Array(Math.min(maxEntries, INITIAL_SLOTS));
     this.maxWeight = options.maxWeight ?? Infinity;
     if (this.maxWeight !== Infinity) {
       this.weigh = options.weigh ?? (() => 0);
@@ -75,8 +77,8 @@ export class BoundedMap<K, V> {
     return this.index.size;
   }
 
-  /** Most entries held. */
-  get capacity(): number {
+  /** Most entries held: the entry bound. */
+  get maxEntries(): number {
     return this.bound;
   }
 
@@ -205,16 +207,14 @@ export class BoundedMap<K, V> {
   }
 
   /** Changes the entry bound; shrinking empties the map first. */
-  resize(capacity: number): void {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new RangeError(`capacity must be an integer >= 1 (got ${String(capacity)})`);
-    }
-    if (capacity < this.bound) {
+  resize(maxEntries: number): void {
+    requireNumber('maxEntries', maxEntries, MAX_ENTRIES_RULE);
+    if (maxEntries < this.bound) {
       this.clear();
-      if (this.state.length > capacity) this.state = new Uint8Array(Math.min(capacity, INITIAL_SLOTS));
+      if (this.state.length > maxEntries) this.state = new Uint8Array(Math.min(maxEntries, INITIAL_SLOTS));
     }
     // Growing needs nothing now: the slot states grow as slots are taken.
-    this.bound = capacity;
+    this.bound = maxEntries;
   }
 
   /** A slot for a new entry: a never-used one, a freed one, or the CLOCK victim's. */
@@ -232,7 +232,7 @@ export class BoundedMap<K, V> {
     return this.evict(-1);
   }
 
-  /** Doubles the slot states (up to the capacity), keeping those in use. */
+  /** Doubles the slot states (up to the entry bound), keeping those in use. */
   private growState(): void {
     const state = new Uint8Array(Math.min(this.bound, Math.max(INITIAL_SLOTS, this.state.length * 2)));
     state.set(this.state);

@@ -8,6 +8,10 @@ import { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
 import { ClosedError, reportError } from '../errors.js';
+import { invalidArgType, invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
+import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { unrefTimer, type Timer } from '../internal/timers.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
 import type { Delivery } from '../broker/delivery.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
@@ -43,6 +47,18 @@ export interface MetricsOptions<T> {
    */
   sampleEvery?: number;
 }
+
+/** The keys of {@link MetricsOptions}, for the check of unknown keys. */
+export const METRICS_OPTION_KEYS = /* @__PURE__ */ optionKeys<MetricsOptions<unknown>>({
+  maxPatterns: true,
+  sizeOf: true,
+  prefix: true,
+  sampleEvery: true,
+});
+
+const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1 });
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** The pattern label under which patterns past `maxPatterns` are counted together. */
 export const OTHER_PATTERNS = '__other__';
@@ -195,7 +211,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
   /** The broker's counters when counting (re)started: the totals are the broker's minus these. */
   private base: BrokerStats;
   private since = new Date();
-  private timer: NodeJS.Timeout | undefined = undefined;
+  private timer: Timer | undefined = undefined;
   private readonly reportedDrops = new WeakMap<Subscription<T>, number>();
   private unobserve: (() => void) | undefined;
   /** The broker's counters when `close()` detached: the totals stop there. */
@@ -209,30 +225,23 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
   /**
    * Attaches to `broker`; other observers (other metrics included) keep theirs.
    *
-   * @throws RangeError when `maxPatterns` or `sampleEvery` is not an integer >= 1.
-   * @throws TypeError when `prefix` is not a valid Prometheus metric name prefix, or `sizeOf`
-   *   is not a function.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `maxPatterns` or `sampleEvery` is not an
+   *   integer >= 1.
+   * @throws TypeError when `options` is not an object or has a key that is not an option
+   *   (`ERR_UNKNOWN_OPTION`, naming the nearest one), `prefix` is not a string or not a valid
+   *   Prometheus metric name prefix (`ERR_INVALID_ARG_VALUE`), or `sizeOf` is not a function.
    */
   constructor(broker: PubSubBroker<T>, options: MetricsOptions<T> = {}) {
     super();
-    const maxPatterns = options.maxPatterns ?? 100;
-    if (!Number.isSafeInteger(maxPatterns) || maxPatterns < 1) {
-      throw new RangeError(`maxPatterns must be an integer >= 1 (got ${String(maxPatterns)})`);
-    }
+    checkOptions('new BroadcastMetrics', options, METRICS_OPTION_KEYS);
+    const maxPatterns = requireNumber('maxPatterns', options.maxPatterns ?? 100, COUNT_RULE);
     const prefix = options.prefix ?? 'logcaster';
-    if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-      throw new TypeError(`prefix must match [a-zA-Z_:][a-zA-Z0-9_:]* (got ${JSON.stringify(prefix)})`);
-    }
-    const sampleEvery = options.sampleEvery ?? 16;
-    if (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1) {
-      throw new RangeError(`sampleEvery must be an integer >= 1 (got ${String(sampleEvery)})`);
-    }
-    if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function (got ${typeof options.sizeOf})`);
-    }
+    if (typeof prefix !== 'string') throw invalidArgType(mustBe('prefix', 'a string', prefix));
+    if (!METRIC_NAME.test(prefix)) throw invalidArgValue(mustBe('prefix', 'a string matching [a-zA-Z_:][a-zA-Z0-9_:]*', prefix));
+    const sampleEvery = requireNumber('sampleEvery', options.sampleEvery ?? 16, COUNT_RULE);
     this.broker = broker;
     this.maxPatterns = maxPatterns;
-    this.sizeOf = options.sizeOf;
+    this.sizeOf = optionalFunction('sizeOf', options.sizeOf);
     this.prefix = prefix;
     this.base = broker.stats();
     // The observer is a private object, so its methods are not part of this class's API.
@@ -284,7 +293,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
       return 0;
     }
     if (typeof size !== 'number' || !(size >= 0) || size === Infinity) {
-      reportError(this, 'BroadcastMetrics', new RangeError(`sizeOf must return a finite number >= 0 (got ${String(size)}) for topic ${JSON.stringify(delivery.topic)}`));
+      reportError(this, 'BroadcastMetrics', invalidReturnValue(`sizeOf must return a finite number >= 0 (got ${show(size)}) for topic ${JSON.stringify(delivery.topic)}`));
       return 0;
     }
     return size;
@@ -412,17 +421,15 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    * drops grew since the previous report. The timer is `unref()`ed; calling again
    * replaces the interval.
    *
-   * @throws RangeError when `intervalMs` is not a number >= 1.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `intervalMs` is not a finite number >= 1
+   *   (TypeError `ERR_INVALID_ARG_TYPE` when it is not a number).
    * @throws {@link ClosedError} after `close()`.
    */
   report(intervalMs: number): this {
-    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
-      throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
-    }
+    requireNumber('intervalMs', intervalMs, INTERVAL_RULE);
     this.stopReporting();
     if (this.unobserve === undefined) throw new ClosedError('BroadcastMetrics', 'report');
-    this.timer = setInterval(() => this.emit('report', this.takeReport()), intervalMs);
-    this.timer.unref();
+    this.timer = unrefTimer(setInterval(() => this.emit('report', this.takeReport()), intervalMs));
     return this;
   }
 

@@ -10,7 +10,7 @@ import { matchesLevels, type TopicSyntax } from './topic.js';
 
 /** Most values (array elements) all cached results may reference together: 8 MiB of references. */
 export const MAX_CACHED_VALUES = 1 << 20;
-/** The capacity a cache starts at when it switches on; it doubles up to its ceiling. */
+/** The bound a cache starts at when it switches on; it doubles up to its ceiling. */
 const INITIAL_TOPICS = 1024;
 /** Lookups per adaptation window while the cache is on. */
 const WINDOW = 1024;
@@ -92,9 +92,9 @@ export class TopicCache<R extends { readonly length: number }> {
     return this.map === undefined ? 0 : this.map.size;
   }
 
-  /** Current capacity in topics (0 while off). */
-  get capacity(): number {
-    return this.map === undefined ? 0 : this.map.capacity;
+  /** Topics it may hold now, below the `maxTopics` ceiling (0 while off). */
+  get bound(): number {
+    return this.map === undefined ? 0 : this.map.maxEntries;
   }
 
   /** The cached result for `topic`, counting the lookup for adaptation. */
@@ -121,7 +121,7 @@ export class TopicCache<R extends { readonly length: number }> {
   }
 
   /**
-   * Drops every cached topic that `pattern` (split into `levels`) matches: what adding or
+   * Forgets every cached topic that `pattern` (split into `levels`) matches: what adding or
    * removing a subscription on it can change.
    */
   invalidate(levels: readonly string[], pattern: string): void {
@@ -140,7 +140,7 @@ export class TopicCache<R extends { readonly length: number }> {
     map.deleteWhere((topic) => topic.startsWith(prefix) && matchesLevels(levels, topic, syntax));
   }
 
-  /** Drops every cached topic (the adaptive state is kept). */
+  /** Forgets every cached topic (the adaptive state is kept). */
   clear(): void {
     this.map?.clear();
   }
@@ -155,10 +155,10 @@ export class TopicCache<R extends { readonly length: number }> {
     this.evictionsBefore = map.evictions;
     // Until the cache is full, few hits only mean it is still filling. Unproven (the cache
     // started on by default), it grows only while some lookups hit.
-    const full = evicted > 0 || map.size >= map.capacity;
+    const full = evicted > 0 || map.size >= map.maxEntries;
     const grows = this.proven || hits * 16 >= WINDOW;
-    if (full && map.capacity < this.maxTopics && grows) {
-      map.resize(Math.min(this.maxTopics, map.capacity * 2));
+    if (full && map.maxEntries < this.maxTopics && grows) {
+      map.resize(Math.min(this.maxTopics, map.maxEntries * 2));
     } else if (few && full) {
       this.map = undefined;
       this.proven = false;

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { parsePattern, resolveTopicSyntax, scanTopic, type TopicOptions, type TopicSyntax } from './topic.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { TOPIC_OPTION_KEYS, buildTopicSyntax, parsePattern, scanTopic, type TopicOptions, type TopicSyntax } from './topic.js';
 import { TopicCache } from './topic-cache.js';
 import { ValueList } from './value-list.js';
 
@@ -16,12 +18,17 @@ export interface TopicTrieOptions extends TopicOptions {
    * at 1,024 topics when at least half the sampled topics repeat, doubles while its hot set
    * does not fit, and switches off again when fewer than half its lookups hit at full size.
    * Its memory is bounded by this many topics and by 1,048,576 cached values in all (8 MiB
-   * of references). Adding or removing a pair drops only the cached topics its pattern
+   * of references). Adding or removing a pair forgets only the cached topics its pattern
    * matches. Minimum: 0.
    * @default 16384
    */
   cacheSize?: number;
 }
+
+/** The keys of {@link TopicTrieOptions}, for the check of unknown keys. */
+export const TOPIC_TRIE_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicTrieOptions>({ ...TOPIC_OPTION_KEYS, cacheSize: true });
+
+const CACHE_SIZE_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
 
 /**
  * One node per distinct pattern prefix. Children are created lazily so a leaf costs one
@@ -87,13 +94,13 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
 
   /**
    * @throws RangeError when an option is out of range (see {@link TopicOptions}).
+   * @throws TypeError when `options` is not an object, has a key that is not an option
+   *   (`ERR_UNKNOWN_OPTION`, naming the nearest one), or an option has the wrong type.
    */
   constructor(options: TopicTrieOptions = {}) {
-    this.syntax = resolveTopicSyntax(options);
-    const cacheSize = options.cacheSize ?? 16_384;
-    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
-      throw new RangeError(`cacheSize must be an integer >= 0 (got ${String(cacheSize)})`);
-    }
+    checkOptions('new TopicTrie', options, TOPIC_TRIE_OPTION_KEYS);
+    this.syntax = buildTopicSyntax(options);
+    const cacheSize = requireNumber('cacheSize', options.cacheSize ?? 16_384, CACHE_SIZE_RULE);
     this.cache = cacheSize === 0 ? undefined : new TopicCache<V[]>(cacheSize, this.syntax);
   }
 

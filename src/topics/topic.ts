@@ -6,6 +6,9 @@
  */
 
 import { TopicError } from '../errors.js';
+import { invalidArgType, invalidArgValue } from '../internal/coded-errors.js';
+import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
 
 /**
  * A named topic syntax:
@@ -61,6 +64,20 @@ export interface TopicOptions {
   maxLength?: number;
 }
 
+/** The keys of {@link TopicOptions}, for the check of unknown keys (the broker's and the trie's options hold these and more). */
+export const TOPIC_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicOptions>({ syntax: true, maxLevels: true, maxLength: true });
+
+/** The keys of {@link TopicSyntaxOptions}. */
+export const SYNTAX_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicSyntaxOptions>({
+  preset: true,
+  separator: true,
+  singleLevelWildcard: true,
+  multiLevelWildcard: true,
+  allowForeignWildcards: true,
+});
+
+const LIMIT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+
 /** {@link TopicOptions} with every default filled in: what `broker.syntax` returns. */
 export interface TopicSyntax {
   /** The preset it was built from. */
@@ -106,19 +123,35 @@ const ALL_WILDCARDS: readonly string[] = [...new Set(Object.values(PRESETS).flat
 /**
  * Fills in defaults and validates the options once.
  *
- * @throws RangeError when a limit is not a positive integer, a token is empty, or two tokens
- *   collide (for example a wildcard that contains the separator).
+ * @throws TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not one of {@link TopicOptions}
+ *   or, in a `syntax` object, of {@link TopicSyntaxOptions}; (`ERR_INVALID_ARG_TYPE`) for a
+ *   value of the wrong type.
+ * @throws RangeError when a limit is not a positive integer (`ERR_OUT_OF_RANGE`), the preset is
+ *   unknown, a token is empty, or two tokens collide, for example a wildcard that contains the
+ *   separator (`ERR_INVALID_ARG_VALUE`).
  */
 export function resolveTopicSyntax(options: TopicOptions = {}): TopicSyntax {
+  checkOptions('resolveTopicSyntax', options, TOPIC_OPTION_KEYS);
+  return buildTopicSyntax(options);
+}
+
+/**
+ * {@link resolveTopicSyntax} for a caller that has checked the keys of its own options (which
+ * hold the {@link TopicOptions} and more): checks the values, and the keys of a `syntax` object.
+ *
+ * @internal
+ */
+export function buildTopicSyntax(options: TopicOptions): TopicSyntax {
   const given = options.syntax ?? 'default';
   const custom: TopicSyntaxOptions = typeof given === 'string' ? { preset: given } : given;
-  if (custom === null || typeof custom !== 'object') {
-    throw new TypeError(`syntax must be 'default', 'mqtt', 'nats' or an object (got ${String(given)})`);
+  if (custom === null || typeof custom !== 'object' || Array.isArray(custom)) {
+    throw invalidArgType(mustBe('syntax', "'default', 'mqtt', 'nats' or an object", given));
   }
+  checkOptions('', custom, SYNTAX_OPTION_KEYS, 'syntax');
   const presetName = custom.preset ?? 'default';
   const preset = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
   if (preset === undefined) {
-    throw new RangeError(`syntax preset must be 'default', 'mqtt' or 'nats' (got ${JSON.stringify(presetName)})`);
+    throw invalidArgValue(mustBe('syntax preset', "'default', 'mqtt' or 'nats'", presetName), 'range');
   }
   const syntax: TopicSyntax = {
     preset: presetName,
@@ -130,28 +163,24 @@ export function resolveTopicSyntax(options: TopicOptions = {}): TopicSyntax {
     maxLength: options.maxLength ?? DEFAULT_TOPIC_SYNTAX.maxLength,
   };
   if (typeof syntax.allowForeignWildcards !== 'boolean') {
-    throw new TypeError(`syntax.allowForeignWildcards must be a boolean (got ${String(syntax.allowForeignWildcards)})`);
+    throw invalidArgType(mustBe('syntax.allowForeignWildcards', 'a boolean', syntax.allowForeignWildcards));
   }
   for (const key of ['separator', 'singleLevelWildcard', 'multiLevelWildcard'] as const) {
-    const value = syntax[key];
-    if (typeof value !== 'string' || value.length === 0) {
-      throw new RangeError(`syntax.${key} must be a non-empty string (got ${JSON.stringify(value)})`);
-    }
+    const value: unknown = syntax[key];
+    if (typeof value !== 'string') throw invalidArgType(mustBe(`syntax.${key}`, 'a non-empty string', value));
+    if (value.length === 0) throw invalidArgValue(mustBe(`syntax.${key}`, 'a non-empty string', value), 'range');
   }
-  for (const key of ['maxLevels', 'maxLength'] as const) {
-    const value = syntax[key];
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(`${key} must be an integer >= 1 (got ${String(value)})`);
-    }
-  }
+  requireNumber('maxLevels', syntax.maxLevels, LIMIT_RULE);
+  requireNumber('maxLength', syntax.maxLength, LIMIT_RULE);
   const { separator: sep, singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
   if (one === many) {
-    throw new RangeError(`singleLevelWildcard and multiLevelWildcard must differ (both ${JSON.stringify(one)})`);
+    throw invalidArgValue(`singleLevelWildcard and multiLevelWildcard must differ (both ${JSON.stringify(one)})`, 'range');
   }
   for (const wildcard of [one, many]) {
     if (wildcard.includes(sep) || sep.includes(wildcard)) {
-      throw new RangeError(
+      throw invalidArgValue(
         `a wildcard and the separator must not contain each other (wildcard ${JSON.stringify(wildcard)}, separator ${JSON.stringify(sep)})`,
+        'range',
       );
     }
   }
@@ -160,7 +189,7 @@ export function resolveTopicSyntax(options: TopicOptions = {}): TopicSyntax {
 
 function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[] {
   if (typeof value !== 'string') {
-    throw new TopicError('NOT_A_STRING', String(value), `${what} must be a string (got ${typeof value})`);
+    throw new TopicError('NOT_A_STRING', String(value), mustBe(what, 'a string', value));
   }
   if (value.length === 0) {
     throw new TopicError('EMPTY', value, `${what} must not be empty`);
@@ -169,7 +198,7 @@ function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[
     throw new TopicError(
       'TOO_LONG',
       value,
-      `${what} is ${value.length} characters long; the limit is ${syntax.maxLength}`,
+      `${what} is ${value.length} characters long; maxLength is ${syntax.maxLength}`,
     );
   }
   const levels = value.split(syntax.separator);
@@ -177,7 +206,7 @@ function checkCommon(value: unknown, syntax: TopicSyntax, what: string): string[
     throw new TopicError(
       'TOO_MANY_LEVELS',
       value,
-      `${what} has ${levels.length} levels; the limit is ${syntax.maxLevels}`,
+      `${what} has ${levels.length} levels; maxLevels is ${syntax.maxLevels}`,
     );
   }
   return levels;
