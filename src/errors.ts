@@ -196,8 +196,8 @@ export class InvalidStateError extends Error {
   }
 }
 
-/** What can emit an `'error'` event: every emitter of this library. */
-interface ErrorEmitter {
+/** What can emit an `'error'` event: every emitter of this library, and an adapter's. */
+export interface ErrorEmitter {
   listenerCount(event: 'error'): number;
   emit(event: 'error', ...args: never[]): boolean;
 }
@@ -220,7 +220,9 @@ const unheardWindows = new Map<string, { count: number; timer: NodeJS.Timeout }>
  * A listener that throws is a bug in that listener: it is rethrown on the next tick, outside
  * the loop that reported the error, so the remaining work still happens.
  *
- * @internal
+ * For adapters (exported by `logcaster/adapter`): report a failure the way every class of the
+ * library does. `source` names the reporter in the warning (`'RedisBridge'`); `details`
+ * follow the error as the `'error'` event's further arguments.
  */
 export function reportError(emitter: ErrorEmitter, source: string, error: unknown, ...details: unknown[]): void {
   if (emitter.listenerCount('error') > 0) {

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { TopicError, parsePattern, resolveTopicSyntax, type PubSubBroker, type Subscription } from 'logcaster';
+import { TopicError, type PubSubBroker, type Subscription } from 'logcaster';
+import { parsePattern, resolveTopicSyntax } from 'logcaster/adapter';
 import type { Channel, ChannelDirectory, ChannelRefusal } from '../irc/channel.js';
 import type { Client } from '../irc/client.js';
 import { foldCase } from '../irc/names.js';
