@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const src = resolve(import.meta.dirname, '..', 'src');
@@ -79,4 +80,17 @@ describe('the source layout', () => {
     const bare = [...graph.keys()].filter((file) => !readFileSync(join(src, file), 'utf8').startsWith('/**'));
     expect(bare).toEqual([]);
   });
+
+  // What scripts/count-exports.mjs counts: every name an entry exports, values and types.
+  it('keeps the main entry to at most 55 names, none of them also exported by logcaster/adapter', () => {
+    const entries = ['index.ts', 'adapter.ts'].map((file) => join(src, file));
+    const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
+    const checker = program.getTypeChecker();
+    const [main, adapter] = entries.map((file) => {
+      const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+      return checker.getExportsOfModule(module).map((symbol) => symbol.name);
+    });
+    expect(main.length).toBeLessThanOrEqual(55);
+    expect(main.filter((name) => adapter.includes(name))).toEqual([]);
+  }, 30_000);
 });

@@ -2,13 +2,14 @@
  * System load from Node's own measures: event-loop utilisation, heap use, and an optional
  * network figure, mixed with weights (by default cpu 0.4, memory 0.3, network 0.3).
  *
- * Node's `v8` module is loaded by the monitor that measures, not imported: importing the
- * library needs no Node module, and a monitor with its own `sample` source runs anywhere.
+ * Node's `v8` and `perf_hooks` are loaded by the monitor that measures, not imported:
+ * importing the library needs no Node module, and a monitor with its own `sample` source runs
+ * anywhere.
  *
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization, Performance } from 'node:perf_hooks';
 import type * as V8 from 'node:v8';
 import { reportError } from '../errors.js';
 import { nodeBuiltin } from '../internal/node-builtins.js';
@@ -147,8 +148,11 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     if (options.sample !== undefined) {
       this.source = options.sample;
     } else {
-      const v8 = nodeBuiltin('node:v8', 'LoadMonitor (without a sample source)');
-      this.source = () => this.measure(v8);
+      const user = 'LoadMonitor (without a sample source)';
+      const v8 = nodeBuiltin('node:v8', user);
+      // perf_hooks' own `performance`, not the global one (which fake timers replace).
+      const { performance } = nodeBuiltin('node:perf_hooks', user);
+      this.source = () => this.measure(v8, performance);
     }
   }
 
@@ -213,8 +217,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     }
   }
 
-  private measure(v8: typeof V8): LoadSample {
-    // Node's global `performance` is perf_hooks' own, event-loop utilisation included.
+  private measure(v8: typeof V8, performance: Performance): LoadSample {
     const elu = performance.eventLoopUtilization();
     const cpu = this.lastElu === undefined ? elu.utilization : performance.eventLoopUtilization(elu, this.lastElu).utilization;
     this.lastElu = elu;
