@@ -43,6 +43,9 @@ export default defineConfig([
     outDir: 'dist/cjs',
     format: ['cjs'],
     splitting: true,
+    // Rollup writes the CommonJS chunks (without it tsup converts esbuild's ESM chunks with
+    // sucrase, which also rewrites every `?.` into a helper call).
+    treeshake: true,
     clean: true,
     esbuildOptions: (options) => {
       options.define = { ...options.define, ...cjsRequire('cjs') };

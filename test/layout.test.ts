@@ -84,7 +84,8 @@ describe('the source layout', () => {
   // What scripts/count-exports.mjs counts: every name an entry exports, values and types.
   it('keeps the main entry to at most 55 names, none of them also exported by logcaster/adapter', () => {
     const entries = ['index.ts', 'adapter.ts'].map((file) => join(src, file));
-    const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
+    // No @types: listing the exports needs the modules, not the globals they use.
+    const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, types: [] });
     const checker = program.getTypeChecker();
     const [main, adapter] = entries.map((file) => {
       const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
