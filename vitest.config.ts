@@ -8,6 +8,7 @@ export default defineConfig({
     // The examples and benches import 'logcaster' as a user would; in this repo that is src/.
     alias: [
       { find: /^logcaster$/, replacement: src('index.ts') },
+      { find: /^logcaster\/adapter$/, replacement: src('adapter.ts') },
       { find: /^logcaster\/redis$/, replacement: src('redis/index.ts') },
     ],
   },

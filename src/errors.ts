@@ -205,8 +205,8 @@ export class InvalidStateError extends Error {
   }
 }
 
-/** What can emit an `'error'` event: every emitter of this library. */
-interface ErrorEmitter {
+/** What can emit an `'error'` event: every emitter of this library, and an adapter's. */
+export interface ErrorEmitter {
   listenerCount(event: 'error'): number;
   emit(event: 'error', ...args: never[]): boolean;
 }
@@ -260,7 +260,9 @@ function warn(message: string, error?: Error): void {
  * microtask where there is no `process`), outside the loop that reported the error, so the
  * remaining work still happens.
  *
- * @internal
+ * For adapters (exported by `logcaster/adapter`): report a failure the way every class of the
+ * library does. `source` names the reporter in the warning (`'RedisBridge'`); `details`
+ * follow the error as the `'error'` event's further arguments.
  */
 export function reportError(emitter: ErrorEmitter, source: string, error: unknown, ...details: unknown[]): void {
   if (emitter.listenerCount('error') > 0) {

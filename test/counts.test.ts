@@ -3,7 +3,8 @@
  * pending, and BroadcastMetrics reads its totals from the broker.
  */
 import { describe, expect, it } from 'vitest';
-import { BroadcastMetrics, PubSubBroker, type BrokerStats, type MetricsStats } from '../src/index.js';
+import type { BrokerStats, MetricsStats } from '../src/adapter.js';
+import { BroadcastMetrics, PubSubBroker } from '../src/index.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

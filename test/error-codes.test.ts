@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/index.js';
+import { ERROR_CODES } from '../src/adapter.js';
 
 const root = join(import.meta.dirname, '..');
 

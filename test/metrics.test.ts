@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BroadcastMetrics, OTHER_PATTERNS, PubSubBroker } from '../src/index.js';
+import { OTHER_PATTERNS } from '../src/adapter.js';
+import { BroadcastMetrics, PubSubBroker } from '../src/index.js';
 import { parsePrometheus } from './helpers/prometheus-parser.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

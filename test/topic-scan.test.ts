@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTopic, resolveTopicSyntax, TopicError, TopicTrie, type TopicOptions } from '../src/index.js';
+import { parseTopic, resolveTopicSyntax, type TopicOptions } from '../src/adapter.js';
+import { TopicError, TopicTrie } from '../src/index.js';
 
 /**
  * The split-based checks published topics went through before the one-pass scanner: the

@@ -3,17 +3,16 @@
  * part only makes sure the file runs).
  */
 import { describe, expectTypeOf, it } from 'vitest';
+import type { BrokerObserver, TopicSyntax } from '../src/adapter.js';
 import {
   Batcher,
   BroadcastMetrics,
   PubSubBroker,
   type BatcherOptions,
-  type BrokerObserver,
   type BrokerOptions,
   type ErrorCode,
   type MessageStream,
   type Subscription,
-  type TopicSyntax,
 } from '../src/index.js';
 
 describe('public types', () => {

@@ -18,8 +18,8 @@ import {
   Router,
   TokenBucket,
   TopicTrie,
-  resolveTopicSyntax,
 } from '../src/index.js';
+import { resolveTopicSyntax } from '../src/adapter.js';
 import { BACKPRESSURE_OPTION_KEYS } from '../src/flow/backpressure.js';
 import { BATCHER_OPTION_KEYS } from '../src/flow/batcher.js';
 import { BOUNDED_QUEUE_OPTION_KEYS } from '../src/flow/bounded-queue-keys.js';

@@ -2,12 +2,17 @@
  * System load from Node's own measures: event-loop utilisation, heap use, and an optional
  * network figure, mixed with weights (by default cpu 0.4, memory 0.3, network 0.3).
  *
+ * Node's `v8` and `perf_hooks` are loaded by the monitor that measures, not imported:
+ * importing the library needs no Node module, and a monitor with its own `sample` source runs
+ * anywhere.
+ *
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { getHeapStatistics } from 'node:v8';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization, Performance } from 'node:perf_hooks';
+import type * as V8 from 'node:v8';
 import { reportError } from '../errors.js';
+import { nodeBuiltin } from '../internal/node-builtins.js';
 
 /** One reading, each measure in [0, 1]. */
 export interface LoadSample {
@@ -20,12 +25,9 @@ export interface LoadSample {
 }
 
 /** Weights of the measures in the mix; each >= 0, not all 0. */
-export interface LoadWeights {
-  /** @default 0.4 */
+interface LoadWeights {
   cpu: number;
-  /** @default 0.3 */
   memory: number;
-  /** @default 0.3 */
   network: number;
 }
 
@@ -42,19 +44,21 @@ export interface LoadMonitorOptions {
    */
   threshold?: number;
   /**
-   * Weights of the measures, each a finite number >= 0. The load is the weighted mean of the
-   * measures a sample has: without a network figure, cpu and memory are mixed with their
-   * weights rescaled to sum to 1 (0.4 / 0.3 becomes 4/7 and 3/7).
+   * Weights of the measures, each a finite number >= 0, not all 0; a measure left out keeps
+   * its default. The load is the weighted mean of the measures a sample has: without a
+   * network figure, cpu and memory are mixed with their weights rescaled to sum to 1
+   * (0.4 / 0.3 becomes 4/7 and 3/7).
    * @default { cpu: 0.4, memory: 0.3, network: 0.3 }
    */
-  weights?: Partial<LoadWeights>;
+  weights?: { cpu?: number; memory?: number; network?: number };
   /**
    * The network figure in [0, 1] (say, bytes queued / budget), read on each sample.
    * @default none
    */
   network?: () => number;
   /**
-   * Replaces the built-in measurements (for tests and custom sources).
+   * Replaces the built-in measurements (for tests, custom sources, and runtimes other than
+   * Node).
    * @default event-loop utilisation and heap use from Node
    */
   sample?: () => LoadSample;
@@ -100,6 +104,8 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
 
   /**
    * @throws RangeError naming the option when one is out of range.
+   * @throws InvalidStateError without a `sample` source outside Node (the built-in measures
+   * are Node's).
    */
   constructor(options: LoadMonitorOptions = {}) {
     super();
@@ -139,7 +145,15 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     this.threshold = threshold;
     this.weights = weights;
     this.network = options.network;
-    this.source = options.sample ?? (() => this.measure());
+    if (options.sample !== undefined) {
+      this.source = options.sample;
+    } else {
+      const user = 'LoadMonitor (without a sample source)';
+      const v8 = nodeBuiltin('node:v8', user);
+      // perf_hooks' own `performance`, not the global one (which fake timers replace).
+      const { performance } = nodeBuiltin('node:perf_hooks', user);
+      this.source = () => this.measure(v8, performance);
+    }
   }
 
   /** The mixed load of the latest sample, in [0, 1] (0 before the first). */
@@ -203,11 +217,11 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
     }
   }
 
-  private measure(): LoadSample {
+  private measure(v8: typeof V8, performance: Performance): LoadSample {
     const elu = performance.eventLoopUtilization();
     const cpu = this.lastElu === undefined ? elu.utilization : performance.eventLoopUtilization(elu, this.lastElu).utilization;
     this.lastElu = elu;
-    const heap = getHeapStatistics();
+    const heap = v8.getHeapStatistics();
     const memory = heap.used_heap_size / heap.heap_size_limit;
     const sample: LoadSample = { cpu, memory };
     if (this.network !== undefined) sample.network = this.network();

@@ -1,9 +1,12 @@
 /**
- * Latency recording on Node's own HDR histogram (`perf_hooks.createHistogram`).
+ * Latency recording on Node's own HDR histogram (`perf_hooks.createHistogram`), loaded when
+ * the first recorder is made rather than imported, so that importing the library needs no
+ * Node module.
  *
  * @module
  */
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import { nodeBuiltin } from '../internal/node-builtins.js';
 
 /** A latency distribution in microseconds; all zero when nothing was recorded. */
 export interface LatencySummary {
@@ -30,9 +33,16 @@ const HIGHEST_NS = 3_600_000_000_000;
 
 const round = (microseconds: number): number => Math.round(microseconds * 1000) / 1000;
 
-/** @internal Records millisecond durations, reports microseconds. */
+/**
+ * @internal Records millisecond durations, reports microseconds.
+ * @throws InvalidStateError outside Node (the histogram is Node's).
+ */
 export class LatencyRecorder {
-  private histogram: RecordableHistogram = createHistogram({ lowest: 1, highest: HIGHEST_NS, figures: 3 });
+  private histogram: RecordableHistogram = nodeBuiltin('node:perf_hooks', 'BroadcastMetrics (latency percentiles)').createHistogram({
+    lowest: 1,
+    highest: HIGHEST_NS,
+    figures: 3,
+  });
 
   /** Records one duration given in milliseconds (as `performance.now()` differences are). */
   record(milliseconds: number): void {

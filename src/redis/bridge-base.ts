@@ -6,7 +6,8 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { reportError, type PublishTap, type PubSubBroker } from 'logcaster';
+import type { PubSubBroker } from 'logcaster';
+import { reportError, type PublishTap } from 'logcaster/adapter';
 import { ChannelInterest } from './channel-interest.js';
 import { ChannelMap } from './channel-map.js';
 import type { RedisConnection } from './client.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolveTopicSyntax, type TopicSyntax } from 'logcaster';
+import { resolveTopicSyntax, type TopicSyntax } from 'logcaster/adapter';
 import { invalidArgType, outOfRange } from './errors.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { parseTopic, type PubSubBroker } from 'logcaster';
+import type { PubSubBroker } from 'logcaster';
+import { parseTopic } from 'logcaster/adapter';
 import { BridgeBase } from './bridge-base.js';
 import type { RedisCommandClient } from './client.js';
 import { decodeEnvelope } from './envelope.js';

@@ -8,7 +8,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BroadcastMetrics, PrometheusWriter, type PrometheusSample, type PrometheusType, type PubSubBroker } from 'logcaster';
+import { BroadcastMetrics, type PubSubBroker } from 'logcaster';
+import { PrometheusWriter, type PrometheusSample, type PrometheusType } from 'logcaster/adapter';
 import type { LogEntry } from '../logs/entry.js';
 import { droppedConnections, droppedLines, type IngestStats } from '../logs/sources/ingest-stats.js';
 import type { ServerStats } from '../stats.js';

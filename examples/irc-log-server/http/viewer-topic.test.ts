@@ -1,11 +1,11 @@
 /**
  * What the web viewer accepts as a channel or pattern, against what the IRC side accepts as a
- * channel to JOIN (logs/channel-directory.ts): the same names resolve to the same broker
+ * channel to JOIN (logs/log-channels.ts): the same names resolve to the same broker
  * pattern, and the names IRC refuses are refused here too.
  */
 import { PubSubBroker } from 'logcaster';
 import { describe, expect, it } from 'vitest';
-import { LogChannelDirectory } from '../logs/channel-directory.js';
+import { LogChannelDirectory } from '../logs/log-channels.js';
 import type { LogEntry } from '../logs/entry.js';
 import { ViewerTopicError, resolveViewerTopic } from './viewer-topic.js';
 

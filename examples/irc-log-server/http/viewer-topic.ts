@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { TopicError, parsePattern, type TopicSyntax } from 'logcaster';
+import { TopicError } from 'logcaster';
+import { parsePattern, type TopicSyntax } from 'logcaster/adapter';
 import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/log-channels.js';
 
 /** What a viewer asked for, resolved. */

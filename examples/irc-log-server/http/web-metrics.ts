@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { PrometheusWriter, type PrometheusType } from 'logcaster';
+import { PrometheusWriter, type PrometheusType } from 'logcaster/adapter';
 import type { WebViewerStats } from './web-viewer.js';
 
 type Family = readonly [name: string, type: PrometheusType, help: string, value: number];

@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { Router, TopicError, parsePattern, resolveTopicSyntax, type PubSubBroker, type RouteRule, type Subscription } from 'logcaster';
+import { Router, TopicError, type PubSubBroker, type RouteRule, type Subscription } from 'logcaster';
+import { parsePattern, resolveTopicSyntax } from 'logcaster/adapter';
 import type { Channel, ChannelDirectory, ChannelRefusal } from '../irc/channel.js';
 import type { Client, OutLine } from '../irc/client.js';
 import { foldCase } from '../irc/names.js';
