@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { PubSubBroker } from 'logcaster';
 import { ALL_CHANNELS, ChannelMap, EnvelopeError, bufferCodec, jsonCodec, stringCodec } from 'logcaster/redis';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope } from '../../src/redis/envelope.js';
-import { DUPLICATE, IN_ORDER, SequenceTracker } from '../../src/redis/sequence-tracker.js';
+import { decodeEnvelope, encodeEnvelope } from '../../src/bridge/envelope.js';
+import { DUPLICATE, IN_ORDER, SequenceTracker } from '../../src/bridge/sequence-tracker.js';
 import { referenceMatches } from '../helpers/reference-matcher.js';
 
 /** FNV-1a over the UTF-8 bytes, written as plainly as possible. */

@@ -1,30 +1,30 @@
 /**
- * What both Redis bridges do around their transport: envelopes, sequence numbers, the
- * bounded outbox, echo/duplicate/gap filtering, delivery into the local broker, counters.
+ * What every bridge does around its transport: envelopes, sequence numbers, the bounded
+ * outbox, echo/duplicate/gap filtering, delivery into the local broker, counters.
  *
  * @module
  */
 import { BoundedQueue, type DropReason, type PubSubBroker } from 'logcaster';
-import type { ChannelMap } from './channel-map.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
-import type { GapInfo, RedisBridgeStats } from './events.js';
+import type { BridgeStats, GapInfo } from './events.js';
 import type { ResolvedBridgeOptions } from './options.js';
-import { DUPLICATE, SequenceTracker } from './sequence-tracker.js';
+import { DUPLICATE, type Sequencer } from './sequencer.js';
 
-/** An envelope waiting for the publisher connection. */
-interface Outgoing {
-  channel: number;
+/** An envelope waiting for the transport. */
+interface Outgoing<R> {
+  route: R;
   data: Buffer;
 }
 
 /** How a bridge moves envelopes: the relay decides when, the transport how. */
-export interface Transport {
-  /** Whether the publisher connection can take a command now. */
+export interface Transport<R> {
+  /** Whether the connection that sends can take a message now. */
   canSend(): boolean;
-  /** Sends one envelope on channel `channel`; the promise settles with Redis's reply. */
-  send(channel: number, data: Buffer): Promise<unknown>;
-  /** The Redis name of channel `channel` (for gap reports). */
-  nameOf(channel: number): string;
+  /**
+   * Sends one envelope on `route`. A promise (Redis: the command's reply) is watched for a
+   * rejection; a client that sends synchronously (NATS) returns nothing and throws instead.
+   */
+  send(route: R, data: Buffer): Promise<unknown> | void;
 }
 
 /** Where the relay reports what happened: the bridge's events. */
@@ -42,19 +42,25 @@ export const UNDECODABLE: unique symbol = Symbol('undecodable');
 
 /** The relay's share of a bridge's counters. */
 export type RelayCounters = Omit<
-  RedisBridgeStats,
+  BridgeStats,
   'channels' | 'disconnects' | 'reconnects' | 'connectionErrors' | 'publishedLocal' | 'outboxHolds' | 'lastHoldMs'
 >;
 
-/** The transport-independent half of a bridge. */
-export class Relay<T> {
+/** Why the outbox is held: before the bridge is first ready, or after a reconnect (Redis Pub/Sub). */
+export type HoldReason = 'start' | 'resubscribe';
+
+/**
+ * The transport-independent half of a bridge.
+ *
+ * @typeParam T - the message type.
+ * @typeParam R - what a message travels on (a channel index, a subject).
+ */
+export class Relay<T, R> {
   readonly nodeId: string;
   private readonly origin: Buffer;
-  private readonly seqs: Float64Array;
-  private readonly tracker: SequenceTracker;
-  private readonly outbox: BoundedQueue<Outgoing>;
-  /** While held, everything waits in the outbox (see {@link Relay.hold}). */
-  private held = false;
+  private readonly outbox: BoundedQueue<Outgoing<R>>;
+  /** While any reason holds it, everything waits in the outbox (see {@link Relay.hold}). */
+  private readonly holds = new Set<HoldReason>();
   private published = 0;
   private sent = 0;
   private sendErrors = 0;
@@ -73,15 +79,13 @@ export class Relay<T> {
   constructor(
     private readonly broker: PubSubBroker<T>,
     private readonly options: ResolvedBridgeOptions<T>,
-    private readonly map: ChannelMap,
+    private readonly sequencer: Sequencer<R>,
     private readonly host: RelayHost,
-    private readonly transport: Transport,
+    private readonly transport: Transport<R>,
   ) {
     this.nodeId = options.nodeId;
     this.origin = Buffer.from(options.nodeId, 'utf8');
-    this.seqs = new Float64Array(map.channels);
-    this.tracker = new SequenceTracker(map.channels, options.maxOrigins);
-    this.outbox = new BoundedQueue<Outgoing>({
+    this.outbox = new BoundedQueue<Outgoing<R>>({
       maxItems: options.outboxLimit,
       lowWaterItems: 0,
       maxBytes: options.outboxMaxBytes,
@@ -92,49 +96,52 @@ export class Relay<T> {
   }
 
   /**
-   * Sends a message published on this node to Redis (or to the outbox). Local delivery is
-   * the broker's business. Throws only what the codec throws, before anything is sent.
+   * Sends a message published on this node to the other nodes (or to the outbox). Local
+   * delivery is the broker's business. Throws only what the codec throws, before anything is
+   * sent.
    */
   send(topic: string, message: T): void {
     const payload = this.options.codec.encode(message);
     this.published++;
-    const channel = this.map.channelOf(topic);
-    const seq = ++this.seqs[channel];
-    const data = encodeEnvelope(this.origin, seq, topic, payload);
-    if (this.outbox.length === 0 && !this.held && !this.outbox.closed && this.transport.canSend()) {
-      this.transmit(channel, data);
+    const sequencer = this.sequencer;
+    const route = sequencer.route(topic);
+    const seq = sequencer.next(topic, route);
+    const data = encodeEnvelope(this.origin, seq, topic, payload, sequencer.restarted);
+    if (this.outbox.length === 0 && this.holds.size === 0 && !this.outbox.closed && this.transport.canSend()) {
+      this.transmit(route, data);
     } else {
       // Behind what is already waiting, to keep the order; a closed outbox counts a drop.
-      this.outbox.push({ channel, data });
+      this.outbox.push({ route, data });
       this.flush();
     }
   }
 
-  /**
-   * Keeps everything in the outbox until {@link Relay.release}: after a reconnect, while the
-   * other nodes' subscribers are not back yet.
-   */
-  hold(): void {
-    this.held = true;
+  /** Keeps everything in the outbox until every reason is {@link Relay.release}d. */
+  hold(reason: HoldReason): void {
+    this.holds.add(reason);
   }
 
-  /** Ends a {@link Relay.hold} and sends what waits. */
-  release(): void {
-    this.held = false;
-    this.flush();
+  /** Whether `reason` holds the outbox. */
+  holding(reason: HoldReason): boolean {
+    return this.holds.has(reason);
   }
 
-  /** Sends what waits in the outbox, in order, while the publisher connection takes it. */
+  /** Ends a {@link Relay.hold} and sends what waits, if nothing else holds it. */
+  release(reason: HoldReason): void {
+    if (this.holds.delete(reason)) this.flush();
+  }
+
+  /** Sends what waits in the outbox, in order, while the transport takes it. */
   flush(): void {
-    while (!this.held && this.outbox.length > 0 && this.transport.canSend()) {
+    while (this.holds.size === 0 && this.outbox.length > 0 && this.transport.canSend()) {
       const item = this.outbox.shift();
       if (item === undefined) break;
-      this.transmit(item.channel, item.data);
+      this.transmit(item.route, item.data);
     }
   }
 
-  /** Handles an envelope received on channel `channel`: filter, decode, deliver locally. */
-  receive(channel: number, data: Buffer): void {
+  /** Handles an envelope received on `route`: filter, decode, deliver locally. */
+  receive(route: R, data: Buffer): void {
     this.received++;
     let envelope: Envelope;
     try {
@@ -147,7 +154,7 @@ export class Relay<T> {
       this.ownEchoes++;
       return;
     }
-    const verdict = this.tracker.check(channel, envelope.origin, envelope.seq);
+    const verdict = this.sequencer.check(route, envelope);
     if (verdict === DUPLICATE) {
       this.duplicates++;
       return;
@@ -157,7 +164,7 @@ export class Relay<T> {
       this.missing += verdict;
       this.host.gap({
         origin: envelope.origin,
-        channel: this.transport.nameOf(channel),
+        channel: this.sequencer.nameOf(route),
         expected: envelope.seq - verdict,
         got: envelope.seq,
         missing: verdict,
@@ -182,14 +189,9 @@ export class Relay<T> {
     this.host.failed(error);
   }
 
-  /** Forgets the sequence numbers of a channel no longer listened to. */
-  forget(channel: number): void {
-    this.tracker.forget(channel);
-  }
-
   /** Drops what waits in the outbox (counted, `'drop'` with reason `'closed'`); later sends are dropped too. */
   close(): void {
-    this.held = false;
+    this.holds.clear();
     this.outbox.close();
   }
 
@@ -212,17 +214,17 @@ export class Relay<T> {
     };
   }
 
-  private transmit(channel: number, data: Buffer): void {
+  private transmit(route: R, data: Buffer): void {
     this.sent++;
-    let sending: Promise<unknown>;
+    let sending: Promise<unknown> | void;
     try {
-      sending = this.transport.send(channel, data);
+      sending = this.transport.send(route, data);
     } catch (error) {
       // A client that throws instead of rejecting must not throw into the publisher either.
       this.onSendError(error);
       return;
     }
-    sending.then(undefined, this.onSendError);
+    if (sending !== undefined) sending.then(undefined, this.onSendError);
   }
 
   private deliver(envelope: Envelope): void {
@@ -230,7 +232,7 @@ export class Relay<T> {
     const message = this.decodePayload(envelope);
     if (message === UNDECODABLE) return;
     try {
-      // Local only: handing it to the publish tap would send it back to Redis.
+      // Local only: handing it to the publish tap would send it back to the other nodes.
       this.broker.publishLocal(envelope.topic, message);
       this.delivered++;
     } catch (error) {

@@ -9,10 +9,15 @@
  * | 1 | version, `1` |
  * | 1 | origin length `n` (1–255) |
  * | n | origin node id, UTF-8 |
- * | 8 | sequence number, a float64 holding a safe integer |
+ * | 8 | sequence number, a float64 holding a safe integer; negative when the sender restarted its count (see below) |
  * | 4 | topic length `m` |
  * | m | topic, UTF-8 |
  * | rest | payload, as the codec encoded it |
+ *
+ * A sender counts per channel (Redis) or per topic (NATS). A NATS sender keeps its per-topic
+ * counts in a bounded map: when it has forgotten a topic and publishes on it again, it starts
+ * that topic afresh above every number it ever used and marks the first envelope with a
+ * negative sequence number, so a receiver accepts it without reporting a gap (`restart`).
  *
  * @module
  */
@@ -30,8 +35,10 @@ export const MAX_ORIGIN_BYTES = 255;
 export interface Envelope {
   /** The node that published the message. */
   origin: string;
-  /** Its sequence number on its channel, from that node: 1, 2, 3, … */
+  /** Its sequence number on its channel (or topic), from that node: 1, 2, 3, … */
   seq: number;
+  /** The sender (re)started its count with this message: no gap is to be inferred before it. */
+  restart: boolean;
   /** The topic it was published on. */
   topic: string;
   /** The encoded message (a view into the received Buffer). */
@@ -39,10 +46,17 @@ export interface Envelope {
 }
 
 /**
- * Builds an envelope. `origin` is the node id already in UTF-8 (encoded once per bridge).
- * The result is a fresh Buffer sized exactly.
+ * Builds an envelope. `origin` is the node id already in UTF-8 (encoded once per bridge);
+ * `restart` marks the first message of a count that starts afresh. The result is a fresh
+ * Buffer sized exactly.
  */
-export function encodeEnvelope(origin: Buffer, seq: number, topic: string, payload: Buffer | string): Buffer {
+export function encodeEnvelope(
+  origin: Buffer,
+  seq: number,
+  topic: string,
+  payload: Buffer | string,
+  restart = false,
+): Buffer {
   const topicBytes = Buffer.byteLength(topic, 'utf8');
   const payloadBytes = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
   const out = Buffer.allocUnsafe(2 + origin.byteLength + 8 + 4 + topicBytes + payloadBytes);
@@ -50,7 +64,7 @@ export function encodeEnvelope(origin: Buffer, seq: number, topic: string, paylo
   out[at++] = ENVELOPE_VERSION;
   out[at++] = origin.byteLength;
   at += origin.copy(out, at);
-  at = out.writeDoubleBE(seq, at);
+  at = out.writeDoubleBE(restart ? -seq : seq, at);
   at = out.writeUInt32BE(topicBytes, at);
   at += out.write(topic, at, topicBytes, 'utf8');
   if (typeof payload === 'string') out.write(payload, at, payloadBytes, 'utf8');
@@ -73,13 +87,15 @@ export function decodeEnvelope(data: Buffer): Envelope {
   }
   const origin = data.toString('utf8', at, at + originBytes);
   at += originBytes;
-  const seq = data.readDoubleBE(at);
+  const signed = data.readDoubleBE(at);
   at += 8;
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new EnvelopeError(`bad sequence number ${seq}`);
+  const restart = signed < 0;
+  const seq = restart ? -signed : signed;
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new EnvelopeError(`bad sequence number ${signed}`);
   const topicBytes = data.readUInt32BE(at);
   at += 4;
   if (data.byteLength < at + topicBytes) throw new EnvelopeError(`envelope truncated in its topic`);
   const topic = data.toString('utf8', at, at + topicBytes);
   at += topicBytes;
-  return { origin, seq, topic, payload: data.subarray(at) };
+  return { origin, seq, restart, topic, payload: data.subarray(at) };
 }
