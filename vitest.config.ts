@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^logcaster$/, replacement: src('index.ts') },
       { find: /^logcaster\/redis$/, replacement: src('redis/index.ts') },
+      { find: /^logcaster\/nats$/, replacement: src('nats/index.ts') },
     ],
   },
   test: {
