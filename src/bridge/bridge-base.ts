@@ -38,8 +38,14 @@ export interface BridgeSetup<T, R, I extends Interest<T>> {
   engine: string;
   broker: PubSubBroker<T>;
   options: BridgeOptions<T>;
-  /** The connections to watch, with their roles; with two, each tells a killed other from a lost server. */
+  /** The connections to watch, with their roles. */
   links: ReadonlyArray<readonly [ConnectionRole, BridgeLink]>;
+  /**
+   * Whether two links are two connections to one server, so that one closing while the
+   * other stays up means the server cut it (`'killed'`), not that it is gone (`'lost'`).
+   * @default true with exactly two links
+   */
+  witness?: boolean;
   /** How messages are numbered and checked, given the resolved options. */
   sequencer: (options: ResolvedBridgeOptions<T>) => Sequencer<R>;
   /** What the node listens to. */
@@ -133,7 +139,7 @@ export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interes
       ([role, link]) => new LinkWatch(setup.engine, role, link, this.hooks(role), this.resolved.now),
     );
     // Two connections to one server tell a connection the server cut from a server gone.
-    if (this.watches.length === 2) {
+    if (this.watches.length === 2 && setup.witness !== false) {
       this.watches[0].watchWith(this.watches[1]);
       this.watches[1].watchWith(this.watches[0]);
     }
@@ -328,6 +334,8 @@ export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interes
           this.reconnects++;
           this.emit('reconnect', reconnected);
         }
+        // A connection coming up may be all the bridge waited for.
+        this.settle();
       },
       clientError: () => {
         this.connectionErrors++;

@@ -96,10 +96,17 @@ export interface BridgeStats {
   /** Own envelopes that came back and were skipped. */
   ownEchoesSkipped: number;
   /**
-   * Envelopes dropped as duplicates or out of order. On NATS, a message that matches two of
-   * a node's subscriptions arrives twice and its second copy is counted here.
+   * Envelopes dropped as duplicates. On NATS, a message that matches two of a node's
+   * subscriptions arrives twice and its second copy is counted here.
    */
   duplicates: number;
+  /**
+   * Messages that arrived after a later one from the same sender (a client's retry after a
+   * failover reordered them) and were dropped to keep each sender's order. They are lost to
+   * the subscribers and counted in `missing` (by the gap that skipped them, or when they
+   * arrive if no gap had).
+   */
+  late: number;
   /** `'gap'` events. */
   gaps: number;
   /** Messages known to be lost, summed over the gaps. */

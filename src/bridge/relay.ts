@@ -8,7 +8,7 @@ import { BoundedQueue, type DropReason, type PubSubBroker } from 'logcaster';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
 import type { BridgeStats, GapInfo } from './events.js';
 import type { ResolvedBridgeOptions } from './options.js';
-import { DUPLICATE, type Sequencer } from './sequencer.js';
+import { DUPLICATE, LATE, LATE_UNREPORTED, type Sequencer } from './sequencer.js';
 
 /** An envelope waiting for the transport. */
 interface Outgoing<R> {
@@ -68,6 +68,7 @@ export class Relay<T, R> {
   private delivered = 0;
   private ownEchoes = 0;
   private duplicates = 0;
+  private late = 0;
   private gaps = 0;
   private missing = 0;
   private malformed = 0;
@@ -155,22 +156,31 @@ export class Relay<T, R> {
       return;
     }
     const verdict = this.sequencer.check(route, envelope);
-    if (verdict === DUPLICATE) {
+    if (verdict >= 0) {
+      if (verdict > 0) this.lost(envelope, route, envelope.seq - verdict, verdict);
+      this.deliver(envelope);
+    } else if (verdict === DUPLICATE) {
       this.duplicates++;
-      return;
+    } else {
+      // Overtaken by a later message: dropped to keep the sender's order, and lost to the
+      // subscribers. A gap counted it already, unless it came before the first one heard.
+      this.late++;
+      if (verdict === LATE_UNREPORTED) this.lost(envelope, route, envelope.seq, 1);
+      else if (verdict !== LATE) throw new RangeError(`unknown verdict ${verdict}`);
     }
-    if (verdict > 0) {
-      this.gaps++;
-      this.missing += verdict;
-      this.host.gap({
-        origin: envelope.origin,
-        channel: this.sequencer.nameOf(route),
-        expected: envelope.seq - verdict,
-        got: envelope.seq,
-        missing: verdict,
-      });
-    }
-    this.deliver(envelope);
+  }
+
+  /** Reports `missing` messages from `envelope`'s sender, from sequence number `expected` on. */
+  private lost(envelope: Envelope, route: R, expected: number, missing: number): void {
+    this.gaps++;
+    this.missing += missing;
+    this.host.gap({
+      origin: envelope.origin,
+      channel: this.sequencer.nameOf(route),
+      expected,
+      got: envelope.seq,
+      missing,
+    });
   }
 
   /** Decodes an envelope's payload, or reports it as malformed and returns {@link UNDECODABLE}. */
@@ -206,6 +216,7 @@ export class Relay<T, R> {
       delivered: this.delivered,
       ownEchoesSkipped: this.ownEchoes,
       duplicates: this.duplicates,
+      late: this.late,
       gaps: this.gaps,
       missing: this.missing,
       malformed: this.malformed,

@@ -8,7 +8,7 @@
 import type { Envelope } from './envelope.js';
 import { SequenceTracker } from './sequence-tracker.js';
 
-export { DUPLICATE, IN_ORDER } from './sequence-tracker.js';
+export { DUPLICATE, IN_ORDER, LATE, LATE_UNREPORTED } from './sequence-tracker.js';
 
 /**
  * Numbers outgoing messages and judges incoming ones. `R` is what a message travels on: a
@@ -25,8 +25,9 @@ export interface Sequencer<R> {
   /** Whether the number {@link Sequencer.next} just returned starts a count afresh. */
   readonly restarted: boolean;
   /**
-   * Judges an envelope received on `route`: `IN_ORDER` (0), `DUPLICATE` (-1), or how many
-   * messages were missing before it (> 0; the message itself is accepted).
+   * Judges an envelope received on `route`: `IN_ORDER` (0), `DUPLICATE` (-1), `LATE` (-2),
+   * `LATE_UNREPORTED` (-3), or how many messages were missing before it (> 0; the message
+   * itself is accepted).
    */
   check(route: R, envelope: Envelope): number;
   /** The engine's name of `route`, for `'gap'` events. */

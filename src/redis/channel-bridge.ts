@@ -6,7 +6,7 @@
  * @module
  */
 import type { PubSubBroker } from 'logcaster';
-import { BridgeBase } from '../bridge/bridge-base.js';
+import { BridgeBase, type BridgeSetup } from '../bridge/bridge-base.js';
 import type { ConnectionRole } from '../bridge/events.js';
 import type { BridgeLink } from '../bridge/link-watch.js';
 import type { BridgeOptions } from '../bridge/options.js';
@@ -23,6 +23,8 @@ export interface ChannelBridgeSetup<T> {
   broker: PubSubBroker<T>;
   options: ChannelBridgeOptions<T>;
   links: ReadonlyArray<readonly [ConnectionRole, BridgeLink]>;
+  /** See {@link BridgeSetup.witness}. */
+  witness?: boolean;
   /** The channel map (made by the subclass: Pub/Sub names or hash-tagged names). */
   map: ChannelMap;
   /** The Redis name of each channel (a channel, a stream key), by index. */
@@ -49,6 +51,7 @@ export abstract class ChannelBridge<T> extends BridgeBase<T, number, ChannelInte
       broker: setup.broker,
       options: setup.options,
       links: setup.links,
+      witness: setup.witness,
       interest: new ChannelInterest<T>(map),
       sequencer: (resolved) =>
         new ChannelSequencer(map.channels, resolved.maxOrigins, (topic) => map.channelOf(topic), (channel) => names[channel]),

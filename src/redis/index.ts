@@ -9,6 +9,11 @@
 // ── The three bridges, with their options (what you write to configure one) ──
 export { RedisBridge, type RedisBridgeOptions } from './pubsub-bridge.js';
 export { RedisStreamBridge, type RedisStreamBridgeOptions, type HistoryEntry } from './stream-bridge.js';
+export {
+  RedisShardedBridge,
+  type RedisShardedBridgeOptions,
+  type RedisClusterClient,
+} from './sharded-bridge.js';
 export type { ChannelBridgeOptions } from './channel-bridge.js';
 export type { BridgeOptions, OutboxOptions } from '../bridge/options.js';
 export type { ReadyOptions } from '../bridge/ready-gate.js';
