@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const dist = new URL('../dist/', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 
-for (const entry of ['index', 'redis']) {
+for (const entry of ['index', 'redis', 'nats']) {
   const cjs = join(dist, `${entry}.cjs`);
   // The names Node's ESM loader will see, so the wrapper can list them statically.
   const names = Object.keys(require(cjs)).filter((name) => name !== 'default' && name !== '__esModule');
@@ -21,7 +21,7 @@ for (const entry of ['index', 'redis']) {
 }
 
 // Node must see the same names through the wrapper (it finds CJS exports by static analysis).
-for (const entry of ['index', 'redis']) {
+for (const entry of ['index', 'redis', 'nats']) {
   const esm = Object.keys(await import(join(dist, `${entry}.js`))).sort();
   const cjs = Object.keys(require(join(dist, `${entry}.cjs`))).filter((name) => name !== '__esModule').sort();
   if (esm.join() !== cjs.join()) throw new Error(`dist/${entry}.js exports ${esm} but dist/${entry}.cjs exports ${cjs}`);

@@ -31,7 +31,7 @@ export interface Interest<T> {
 }
 
 /** What a subclass hands to {@link BridgeBase}'s constructor. */
-export interface BridgeSetup<T, R, I extends Interest<T>> {
+export interface BridgeSetup<T, R> {
   /** The class name, named in unheard-error warnings: `'RedisBridge'`, `'NatsBridge'`, … */
   name: string;
   /** The engine's name in messages: `'Redis'`, `'NATS'`. */
@@ -48,8 +48,8 @@ export interface BridgeSetup<T, R, I extends Interest<T>> {
   witness?: boolean;
   /** How messages are numbered and checked, given the resolved options. */
   sequencer: (options: ResolvedBridgeOptions<T>) => Sequencer<R>;
-  /** What the node listens to. */
-  interest: I;
+  /** What the node listens to (the subclass keeps its own typed reference to it). */
+  interest: Interest<T>;
 }
 
 /**
@@ -57,12 +57,8 @@ export interface BridgeSetup<T, R, I extends Interest<T>> {
  *
  * @typeParam T - the message type.
  * @typeParam R - what a message travels on: a channel index (Redis), a subject (NATS).
- * @typeParam I - how the bridge follows the broker's subscriptions.
  */
-export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interest<T>>
-  extends EventEmitter<BridgeEvents>
-  implements AsyncDisposable
-{
+export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEvents> implements AsyncDisposable {
   /** This node's id (the origin of its envelopes). */
   readonly nodeId: string;
   /** @internal */
@@ -74,14 +70,13 @@ export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interes
   /** @internal */
   protected readonly resolved: ResolvedBridgeOptions<T>;
   /** @internal */
-  protected readonly interest: I;
-  /** @internal */
   protected isClosed = false;
   private readonly sourceName: string;
   private readonly engine: string;
   private readonly watches: LinkWatch[];
   private readonly tap: PublishTap<T>;
   private readonly gate = new ReadyGate();
+  private readonly interest: Interest<T>;
   /** Whether the bridge has been ready once: until then, publishes wait in the outbox. */
   private started = false;
   private scheduled = false;
@@ -106,7 +101,7 @@ export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interes
    * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
-  protected constructor(setup: BridgeSetup<T, R, I>) {
+  protected constructor(setup: BridgeSetup<T, R>) {
     super();
     const { broker, options } = setup;
     this.resolved = resolveBridgeOptions(options);
@@ -258,7 +253,7 @@ export abstract class BridgeBase<T, R = unknown, I extends Interest<T> = Interes
   protected abstract isLive(): boolean;
   /** What `ready()` still waits for, for its timeout error. @internal */
   protected abstract pendingDescription(): string;
-  /** Follows {@link BridgeBase.interest}: subscribe to what is now needed, let go of the rest. @internal */
+  /** Follows the interest: subscribe to what is now needed, let go of the rest. @internal */
   protected abstract applyInterest(): void;
   /** A connection is ready (`reconnected`: after an outage). @internal */
   protected abstract connectionReady(role: ConnectionRole, reconnected: boolean): void;

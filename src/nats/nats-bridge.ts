@@ -84,7 +84,8 @@ const asBuffer = (data: Uint8Array): Buffer =>
  *   that cover them.
  * - `await bridge.ready()` resolves once every server of the cluster that hosts a node has
  *   this node's subscriptions: a node on another server that publishes right after it is
- *   heard (a subscribe + flush only reaches this node's own server; see {@link ClusterProbe}).
+ *   heard (a subscribe + flush only reaches this node's own server; docs/scaling.md tells how
+ *   the bridge checks).
  *   Until the bridge is first ready, what it publishes waits in the outbox.
  * - A server going away: the client fails over (`'disconnect'`, then `'reconnect'` once it
  *   is connected again, to the same server or another). Meanwhile publishes wait in the
@@ -112,14 +113,16 @@ const asBuffer = (data: Uint8Array): Buffer =>
  * broker.publish('logs/api/ERROR', entry); // here and on every node subscribed to it
  * ```
  */
-export class NatsBridge<T> extends BridgeBase<T, string, SubjectInterest<T>> {
+export class NatsBridge<T> extends BridgeBase<T, string> {
   /** How topics map to subjects. */
   readonly subjects: SubjectMap;
   private readonly connection: NatsClient;
   private readonly link: NatsLink;
   private readonly probe: ClusterProbe;
+  private readonly probeTimeoutMs: number;
   /** The subjects subscribed to, with their subscriptions. */
   private readonly held = new Map<string, NatsSubscription>();
+  private readonly subjectInterest: SubjectInterest<T>;
   /** Grows whenever the cluster must confirm again (new subjects, a failover). */
   private generation = 1;
   private confirmed = 0;
@@ -144,18 +147,21 @@ export class NatsBridge<T> extends BridgeBase<T, string, SubjectInterest<T>> {
     const maxTopics = checkInteger('maxTopics', options.maxTopics, 65_536);
     const probeTimeoutMs = checkInteger('probeTimeoutMs', options.probeTimeoutMs, 2000);
     const link = new NatsLink(connection);
+    const interest = new SubjectInterest<T>(subjects);
     super({
       name: 'NatsBridge',
       engine: 'NATS',
       broker,
       options,
       links: [['connection', link]],
-      interest: new SubjectInterest<T>(subjects),
+      interest,
       sequencer: () => new TopicSequencer(maxTopics, (topic) => subjects.subjectOf(topic)),
     });
     this.subjects = subjects;
+    this.subjectInterest = interest;
     this.connection = connection;
     this.link = link;
+    this.probeTimeoutMs = probeTimeoutMs;
     this.probe = new ClusterProbe(connection, subjects.prefix, probeTimeoutMs, this.reportFailure);
     this.probe.start();
     void this.confirmLoop();
@@ -190,7 +196,7 @@ export class NatsBridge<T> extends BridgeBase<T, string, SubjectInterest<T>> {
   }
 
   protected override applyInterest(): void {
-    const wanted = this.interest.cover();
+    const wanted = this.subjectInterest.cover();
     const dropped: string[] = [];
     for (const [subject, sub] of this.held) {
       if (wanted.has(subject)) continue;
@@ -225,10 +231,21 @@ export class NatsBridge<T> extends BridgeBase<T, string, SubjectInterest<T>> {
   }
 
   protected override async stop(): Promise<void> {
+    const connected = this.link.status === 'ready' && !this.connection.isClosed();
     this.link.stop();
     this.probe.stop();
     for (const sub of this.held.values()) sub.unsubscribe();
     this.held.clear();
+    if (!connected) return;
+    // Resolve once the server has let go of them (as the Redis bridges wait for UNSUBSCRIBE's
+    // reply), but not longer than a probe may take: a connection lost meanwhile never answers.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.probeTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.connection.flush().catch(this.reportFailure), late]);
+    clearTimeout(timer);
   }
 
   /**

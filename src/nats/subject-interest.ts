@@ -50,12 +50,6 @@ export class SubjectInterest<T> implements Interest<T> {
     this.counts.clear();
   }
 
-  /** Whether some needed subject matches everything `subject` does. */
-  covers(subject: string): boolean {
-    for (const needed of this.counts.keys()) if (subjectCovers(needed, subject)) return true;
-    return false;
-  }
-
   /**
    * The subjects to subscribe to: every needed subject that no other needed subject covers
    * (of two that cover each other, which can only be equal ones, the one set once).

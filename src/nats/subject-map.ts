@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parsePattern, parseTopic, type TopicSyntax } from 'logcaster';
+import { parsePattern, type TopicSyntax } from 'logcaster';
 import { invalidArgType } from '../bridge/errors.js';
 
 /** The character that starts an escape (`%` and two hex digits), itself escaped. */
@@ -122,16 +122,6 @@ export class SubjectMap {
     tokens.pop();
     const parent = tokens.join('.');
     return tokens.length === 0 ? [`${this.head}>`] : [`${this.head}${parent}.>`, this.head + parent];
-  }
-
-  /**
-   * Checks a topic and returns its subject.
-   *
-   * @throws `TopicError` for an invalid topic.
-   */
-  checkedSubjectOf(topic: string): string {
-    parseTopic(topic, this.syntax as TopicSyntax);
-    return this.subjectOf(topic);
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { PubSubBroker } from 'logcaster';
-import { BridgeBase, type BridgeSetup } from '../bridge/bridge-base.js';
+import { BridgeBase } from '../bridge/bridge-base.js';
 import type { ConnectionRole } from '../bridge/events.js';
 import type { BridgeLink } from '../bridge/link-watch.js';
 import type { BridgeOptions } from '../bridge/options.js';
@@ -37,14 +37,16 @@ export interface ChannelBridgeSetup<T> {
  *
  * @typeParam T - the message type.
  */
-export abstract class ChannelBridge<T> extends BridgeBase<T, number, ChannelInterest<T>> {
+export abstract class ChannelBridge<T> extends BridgeBase<T, number> {
   /** How topics map to Redis channels (or streams). */
   readonly channelMap: ChannelMap;
   /** @internal */
   protected readonly names: readonly string[];
+  private readonly channels: ChannelInterest<T>;
 
   protected constructor(setup: ChannelBridgeSetup<T>) {
     const { map, names } = setup;
+    const channels = new ChannelInterest<T>(map);
     super({
       name: setup.name,
       engine: 'Redis',
@@ -52,19 +54,20 @@ export abstract class ChannelBridge<T> extends BridgeBase<T, number, ChannelInte
       options: setup.options,
       links: setup.links,
       witness: setup.witness,
-      interest: new ChannelInterest<T>(map),
+      interest: channels,
       sequencer: (resolved) =>
         new ChannelSequencer(map.channels, resolved.maxOrigins, (topic) => map.channelOf(topic), (channel) => names[channel]),
     });
     this.channelMap = map;
     this.names = names;
+    this.channels = channels;
   }
 
   /** Follows the interest: subscribe to the channels now needed, let go of the rest. @internal */
   protected abstract applyChannels(wants: (channel: number) => boolean): void;
 
   protected override applyInterest(): void {
-    this.applyChannels((channel) => this.interest.wants(channel));
+    this.applyChannels((channel) => this.channels.wants(channel));
   }
 
   /** Forgets a channel's sequence numbers once it is let go: a later resubscribe starts afresh. @internal */

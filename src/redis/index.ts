@@ -13,6 +13,7 @@ export {
   RedisShardedBridge,
   type RedisShardedBridgeOptions,
   type RedisClusterClient,
+  type RedisClusterEvents,
 } from './sharded-bridge.js';
 export type { ChannelBridgeOptions } from './channel-bridge.js';
 export type { BridgeOptions, OutboxOptions } from '../bridge/options.js';
