@@ -90,12 +90,24 @@ async function drained(child: ChildProcess, target: number): Promise<Report> {
   }
 }
 
-async function measure(child: ChildProcess, side: Side<Msg>): Promise<{ rate: number; p50: number; p99: number; lost: number }> {
+interface Result {
+  /** Messages received per second at saturation. */
+  rate: number;
+  /** Messages the publishing node handed over per second (its own side of the cost). */
+  sendRate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+async function measure(child: ChildProcess, side: Side<Msg>): Promise<Result> {
   await ask(child, { reset: true });
+  const started = now();
   for (let n = 0; n < BURST; n++) {
     side.publish(TOPICS[n & 15], { t: now(), n, pad: PAD });
     if ((n & 1023) === 1023) await new Promise((resolve) => setImmediate(resolve));
   }
+  const sendRate = BURST / ((now() - started) / 1000);
   const burst = await drained(child, BURST);
   await ask(child, { reset: true });
   let n = 0;
@@ -109,7 +121,7 @@ async function measure(child: ChildProcess, side: Side<Msg>): Promise<{ rate: nu
     }, 10);
   });
   const steady = await drained(child, STEADY);
-  return { rate: burst.count / burst.seconds, p50: steady.p50, p99: steady.p99, lost: BURST - burst.count + STEADY - steady.count };
+  return { rate: burst.count / burst.seconds, sendRate, p50: steady.p50, p99: steady.p99, lost: BURST - burst.count + STEADY - steady.count };
 }
 
 const median = (values: number[]): number => {
@@ -124,7 +136,7 @@ async function run(engine: EngineName, rounds: number): Promise<void> {
   await new Promise((resolve) => child.once('message', resolve));
   const sides = new Map<Contender, Side<Msg>>();
   for (const contender of ['bridge', 'raw'] as const) sides.set(contender, await sideOf(contender, endpoints, 0));
-  const results = new Map<Contender, Array<{ rate: number; p50: number; p99: number; lost: number }>>([
+  const results = new Map<Contender, Result[]>([
     ['bridge', []],
     ['raw', []],
   ]);
@@ -134,7 +146,7 @@ async function run(engine: EngineName, rounds: number): Promise<void> {
       const result = await measure(child, sides.get(contender) as Side<Msg>);
       results.get(contender)?.push(result);
       console.log(
-        `  ${engine} round ${round + 1} ${contender.padEnd(6)} ${result.rate.toFixed(0).padStart(7)} msg/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${result.lost > 0 ? `  (${result.lost} not received)` : ''}`,
+        `  ${engine} round ${round + 1} ${contender.padEnd(6)} ${result.rate.toFixed(0).padStart(7)} msg/s (sent at ${result.sendRate.toFixed(0)}/s)  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms${result.lost > 0 ? `  (${result.lost} not received)` : ''}`,
       );
     }
   }

@@ -73,11 +73,40 @@ export function encodeEnvelope(
 }
 
 /**
- * Reads an envelope.
+ * The last origin an envelope was read from, kept to skip decoding it again: a receiver hears
+ * runs of messages from the same node, and a string reused keeps its hash (the lookups that
+ * follow cost less).
+ */
+export class OriginCache {
+  private bytes = Buffer.alloc(0);
+  private text = '';
+
+  /** The origin in `data[start, end)`, decoded or reused. */
+  read(data: Buffer, start: number, end: number): string {
+    const bytes = this.bytes;
+    const length = end - start;
+    if (length === bytes.length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (data[start + i] !== bytes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.text;
+    }
+    this.text = data.toString('utf8', start, end);
+    this.bytes = Buffer.from(data.subarray(start, end));
+    return this.text;
+  }
+}
+
+/**
+ * Reads an envelope; `origins` (optional) saves decoding the same origin again.
  *
  * @throws {@link EnvelopeError} when `data` is not a well-formed version 1 envelope.
  */
-export function decodeEnvelope(data: Buffer): Envelope {
+export function decodeEnvelope(data: Buffer, origins?: OriginCache): Envelope {
   if (data.byteLength < 2) throw new EnvelopeError(`envelope too short (${data.byteLength} bytes)`);
   if (data[0] !== ENVELOPE_VERSION) throw new EnvelopeError(`unknown envelope version ${data[0]}`);
   const originBytes = data[1];
@@ -85,7 +114,7 @@ export function decodeEnvelope(data: Buffer): Envelope {
   if (originBytes === 0 || data.byteLength < at + originBytes + 12) {
     throw new EnvelopeError(`envelope truncated in its header (${data.byteLength} bytes)`);
   }
-  const origin = data.toString('utf8', at, at + originBytes);
+  const origin = origins === undefined ? data.toString('utf8', at, at + originBytes) : origins.read(data, at, at + originBytes);
   at += originBytes;
   const signed = data.readDoubleBE(at);
   at += 8;

@@ -47,9 +47,8 @@ export interface BridgeOptions<T> {
   /** The outbox; see {@link OutboxOptions}. */
   outbox?: OutboxOptions;
   /**
-   * Sender ids remembered per channel for gap and duplicate detection (the least recently
-   * heard one is forgotten past it). An integer >= 1. (`NatsBridge` counts per topic and
-   * bounds with its `maxTopics` instead.)
+   * Sender ids remembered per channel (per topic for `NatsBridge`) for gap and duplicate
+   * detection (one heard long ago is forgotten past it). An integer >= 1.
    * @default 1024
    */
   maxOrigins?: number;

@@ -5,7 +5,7 @@
  * @module
  */
 import { BoundedQueue, type DropReason, type PubSubBroker } from 'logcaster';
-import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
+import { OriginCache, decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
 import type { BridgeStats, GapInfo } from './events.js';
 import type { ResolvedBridgeOptions } from './options.js';
 import { DUPLICATE, LATE, LATE_UNREPORTED, type Sequencer } from './sequencer.js';
@@ -61,6 +61,7 @@ export class Relay<T, R> {
   private readonly outbox: BoundedQueue<Outgoing<R>>;
   /** While any reason holds it, everything waits in the outbox (see {@link Relay.hold}). */
   private readonly holds = new Set<HoldReason>();
+  private readonly origins = new OriginCache();
   private published = 0;
   private sent = 0;
   private sendErrors = 0;
@@ -146,7 +147,7 @@ export class Relay<T, R> {
     this.received++;
     let envelope: Envelope;
     try {
-      envelope = decodeEnvelope(data);
+      envelope = decodeEnvelope(data, this.origins);
     } catch (error) {
       this.fail(error);
       return;

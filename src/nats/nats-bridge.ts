@@ -32,9 +32,9 @@ export interface NatsBridgeOptions<T> extends BridgeOptions<T> {
   prefix?: string;
   /**
    * How many topics' sequence numbers are remembered, on each side: the topics this node
-   * publishes on, and the (sender, topic) pairs it receives. Past it the least recently used
-   * is forgotten: a forgotten pair's next message is accepted without a gap check. An
-   * integer >= 1.
+   * publishes on, and the topics it receives (with up to `maxOrigins` senders each). Past it
+   * the least recently used is forgotten: a forgotten topic's next message is accepted
+   * without a gap check. An integer >= 1.
    * @default 65536
    */
   maxTopics?: number;
@@ -155,7 +155,7 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
       options,
       links: [['connection', link]],
       interest,
-      sequencer: () => new TopicSequencer(maxTopics, (topic) => subjects.subjectOf(topic)),
+      sequencer: (resolved) => new TopicSequencer(maxTopics, resolved.maxOrigins, (topic) => subjects.subjectOf(topic)),
     });
     this.subjects = subjects;
     this.subjectInterest = interest;

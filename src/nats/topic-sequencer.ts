@@ -22,19 +22,22 @@ interface Outgoing {
  * - Sender: the last number of each topic, in a bounded map that also caches the topic's
  *   subject. A topic it forgot (more than `maxTopics` in use) starts again above every
  *   number this node ever used, flagged `restart`, so it can never look like a duplicate.
- * - Receiver: the last number per (origin, topic), bounded the same way. A pair it forgot,
- *   or never saw, is accepted as it comes: a loss right then goes unreported.
+ * - Receiver: the last number per topic and origin: `maxTopics` topics, `maxOrigins` origins
+ *   each. A pair it forgot, or never saw, is accepted as it comes: a loss right then goes
+ *   unreported.
  */
 export class TopicSequencer implements Sequencer<string> {
   restarted = false;
   private readonly sent: BoundedMap<string, Outgoing>;
-  private readonly heard: BoundedMap<string, number>;
+  /** Per topic, per origin: the last number heard (negative: see {@link TopicSequencer.resync}). */
+  private readonly heard: BoundedMap<string, Map<string, number>>;
   /** The highest number this node has used, on any topic. */
   private highest = 0;
   private current: Outgoing | undefined = undefined;
 
   constructor(
     maxTopics: number,
+    private readonly maxOrigins: number,
     private readonly subjectOf: (topic: string) => string,
   ) {
     this.sent = new BoundedMap(maxTopics);
@@ -68,17 +71,25 @@ export class TopicSequencer implements Sequencer<string> {
   }
 
   check(_subject: string, envelope: Envelope): number {
-    const key = `${envelope.origin}\u0000${envelope.topic}`;
-    const last = this.heard.get(key);
+    // By topic, then origin: the topic string was just hashed by the broker's lookup, and the
+    // origin string is reused from one envelope to the next (no key is built per message).
+    let origins = this.heard.get(envelope.topic);
+    if (origins === undefined) {
+      origins = new Map();
+      this.heard.set(envelope.topic, origins);
+    }
+    const last = origins.get(envelope.origin);
     const seq = envelope.seq;
     if (last === undefined) {
-      this.heard.set(key, seq);
+      // Past the bound, forget the origin heard first (a node that restarted has a new id).
+      if (origins.size >= this.maxOrigins) origins.delete(origins.keys().next().value as string);
+      origins.set(envelope.origin, seq);
       return IN_ORDER;
     }
     // A negative last number: the topic was let go and taken up again (see `resync`).
     const floor = last < 0 ? -last : last;
     if (seq <= floor) return DUPLICATE;
-    this.heard.set(key, seq);
+    origins.set(envelope.origin, seq);
     if (envelope.restart || last < 0) return IN_ORDER;
     return seq - last - 1;
   }
@@ -93,14 +104,11 @@ export class TopicSequencer implements Sequencer<string> {
    * or repeated one is still a duplicate.
    */
   resync(dropped: (topic: string) => boolean): void {
-    const keys: string[] = [];
-    this.heard.deleteWhere((key) => {
-      if (dropped(key.slice(key.indexOf('\u0000') + 1))) keys.push(key);
+    this.heard.deleteWhere((topic) => {
+      if (!dropped(topic)) return false;
+      const origins = this.heard.peek(topic);
+      if (origins !== undefined) for (const [origin, last] of origins) if (last > 0) origins.set(origin, -last);
       return false;
     });
-    for (const key of keys) {
-      const last = this.heard.peek(key);
-      if (last !== undefined && last > 0) this.heard.set(key, -last);
-    }
   }
 }
