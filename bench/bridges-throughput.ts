@@ -4,11 +4,13 @@
 // child process (on another server of a cluster); both contenders publish the same JSON on
 // the same routes, topics `bench/<0..15>/load` (16 topics over the channels, or subjects).
 // Measured, in alternating rounds: throughput at saturation (messages received per second)
-// and publish → receive latency (P50/P99) at a steady 5,000 messages/s. Prints medians and
-// bridge/raw ratios (the machine is shared and noisy: quote the ratios).
+// and publish → receive latency (P50/P99) at a steady 5,000 messages/s, after a full garbage
+// collection on both sides (what the burst left behind would otherwise land in the P99).
+// Prints medians and bridge/raw ratios (the machine is shared and noisy: quote the ratios).
 //
 // Usage: npx tsx bench/bridges-throughput.ts [redis|cluster|nats|all] [rounds]   (default: all 3)
 import { fork, type ChildProcess } from 'node:child_process';
+import { collectGarbage } from './lib/heap.js';
 import { LatencyHistogram } from './lib/histogram.js';
 import { bridgeSide, rawSide, startEngine, type EngineName, type Endpoints, type Side } from './lib/bridge-engines.js';
 
@@ -55,7 +57,11 @@ async function receiver(endpoints: Endpoints): Promise<void> {
     sides.set(contender, side);
   }
   process.send?.({ ready: true });
-  process.on('message', (command: { reset?: boolean; report?: boolean; quit?: boolean }) => {
+  process.on('message', (command: { reset?: boolean; report?: boolean; quit?: boolean; collect?: boolean }) => {
+    if (command.collect) {
+      collectGarbage();
+      process.send?.({ collected: true });
+    }
     if (command.reset) {
       count = 0;
       histogram = new LatencyHistogram();
@@ -109,6 +115,8 @@ async function measure(child: ChildProcess, side: Side<Msg>): Promise<Result> {
   }
   const sendRate = BURST / ((now() - started) / 1000);
   const burst = await drained(child, BURST);
+  collectGarbage();
+  await ask(child, { collect: true });
   await ask(child, { reset: true });
   let n = 0;
   await new Promise<void>((done) => {

@@ -61,8 +61,12 @@ function causedBy(error: unknown, names: readonly string[]): boolean {
 
 /** A request failed because nobody subscribes to its subject (the server answered 503). */
 const noResponders = (error: unknown): boolean => causedBy(error, ['NoResponders', 'NoRespondersError']);
-/** A request got no answer in time. */
-const timedOut = (error: unknown): boolean => causedBy(error, ['TimeoutError']);
+/**
+ * A request got no answer: in time, or before the connection dropped (the client rejects
+ * what is pending when it loses its server). Either way: ask again.
+ */
+const unanswered = (error: unknown): boolean =>
+  causedBy(error, ['TimeoutError']) || (error instanceof Error && /disconnected/i.test(error.message));
 
 /** Waits `ms` without keeping the process alive. */
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -221,8 +225,9 @@ export class ClusterProbe {
       } catch (error) {
         if (noResponders(error)) break;
         if (this.stopped) return;
-        // A timeout: the answer was lost (a failover under way); ask again.
-        if (!timedOut(error)) throw error;
+        // No answer (a failover under way): ask again, after a pause.
+        if (!unanswered(error)) throw error;
+        await pause(AGAIN_MS);
       }
     }
     if (this.stopped) return;
@@ -248,7 +253,8 @@ export class ClusterProbe {
           this.servers.delete(server);
           break;
         }
-        if (!timedOut(error)) throw error;
+        if (!unanswered(error)) throw error;
+        await pause(AGAIN_MS);
       }
     }
     this.waitingFor.delete(server);

@@ -135,6 +135,8 @@ export class RedisShardedBridge<T> extends ChannelBridge<T> {
   private readonly epochs: Uint32Array;
   /** Per channel: its hash slot. */
   private readonly slotOf: Uint16Array;
+  /** Per channel: the master (`host:port`) that acknowledged its SSUBSCRIBE. */
+  private readonly ackedOn: Array<string | undefined>;
   private asked = 0;
   private held = 0;
   private unsubscribing = 0;
@@ -150,20 +152,13 @@ export class RedisShardedBridge<T> extends ChannelBridge<T> {
   private readonly onNodeLost = (_node: unknown, nodeKey?: string): void => {
     // Without a node key it is a command connection (the publisher side), not a subscriber.
     if (nodeKey === undefined || this.isClosed) return;
-    let any = false;
-    for (let i = 0; i < this.state.length; i++) {
-      if (this.state[i] === NONE || this.cluster.slots[this.slotOf[i]]?.[0] !== nodeKey) continue;
-      if (this.state[i] === LIVE) {
-        this.state[i] = ASKED;
-        this.asked++;
-      }
-      this.epochs[i]++;
-      this.lost.add(i);
-      any = true;
-    }
-    if (any) this.shards.down();
+    this.loseWhere((i) => this.ackedOn[i] === nodeKey || this.ownerOf(i) === nodeKey);
   };
   private readonly onSubscribersReady = (): void => {
+    if (this.isClosed) return;
+    // The topology changed: a channel whose slot moved (a failover, a reshard) is subscribed
+    // on a connection that no longer serves it.
+    this.loseWhere((i) => this.state[i] === LIVE && this.ackedOn[i] !== this.ownerOf(i));
     if (this.lost.size > 0) void this.restore();
   };
 
@@ -203,6 +198,7 @@ export class RedisShardedBridge<T> extends ChannelBridge<T> {
     this.epochs = new Uint32Array(map.channels);
     this.slotOf = new Uint16Array(map.channels);
     for (let i = 0; i < map.channels; i++) this.slotOf[i] = hashSlot(map.name(i));
+    this.ackedOn = new Array<string | undefined>(map.channels).fill(undefined);
     this.cluster.on('smessageBuffer', this.onMessage);
     this.cluster.on('-node', this.onNodeLost);
     this.cluster.on('subscribersReady', this.onSubscribersReady);
@@ -293,12 +289,35 @@ export class RedisShardedBridge<T> extends ChannelBridge<T> {
     if (this.cluster.status === 'ready') await Promise.all(leaving);
   }
 
+  /** The master serving channel `i`'s slot now. */
+  private ownerOf(channel: number): string | undefined {
+    return this.cluster.slots[this.slotOf[channel]]?.[0];
+  }
+
+  /** Marks the held channels that pass `test` as lost (to be restored), and the subscribers as down. */
+  private loseWhere(test: (channel: number) => boolean): void {
+    let any = false;
+    for (let i = 0; i < this.state.length; i++) {
+      if (this.state[i] === NONE || !test(i)) continue;
+      if (this.state[i] === LIVE) {
+        this.state[i] = ASKED;
+        this.asked++;
+      }
+      this.epochs[i]++;
+      this.lost.add(i);
+      any = true;
+    }
+    if (any) this.shards.down();
+  }
+
   /** SSUBSCRIBE one channel; live when acknowledged (unless its shard was lost meanwhile). */
   private subscribe(channel: number): Promise<boolean> {
     const epoch = this.epochs[channel];
+    const owner = this.ownerOf(channel);
     return this.cluster.ssubscribe(this.names[channel]).then(
       () => {
         if (epoch !== this.epochs[channel] || this.isClosed || this.state[channel] !== ASKED) return false;
+        this.ackedOn[channel] = owner;
         this.state[channel] = LIVE;
         this.asked--;
         this.settle();
