@@ -234,11 +234,14 @@ describeWithRedis('RedisShardedBridge on a real 3-master Redis Cluster', (binary
           console.info(detail.join('\n'), JSON.stringify(gaps), JSON.stringify(stats));
         }
         expect(delivered + stats.missing).toBe(published);
-        expect(stats.duplicates).toBe(0);
+        // ioredis sends again a command whose reply the kill cut off, though Redis had run it:
+        // those copies arrive twice and the second is dropped (counted), never delivered twice
+        // (the strictly increasing lists above).
+        expect(stats.received).toBe(delivered + 6 + stats.duplicates + stats.late);
         expect(downs.map((d) => [d.connection, d.reason])).toEqual([['subscriber', 'lost']]);
         expect(stats.missing).toBeGreaterThan(0);
         console.info(
-          `[redis cluster shard restart, ${clientName}] ${JSON.stringify({ published, delivered, missing: stats.missing, late: stats.late, sendErrors: sender.bridge.stats().sendErrors })}`,
+          `[redis cluster shard restart, ${clientName}] ${JSON.stringify({ published, delivered, missing: stats.missing, late: stats.late, duplicates: stats.duplicates, sendErrors: sender.bridge.stats().sendErrors })}`,
         );
       });
     });
