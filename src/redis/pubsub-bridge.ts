@@ -118,7 +118,7 @@ export class RedisBridge<T> extends ChannelBridge<T> {
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
    * a bad option, naming it.
-   * @throws {@link RedisBridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
+   * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisBridgeOptions<T>) {

@@ -122,7 +122,7 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
     expect(receiver.events.disconnects).toHaveLength(0);
     expect(sender.bridge.stats()).toMatchObject({ disconnects: 1, reconnects: 1, sendErrors: 0 });
     console.info(`[nats failover: publisher's server killed] ${JSON.stringify(tally)}`);
-  });
+  }, 40_000);
 
   it("the receiver's server dies: it fails over, catches up, and reports what it missed as gaps", async () => {
     const prefix = `f${process.pid}.${++prefixes}`;
@@ -135,5 +135,5 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
     expect(tally.missing).toBeGreaterThan(0);
     expect(receiver.events.gaps.reduce((sum, gap) => sum + gap.missing, 0)).toBe(tally.missing);
     console.info(`[nats failover: receiver's server killed] ${JSON.stringify(tally)}`);
-  });
+  }, 40_000);
 });

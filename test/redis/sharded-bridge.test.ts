@@ -243,7 +243,7 @@ describeWithRedis('RedisShardedBridge on a real 3-master Redis Cluster', (binary
         console.info(
           `[redis cluster shard restart, ${clientName}] ${JSON.stringify({ published, delivered, missing: stats.missing, late: stats.late, duplicates: stats.duplicates, sendErrors: sender.bridge.stats().sendErrors })}`,
         );
-      });
+      }, 40_000);
     });
   }
 
