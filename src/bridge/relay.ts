@@ -22,7 +22,8 @@ export interface Transport<R> {
   canSend(): boolean;
   /**
    * Sends one envelope on `route`. A promise (Redis: the command's reply) is watched for a
-   * rejection; a client that sends synchronously (NATS) returns nothing and throws instead.
+   * rejection; a transport that returns nothing throws (NATS sends synchronously) or reports
+   * a failure itself through {@link Relay.sendFailed}.
    */
   send(route: R, data: Buffer): Promise<unknown> | void;
 }
@@ -73,7 +74,8 @@ export class Relay<T, R> {
   private gaps = 0;
   private missing = 0;
   private malformed = 0;
-  private readonly onSendError = (error: unknown): void => {
+  /** Counts a send the client rejected (the message is lost) and reports the error. */
+  readonly sendFailed = (error: unknown): void => {
     this.sendErrors++;
     this.host.failed(error);
   };
@@ -233,10 +235,10 @@ export class Relay<T, R> {
       sending = this.transport.send(route, data);
     } catch (error) {
       // A client that throws instead of rejecting must not throw into the publisher either.
-      this.onSendError(error);
+      this.sendFailed(error);
       return;
     }
-    if (sending !== undefined) sending.then(undefined, this.onSendError);
+    if (sending !== undefined) sending.then(undefined, this.sendFailed);
   }
 
   private deliver(envelope: Envelope): void {

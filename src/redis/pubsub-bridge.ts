@@ -110,9 +110,9 @@ export class RedisBridge<T> extends ChannelBridge<T> {
     const channel = this.nextInFlight();
     if (channel !== undefined && typeof receivers === 'number') this.receivers[channel] = receivers;
   };
-  private readonly onPublishFailed = (error: unknown): never => {
+  private readonly onPublishFailed = (error: unknown): void => {
     this.nextInFlight();
-    throw error;
+    this.relay.sendFailed(error);
   };
 
   /**
@@ -155,11 +155,12 @@ export class RedisBridge<T> extends ChannelBridge<T> {
     return this.publisher.status === 'ready';
   }
 
-  protected override sendEnvelope(channel: number, data: Buffer): Promise<unknown> {
-    const sending = this.publisher.publish(this.channelMap.name(channel), data);
+  protected override sendEnvelope(channel: number, data: Buffer): void {
+    const sending = this.publisher.publish(this.names[channel], data);
     // After the call: a client that throws has nothing in flight.
     this.inFlight.push(channel);
-    return sending.then(this.onPublished, this.onPublishFailed);
+    // One reaction for both outcomes: no second promise per message.
+    sending.then(this.onPublished, this.onPublishFailed);
   }
 
   protected override isLive(): boolean {
