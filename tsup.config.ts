@@ -6,15 +6,16 @@ const cjsRequire = (format: string): Record<string, string> => ({
   __LOGCASTER_CJS_REQUIRE__: format === 'cjs' ? 'require' : 'undefined',
 });
 
-const entries = { index: 'src/index.ts', adapter: 'src/adapter.ts', redis: 'src/redis/index.ts' };
+const entries = { index: 'src/index.ts', adapter: 'src/adapter.ts', redis: 'src/redis/index.ts', nats: 'src/nats/index.ts' };
 
 const shared: Options = {
   target: 'node20',
   sourcemap: false,
   tsconfig: 'tsconfig.build.json',
-  // logcaster/redis imports the core by its package names (logcaster, logcaster/adapter), so
-  // it never carries a second copy of the broker: `instanceof TopicError` holds across entries.
-  external: ['logcaster', 'logcaster/adapter', 'ioredis'],
+  // logcaster/redis and logcaster/nats import the core by its package names (logcaster,
+  // logcaster/adapter), so they never carry a second copy of the broker: `instanceof
+  // TopicError` holds across entries.
+  external: ['logcaster', 'logcaster/adapter', 'ioredis', '@nats-io/transport-node'],
 };
 
 export default defineConfig([

@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^logcaster$/, replacement: src('index.ts') },
       { find: /^logcaster\/adapter$/, replacement: src('adapter.ts') },
       { find: /^logcaster\/redis$/, replacement: src('redis/index.ts') },
+      { find: /^logcaster\/nats$/, replacement: src('nats/index.ts') },
     ],
   },
   test: {

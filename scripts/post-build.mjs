@@ -19,7 +19,7 @@ const dist = new URL('../dist/', import.meta.url).pathname;
 const esm = join(dist, 'esm');
 const cjs = join(dist, 'cjs');
 const require = createRequire(import.meta.url);
-const entries = ['index', 'adapter', 'redis'];
+const entries = ['index', 'adapter', 'redis', 'nats'];
 
 for (const file of readdirSync(esm).filter((name) => name.endsWith('.d.ts'))) {
   const text = readFileSync(join(esm, file), 'utf8').replace(/(from '\.\/[^']+)\.js'/g, "$1.cjs'");
@@ -43,7 +43,7 @@ for (const entry of entries) {
 // analysis), and the ESM build.
 for (const entry of entries) {
   const expected = Object.keys(require(join(cjs, `${entry}.cjs`))).filter((name) => name !== '__esModule').sort().join();
-  for (const file of [join(cjs, `${entry}.mjs`), join(esm, entry === 'redis' ? 'redis/index.js' : `${entry}.js`)]) {
+  for (const file of [join(cjs, `${entry}.mjs`), join(esm, entry === 'redis' || entry === 'nats' ? `${entry}/index.js` : `${entry}.js`)]) {
     const names = Object.keys(await import(file)).sort().join();
     if (names !== expected) throw new Error(`${file} exports ${names} but dist/cjs/${entry}.cjs exports ${expected}`);
   }

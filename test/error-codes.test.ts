@@ -32,7 +32,7 @@ const listed = new Set([...page.matchAll(/^\| `((?:ERR|LOGCASTER)_[A-Z0-9_]+)` \
  * LoadMonitor and the Redis bridges go through the shared checks in the
  * second pass of issue 22; remove each prefix once its files use the coded factories.
  */
-const NOT_YET_CODED = ['src/broker/', 'src/flow/bounded-queue', 'src/flow/load-monitor', 'src/redis/'];
+const NOT_YET_CODED = ['src/broker/', 'src/flow/bounded-queue', 'src/flow/load-monitor', 'src/redis/', 'src/bridge/', 'src/nats/'];
 
 describe('error codes', () => {
   const files = sources();
@@ -49,7 +49,8 @@ describe('error codes', () => {
   });
 
   it('has every core code in ERROR_CODES', () => {
-    const core = files.filter((file) => !file.path.startsWith(join('src', 'redis')));
+    // The bridges' codes (logcaster/redis, logcaster/nats) are theirs: listed on the page, not in ERROR_CODES.
+    const core = files.filter((file) => !['redis', 'bridge', 'nats'].some((folder) => file.path.startsWith(join('src', folder))));
     const known = new Set<string>(Object.values(ERROR_CODES));
     const strays = core.flatMap((file) => codesIn(file.text).filter((code) => code.startsWith('ERR_') && !known.has(code)).map((code) => `${file.path}: ${code}`));
     expect(strays).toEqual([]);

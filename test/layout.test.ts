@@ -41,9 +41,12 @@ const allowed: Record<string, string[]> = {
   flow: ['errors', 'lifecycle', 'internal'],
   broker: ['topics', 'flow', 'errors', 'lifecycle', 'internal'],
   metrics: ['broker', 'flow', 'errors', 'internal'],
-  // The adapter sees the core only as the published package ('logcaster'), never by path:
+  // The adapters see the core only as the published package ('logcaster'), never by path:
   // one copy of the broker's classes. A stateless internal helper may be bundled twice.
-  redis: ['internal'],
+  // bridge/ is what every engine shares (bundled into each engine's entry).
+  bridge: ['internal'],
+  redis: ['internal', 'bridge'],
+  nats: ['internal', 'bridge'],
   index: ['topics', 'broker', 'flow', 'metrics', 'errors', 'lifecycle'],
   adapter: ['topics', 'broker', 'flow', 'metrics', 'errors'],
 };

@@ -1,53 +1,25 @@
 /**
- * Which Redis channels a node needs, from the patterns its broker's subscribers use,
+ * Which channels a node needs, from the patterns its broker's subscribers use,
  * reference-counted so that the last local interest going away releases the channel.
  *
  * @module
  */
-import type { PubSubBroker, Subscription, UnsubscribeReason } from 'logcaster';
+import type { Subscription } from 'logcaster';
+import type { Interest } from '../bridge/bridge-base.js';
 import { ALL_CHANNELS, type ChannelMap } from './channel-map.js';
 
 /**
- * Follows a broker's `'subscribe'`/`'unsubscribe'` events (so code that subscribes on the
- * broker directly just works) and counts, per channel, the live subscriptions that need it.
- * A pattern with a wildcard in the hashed levels needs every channel. `onChange` is called
- * whenever the set of needed channels may have changed; the owner reconciles (batched).
+ * Counts, per channel, the live subscriptions that need it. A pattern with a wildcard in the
+ * hashed levels needs every channel. The bridge feeds it the broker's subscriptions and
+ * reconciles (batched) when {@link ChannelInterest.add} or `remove` says the set changed.
  */
-export class ChannelInterest<T> {
+export class ChannelInterest<T> implements Interest<T> {
   private readonly counts: Int32Array;
   private everything = 0;
   private readonly tracked = new Map<Subscription<T>, number>();
-  private readonly onSubscribe = (sub: Subscription<T>): void => this.add(sub);
-  private readonly onUnsubscribe = (sub: Subscription<T>, _reason: UnsubscribeReason): void => this.remove(sub);
-  private attached = false;
 
-  constructor(
-    private readonly broker: PubSubBroker<T>,
-    private readonly map: ChannelMap,
-    private readonly onChange: () => void,
-  ) {
+  constructor(private readonly map: ChannelMap) {
     this.counts = new Int32Array(map.channels);
-  }
-
-  /** Counts the broker's live subscriptions and starts following its events. */
-  start(): void {
-    if (this.attached) return;
-    this.attached = true;
-    this.broker.on('subscribe', this.onSubscribe);
-    this.broker.on('unsubscribe', this.onUnsubscribe);
-    for (const sub of this.broker.subscriptions()) this.add(sub);
-  }
-
-  /** Stops following the broker and forgets every count. */
-  stop(): void {
-    if (!this.attached) return;
-    this.attached = false;
-    this.broker.off('subscribe', this.onSubscribe);
-    this.broker.off('unsubscribe', this.onUnsubscribe);
-    this.tracked.clear();
-    this.counts.fill(0);
-    this.everything = 0;
-    this.onChange();
   }
 
   /** Whether channel `index` is needed by at least one live subscription. */
@@ -60,26 +32,26 @@ export class ChannelInterest<T> {
     return this.tracked.size;
   }
 
-  private add(sub: Subscription<T>): void {
-    if (this.tracked.has(sub) || !sub.active) return;
+  add(sub: Subscription<T>): boolean {
+    if (this.tracked.has(sub) || !sub.active) return false;
     const channel = this.map.channelsOf(sub.pattern);
     this.tracked.set(sub, channel);
-    if (channel === ALL_CHANNELS) {
-      if (++this.everything === 1) this.onChange();
-    } else if (++this.counts[channel] === 1 && this.everything === 0) {
-      this.onChange();
-    }
+    if (channel === ALL_CHANNELS) return ++this.everything === 1;
+    return ++this.counts[channel] === 1 && this.everything === 0;
   }
 
-  private remove(sub: Subscription<T>): void {
+  remove(sub: Subscription<T>): boolean {
     const channel = this.tracked.get(sub);
-    // Not counted: made before an aborted signal, or before start().
-    if (channel === undefined) return;
+    // Not counted: made before an aborted signal, or before the bridge.
+    if (channel === undefined) return false;
     this.tracked.delete(sub);
-    if (channel === ALL_CHANNELS) {
-      if (--this.everything === 0) this.onChange();
-    } else if (--this.counts[channel] === 0 && this.everything === 0) {
-      this.onChange();
-    }
+    if (channel === ALL_CHANNELS) return --this.everything === 0;
+    return --this.counts[channel] === 0 && this.everything === 0;
+  }
+
+  clear(): void {
+    this.tracked.clear();
+    this.counts.fill(0);
+    this.everything = 0;
   }
 }

@@ -5,14 +5,15 @@
  * @module
  */
 import { resolveTopicSyntax, type TopicSyntax } from 'logcaster/adapter';
-import { invalidArgType, outOfRange } from './errors.js';
+import { invalidArgType, outOfRange } from '../bridge/errors.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
 export interface ChannelMapOptions {
   /**
    * The prefix of every Redis channel and key the bridge uses: channels are
-   * `${prefix}:${n}`, streams `${prefix}:stream:${n}`. Separate clusters sharing one Redis
-   * use different prefixes. A non-empty string.
+   * `${prefix}:${n}` (`${prefix}:{${n}}` for `RedisShardedBridge`), streams
+   * `${prefix}:stream:${n}`. Separate clusters sharing one Redis use different prefixes. A
+   * non-empty string.
    * @default 'logcaster'
    */
   prefix?: string;
@@ -91,15 +92,23 @@ export class ChannelMap {
   readonly levels: number;
   /** The topic syntax (a bridge passes its broker's `syntax`). */
   readonly syntax: Readonly<TopicSyntax>;
+  /**
+   * Whether channel names carry their index as a Redis Cluster hash tag (`${prefix}:{${n}}`):
+   * each channel then lives in the one hash slot of its index, whatever the prefix.
+   */
+  readonly tagged: boolean;
   private readonly names: string[];
+  private readonly indexes = new Map<string, number>();
 
   /**
    * @param syntax the topic syntax of the broker being bridged: a bridge passes
    *   `broker.syntax`, so there is one place to set it.
+   * @param tagged name channels `${prefix}:{${n}}` (hash tags, for Redis Cluster's sharded
+   *   Pub/Sub) instead of `${prefix}:${n}`.
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `prefix` is not a non-empty string.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) when `channels` or `levels` is out of range.
    */
-  constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = resolveTopicSyntax()) {
+  constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = resolveTopicSyntax(), tagged = false) {
     const prefix = options.prefix ?? 'logcaster';
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw invalidArgType(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);
@@ -116,8 +125,13 @@ export class ChannelMap {
     this.channels = channels;
     this.levels = levels;
     this.syntax = syntax;
+    this.tagged = tagged;
     this.names = [];
-    for (let i = 0; i < channels; i++) this.names.push(`${prefix}:${i}`);
+    for (let i = 0; i < channels; i++) {
+      const name = tagged ? `${prefix}:{${i}}` : `${prefix}:${i}`;
+      this.names.push(name);
+      this.indexes.set(name, i);
+    }
   }
 
   /** The channel (0 to `channels - 1`) a topic is published on. */
@@ -148,7 +162,7 @@ export class ChannelMap {
     return this.channelOf(pattern);
   }
 
-  /** The Redis channel name of channel `index`: `${prefix}:${index}`. */
+  /** The Redis channel name of channel `index`: `${prefix}:${index}` (or `${prefix}:{${index}}`). */
   name(index: number): string {
     const name = this.names[index];
     if (name === undefined) throw outOfRange(`channel index out of range (got ${String(index)})`);
@@ -157,11 +171,6 @@ export class ChannelMap {
 
   /** The channel index of a Redis channel name, or `-1` when it is not one of this map's. */
   indexOf(name: string): number {
-    const at = name.lastIndexOf(':');
-    if (at !== this.prefix.length || !name.startsWith(this.prefix)) return -1;
-    const index = Number(name.slice(at + 1));
-    return Number.isSafeInteger(index) && index >= 0 && index < this.channels && this.names[index] === name
-      ? index
-      : -1;
+    return this.indexes.get(name) ?? -1;
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { invalidArgType } from '../bridge/errors.js';
 
 /**
  * The connection events the bridges listen to, with ioredis's names and arguments.
@@ -66,4 +67,20 @@ export interface RedisSubscriberClient extends RedisConnection {
   subscribe(...channels: string[]): Promise<unknown>;
   /** `UNSUBSCRIBE channel…`; resolves when Redis has acknowledged. */
   unsubscribe(...channels: string[]): Promise<unknown>;
+}
+
+/**
+ * Checks that `client` has the methods a bridge will call.
+ *
+ * @throws TypeError naming the option and the missing method.
+ */
+export function checkClient(field: string, client: unknown, methods: readonly string[]): void {
+  if (typeof client !== 'object' || client === null) {
+    throw invalidArgType(`${field} must be a Redis client (got ${client === null ? 'null' : typeof client})`);
+  }
+  for (const method of ['on', 'off', ...methods]) {
+    if (typeof (client as Record<string, unknown>)[method] !== 'function') {
+      throw invalidArgType(`${field} must have a ${method}() method (an ioredis client, or an adapter)`);
+    }
+  }
 }

@@ -1,36 +1,8 @@
 /**
- * Every error the Redis bridges throw or report, each with an `ERR_*` code.
+ * The one error only the Redis bridges raise: a reply of an unknown shape.
  *
  * @module
  */
-
-/** The codes of {@link RedisBridgeError}. */
-export const BRIDGE_ERROR_CODES = {
-  /** `ready()` was called on (or was waiting when) the bridge closed. */
-  closed: 'ERR_BRIDGE_CLOSED',
-  /** `ready({ timeoutMs })` ran out of time before Redis acknowledged every subscription. */
-  readyTimeout: 'ERR_BRIDGE_READY_TIMEOUT',
-  /** The broker already has a publish tap: another bridge is attached to it. */
-  brokerTaken: 'ERR_BRIDGE_BROKER_TAKEN',
-} as const;
-
-/** One of {@link BRIDGE_ERROR_CODES}. */
-export type RedisBridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[keyof typeof BRIDGE_ERROR_CODES];
-
-/**
- * Thrown by the bridges' public API (constructor, `ready`) for the caller's mistakes and for
- * states that make a call impossible. `code` says which.
- */
-export class RedisBridgeError extends Error {
-  /** What went wrong; see {@link BRIDGE_ERROR_CODES}. */
-  readonly code: RedisBridgeErrorCode;
-
-  constructor(code: RedisBridgeErrorCode, message: string) {
-    super(message);
-    this.name = 'RedisBridgeError';
-    this.code = code;
-  }
-}
 
 /**
  * Reported (as an `'error'` event) for a Redis reply of a shape the bridge does not know: not
@@ -44,33 +16,4 @@ export class RedisReplyError extends Error {
     super(message);
     this.name = 'RedisReplyError';
   }
-}
-
-/** Raised (as an `'error'` event of a bridge) for received bytes that are not a version 1 envelope. */
-export class EnvelopeError extends Error {
-  /** Always `'ERR_BAD_ENVELOPE'`. */
-  readonly code = 'ERR_BAD_ENVELOPE' as const;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvelopeError';
-  }
-}
-
-/** A `TypeError` with Node's code for an argument of the wrong type. */
-export type InvalidArgTypeError = TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' };
-/** A `RangeError` with Node's code for an argument out of range. */
-export type OutOfRangeError = RangeError & { readonly code: 'ERR_OUT_OF_RANGE' };
-
-/**
- * A `TypeError` for a bad option (its message names the field and the value), coded
- * `'ERR_INVALID_ARG_TYPE'` as Node's own are.
- */
-export function invalidArgType(message: string): InvalidArgTypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' as const });
-}
-
-/** A `RangeError` for an option out of range, coded `'ERR_OUT_OF_RANGE'` as Node's own are. */
-export function outOfRange(message: string): OutOfRangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' as const });
 }

@@ -4,14 +4,14 @@
  * @module
  */
 import type { PubSubBroker } from 'logcaster';
-import { BridgeBase } from './bridge-base.js';
-import type { RedisPublisherClient, RedisSubscriberClient } from './client.js';
-import { invalidArgType, outOfRange } from './errors.js';
-import type { RedisBridgeStats, RedisConnectionRole } from './events.js';
-import { checkClient, type BridgeOptions } from './options.js';
+import { invalidArgType, outOfRange } from '../bridge/errors.js';
+import type { BridgeStats, ConnectionRole } from '../bridge/events.js';
+import { ChannelBridge, type ChannelBridgeOptions } from './channel-bridge.js';
+import { ChannelMap } from './channel-map.js';
+import { checkClient, type RedisPublisherClient, type RedisSubscriberClient } from './client.js';
 
 /** Options of {@link RedisBridge}. */
-export interface RedisBridgeOptions<T> extends BridgeOptions<T> {
+export interface RedisBridgeOptions<T> extends ChannelBridgeOptions<T> {
   /** The connection to publish on (an ioredis client). Never closed by the bridge. */
   publisher: RedisPublisherClient;
   /**
@@ -80,7 +80,7 @@ const RETRY_MS = 100;
  * broker.publish('logs/api/ERROR', entry); // here and on every other node
  * ```
  */
-export class RedisBridge<T> extends BridgeBase<T> {
+export class RedisBridge<T> extends ChannelBridge<T> {
   private readonly publisher: RedisPublisherClient;
   private readonly subscriber: RedisSubscriberClient;
   private readonly graceMs: number;
@@ -110,15 +110,15 @@ export class RedisBridge<T> extends BridgeBase<T> {
     const channel = this.nextInFlight();
     if (channel !== undefined && typeof receivers === 'number') this.receivers[channel] = receivers;
   };
-  private readonly onPublishFailed = (error: unknown): never => {
+  private readonly onPublishFailed = (error: unknown): void => {
     this.nextInFlight();
-    throw error;
+    this.relay.sendFailed(error);
   };
 
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
    * a bad option, naming it.
-   * @throws {@link RedisBridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
+   * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisBridgeOptions<T>) {
@@ -131,14 +131,17 @@ export class RedisBridge<T> extends BridgeBase<T> {
     if (typeof graceMs !== 'number' || !(graceMs >= 0)) {
       throw outOfRange(`resubscribeGraceMs must be a number >= 0 (got ${String(graceMs)})`);
     }
+    const map = new ChannelMap(options, broker.syntax);
     super({
       name: 'RedisBridge',
       broker,
       options,
-      connections: [
+      links: [
         ['publisher', options.publisher],
         ['subscriber', options.subscriber],
       ],
+      map,
+      names: Array.from({ length: map.channels }, (_, i) => map.name(i)),
     });
     this.publisher = options.publisher;
     this.subscriber = options.subscriber;
@@ -152,15 +155,12 @@ export class RedisBridge<T> extends BridgeBase<T> {
     return this.publisher.status === 'ready';
   }
 
-  protected override sendEnvelope(channel: number, data: Buffer): Promise<unknown> {
-    const sending = this.publisher.publish(this.channelMap.name(channel), data);
+  protected override sendEnvelope(channel: number, data: Buffer): void {
+    const sending = this.publisher.publish(this.names[channel], data);
     // After the call: a client that throws has nothing in flight.
     this.inFlight.push(channel);
-    return sending.then(this.onPublished, this.onPublishFailed);
-  }
-
-  protected override channelName(channel: number): string {
-    return this.channelMap.name(channel);
+    // One reaction for both outcomes: no second promise per message.
+    sending.then(this.onPublished, this.onPublishFailed);
   }
 
   protected override isLive(): boolean {
@@ -175,11 +175,11 @@ export class RedisBridge<T> extends BridgeBase<T> {
     return this.held;
   }
 
-  protected override holdCounters(): Pick<RedisBridgeStats, 'outboxHolds' | 'lastHoldMs'> {
+  protected override holdCounters(): Pick<BridgeStats, 'outboxHolds' | 'lastHoldMs'> {
     return { outboxHolds: this.holds, lastHoldMs: this.lastHoldMs };
   }
 
-  protected override applyInterest(wants: (channel: number) => boolean): void {
+  protected override applyChannels(wants: (channel: number) => boolean): void {
     const add: number[] = [];
     const remove: string[] = [];
     for (let i = 0; i < this.state.length; i++) {
@@ -195,7 +195,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
         this.held--;
         remove.push(this.channelMap.name(i));
         // A later resubscribe starts afresh: what was sent meanwhile is not a gap.
-        this.relay.forget(i);
+        this.forget(i);
       }
     }
     // Not before the connection is ready: ioredis would send a queued SUBSCRIBE ahead of its
@@ -222,7 +222,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
     });
   }
 
-  protected override connectionClosed(role: RedisConnectionRole): void {
+  protected override connectionClosed(role: ConnectionRole): void {
     if (role !== 'subscriber') return;
     // The server forgot this connection's subscriptions: each must be acknowledged again.
     this.epoch++;
@@ -230,7 +230,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
     this.asked = this.held;
   }
 
-  protected override connectionReady(role: RedisConnectionRole, reconnected: boolean): void {
+  protected override connectionReady(role: ConnectionRole, reconnected: boolean): void {
     if (role === 'subscriber') {
       // Every ready, the first included (SUBSCRIBEs are held back until then). ioredis
       // resubscribes by itself too; a repeated SUBSCRIBE is harmless and this one is tracked.
@@ -315,7 +315,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
     const run = ++this.holdRun;
     const started = this.resolved.now();
     const deadline = started + this.graceMs;
-    this.relay.hold();
+    this.relay.hold('resubscribe');
     this.holds++;
     // A snapshot: the PUBLISHes the outage interrupted are resent now and their replies
     // (made before the others resubscribed) would lower the counts to wait for.
@@ -340,7 +340,7 @@ export class RedisBridge<T> extends BridgeBase<T> {
     } finally {
       if (run === this.holdRun && !this.isClosed) {
         this.lastHoldMs = this.resolved.now() - started;
-        this.relay.release();
+        this.relay.release('resubscribe');
       }
     }
   }

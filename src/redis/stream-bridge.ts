@@ -7,17 +7,17 @@
  */
 import type { PubSubBroker } from 'logcaster';
 import { parseTopic } from 'logcaster/adapter';
-import { BridgeBase } from './bridge-base.js';
-import type { RedisCommandClient } from './client.js';
-import { decodeEnvelope } from './envelope.js';
-import { EnvelopeError, invalidArgType, outOfRange } from './errors.js';
-import type { RedisConnectionRole } from './events.js';
-import { checkClient, type BridgeOptions } from './options.js';
-import { UNDECODABLE } from './relay.js';
+import { decodeEnvelope } from '../bridge/envelope.js';
+import { EnvelopeError, invalidArgType, outOfRange } from '../bridge/errors.js';
+import type { ConnectionRole } from '../bridge/events.js';
+import { UNDECODABLE } from '../bridge/relay.js';
+import { ChannelBridge, type ChannelBridgeOptions } from './channel-bridge.js';
+import { ChannelMap } from './channel-map.js';
+import { checkClient, type RedisCommandClient } from './client.js';
 import { fieldValue, parseEntries, parseXRead } from './stream-reply.js';
 
 /** Options of {@link RedisStreamBridge}. */
-export interface RedisStreamBridgeOptions<T> extends BridgeOptions<T> {
+export interface RedisStreamBridgeOptions<T> extends ChannelBridgeOptions<T> {
   /**
    * The connection for XADD, history reads and the reader's wake-ups (an ioredis client).
    * Never closed by the bridge.
@@ -99,13 +99,12 @@ const checkCount = (field: string, value: unknown, fallback: number): number => 
  * const recent = await bridge.history('logs/api/ERROR', 20); // the last 20, oldest first
  * ```
  */
-export class RedisStreamBridge<T> extends BridgeBase<T> {
+export class RedisStreamBridge<T> extends ChannelBridge<T> {
   private readonly publisher: RedisCommandClient;
   private readonly reader: RedisCommandClient;
   private readonly maxLen: number;
   private readonly blockMs: number;
   private readonly readCount: number;
-  private readonly keys: string[] = [];
   private readonly keyIndex = new Map<string, number>();
   /** Streams being read, with the id to read after. */
   private readonly cursors = new Map<number, string>();
@@ -122,7 +121,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
    * a bad option, naming it.
-   * @throws {@link RedisBridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
+   * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisStreamBridgeOptions<T>) {
@@ -134,14 +133,17 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
     const maxLen = checkCount('maxLen', options.maxLen, 10_000);
     const blockMs = checkCount('blockMs', options.blockMs, 1000);
     const readCount = checkCount('readCount', options.readCount, 512);
+    const map = new ChannelMap(options, broker.syntax);
     super({
       name: 'RedisStreamBridge',
       broker,
       options,
-      connections: [
+      links: [
         ['publisher', options.publisher],
         ['reader', options.reader],
       ],
+      map,
+      names: Array.from({ length: map.channels }, (_, i) => `${map.prefix}:stream:${i}`),
     });
     this.maxLen = maxLen;
     this.blockMs = blockMs;
@@ -149,11 +151,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
     this.publisher = options.publisher;
     this.reader = options.reader;
     this.readerUp = this.reader.status === 'ready';
-    for (let i = 0; i < this.channelMap.channels; i++) {
-      const key = `${this.channelMap.prefix}:stream:${i}`;
-      this.keys.push(key);
-      this.keyIndex.set(key, i);
-    }
+    this.names.forEach((key, i) => this.keyIndex.set(key, i));
     this.loop = this.run();
   }
 
@@ -172,7 +170,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
     parseTopic(topic, this.channelMap.syntax);
     const found: Array<HistoryEntry<T>> = [];
     if (count === 0) return found;
-    const key = this.keys[this.channelMap.channelOf(topic)];
+    const key = this.names[this.channelMap.channelOf(topic)];
     // Other topics share the stream: read pages of a useful size until enough match.
     const page = Math.min(1000, Math.max(100, count));
     let end = '+';
@@ -204,11 +202,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
   }
 
   protected override sendEnvelope(channel: number, data: Buffer): Promise<unknown> {
-    return this.publisher.callBuffer('XADD', this.keys[channel], 'MAXLEN', '~', this.maxLen, '*', FIELD, data);
-  }
-
-  protected override channelName(channel: number): string {
-    return this.keys[channel];
+    return this.publisher.callBuffer('XADD', this.names[channel], 'MAXLEN', '~', this.maxLen, '*', FIELD, data);
   }
 
   protected override isLive(): boolean {
@@ -223,9 +217,9 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
     return this.cursors.size + this.unresolved.size;
   }
 
-  protected override applyInterest(wants: (channel: number) => boolean): void {
+  protected override applyChannels(wants: (channel: number) => boolean): void {
     let changed = false;
-    for (let i = 0; i < this.keys.length; i++) {
+    for (let i = 0; i < this.names.length; i++) {
       const wanted = wants(i);
       const held = this.cursors.has(i) || this.unresolved.has(i);
       if (wanted && !held) {
@@ -234,18 +228,18 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
       } else if (!wanted && held) {
         this.cursors.delete(i);
         this.unresolved.delete(i);
-        this.relay.forget(i);
+        this.forget(i);
         changed = true;
       }
     }
     if (changed) this.wake();
   }
 
-  protected override connectionClosed(role: RedisConnectionRole): void {
+  protected override connectionClosed(role: ConnectionRole): void {
     if (role === 'reader') this.readerUp = false;
   }
 
-  protected override connectionReady(role: RedisConnectionRole): void {
+  protected override connectionReady(role: ConnectionRole): void {
     if (role === 'publisher') {
       // After the current task: ioredis resends the XADDs the outage interrupted right after
       // emitting 'ready'; sending the outbox first would overtake them (and reorder).
@@ -297,7 +291,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
   private async resolveStart(index: number): Promise<void> {
     let reply: unknown;
     try {
-      reply = await this.reader.callBuffer('XREVRANGE', this.keys[index], '+', '-', 'COUNT', 1);
+      reply = await this.reader.callBuffer('XREVRANGE', this.names[index], '+', '-', 'COUNT', 1);
     } catch (error) {
       await this.afterFailure(error);
       return;
@@ -330,7 +324,7 @@ export class RedisStreamBridge<T> extends BridgeBase<T> {
     const keys: string[] = [];
     const ids: string[] = [];
     for (const [index, id] of this.cursors) {
-      keys.push(this.keys[index]);
+      keys.push(this.names[index]);
       ids.push(id);
     }
     let reply: unknown;

@@ -1,30 +1,47 @@
 /**
  * A real redis-server for the tests: started on 127.0.0.1 with a free port and a fresh temp
- * dir, no persistence, stopped by its own pid (and killed if the test process exits first).
+ * dir, no persistence, stopped by its own pid (and killed if the test process dies first).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Redis as Redis6 } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
 import { describe, it } from 'vitest';
+import { findBinary, spawnServer, stopChild, succeeds, waitUntil } from './processes.js';
 
 /** Where redis-server is, or undefined when it is not installed. */
 export function findRedisServer(): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/local/bin', '/usr/sbin']);
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory: try the next one.
-    }
+  return findBinary('redis-server');
+}
+
+/**
+ * `describe` for tests that need a server binary: skipped with a message when it is missing,
+ * or failing when the environment variable `require` is `1` (CI).
+ */
+export function describeWithBinary(
+  binary: string | undefined,
+  require: string,
+  hint: string,
+  name: string,
+  body: (binary: string) => void,
+): void {
+  if (binary !== undefined) {
+    describe(name, () => body(binary));
+    return;
   }
-  return undefined;
+  if (process.env[require] === '1') {
+    describe(name, () => {
+      it(`needs its server (${require}=1)`, () => {
+        throw new Error(`${hint}; ${require}=1 makes this a failure`);
+      });
+    });
+    return;
+  }
+  console.warn(`[skip] ${name}: ${hint}`);
+  describe.skip(name, () => body(''));
 }
 
 const INSTALL_HINT = 'redis-server is not installed: `apt-get install -y redis-server` (Debian/Ubuntu) to run these tests';
@@ -34,21 +51,7 @@ const INSTALL_HINT = 'redis-server is not installed: `apt-get install -y redis-s
  * or failing when LOGCASTER_REQUIRE_REDIS=1 (CI).
  */
 export function describeWithRedis(name: string, body: (binary: string) => void): void {
-  const binary = findRedisServer();
-  if (binary !== undefined) {
-    describe(name, () => body(binary));
-    return;
-  }
-  if (process.env.LOGCASTER_REQUIRE_REDIS === '1') {
-    describe(name, () => {
-      it('needs redis-server (LOGCASTER_REQUIRE_REDIS=1)', () => {
-        throw new Error(`${INSTALL_HINT}; LOGCASTER_REQUIRE_REDIS=1 makes this a failure`);
-      });
-    });
-    return;
-  }
-  console.warn(`[skip] ${name}: ${INSTALL_HINT}`);
-  describe.skip(name, () => body('redis-server'));
+  describeWithBinary(findRedisServer(), 'LOGCASTER_REQUIRE_REDIS', INSTALL_HINT, name, body);
 }
 
 /** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
@@ -64,8 +67,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends one inline command and resolves with the first reply line (or rejects). */
-function ask(port: number, command: string, timeoutMs = 500): Promise<string> {
+/** Sends one inline command to 127.0.0.1:`port` and resolves with the whole first reply chunk (or rejects). */
+export function redisCommand(port: number, command: string, timeoutMs = 500): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';
@@ -79,12 +82,16 @@ function ask(port: number, command: string, timeoutMs = 500): Promise<string> {
     });
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
+      // A simple reply ends at its first CRLF; a bulk one ($n) after its n bytes.
       const end = reply.indexOf('\r\n');
-      if (end !== -1) {
-        clearTimeout(timer);
-        socket.end();
-        resolve(reply.slice(0, end));
+      if (end === -1) return;
+      if (reply[0] === '$') {
+        const length = Number(reply.slice(1, end));
+        if (length >= 0 && Buffer.byteLength(reply) < end + 2 + length + 2) return;
       }
+      clearTimeout(timer);
+      socket.end();
+      resolve(reply[0] === '$' ? reply.slice(end + 2, reply.length - 2) : reply.slice(0, end));
     });
     socket.write(`${command}\r\n`);
   });
@@ -97,66 +104,40 @@ export interface RedisServer {
   readonly url: string;
   /** The server's pid (undefined while stopped). */
   readonly pid: number | undefined;
-  /** Stops the server (SIGTERM, then SIGKILL after 2 s) and waits for it to exit. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port (after `stop`). */
+  /** Stops the server (`signal`, SIGTERM by default; then SIGKILL after 2 s) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and dir (after `stop`). */
   start(): Promise<void>;
   /** Stops it for good and removes its temp dir. */
   close(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-let exitHook = false;
-
-function killAllOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  // If the test process dies without running afterAll, its servers must not outlive it.
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-}
-
-/** Starts redis-server on a free port; resolves once it answers PING. */
-export async function startRedisServer(binary = findRedisServer() ?? 'redis-server'): Promise<RedisServer> {
+/** Starts redis-server on a free port (with `args` added to its command line); resolves once it answers PING. */
+export async function startRedisServer(
+  binary = findRedisServer() ?? 'redis-server',
+  args: (dir: string) => string[] = () => [],
+): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'logcaster-redis-'));
   let child: ChildProcess | undefined;
-  killAllOnExit();
 
   const launch = async (): Promise<void> => {
-    const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
-    args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'));
-    const started = spawn(binary, args, { stdio: 'ignore', detached: false });
+    const base = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
+    base.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', '--logfile', join(dir, 'redis.log'));
+    const started = spawnServer(binary, [...base, ...args(dir)]);
     child = started;
-    live.add(started);
-    let exited = false;
-    started.once('exit', () => {
-      exited = true;
-      live.delete(started);
+    let gone = false;
+    started.once('exit', () => (gone = true));
+    await waitUntil(`redis-server to answer PING on port ${port}`, async () => {
+      if (gone) throw new Error(`redis-server exited at start (see ${join(dir, 'redis.log')})`);
+      return succeeds(async () => (await redisCommand(port, 'PING')) === '+PONG');
     });
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      if (exited) throw new Error(`redis-server exited at start (see ${join(dir, 'redis.log')})`);
-      try {
-        if ((await ask(port, 'PING')) === '+PONG') return;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (signal?: NodeJS.Signals): Promise<void> => {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
-    const timer = setTimeout(() => running.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
+    if (running !== undefined) await stopChild(running, signal);
   };
 
   await launch();

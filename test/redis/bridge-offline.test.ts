@@ -10,7 +10,7 @@ import {
 } from 'logcaster/redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisBridgeError } from 'logcaster/redis';
-import { decodeEnvelope } from '../../src/redis/envelope.js';
+import { decodeEnvelope } from '../../src/bridge/envelope.js';
 
 /** A stand-in for an ioredis connection: its status and events are driven by the test. */
 class FakeConnection extends EventEmitter {
@@ -258,7 +258,7 @@ describe('ready()', () => {
     subscriber.status = 'connecting';
     broker.subscribe('logs/a', () => undefined);
     await expect(bridge.ready({ timeoutMs: 20 })).rejects.toMatchObject({
-      name: 'RedisBridgeError',
+      name: 'BridgeError',
       code: 'ERR_BRIDGE_READY_TIMEOUT',
       message: expect.stringMatching(/within 20 ms \(1 of 1 channels not acknowledged, 0 UNSUBSCRIBE\(s\) unanswered; subscriber connecting\)/),
     });
@@ -306,6 +306,9 @@ describe('drop-in publish', () => {
     expect(broker.publishLocal('logs/a', { n: 2 })).toBe(1);
     expect(bridge.publishLocal('logs/a', { n: 3 })).toBe(1);
     expect(got).toEqual([1, 2, 3]);
+    // Sent once the bridge is ready (its SUBSCRIBE acknowledged), not before.
+    expect(seqs(publisher)).toEqual([]);
+    await bridge.ready();
     expect(seqs(publisher)).toEqual([1]);
     expect(broker.publishTap).toBeDefined();
     await bridge.close();
@@ -318,7 +321,7 @@ describe('drop-in publish', () => {
   it('refuses a second bridge on one broker with a typed error, and accepts one after close', async () => {
     const { broker, bridge } = setup();
     const make = () => new RedisBridge(broker, { publisher: new FakeConnection(), subscriber: new FakeConnection() });
-    expect(make).toThrow(expect.objectContaining({ name: 'RedisBridgeError', code: 'ERR_BRIDGE_BROKER_TAKEN' }));
+    expect(make).toThrow(expect.objectContaining({ name: 'BridgeError', code: 'ERR_BRIDGE_BROKER_TAKEN' }));
     await bridge.close();
     const again = make();
     expect(broker.publishTap).toBeDefined();

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { PubSubBroker } from 'logcaster';
 import { ALL_CHANNELS, ChannelMap, EnvelopeError, bufferCodec, jsonCodec, stringCodec } from 'logcaster/redis';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope } from '../../src/redis/envelope.js';
-import { DUPLICATE, IN_ORDER, SequenceTracker } from '../../src/redis/sequence-tracker.js';
+import { decodeEnvelope, encodeEnvelope } from '../../src/bridge/envelope.js';
+import { DUPLICATE, IN_ORDER, LATE, LATE_UNREPORTED, SequenceTracker } from '../../src/bridge/sequence-tracker.js';
 import { referenceMatches } from '../helpers/reference-matcher.js';
 
 /** FNV-1a over the UTF-8 bytes, written as plainly as possible. */
@@ -116,17 +116,18 @@ describe('envelopes', () => {
 });
 
 describe('SequenceTracker', () => {
-  it('classifies sequence numbers as a plain model of "last accepted per channel and origin" does', () => {
+  it('classifies sequence numbers as a plain model of "what arrived, per channel and origin" does', () => {
     const event = fc.record({
       channel: fc.integer({ min: 0, max: 2 }),
       origin: fc.constantFrom('a', 'b', 'c'),
-      seq: fc.integer({ min: 1, max: 30 }),
+      seq: fc.integer({ min: 1, max: 80 }),
       forget: fc.boolean(),
     });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 200 }), (events) => {
         const tracker = new SequenceTracker(3, 100);
-        const model = new Map<string, number>();
+        // Per channel and origin: the highest accepted, the first heard, and everything that arrived.
+        const model = new Map<string, { last: number; first: number; arrived: Set<number> }>();
         for (const { channel, origin, seq, forget } of events) {
           if (forget) {
             tracker.forget(channel);
@@ -134,9 +135,23 @@ describe('SequenceTracker', () => {
             continue;
           }
           const key = `${channel} ${origin}`;
-          const last = model.get(key);
-          const expected = last === undefined ? IN_ORDER : seq <= last ? DUPLICATE : seq - last - 1;
-          if (expected !== DUPLICATE) model.set(key, seq);
+          const heard = model.get(key);
+          let expected: number;
+          if (heard === undefined) {
+            expected = IN_ORDER;
+            model.set(key, { last: seq, first: seq, arrived: new Set([seq]) });
+          } else if (seq > heard.last) {
+            expected = seq - heard.last - 1;
+            heard.last = seq;
+            heard.arrived.add(seq);
+          } else if (heard.arrived.has(seq) || heard.last - seq > 32) {
+            // Arrived before, or too old to tell: a duplicate.
+            expected = DUPLICATE;
+          } else {
+            // Never arrived, and below the last: late (already missing if a gap skipped it).
+            expected = seq < heard.first ? LATE_UNREPORTED : LATE;
+            heard.arrived.add(seq);
+          }
           expect(tracker.check(channel, origin, seq)).toBe(expected);
         }
         expect(tracker.size).toBe(model.size);

@@ -1,20 +1,26 @@
 /**
- * The events and counters the Redis bridges share.
+ * The events and counters every bridge shares, whatever its engine.
  *
  * @module
  */
 import type { DropReason } from 'logcaster';
 
-/** Which of a bridge's connections an event is about. */
-export type RedisConnectionRole = 'publisher' | 'subscriber' | 'reader';
+/**
+ * Which of a bridge's connections an event is about: `'publisher'` and `'subscriber'`
+ * (`RedisBridge`, and `RedisShardedBridge`'s cluster and its sharded subscribers),
+ * `'publisher'` and `'reader'` (`RedisStreamBridge`), `'connection'` (`NatsBridge`'s one).
+ */
+export type ConnectionRole = 'publisher' | 'subscriber' | 'reader' | 'connection';
 
 /**
  * Why a connection went down:
  *
- * - `'killed'`: Redis closed this connection while the bridge's other connection stayed up,
- *   so the server is alive and cut this one: a subscriber too slow for
- *   `client-output-buffer-limit`, `CLIENT KILL`, or the `timeout` setting.
- * - `'lost'`: Redis could not be reached (restart, network, crash).
+ * - `'killed'`: the server closed this connection while the bridge's other connection stayed
+ *   up, so the server is alive and cut this one (Redis: a subscriber too slow for
+ *   `client-output-buffer-limit`, `CLIENT KILL`, or the `timeout` setting). Only a bridge
+ *   with two connections to one server can tell.
+ * - `'lost'`: the server could not be reached (restart, network, crash). A NATS client fails
+ *   over to another server of the cluster.
  * - `'ended'`: the client stopped reconnecting (it was quit, or gave up): it will not come back
  *   on its own.
  */
@@ -23,7 +29,7 @@ export type DisconnectReason = 'killed' | 'lost' | 'ended';
 /** Passed with `'disconnect'`. */
 export interface DisconnectInfo {
   /** The connection that went down. */
-  connection: RedisConnectionRole;
+  connection: ConnectionRole;
   /** Why; see {@link DisconnectReason}. */
   reason: DisconnectReason;
   /** The last error the client reported on that connection before it closed, if any. */
@@ -35,7 +41,7 @@ export interface DisconnectInfo {
 /** Passed with `'reconnect'`. */
 export interface ReconnectInfo {
   /** The connection that is back. */
-  connection: RedisConnectionRole;
+  connection: ConnectionRole;
   /** How long it was down, in milliseconds of the bridge's clock. */
   downMs: number;
 }
@@ -44,7 +50,7 @@ export interface ReconnectInfo {
 export interface GapInfo {
   /** The node id of the sender. */
   origin: string;
-  /** The Redis channel (or stream key) they were sent on. */
+  /** Where they were sent: the Redis channel or stream key, or the NATS subject. */
   channel: string;
   /** The sequence number that was expected next. */
   expected: number;
@@ -54,9 +60,9 @@ export interface GapInfo {
   missing: number;
 }
 
-/** Event signatures of {@link RedisBridge} and {@link RedisStreamBridge}. */
-export interface RedisBridgeEvents {
-  /** A connection went down. Publishes now wait in the bounded outbox (publisher down). */
+/** Event signatures of every bridge. */
+export interface BridgeEvents {
+  /** A connection went down. Publishes now wait in the bounded outbox (publisher, or NATS connection, down). */
   disconnect: [info: DisconnectInfo];
   /** A connection that had gone down is ready again (subscriptions are being restored; the outbox is sent). */
   reconnect: [info: ReconnectInfo];
@@ -71,33 +77,43 @@ export interface RedisBridgeEvents {
   error: [error: unknown];
 }
 
-/** Counters of a Redis bridge; see `stats()`. */
-export interface RedisBridgeStats {
+/** Counters of a bridge; see `stats()`. */
+export interface BridgeStats {
   /** This node's id (the origin of its envelopes). */
   nodeId: string;
   /** Messages this node published for the others (`broker.publish` or `bridge.publish`). */
   published: number;
   /** Calls to `bridge.publishLocal`. */
   publishedLocal: number;
-  /** Envelopes handed to the Redis client. */
+  /** Envelopes handed to the client. */
   sent: number;
-  /** Sends the Redis client rejected (those messages are lost). */
+  /** Sends the client rejected or threw for (those messages are lost). */
   sendErrors: number;
-  /** Envelopes received from Redis, own echoes included. */
+  /** Envelopes received, own echoes included. */
   received: number;
   /** Messages from other nodes published into the local broker. */
   delivered: number;
   /** Own envelopes that came back and were skipped. */
   ownEchoesSkipped: number;
-  /** Envelopes dropped as duplicates or out of order. */
+  /**
+   * Envelopes dropped as duplicates. On NATS, a message that matches two of a node's
+   * subscriptions arrives twice and its second copy is counted here.
+   */
   duplicates: number;
+  /**
+   * Messages that arrived after a later one from the same sender (a client's retry after a
+   * failover reordered them) and were dropped to keep each sender's order. They are lost to
+   * the subscribers and counted in `missing` (by the gap that skipped them, or when they
+   * arrive if no gap had).
+   */
+  late: number;
   /** `'gap'` events. */
   gaps: number;
   /** Messages known to be lost, summed over the gaps. */
   missing: number;
   /** Envelopes or payloads that could not be decoded, and local deliveries that threw. */
   malformed: number;
-  /** Messages waiting in the outbox for the publisher connection. */
+  /** Messages waiting in the outbox: for the publisher connection, or for the bridge's first readiness. */
   outboxPending: number;
   /** Messages the outbox dropped (full, or closed with messages in it). */
   outboxDropped: number;
@@ -108,7 +124,7 @@ export interface RedisBridgeStats {
   outboxHolds: number;
   /** How long the last hold lasted, in milliseconds (0 before the first). */
   lastHoldMs: number;
-  /** Redis channels (or streams) this node listens to now. */
+  /** Redis channels (or streams), or NATS subscriptions, this node listens to now. */
   channels: number;
   /** `'disconnect'` events. */
   disconnects: number;

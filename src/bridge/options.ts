@@ -1,15 +1,17 @@
 /**
- * The options both Redis bridges share, and their validation.
+ * The options every bridge shares, and their validation.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { ChannelMapOptions } from './channel-map.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
 import { invalidArgType, outOfRange } from './errors.js';
 
-/** Options of a bridge's outbox: where publishes wait while the publisher connection is down. */
+/**
+ * Options of a bridge's outbox: where publishes wait while the publisher connection is down,
+ * and before the bridge is first ready.
+ */
 export interface OutboxOptions {
   /**
    * The most messages the outbox holds. An integer >= 1.
@@ -29,8 +31,8 @@ export interface OutboxOptions {
   policy?: 'drop-oldest' | 'drop-newest';
 }
 
-/** Options both {@link RedisBridge} and {@link RedisStreamBridge} take. */
-export interface BridgeOptions<T> extends ChannelMapOptions {
+/** Options every bridge takes (Redis, Redis Cluster, NATS). */
+export interface BridgeOptions<T> {
   /**
    * This node's id, the origin of its envelopes: how a node recognises its own messages
    * and how receivers keep sequence numbers apart. Unique per process; at most 255 bytes.
@@ -45,8 +47,8 @@ export interface BridgeOptions<T> extends ChannelMapOptions {
   /** The outbox; see {@link OutboxOptions}. */
   outbox?: OutboxOptions;
   /**
-   * Sender ids remembered per channel for gap and duplicate detection (the least recently
-   * heard one is forgotten past it). An integer >= 1.
+   * Sender ids remembered per channel (per topic for `NatsBridge`) for gap and duplicate
+   * detection (one heard long ago is forgotten past it). An integer >= 1.
    * @default 1024
    */
   maxOrigins?: number;
@@ -113,20 +115,4 @@ export function resolveBridgeOptions<T>(options: BridgeOptions<T>): ResolvedBrid
   const now = options.now ?? (() => performance.now());
   if (typeof now !== 'function') throw invalidArgType(`now must be a function (got ${typeof now})`);
   return { nodeId, codec, outboxLimit, outboxMaxBytes, outboxPolicy, maxOrigins, now };
-}
-
-/**
- * Checks that `client` has the methods a bridge will call.
- *
- * @throws TypeError naming the option and the missing method.
- */
-export function checkClient(field: string, client: unknown, methods: readonly string[]): void {
-  if (typeof client !== 'object' || client === null) {
-    throw invalidArgType(`${field} must be a Redis client (got ${client === null ? 'null' : typeof client})`);
-  }
-  for (const method of ['on', 'off', ...methods]) {
-    if (typeof (client as Record<string, unknown>)[method] !== 'function') {
-      throw invalidArgType(`${field} must have a ${method}() method (an ioredis client, or an adapter)`);
-    }
-  }
 }

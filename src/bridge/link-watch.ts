@@ -1,13 +1,42 @@
 /**
- * Follows one Redis connection's state through its client's events and turns it into the
- * bridge's `'disconnect'`/`'reconnect'` events, with a reason.
+ * Follows one connection's state through its events and turns it into the bridge's
+ * `'disconnect'`/`'reconnect'` events, with a reason. A connection is anything with a
+ * `status` and `ready`/`close`/`end`/`error` events: an ioredis client as it is, a NATS
+ * connection or a Redis Cluster's sharded subscribers through a small adapter.
  *
  * @module
  */
-import type { RedisConnection } from './client.js';
-import type { DisconnectInfo, DisconnectReason, ReconnectInfo, RedisConnectionRole } from './events.js';
+import type { ConnectionRole, DisconnectInfo, DisconnectReason, ReconnectInfo } from './events.js';
 
-/** What a {@link ConnectionWatch} tells its bridge. */
+/**
+ * The events a bridge follows on a connection, with ioredis's names:
+ *
+ * - `ready`: connected and usable (again);
+ * - `close`: the connection closed (the client may reconnect);
+ * - `end`: it closed for good: no more reconnects;
+ * - `error`: a connection or protocol error.
+ */
+export interface LinkEvents {
+  ready: [];
+  close: [];
+  end: [];
+  error: [error: Error];
+}
+
+/** What a bridge needs of any connection it watches: its state and its events. */
+export interface BridgeLink {
+  /**
+   * The connection state with ioredis's values; the bridges only ask whether it is
+   * `'ready'` (connected and usable). An adapter returns `'ready'` or anything else.
+   */
+  readonly status: string;
+  /** Adds a listener (ioredis is a Node `EventEmitter`). */
+  on<E extends keyof LinkEvents>(event: E, listener: (...args: LinkEvents[E]) => void): unknown;
+  /** Removes a listener added with `on`. */
+  off<E extends keyof LinkEvents>(event: E, listener: (...args: LinkEvents[E]) => void): unknown;
+}
+
+/** What a {@link LinkWatch} tells its bridge. */
 export interface WatchHooks {
   /** The connection closed: called at once, before `down` is decided (what it held on the server is gone). */
   closed(): void;
@@ -20,30 +49,31 @@ export interface WatchHooks {
 }
 
 /**
- * How long a close waits for the other connection's verdict. When Redis goes away every
- * connection closes within the same moment; when it cuts one client (output buffer limit,
- * CLIENT KILL) the others stay up.
+ * How long a close waits for the other connection's verdict. When a server goes away every
+ * connection to it closes within the same moment; when it cuts one client (Redis's output
+ * buffer limit, CLIENT KILL) the others stay up.
  */
 const KILL_CHECK_MS = 50;
 
-const explain = (role: RedisConnectionRole, reason: DisconnectReason, witness: RedisConnectionRole | undefined): string => {
+/** A sentence for a `'disconnect'` event's `message`. */
+function explain(engine: string, role: ConnectionRole, reason: DisconnectReason, witness: ConnectionRole | undefined): string {
   if (reason === 'killed') {
     return (
-      `Redis closed the ${role} connection while the ${witness ?? 'other'} connection stayed up: ` +
+      `${engine} closed the ${role} connection while the ${witness ?? 'other'} connection stayed up: ` +
       'a subscriber too slow for client-output-buffer-limit, CLIENT KILL, or the timeout setting'
     );
   }
   if (reason === 'ended') return `the ${role} connection ended: its client will not reconnect`;
-  return `the ${role} connection to Redis was lost; its client is reconnecting`;
-};
+  return `the ${role} connection to ${engine} was lost; its client is reconnecting`;
+}
 
 /** The state of one of a bridge's connections. */
-export class ConnectionWatch {
+export class LinkWatch {
   /** Whether the connection is ready, as far as its events tell. */
   up: boolean;
   /** How many times it went down. */
   closes = 0;
-  private witness: ConnectionWatch | undefined = undefined;
+  private witness: LinkWatch | undefined = undefined;
   private downSince = 0;
   private reported = false;
   private lastError: Error | undefined = undefined;
@@ -56,30 +86,32 @@ export class ConnectionWatch {
     this.hooks.clientError(error);
   };
 
+  /** @param engine the server's name in messages: `'Redis'`, `'NATS'`. */
   constructor(
-    readonly role: RedisConnectionRole,
-    readonly client: RedisConnection,
+    readonly engine: string,
+    readonly role: ConnectionRole,
+    readonly link: BridgeLink,
     private readonly hooks: WatchHooks,
     private readonly now: () => number,
   ) {
-    this.up = client.status === 'ready';
-    client.on('ready', this.onReady);
-    client.on('close', this.onClose);
-    client.on('end', this.onEnd);
-    client.on('error', this.onError);
+    this.up = link.status === 'ready';
+    link.on('ready', this.onReady);
+    link.on('close', this.onClose);
+    link.on('end', this.onEnd);
+    link.on('error', this.onError);
   }
 
   /** The connection whose state tells a killed connection from a lost server. */
-  watchWith(witness: ConnectionWatch): void {
+  watchWith(witness: LinkWatch): void {
     this.witness = witness;
   }
 
   /** Stops listening (pending reports are dropped). */
   detach(): void {
-    this.client.off('ready', this.onReady);
-    this.client.off('close', this.onClose);
-    this.client.off('end', this.onEnd);
-    this.client.off('error', this.onError);
+    this.link.off('ready', this.onReady);
+    this.link.off('close', this.onClose);
+    this.link.off('end', this.onEnd);
+    this.link.off('error', this.onError);
     if (this.pending !== undefined) clearTimeout(this.pending.timer);
     this.pending = undefined;
   }
@@ -138,7 +170,7 @@ export class ConnectionWatch {
       connection: this.role,
       reason,
       error: this.lastError,
-      message: explain(this.role, reason, this.witness?.role),
+      message: explain(this.engine, this.role, reason, this.witness?.role),
     });
   }
 }
