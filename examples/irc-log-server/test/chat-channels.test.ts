@@ -45,7 +45,7 @@ describe('ordinary channels', () => {
 
     bob.send('PRIVMSG #team :hi alice');
     await bob.barrier();
-    expect(await alice.barrier()).toEqual([expect.stringMatching(/^@time=\S+ :bob!~bob@127\.0\.0\.1 PRIVMSG #team :hi alice$/)]);
+    expect(await alice.barrier()).toEqual([expect.stringMatching(/^@time=\S+;msgid=\S+ :bob!~bob@127\.0\.0\.1 PRIVMSG #team :hi alice$/)]);
 
     // +t: only operators set the topic; 332/333 show it and who set it.
     bob.send('TOPIC #team :mine now');
