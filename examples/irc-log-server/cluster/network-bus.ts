@@ -179,6 +179,7 @@ export function isChatEvent(value: unknown): value is ChatEvent {
     value.target !== '' &&
     isString(value.text) &&
     isString(value.clientTags) &&
+    isString(value.msgid) &&
     typeof value.time === 'number'
   );
 }

@@ -1,7 +1,12 @@
 /**
  * What users say to each other, as it travels and as it is written out. A {@link ChatEvent}
  * is plain data (it crosses nodes as JSON); {@link ChatLines} encodes it once per variant a
- * recipient can need: with or without `@time=` (server-time) and client tags (message-tags).
+ * recipient can need: with or without `@time=` (server-time), and with or without `msgid` and
+ * the client tags (message-tags).
+ *
+ * Tags follow IRCv3's two budgets: the sender's client tags may fill the 4,094 bytes of tag
+ * data a client may send, and the server's own (`time`, `msgid`) have their own 510 bytes,
+ * written first; so a message accepted with its tags is relayed with all of them.
  *
  * User text is relayed as sent, CTCP (`\x01`) and formatting codes included: only what
  * would break the line itself (NUL, CR, LF) is replaced. Log text is another matter and is
@@ -9,6 +14,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import type { Client } from './client.js';
 import { MAX_LINE_BYTES, MAX_TAG_BYTES, formatMessage } from './message.js';
 import { CHAT_PRIORITY, type OutLine } from './client.js';
@@ -30,6 +36,11 @@ export interface ChatEvent {
   readonly text: string;
   /** Client-only tags (`+name=value`, escaped, `;`-joined); empty when none. */
   readonly clientTags: string;
+  /**
+   * The IRCv3 `msgid`: unique on the network, the same for every recipient, on every node, and
+   * in the sender's echo (see {@link newMsgid}).
+   */
+  readonly msgid: string;
   /** When the server received it, ms since the epoch (`server-time`). */
   readonly time: number;
 }
@@ -45,20 +56,41 @@ export function sanitizeChat(text: string): string {
 const CLIENT_TAG_KEY = /^\+[A-Za-z0-9][A-Za-z0-9./-]*$/;
 const TAG_VALUE_ESCAPES: Readonly<Record<string, string>> = { ';': '\\:', ' ': '\\s', '\\': '\\\\', '\r': '\\r', '\n': '\\n' };
 
+/** A tag value as IRCv3 escapes it on the wire. */
+function escapeTagValue(value: string): string {
+  return value.replace(/[; \\\r\n]/g, (c) => TAG_VALUE_ESCAPES[c] ?? c);
+}
+
+/** Tag data a client may send (IRCv3): the tag section less its `@` and trailing space. */
+const MAX_CLIENT_TAG_DATA = MAX_TAG_BYTES - 2;
+
 /**
  * The client-only tags (`+…`) of an incoming message, re-escaped for relaying; other tags
- * are the server's business and are dropped. Tags past the IRCv3 budget are dropped whole.
+ * are the server's business and are dropped. What is kept is never longer than what the
+ * client sent (re-escaping gives back at most the bytes it read), so the framer's limit on
+ * the tag section keeps it within the client budget; the check below only holds that line.
  */
 export function clientTagsOf(tags: ReadonlyMap<string, string>): string {
   let out = '';
+  let bytes = 0;
   for (const [key, value] of tags) {
     if (!CLIENT_TAG_KEY.test(key)) continue;
-    const escaped = value.replace(/[; \\\r\n]/g, (c) => TAG_VALUE_ESCAPES[c] ?? c);
+    const escaped = escapeTagValue(value);
     const pair = escaped === '' ? key : `${key}=${escaped}`;
-    if (out.length + pair.length + 2 > MAX_TAG_BYTES - 100) break;
+    const pairBytes = Buffer.byteLength(pair, 'utf8') + (out === '' ? 0 : 1);
+    if (bytes + pairBytes > MAX_CLIENT_TAG_DATA) continue;
     out += out === '' ? pair : `;${pair}`;
+    bytes += pairBytes;
   }
   return out;
+}
+
+/**
+ * A fresh `msgid`: a random UUID, so ids are unique across nodes and restarts without any
+ * coordination (IRCv3 message-ids lists RFC 4122 UUIDs among suitable formats).
+ */
+export function newMsgid(): string {
+  return randomUUID();
 }
 
 /** A chat line encoded lazily, once per variant, shared by every recipient of that variant. */
@@ -90,7 +122,9 @@ export class ChatLines {
   private encode(time: boolean, tags: boolean): OutLine {
     this.body ??= this.formatBody();
     const parts: string[] = [];
+    // The server's tags first, so they are never the ones pushed past a client's limit.
     if (time) parts.push(`time=${formatServerTime(this.event.time)}`);
+    if (tags) parts.push(`msgid=${escapeTagValue(this.event.msgid)}`);
     if (tags && this.event.clientTags !== '') parts.push(this.event.clientTags);
     const text = parts.length === 0 ? this.body : `@${parts.join(';')} ${this.body}`;
     return { bytes: Buffer.from(text, 'utf8'), priority: CHAT_PRIORITY };

@@ -45,7 +45,7 @@ describe('ordinary channels', () => {
 
     bob.send('PRIVMSG #team :hi alice');
     await bob.barrier();
-    expect(await alice.barrier()).toEqual([expect.stringMatching(/^@time=\S+ :bob!~bob@127\.0\.0\.1 PRIVMSG #team :hi alice$/)]);
+    expect(await alice.barrier()).toEqual([expect.stringMatching(/^@time=\S+;msgid=\S+ :bob!~bob@127\.0\.0\.1 PRIVMSG #team :hi alice$/)]);
 
     // +t: only operators set the topic; 332/333 show it and who set it.
     bob.send('TOPIC #team :mine now');
@@ -131,6 +131,26 @@ describe('ordinary channels', () => {
     expect(bans.at(-1)).toBe('368 alice #locked End of channel ban list');
     carol.send('JOIN #locked');
     expect(summary(await carol.barrier())).toEqual(['474 carol #locked Cannot join channel (+b)']);
+  });
+
+  it('refuses invalid keys and limits with 696, repeating the parameter only when it is one short word', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    alice.send('JOIN #keys');
+    await alice.barrier();
+    const longKey = 'k'.repeat(492); // MODE #keys +k :<492 bytes> is a full 510-byte line
+    alice.send('MODE #keys +k :passphrase with spaces', `MODE #keys +k :${longKey}`, 'MODE #keys +k a,b', 'MODE #keys +l none', 'MODE #keys +l');
+    const lines = await alice.barrier();
+    expect(summary(lines)).toEqual([
+      '696 alice #keys k * Invalid key: 1-23 printable characters, no comma',
+      '696 alice #keys k * Invalid key: 1-23 printable characters, no comma',
+      '696 alice #keys k a,b Invalid key: 1-23 printable characters, no comma',
+      '696 alice #keys l none Invalid limit: a whole number from 1',
+      '696 alice #keys l * Invalid limit: a whole number from 1',
+    ]);
+    for (const line of lines) expect(Buffer.byteLength(line, 'utf8')).toBeLessThanOrEqual(510);
+    alice.send('MODE #keys');
+    expect(summary(await alice.barrier())[0]).toBe('324 alice #keys +nt');
   });
 
   it('tells members with invite-notify about invitations (only the operators while +i)', async () => {

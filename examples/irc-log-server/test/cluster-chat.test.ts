@@ -49,8 +49,17 @@ describeWithRedis('one IRC network on two nodes sharing one Redis', (binary) => 
       bob.send('JOIN #team');
       await alice.barrier();
       await bob.barrier();
+      const cora = await IrcUser.connect(a.ready.ircPort, 'cora');
+      users.push(cora);
+      cora.send('JOIN #team');
+      await cora.barrier();
       alice.send('PRIVMSG #team :hello from node A');
-      expect(untagged(await bob.waitFor(/PRIVMSG #team :hello from node A/))).toBe(':alice!~alice@127.0.0.1 PRIVMSG #team :hello from node A');
+      const onB = await bob.waitFor(/PRIVMSG #team :hello from node A/);
+      expect(untagged(onB)).toBe(':alice!~alice@127.0.0.1 PRIVMSG #team :hello from node A');
+      // One msgid for the message, on both nodes.
+      const msgid = (line: string): string | undefined => /[@;]msgid=([^; ]+)/.exec(line)?.[1];
+      expect(msgid(onB)).toMatch(/^[\w-]{8,}$/);
+      expect(msgid(await cora.waitFor(/PRIVMSG #team :hello from node A/))).toBe(msgid(onB));
       bob.send('NOTICE #team :hello from node B');
       expect(untagged(await alice.waitFor(/NOTICE #team :hello from node B/))).toBe(':bob!~bob@127.0.0.1 NOTICE #team :hello from node B');
 

@@ -1,6 +1,6 @@
 /**
  * CTCP and IRCv3 capabilities with irc-framework clients: CTCP passes between users as sent,
- * the bot answers CTCP VERSION, PING and TIME; multi-prefix, userhost-in-names,
+ * the bot answers CTCP CLIENTINFO, PING, TIME and VERSION; multi-prefix, userhost-in-names,
  * echo-message, message-tags (client tags relayed, TAGMSG), away-notify and server-time.
  */
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,18 @@ describe('CTCP', () => {
     expect(lines[0]).toBe(':logcaster!logcaster@test.local NOTICE alice :\x01PING 1764450000123\x01');
     expect(lines[1]).toMatch(/^:logcaster!logcaster@test\.local NOTICE alice :\x01TIME \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT\x01$/);
     expect(lines).toHaveLength(2); // an unknown CTCP gets no answer
+  });
+
+  it('answers CTCP CLIENTINFO with every CTCP the bot answers, each of which it does answer', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    alice.send('PRIVMSG logcaster :\x01CLIENTINFO\x01');
+    const [answer] = (await alice.barrier()).map(untagged);
+    expect(answer).toBe(':logcaster!logcaster@test.local NOTICE alice :\x01CLIENTINFO CLIENTINFO PING TIME VERSION\x01');
+    const listed = answer.slice(answer.indexOf('\x01CLIENTINFO ') + 12, -1).split(' ');
+    alice.send(...listed.map((command) => `PRIVMSG logcaster :\x01${command} x\x01`));
+    const answers = (await alice.barrier()).map(untagged);
+    expect(answers.map((line) => /NOTICE alice :\x01(\S+)/.exec(line)?.[1])).toEqual(listed);
   });
 });
 
@@ -93,12 +105,12 @@ describe('IRCv3 capabilities', () => {
     await alice.barrier();
     alice.send('@+draft/reply=abc;+example.com/x=a\\sb PRIVMSG #e :hello', 'PRIVMSG bob :direct', 'TAGMSG #e');
     const echoed = await alice.barrier();
-    expect(echoed[0]).toMatch(/^@time=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
+    expect(echoed[0]).toMatch(/^@time=\S+;msgid=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
     expect(untagged(echoed[1])).toBe(':alice!~alice@127.0.0.1 PRIVMSG bob :direct');
     expect(untagged(echoed[2])).toBe(':alice!~alice@127.0.0.1 TAGMSG #e');
     const got = await bob.barrier();
     // Client tags relayed to a message-tags client, server tags never taken from clients.
-    expect(got[0]).toMatch(/^@time=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
+    expect(got[0]).toMatch(/^@time=\S+;msgid=\S+;\+draft\/reply=abc;\+example\.com\/x=a\\sb :alice!~alice@127\.0\.0\.1 PRIVMSG #e :hello$/);
     expect(untagged(got[1])).toBe(':alice!~alice@127.0.0.1 PRIVMSG bob :direct');
     expect(untagged(got[2])).toBe(':alice!~alice@127.0.0.1 TAGMSG #e');
     expect(got).toHaveLength(3);
@@ -137,6 +149,80 @@ describe('IRCv3 capabilities', () => {
     expect((await alice.barrier()).filter((line) => line.includes('AWAY'))).toEqual([':bob!~bob@127.0.0.1 AWAY']);
   });
 
+  it('gives each message a msgid: the same in the echo and for every recipient, only to message-tags clients', async () => {
+    const server = await start();
+    const raws = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(server.ircPort)));
+    const [alice, bob, carol, dave] = raws;
+    const msgid = (line: string | undefined): string | undefined => RawClient.parse(line ?? '').tags.get('msgid');
+    try {
+      await alice.register('alice', { caps: ['message-tags', 'echo-message'] });
+      await bob.register('bob', { caps: ['message-tags'] });
+      await carol.register('carol', { caps: ['server-time'] });
+      await dave.register('dave');
+      for (const raw of raws) raw.send('JOIN #m');
+      for (const raw of raws) await raw.barrier();
+      alice.send('@+draft/react=x PRIVMSG #m :one', 'PRIVMSG #m :two', 'TAGMSG #m', 'PRIVMSG bob :direct');
+      const echoed = await alice.barrier();
+      const got = await bob.barrier();
+      expect(got.map((line) => RawClient.parse(line).command)).toEqual(['PRIVMSG', 'PRIVMSG', 'TAGMSG', 'PRIVMSG']);
+      const ids = got.map(msgid);
+      expect(echoed.map(msgid)).toEqual(ids);
+      expect(new Set(ids).size).toBe(4); // one per message, none missing
+      for (const id of ids) expect(id).toMatch(/^[\w-]{8,}$/);
+      expect(got[0]).toMatch(/^@msgid=\S+;\+draft\/react=x :alice!~alice@127\.0\.0\.1 PRIVMSG #m :one$/);
+      // Without message-tags: no msgid (server-time alone gets only @time=), and no TAGMSG.
+      expect((await carol.barrier()).map((line) => line.replace(/^@time=\S+ /, ''))).toEqual([
+        ':alice!~alice@127.0.0.1 PRIVMSG #m :one',
+        ':alice!~alice@127.0.0.1 PRIVMSG #m :two',
+      ]);
+      expect(await dave.barrier()).toEqual([':alice!~alice@127.0.0.1 PRIVMSG #m :one', ':alice!~alice@127.0.0.1 PRIVMSG #m :two']);
+      // The bot's CTCP answers are messages too.
+      bob.send('PRIVMSG logcaster :\x01PING 1\x01');
+      expect(msgid((await bob.barrier())[0])).toMatch(/^[\w-]{8,}$/);
+    } finally {
+      for (const raw of raws) raw.send('QUIT');
+      await Promise.all(raws.map((raw) => raw.closed));
+    }
+  });
+
+  it('relays client tags that fill the whole 4,094-byte client budget, and answers 417 one byte past it', async () => {
+    const server = await start();
+    const alice = await RawClient.connect(server.ircPort);
+    const bob = await RawClient.connect(server.ircPort);
+    try {
+      await alice.register('alice', { caps: ['message-tags', 'echo-message', 'server-time'] });
+      await bob.register('bob', { caps: ['message-tags'] });
+      alice.send('JOIN #big');
+      bob.send('JOIN #big');
+      await alice.barrier();
+      await bob.barrier();
+      // Tag data (between `@` and the space) of exactly 4,094 bytes, 8 of them a server tag the
+      // server drops; then a full 510-byte rest of line.
+      const full = `@foo=bar;+baz=${'a'.repeat(4081)}`;
+      expect(full.length).toBe(4095);
+      alice.send(`${full} TAGMSG #big`, `${full} PRIVMSG #big ${'b'.repeat(496)}`);
+      const echoed = (await alice.barrier()).map((line) => RawClient.parse(line));
+      const got = (await bob.barrier()).map((line) => RawClient.parse(line));
+      expect(got.map((m) => m.command)).toEqual(['TAGMSG', 'PRIVMSG']);
+      for (const [i, message] of [...echoed, ...got].entries()) {
+        expect(message.tags.get('+baz')).toBe('a'.repeat(4081));
+        expect(message.tags.has('foo')).toBe(false);
+        expect(message.tags.get('msgid')).toMatch(/^[\w-]{8,}$/);
+        expect(message.tags.get('msgid')).toBe((i < 2 ? got : echoed)[i % 2].tags.get('msgid'));
+      }
+      expect(echoed[0].tags.has('time')).toBe(true); // the server's tags come on top of the client's
+      expect(got[1].params[1]).toMatch(/^b{400,496}$/);
+      // One byte more of tag data: refused whole, never relayed cut.
+      alice.send(`@foo=bar;+baz=${'a'.repeat(4082)} TAGMSG #big`);
+      expect(RawClient.parse((await alice.barrier())[0]).command).toBe('417');
+      expect(await bob.barrier()).toEqual([]);
+    } finally {
+      alice.send('QUIT');
+      bob.send('QUIT');
+      await Promise.all([alice.closed, bob.closed]);
+    }
+  });
+
   it('stamps chat with @time for server-time clients only', async () => {
     const server = await start();
     const alice = await user(server, 'alice');
@@ -152,7 +238,7 @@ describe('IRCv3 capabilities', () => {
       await alice.barrier();
       alice.send('PRIVMSG #t :stamped?');
       await alice.barrier();
-      expect((await bob.barrier()).at(-1)).toMatch(/^@time=\d{4}-\d\d-\d\dT[\d:.]+Z :alice!~alice@127\.0\.0\.1 PRIVMSG #t :stamped\?$/);
+      expect((await bob.barrier()).at(-1)).toMatch(/^@time=\d{4}-\d\d-\d\dT[\d:.]+Z;msgid=\S+ :alice!~alice@127\.0\.0\.1 PRIVMSG #t :stamped\?$/);
       expect((await raw.barrier()).at(-1)).toBe(':alice!~alice@127.0.0.1 PRIVMSG #t :stamped?');
     } finally {
       raw.send('QUIT');

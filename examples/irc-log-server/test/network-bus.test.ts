@@ -21,6 +21,7 @@ const event = (target: string): ChatEvent => ({
   target,
   text: 'hi',
   clientTags: '',
+  msgid: 'm-1',
   time: 0,
 });
 
@@ -61,6 +62,7 @@ describe('chat between nodes', () => {
     expect(logs).toEqual([]);
     expect(isChatEvent(event('#a'))).toBe(true);
     expect(isChatEvent({ ...event('#a'), command: 'KILL' })).toBe(false);
+    expect(isChatEvent({ ...event('#a'), msgid: undefined })).toBe(false);
     expect(isChatEvent(null)).toBe(false);
   });
 

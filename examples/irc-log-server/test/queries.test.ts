@@ -52,6 +52,20 @@ describe('user queries', () => {
     expect(who352(await alice.barrier())).toEqual(['alan', 'alice', 'alan']);
   });
 
+  it('answers WHO for a +i user asked for by exact nick, in any case, but not for a mask', async () => {
+    const server = await start();
+    const alice = await user(server, 'alice');
+    const evan = await user(server, 'evan');
+    evan.send('MODE evan +i');
+    await evan.barrier();
+    alice.send('WHO eva*');
+    expect(who352(await alice.barrier())).toEqual([]);
+    alice.send('WHO evan', 'WHO EVAN');
+    const lines = await alice.barrier();
+    expect(who352(lines)).toEqual(['evan', 'evan']);
+    expect(summary(lines)[0]).toBe('352 alice * ~evan 127.0.0.1 test.local evan H 0 Test evan');
+  });
+
   it('answers WHOIS with channels (319), idle and signon (317) and away (301)', async () => {
     let now = Date.UTC(2026, 10, 29, 12, 0, 0);
     const server = await start(() => now);

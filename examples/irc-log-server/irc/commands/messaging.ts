@@ -6,12 +6,13 @@
  * only line breaks and NUL are replaced (`chat-line.ts`). Channel rules: `+n` (members
  * only; always so in log channels), `+m` (voiced and operators only), `+b` (banned members
  * cannot speak). IRCv3: `echo-message` sends the sender its own line, `message-tags` relays
- * client-only tags (`+…`) and TAGMSG, `server-time` stamps `@time=`.
+ * client-only tags (`+…`) and TAGMSG and gives each message a `msgid` (the same in the echo
+ * and for every recipient), `server-time` stamps `@time=`.
  *
  * @module
  */
 import { ChatChannel } from '../chat-channel.js';
-import { ChatLines, clientTagsOf, type ChatEvent } from '../chat-line.js';
+import { ChatLines, clientTagsOf, newMsgid, type ChatEvent } from '../chat-line.js';
 import type { Client } from '../client.js';
 import { foldCase } from '../names.js';
 import { Numeric as N } from '../numerics.js';
@@ -81,6 +82,7 @@ export function message(command: 'PRIVMSG' | 'NOTICE' | 'TAGMSG'): Handler {
         target,
         text: command === 'TAGMSG' ? '' : text,
         clientTags,
+        msgid: newMsgid(),
         time: ctx.config.now(),
       });
       const echo = (sent: ChatEvent): void => {

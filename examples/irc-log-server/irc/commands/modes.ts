@@ -72,8 +72,14 @@ class ModeChange {
     return this.needOp() && ++this.withParam <= MAX_MODES;
   }
 
+  /**
+   * 696 for a refused parameter. It is repeated only when it is one short word: a key with
+   * spaces cannot be a middle parameter (removing them would show a key nobody sent), and a
+   * long one would push the reply past 512 bytes; `*` stands for it otherwise.
+   */
   invalid(letter: string, raw: string | undefined, why: string): void {
-    this.client.reply(N.ERR_INVALIDMODEPARAM, this.channel.name, letter, raw === undefined || raw === '' ? '*' : sanitizeText(raw), why);
+    const shown = raw !== undefined && /^[^\s:]\S{0,22}$/.test(raw) ? sanitizeText(raw) : '*';
+    this.client.reply(N.ERR_INVALIDMODEPARAM, this.channel.name, letter, shown, why);
   }
 
   /** Announces what was applied, as one MODE line to the channel, here and on the other nodes. */

@@ -1,7 +1,9 @@
 /**
  * Queries about users: WHO, WHOIS, WHOWAS, USERHOST, ISON, and AWAY. The service bot answers
  * like a user everywhere (WHO, WHOIS, USERHOST, ISON agree about it). Users `+i` are left out
- * of mask queries unless they share a channel with the asker (RFC 2812 3.6.1).
+ * of mask queries unless they share a channel with the asker (RFC 2812 3.6.1); asked for by
+ * their exact nick, they are answered (invisibility hides a user from searches, and WHOIS
+ * answers by nick anyway).
  *
  * @module
  */
@@ -56,11 +58,13 @@ export const who: Handler = (ctx, client, params) => {
   }
   // `WHO 0` and `WHO *` mean everyone visible; otherwise a mask over nick, user, host, server, realname.
   const everyone = mask === '0' || mask === '*';
+  const folded = foldCase(mask);
   if (!opersOnly) {
     const server = ctx.config.serverName;
     if (everyone || [ctx.config.botNick, server, 'logcaster log bot'].some((field) => matchesMask(mask, field))) whoBot(ctx, client, '*');
     for (const user of localUsers(ctx)) {
-      if (user.invisible && user !== client && !shareChannel(user, client)) continue;
+      const hidden = user.invisible && user !== client && !shareChannel(user, client);
+      if (hidden && foldCase(user.nick ?? '') !== folded) continue;
       const fields = [user.nick ?? '', user.user ?? '', user.host, server, user.realname];
       if (everyone || fields.some((field) => matchesMask(mask, field))) whoUser(ctx, client, user, undefined);
     }
