@@ -1,0 +1,187 @@
+/**
+ * What became of every message offered to a subscriber: the broker's counters, its pending
+ * work and its observers, and the one place where a handler call's outcome is settled.
+ *
+ * @module
+ */
+import type { EventEmitter } from 'eventemitter3';
+import type { DropReason } from '../flow/bounded-queue.js';
+import { reportError, type SlowConsumerError } from '../errors.js';
+import type { BrokerEvents } from './broker-options.js';
+import { Observers, UNWATCHED, type BrokerObserver, type Watch } from './broker-observer.js';
+import type { Delivery } from './delivery.js';
+import { PendingWork } from './pending-work.js';
+import type { ConsumerHost } from './queued-consumer.js';
+import type { SubscriptionRegistry } from './subscription-registry.js';
+import { isThenable, type SubscriptionRecord } from './subscription.js';
+
+/**
+ * The broker's books. Every offered message ends up in exactly one of `delivered`, `errors`,
+ * `dropped` and `pending`, whichever path it took: a plain handler called from `publish`
+ * (counted by the delivery loop when it returns), a handler that returned a promise, or a
+ * queued subscriber or stream. Every handler call that did not complete on the spot ends in
+ * {@link DeliveryLedger.finish}, so the counting, the observer's `finished` and the pending
+ * count are written once.
+ *
+ * @internal
+ */
+export class DeliveryLedger<T> {
+  offered = 0;
+  delivered = 0;
+  errors = 0;
+  dropped = 0;
+  slowConsumers = 0;
+  readonly pending = new PendingWork();
+  readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
+
+  /** @param events - the broker, which reports errors and announces drops. */
+  constructor(
+    private readonly events: EventEmitter<BrokerEvents<T>>,
+    private readonly registry: SubscriptionRegistry<T>,
+  ) {}
+
+  /**
+   * Calls a plain handler, unobserved.
+   *
+   * @returns `true` when it returned without throwing and without a promise (the caller
+   * counts it as delivered); a throw is counted here, a promise when it settles.
+   */
+  call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
+    try {
+      const result = sub.handler(message, topic);
+      if (result === undefined || !isThenable(result)) return true;
+      this.track(result, sub, topic, undefined, UNWATCHED);
+    } catch (error) {
+      // A throw, or a returned thenable that could not be tracked (its then() threw).
+      this.fail(error, topic, sub);
+    }
+    return false;
+  }
+
+  /** Calls a plain handler with the observer told before and after; counts the outcome itself. */
+  callObserved(observer: BrokerObserver<T>, sub: SubscriptionRecord<T>, delivery: Delivery<T>): void {
+    const watch = this.observers.begin(observer, sub, delivery);
+    let result: unknown;
+    try {
+      result = sub.handler(delivery.message, delivery.topic);
+    } catch (error) {
+      this.fail(error, delivery.topic, sub);
+      this.observers.end(sub, delivery, watch, true);
+      return;
+    }
+    if (result !== undefined && isThenable(result)) {
+      try {
+        this.track(result, sub, delivery.topic, delivery, watch);
+      } catch (error) {
+        this.fail(error, delivery.topic, sub);
+        this.observers.end(sub, delivery, watch, true);
+      }
+      return;
+    }
+    this.delivered++;
+    this.observers.end(sub, delivery, watch, false);
+  }
+
+  /**
+   * The promise a plain handler returned: pending until it settles, then finished.
+   *
+   * @throws what its `then()` throws (it will never settle: the caller counts a failure).
+   */
+  track(result: PromiseLike<unknown>, sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch): void {
+    this.pending.add(1);
+    try {
+      result.then(
+        () => this.finish(sub, topic, delivery, watch, false, undefined),
+        (error: unknown) => this.finish(sub, topic, delivery, watch, true, error),
+      );
+    } catch (error) {
+      this.pending.settle(1);
+      throw error;
+    }
+  }
+
+  /**
+   * A pending handler call (or stream read) ended, `failed` with `error` or not: counted, told
+   * to the observer that watched it begin, and settled.
+   */
+  finish(sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch, failed: boolean, error: unknown): void {
+    if (failed) this.fail(error, topic, sub);
+    else this.delivered++;
+    this.observers.end(sub, delivery, watch, failed);
+    this.pending.settle(1);
+  }
+
+  /** `count` pending handler calls returned normally, unobserved. */
+  completed(count: number): void {
+    this.delivered += count;
+    this.pending.settle(count);
+  }
+
+  /** A subscriber's queue dropped `count` messages (what was queued is settled by the queue). */
+  droppedBy(sub: SubscriptionRecord<T>, count: number, reason: DropReason): void {
+    this.dropped += count;
+    this.observers.current?.dropped(sub, count, reason);
+    this.events.emit('drop', sub, count, reason);
+  }
+
+  /** A subscriber's queue overflowed under `'disconnect'`: the subscription ends, and it is reported. */
+  overflowed(sub: SubscriptionRecord<T>, error: SlowConsumerError): void {
+    this.slowConsumers++;
+    this.registry.end(sub, 'slow-consumer', error);
+    this.report(error, sub.pattern, sub);
+  }
+
+  /** A handler call failed: counted in `errors`, then reported. */
+  fail(error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
+    this.errors++;
+    this.report(error, topic, sub);
+  }
+
+  /** Reports a failure as the broker's `'error'` (counted by the caller). */
+  report(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
+    reportError(this.events, 'PubSubBroker', error, topic, sub);
+  }
+
+  /** What a queued subscriber or stream of `sub` reports to. */
+  hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
+    return new SubscriberHost(this, sub);
+  }
+}
+
+/** The ledger as one queued subscriber or stream sees it: the same books, with its subscription. */
+class SubscriberHost<T> implements ConsumerHost<T> {
+  readonly pending: PendingWork;
+
+  constructor(
+    private readonly ledger: DeliveryLedger<T>,
+    private readonly sub: SubscriptionRecord<T>,
+  ) {
+    this.pending = ledger.pending;
+  }
+
+  observed(): boolean {
+    return this.ledger.observers.current !== undefined;
+  }
+
+  completed(count: number): void {
+    this.ledger.completed(count);
+  }
+
+  begin(delivery: Delivery<T>): Watch {
+    const observers = this.ledger.observers;
+    const observer = observers.current;
+    return observer === undefined ? UNWATCHED : observers.begin(observer, this.sub, delivery);
+  }
+
+  finish(delivery: Delivery<T>, watch: Watch, failed: boolean, error: unknown): void {
+    this.ledger.finish(this.sub, delivery.topic, delivery, watch, failed, error);
+  }
+
+  dropped(count: number, reason: DropReason): void {
+    this.ledger.droppedBy(this.sub, count, reason);
+  }
+
+  overflowed(error: SlowConsumerError): void {
+    this.ledger.overflowed(this.sub, error);
+  }
+}
