@@ -278,7 +278,16 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     return this.#tap;
   }
 
-  /** `publish` and `publishLocal`: the tap (if any) sees the message before local delivery. */
+  /**
+   * `publish` and `publishLocal`: the tap (if any) sees the message before local delivery.
+   *
+   * The hot path of the library. V8 inlines this, the snapshot lookup, `admit`, `deliver` and
+   * the delivery loop into the caller's loop only while their bytecode together stays under
+   * its budget (920 bytes in Node 20; these take about 870 with a small handler): keep each
+   * small, and put what is rare (nested-publish limits, errors, async handlers) in methods of
+   * its own. Measured: with `admit` checking nested publishes inline, the loop was no longer
+   * inlined and publishing to one subscriber cost 58% more instructions.
+   */
   #publish(tap: PublishTap<T> | undefined, topic: string, message: T): number {
     if (this.#closed) throw new ClosedError('PubSubBroker', 'publish');
     const snapshot = this.#registry.snapshot(topic);

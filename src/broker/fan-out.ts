@@ -49,16 +49,21 @@ export class FanOut<T> {
 
   /**
    * Whether a publish to `targets` subscribers may go ahead: a top-level publish always may
-   * (and starts a new budget); a nested one is refused past `maxPublishDepth` or
-   * `maxPublishWork` (counted in `refused`; the first refusal of each top-level publish is
-   * also reported).
+   * (and starts a new budget); a nested one is checked by {@link FanOut.admitNested}. Kept
+   * this small so that V8 inlines it, and the delivery loop after it, into `publish`.
    */
   admit(topic: string, targets: number): boolean {
-    if (this.depth === 0) {
-      this.work = targets;
-      this.limitReported = false;
-      return true;
-    }
+    if (this.depth !== 0) return this.admitNested(topic, targets);
+    this.work = targets;
+    this.limitReported = false;
+    return true;
+  }
+
+  /**
+   * A nested publish is refused past `maxPublishDepth` or `maxPublishWork` (counted in
+   * `refused`; the first refusal of each top-level publish is also reported).
+   */
+  private admitNested(topic: string, targets: number): boolean {
     let code: PublishLimitError['code'];
     let limit: number;
     const work = this.work + targets;
