@@ -1,8 +1,9 @@
 /**
- * The typed publish/subscribe broker: its public face. What it does is split by idea into
- * the modules beside it: the registry of subscriptions ({@link SubscriptionRegistry}), the
- * delivery of one publish ({@link FanOut}), the books and the one settle path of handler
- * calls ({@link DeliveryLedger}) and the pending count `drain()` waits on ({@link PendingWork}).
+ * The typed publish/subscribe broker: its public face. What it does lives in the modules
+ * beside it, one idea each: who is subscribed ({@link SubscriptionRegistry}), the books and
+ * the one settle path of handler calls ({@link DeliveryLedger}), the delivery of one publish
+ * ({@link FanOut}), the pending count `drain()` waits on ({@link PendingWork}), and what the
+ * methods take and report (`broker-options.ts`).
  *
  * @module
  */
@@ -20,13 +21,11 @@ import type {
   SubscribeOptions,
 } from './broker-options.js';
 import type { BrokerObserver } from './broker-observer.js';
-import { DeliveryLedger } from './delivery-ledger.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { FanOut } from './fan-out.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
 import type { PublishTap } from './publish-tap.js';
 import { QueuedConsumer } from './queued-consumer.js';
-import { SubscriptionRegistry } from './subscription-registry.js';
 import type { Handler, Subscription, UnsubscribeReason } from './subscription.js';
 
 export type {
@@ -38,8 +37,6 @@ export type {
   StreamOptions,
   SubscribeOptions,
 } from './broker-options.js';
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const noop = (): undefined => undefined;
 
@@ -80,15 +77,12 @@ function checkCount(name: string, value: number, min: number): number {
  * ```
  */
 export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Disposable, AsyncDisposable {
-  readonly #registry: SubscriptionRegistry<T>;
-  readonly #ledger: DeliveryLedger<T>;
-  readonly #fanout: FanOut<T>;
+  /** Registry, books and delivery: the broker's internals, one object (see {@link FanOut}). */
+  readonly #core: FanOut<T>;
   /** Runs the queued subscribers with work, one turn of the event loop for all of them. */
   readonly #scheduler = new DrainScheduler();
   /** The adapter that carries local publishes to other processes, if one is attached. */
   #tap: PublishTap<T> | undefined = undefined;
-  #published = 0;
-  #closed = false;
   #closing: Promise<void> | undefined = undefined;
 
   /**
@@ -100,9 +94,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     const cacheSize = checkCount('cacheSize', options.cacheSize ?? 16_384, 0);
     const maxDepth = checkCount('maxPublishDepth', options.maxPublishDepth ?? 32, 1);
     const maxWork = checkCount('maxPublishWork', options.maxPublishWork ?? 100_000, 1);
-    this.#registry = new SubscriptionRegistry<T>(options, cacheSize, this);
-    this.#ledger = new DeliveryLedger<T>(this, this.#registry);
-    this.#fanout = new FanOut<T>(this.#ledger, this.#registry, maxDepth, maxWork);
+    this.#core = new FanOut<T>(options, cacheSize, this, maxDepth, maxWork);
   }
 
   /**
@@ -111,12 +103,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * place to set it.
    */
   get syntax(): Readonly<TopicSyntax> {
-    return this.#registry.syntax;
+    return this.#core.syntax;
   }
 
   /** Whether {@link PubSubBroker.close} has been called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#core.closed;
   }
 
   /**
@@ -143,10 +135,10 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
     const settings = queue === true ? {} : queue === false ? undefined : queue;
     const concurrency = settings === undefined ? 1 : checkCount('queue.concurrency', settings.concurrency ?? 1, 1);
-    this.#checkOpen('subscribe');
-    return this.#registry.register(pattern, handler, options, (sub) => {
+    const core = this.#core;
+    return core.register(pattern, handler, options, (sub) => {
       if (settings === undefined) return;
-      sub.sink = new QueuedConsumer(settings, handler, concurrency, this.#ledger.hostFor(sub), this.#scheduler);
+      sub.sink = new QueuedConsumer(settings, handler, concurrency, core.hostFor(sub), this.#scheduler);
     });
   }
 
@@ -162,15 +154,15 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   stream(pattern: string, options: StreamOptions<T> = {}): MessageStream<T> {
     const { signal, ...queue } = options;
-    this.#checkOpen('subscribe');
+    const core = this.#core;
     let stream: QueuedStream<T> | undefined;
-    const sub = this.#registry.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
-      stream = new QueuedStream(created, queue, this.#ledger.hostFor(created));
+    const sub = core.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
+      stream = new QueuedStream(created, queue, core.hostFor(created));
       created.sink = stream;
     });
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
     if (stream === undefined) {
-      stream = new QueuedStream(sub, queue, this.#ledger.hostFor(sub));
+      stream = new QueuedStream(sub, queue, core.hostFor(sub));
       stream.close();
     }
     return stream;
@@ -241,7 +233,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * nothing is delivered then.
    */
   publish(topic: string, message: T): number {
-    return this.#publish(this.#tap, topic, message);
+    return this.#core.publish(this.#tap, topic, message);
   }
 
   /**
@@ -254,7 +246,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws {@link ClosedError} after `close()`.
    */
   publishLocal(topic: string, message: T): number {
-    return this.#publish(undefined, topic, message);
+    return this.#core.publish(undefined, topic, message);
   }
 
   /**
@@ -279,29 +271,6 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
   }
 
   /**
-   * `publish` and `publishLocal`: the tap (if any) sees the message before local delivery.
-   *
-   * The hot path of the library. V8 inlines this, the snapshot lookup, `admit`, `deliver` and
-   * the delivery loop into the caller's loop only while their bytecode together stays under
-   * its budget (920 bytes in Node 20; these take about 870 with a small handler): keep each
-   * small, and put what is rare (nested-publish limits, errors, async handlers) in methods of
-   * its own. Measured: with `admit` checking nested publishes inline, the loop was no longer
-   * inlined and publishing to one subscriber cost 58% more instructions.
-   */
-  #publish(tap: PublishTap<T> | undefined, topic: string, message: T): number {
-    if (this.#closed) throw new ClosedError('PubSubBroker', 'publish');
-    const snapshot = this.#registry.snapshot(topic);
-    const count = snapshot.length;
-    const fanout = this.#fanout;
-    if (!fanout.admit(topic, count)) return 0;
-    // Before delivery: a tap that cannot carry the message (its codec throws) stops the publish.
-    if (tap !== undefined) tap.tapped(topic, message);
-    const publishId = ++this.#published;
-    if (count === 0) return 0;
-    return fanout.deliver(snapshot, 0, count, topic, message, publishId);
-  }
-
-  /**
    * Like {@link PubSubBroker.publish}, for very large subscriber lists: delivers in chunks of
    * `chunkSize` subscribers and yields to the event loop between chunks, so timers and I/O
    * keep running. The subscriber list is the one matching when it is called; subscriptions
@@ -313,19 +282,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     const chunkSize = checkCount('chunkSize', options.chunkSize ?? 100, 1);
-    if (this.#closed) throw new ClosedError('PubSubBroker', 'publish');
-    const snapshot = this.#registry.snapshot(topic);
-    const count = snapshot.length;
-    const fanout = this.#fanout;
-    if (!fanout.admit(topic, count)) return 0;
-    this.#tap?.tapped(topic, message);
-    const publishId = ++this.#published;
-    let delivered = 0;
-    for (let from = 0; from < count; from += chunkSize) {
-      if (from > 0) await yieldToEventLoop();
-      delivered += fanout.deliver(snapshot, from, Math.min(from + chunkSize, count), topic, message, publishId);
-    }
-    return delivered;
+    return this.#core.publishChunked(this.#tap, topic, message, chunkSize);
   }
 
   /**
@@ -338,7 +295,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   drain(options: DrainOptions = {}): Promise<void> {
     try {
-      return this.#ledger.pending.whenIdle(checkTimeout(options.timeoutMs));
+      return this.#core.pending.whenIdle(checkTimeout(options.timeoutMs));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -353,12 +310,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
    */
   observe(observer: BrokerObserver<T>): () => void {
-    return this.#ledger.observers.attach(observer);
+    return this.#core.observe(observer);
   }
 
   /** The live subscriptions, in subscription order of their patterns' first use. */
   *subscriptions(): IterableIterator<Subscription<T>> {
-    yield* this.#registry.records();
+    yield* this.#core.records();
   }
 
   /**
@@ -369,12 +326,13 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closed) return this.#closing ?? Promise.resolve();
+    const core = this.#core;
+    if (core.closed) return this.#closing ?? Promise.resolve();
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
     const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
-    this.#closed = true;
-    const endAll = (): void => this.#registry.endAll('close');
+    core.closed = true;
+    const endAll = (): void => core.endAll('close');
     if (waited === undefined) {
       endAll();
       this.#closing = Promise.resolve();
@@ -396,22 +354,18 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** A snapshot of the broker's counters. */
   stats(): BrokerStats {
-    const ledger = this.#ledger;
+    const core = this.#core;
     return {
-      subscriptions: this.#registry.count,
-      patterns: this.#registry.patterns,
-      published: this.#published,
-      refused: this.#fanout.refused,
-      offered: ledger.offered,
-      delivered: ledger.delivered,
-      errors: ledger.errors,
-      dropped: ledger.dropped,
-      pending: ledger.pending.count,
-      slowConsumers: ledger.slowConsumers,
+      subscriptions: core.count,
+      patterns: core.patterns,
+      published: core.published,
+      refused: core.refused,
+      offered: core.offered,
+      delivered: core.delivered,
+      errors: core.errors,
+      dropped: core.dropped,
+      pending: core.pending.count,
+      slowConsumers: core.slowConsumers,
     };
-  }
-
-  #checkOpen(operation: string): void {
-    if (this.#closed) throw new ClosedError('PubSubBroker', operation);
   }
 }

@@ -12,8 +12,9 @@ import { Observers, UNWATCHED, type BrokerObserver, type Watch } from './broker-
 import type { Delivery } from './delivery.js';
 import { PendingWork } from './pending-work.js';
 import type { ConsumerHost } from './queued-consumer.js';
-import type { SubscriptionRegistry } from './subscription-registry.js';
+import { SubscriptionRegistry } from './subscription-registry.js';
 import { isThenable, type SubscriptionRecord } from './subscription.js';
+import type { TopicOptions } from '../topics/topic.js';
 
 /**
  * The broker's books. Every offered message ends up in exactly one of `delivered`, `errors`,
@@ -23,22 +24,41 @@ import { isThenable, type SubscriptionRecord } from './subscription.js';
  * {@link DeliveryLedger.finish}, so the counting, the observer's `finished` and the pending
  * count are written once.
  *
+ * The second layer of the broker's internals (see {@link SubscriptionRegistry} for why the
+ * layers are one object).
+ *
  * @internal
  */
-export class DeliveryLedger<T> {
+export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   offered = 0;
   delivered = 0;
   errors = 0;
   dropped = 0;
   slowConsumers = 0;
   readonly pending = new PendingWork();
-  readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
+  /** The attached observers as one, or `undefined`: what the delivery loops check per publish. */
+  protected observer: BrokerObserver<T> | undefined = undefined;
+  protected readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
 
-  /** @param events - the broker, which reports errors and announces drops. */
-  constructor(
-    private readonly events: EventEmitter<BrokerEvents<T>>,
-    private readonly registry: SubscriptionRegistry<T>,
-  ) {}
+  /** @param events - the broker, which reports errors and announces subscriptions and drops. */
+  constructor(options: TopicOptions, cacheSize: number, events: EventEmitter<BrokerEvents<T>>) {
+    super(options, cacheSize, events);
+  }
+
+  /**
+   * Attaches an observer (see `PubSubBroker.observe`).
+   *
+   * @returns a function that detaches it (safe to call twice).
+   * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
+   */
+  observe(observer: BrokerObserver<T>): () => void {
+    const detach = this.observers.attach(observer);
+    this.observer = this.observers.current;
+    return () => {
+      detach();
+      this.observer = this.observers.current;
+    };
+  }
 
   /**
    * Calls a plain handler, unobserved.
@@ -120,14 +140,14 @@ export class DeliveryLedger<T> {
   /** A subscriber's queue dropped `count` messages (what was queued is settled by the queue). */
   droppedBy(sub: SubscriptionRecord<T>, count: number, reason: DropReason): void {
     this.dropped += count;
-    this.observers.current?.dropped(sub, count, reason);
+    this.observer?.dropped(sub, count, reason);
     this.events.emit('drop', sub, count, reason);
   }
 
   /** A subscriber's queue overflowed under `'disconnect'`: the subscription ends, and it is reported. */
   overflowed(sub: SubscriptionRecord<T>, error: SlowConsumerError): void {
     this.slowConsumers++;
-    this.registry.end(sub, 'slow-consumer', error);
+    this.end(sub, 'slow-consumer', error);
     this.report(error, sub.pattern, sub);
   }
 
@@ -140,6 +160,17 @@ export class DeliveryLedger<T> {
   /** Reports a failure as the broker's `'error'` (counted by the caller). */
   report(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
     reportError(this.events, 'PubSubBroker', error, topic, sub);
+  }
+
+  /** Whether an observer is attached (handler calls then go through `begin`/`finish`). */
+  get observing(): boolean {
+    return this.observer !== undefined;
+  }
+
+  /** A queued handler call (or stream read) of `sub` begins: the observer, if any, is told. */
+  begin(sub: SubscriptionRecord<T>, delivery: Delivery<T>): Watch {
+    const observer = this.observer;
+    return observer === undefined ? UNWATCHED : this.observers.begin(observer, sub, delivery);
   }
 
   /** What a queued subscriber or stream of `sub` reports to. */
@@ -160,7 +191,7 @@ class SubscriberHost<T> implements ConsumerHost<T> {
   }
 
   observed(): boolean {
-    return this.ledger.observers.current !== undefined;
+    return this.ledger.observing;
   }
 
   completed(count: number): void {
@@ -168,9 +199,7 @@ class SubscriberHost<T> implements ConsumerHost<T> {
   }
 
   begin(delivery: Delivery<T>): Watch {
-    const observers = this.ledger.observers;
-    const observer = observers.current;
-    return observer === undefined ? UNWATCHED : observers.begin(observer, this.sub, delivery);
+    return this.ledger.begin(this.sub, delivery);
   }
 
   finish(delivery: Delivery<T>, watch: Watch, failed: boolean, error: unknown): void {
