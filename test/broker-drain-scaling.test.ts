@@ -103,9 +103,16 @@ describe('drain() cost', () => {
 
   it('keeps stats().pending equal to what the subscriptions hold while streams and queues are read', async () => {
     const broker = new PubSubBroker<number>();
-    const subs = Array.from({ length: 50 }, (_, i) =>
-      broker.subscribe('t', () => undefined, { queue: i % 2 === 0 ? true : { maxItems: 3, lowWaterItems: 0, maxBytes: 1e12 } }),
-    );
+    broker.on('error', () => undefined); // the 'disconnect' subscribers overflow
+    // The light ring and the full BoundedQueue, under every policy that drops from inside.
+    const queues = [
+      true,
+      { maxItems: 3, lowWaterItems: 0, policy: 'drop-oldest' as const },
+      { maxItems: 3, lowWaterItems: 0, maxBytes: 1e12 },
+      { maxItems: 3, lowWaterItems: 0, policy: 'drop-lowest-priority' as const, priorityOf: (n: number) => n % 3 },
+      { maxItems: 4, lowWaterItems: 0, policy: 'disconnect' as const },
+    ];
+    const subs = Array.from({ length: 50 }, (_, i) => broker.subscribe('t', () => undefined, { queue: queues[i % queues.length] }));
     const stream = broker.stream('t', { maxItems: 4 });
     const held = (): number => subs.reduce((sum, sub) => sum + sub.pending, 0) + stream.pending;
     for (let round = 0; round < 5; round++) {
@@ -120,6 +127,7 @@ describe('drain() cost', () => {
     }
     const s = broker.stats();
     expect(s.offered).toBe(s.delivered + s.errors + s.dropped + s.pending);
+    expect(s.slowConsumers).toBeGreaterThan(0);
     await broker.close();
     expect(broker.stats().pending).toBe(0);
   });

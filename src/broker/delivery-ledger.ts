@@ -4,17 +4,14 @@
  *
  * @module
  */
-import type { EventEmitter } from 'eventemitter3';
 import type { DropReason } from '../flow/bounded-queue.js';
 import { reportError, type SlowConsumerError } from '../errors.js';
-import type { BrokerEvents } from './broker-options.js';
 import { Observers, UNWATCHED, type BrokerObserver, type Watch } from './broker-observer.js';
 import type { Delivery } from './delivery.js';
 import { PendingWork } from './pending-work.js';
 import type { ConsumerHost } from './queued-consumer.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
 import { isThenable, type SubscriptionRecord } from './subscription.js';
-import type { TopicOptions } from '../topics/topic.js';
 
 /**
  * The broker's books. Every offered message ends up in exactly one of `delivered`, `errors`,
@@ -40,11 +37,6 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   protected observer: BrokerObserver<T> | undefined = undefined;
   protected readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
 
-  /** @param events - the broker, which reports errors and announces subscriptions and drops. */
-  constructor(options: TopicOptions, cacheSize: number, events: EventEmitter<BrokerEvents<T>>) {
-    super(options, cacheSize, events);
-  }
-
   /**
    * Attaches an observer (see `PubSubBroker.observe`).
    *
@@ -66,7 +58,7 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
    * @returns `true` when it returned without throwing and without a promise (the caller
    * counts it as delivered); a throw is counted here, a promise when it settles.
    */
-  call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
+  protected call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
     try {
       const result = sub.handler(message, topic);
       if (result === undefined || !isThenable(result)) return true;
@@ -79,7 +71,7 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   }
 
   /** Calls a plain handler with the observer told before and after; counts the outcome itself. */
-  callObserved(observer: BrokerObserver<T>, sub: SubscriptionRecord<T>, delivery: Delivery<T>): void {
+  protected callObserved(observer: BrokerObserver<T>, sub: SubscriptionRecord<T>, delivery: Delivery<T>): void {
     const watch = this.observers.begin(observer, sub, delivery);
     let result: unknown;
     try {
@@ -107,7 +99,7 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
    *
    * @throws what its `then()` throws (it will never settle: the caller counts a failure).
    */
-  track(result: PromiseLike<unknown>, sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch): void {
+  protected track(result: PromiseLike<unknown>, sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch): void {
     this.pending.add(1);
     try {
       result.then(
@@ -152,13 +144,13 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   }
 
   /** A handler call failed: counted in `errors`, then reported. */
-  fail(error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
+  protected fail(error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
     this.errors++;
     this.report(error, topic, sub);
   }
 
   /** Reports a failure as the broker's `'error'` (counted by the caller). */
-  report(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
+  protected report(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
     reportError(this.events, 'PubSubBroker', error, topic, sub);
   }
 

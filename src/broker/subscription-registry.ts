@@ -87,7 +87,7 @@ export class SubscriptionRegistry<T> {
   }
 
   /** The subscribers a publish on `topic` reaches now (cached). */
-  snapshot(topic: string): TopicSnapshot<T> {
+  protected snapshot(topic: string): TopicSnapshot<T> {
     return this.snapshots.get(topic) ?? this.resolve(topic);
   }
 
