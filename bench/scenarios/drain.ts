@@ -29,6 +29,11 @@ interface Run {
   stallMs: number;
 }
 
+/** The medians of several runs, and the range of their times (for the spread). */
+interface Summary extends Run {
+  range: string;
+}
+
 /**
  * Publishes `messages` messages to `subscribers` queued subscribers and waits, with
  * `drain()` or for the handlers to have seen every message.
@@ -61,13 +66,17 @@ async function run(subscribers: number, messages: number, wait: 'drain' | 'handl
 }
 
 /** `ROUNDS` rounds of each wait, alternating; the median time and stall of each. */
-async function rounds(subscribers: number, messages: number): Promise<Record<'drain' | 'handlers', Run>> {
+async function rounds(subscribers: number, messages: number): Promise<Record<'drain' | 'handlers', Summary>> {
   const runs: Record<'drain' | 'handlers', Run[]> = { drain: [], handlers: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? (['drain', 'handlers'] as const) : (['handlers', 'drain'] as const);
     for (const wait of order) runs[wait].push(await run(subscribers, messages, wait));
   }
-  const summary = (list: Run[]): Run => ({ ms: median(list.map((x) => x.ms)), stallMs: median(list.map((x) => x.stallMs)) });
+  const summary = (list: Run[]): Summary => {
+    const times = list.map((x) => x.ms);
+    const range = `${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms`;
+    return { ms: median(times), stallMs: median(list.map((x) => x.stallMs)), range };
+  };
   return { drain: summary(runs.drain), handlers: summary(runs.handlers) };
 }
 
@@ -87,6 +96,7 @@ const scenario: Scenario = {
         { name: `16,000, ${BY_THEMSELVES}`, value: large.handlers.ms, samples: ROUNDS },
       ]),
     );
+    ctx.note(`spread over ${ROUNDS} rounds: drain() ${small.drain.range} (1,000), ${large.drain.range} (16,000)`);
     ctx.target('drain() of 16,000 queued subscribers', large.drain.ms, 'at-most', 3_000, 'ms');
     ctx.target('drain() 16,000 vs 1,000 subscribers (linear: 16×)', large.drain.ms / small.drain.ms, 'at-most', 40);
 
@@ -103,6 +113,7 @@ const scenario: Scenario = {
         { name: BY_THEMSELVES, value: wide.handlers.stallMs, samples: ROUNDS },
       ]),
     );
+    ctx.note(`spread over ${ROUNDS} rounds: drain() ${wide.drain.range}, by themselves ${wide.handlers.range}`);
     // "About the time the queues take to empty": what drain() adds must stay small.
     ctx.target('drain() vs queues emptying by themselves, 10,000 × 10', wide.drain.ms / wide.handlers.ms, 'at-most', 1.5);
   },
