@@ -25,23 +25,25 @@ interface IdleWaiter {
  * @internal
  */
 export class PendingWork {
-  #count = 0;
+  // TypeScript `private` for the count, like the queues that change it on every push: a `#`
+  // field costs more bytecode on the publish path (see BoundedQueue).
+  private current = 0;
   readonly #waiters = new Set<IdleWaiter>();
 
   /** Messages pending now. */
   get count(): number {
-    return this.#count;
+    return this.current;
   }
 
   /** `count` more messages are pending. */
   add(count: number): void {
-    this.#count += count;
+    this.current += count;
   }
 
   /** `count` pending messages finished; at zero, every `whenIdle()` promise resolves. */
   settle(count: number): void {
-    this.#count -= count;
-    if (this.#count === 0 && this.#waiters.size > 0) this.#wake();
+    this.current -= count;
+    if (this.current === 0 && this.#waiters.size > 0) this.#wake();
   }
 
   /**
@@ -49,13 +51,13 @@ export class PendingWork {
    * with a {@link TimeoutError} that says how much still was.
    */
   whenIdle(timeoutMs: number): Promise<void> {
-    if (this.#count === 0) return Promise.resolve();
+    if (this.current === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiter: IdleWaiter = { resolve, timer: undefined };
       if (timeoutMs !== Infinity) {
         waiter.timer = setTimeout(() => {
           this.#waiters.delete(waiter);
-          reject(new TimeoutError('drain', timeoutMs, this.#count));
+          reject(new TimeoutError('drain', timeoutMs, this.current));
         }, timeoutMs);
       }
       this.#waiters.add(waiter);
