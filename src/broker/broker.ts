@@ -1,18 +1,17 @@
 /**
- * The typed publish/subscribe broker: its public face. What it does lives in the modules
- * beside it, one idea each: who is subscribed ({@link SubscriptionRegistry}), the books and
- * the one settle path of handler calls ({@link DeliveryLedger}), the delivery of one publish
- * ({@link FanOut}), the pending count `drain()` waits on ({@link PendingWork}), and what the
- * methods take and report (`broker-options.ts`).
+ * The typed publish/subscribe broker: its public face. What it does lives in the layers it
+ * extends, one idea each: who is subscribed ({@link SubscriptionRegistry}), the books and
+ * the one settle path of handler calls ({@link DeliveryLedger}) and the delivery of one
+ * publish ({@link FanOut}); beside them, the pending count `drain()` waits on
+ * ({@link PendingWork}) and what the methods take and report (`broker-options.ts`). Why
+ * layers of one object rather than parts: see {@link SubscriptionRegistry}.
  *
  * @module
  */
-import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError } from '../errors.js';
 import type { CloseOptions, DrainOptions } from '../lifecycle.js';
 import type { TopicSyntax } from '../topics/topic.js';
 import type {
-  BrokerEvents,
   BrokerOptions,
   BrokerStats,
   NextMessageOptions,
@@ -76,9 +75,7 @@ function checkCount(name: string, value: number, min: number): number {
  * sub.unsubscribe();
  * ```
  */
-export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Disposable, AsyncDisposable {
-  /** Registry, books and delivery: the broker's internals, one object (see {@link FanOut}). */
-  readonly #core: FanOut<T>;
+export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDisposable {
   /** Runs the queued subscribers with work, one turn of the event loop for all of them. */
   readonly #scheduler = new DrainScheduler();
   /** The adapter that carries local publishes to other processes, if one is attached. */
@@ -90,11 +87,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws TypeError when `syntax` is neither a preset name nor an object.
    */
   constructor(options: BrokerOptions = {}) {
-    super();
-    const cacheSize = checkCount('cacheSize', options.cacheSize ?? 16_384, 0);
-    const maxDepth = checkCount('maxPublishDepth', options.maxPublishDepth ?? 32, 1);
-    const maxWork = checkCount('maxPublishWork', options.maxPublishWork ?? 100_000, 1);
-    this.#core = new FanOut<T>(options, cacheSize, this, maxDepth, maxWork);
+    super(
+      options,
+      checkCount('cacheSize', options.cacheSize ?? 16_384, 0),
+      checkCount('maxPublishDepth', options.maxPublishDepth ?? 32, 1),
+      checkCount('maxPublishWork', options.maxPublishWork ?? 100_000, 1),
+    );
   }
 
   /**
@@ -103,12 +101,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * place to set it.
    */
   get syntax(): Readonly<TopicSyntax> {
-    return this.#core.syntax;
+    return this.topicSyntax;
   }
 
   /** Whether {@link PubSubBroker.close} has been called. */
   get closed(): boolean {
-    return this.#core.closed;
+    return this.isClosed;
   }
 
   /**
@@ -135,10 +133,9 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
     }
     const settings = queue === true ? {} : queue === false ? undefined : queue;
     const concurrency = settings === undefined ? 1 : checkCount('queue.concurrency', settings.concurrency ?? 1, 1);
-    const core = this.#core;
-    return core.register(pattern, handler, options, (sub) => {
+    return this.register(pattern, handler, options, (sub) => {
       if (settings === undefined) return;
-      sub.sink = new QueuedConsumer(settings, handler, concurrency, core.hostFor(sub), this.#scheduler);
+      sub.sink = new QueuedConsumer(settings, handler, concurrency, this.hostFor(sub), this.#scheduler);
     });
   }
 
@@ -154,15 +151,14 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   stream(pattern: string, options: StreamOptions<T> = {}): MessageStream<T> {
     const { signal, ...queue } = options;
-    const core = this.#core;
     let stream: QueuedStream<T> | undefined;
-    const sub = core.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
-      stream = new QueuedStream(created, queue, core.hostFor(created));
+    const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
+      stream = new QueuedStream(created, queue, this.hostFor(created));
       created.sink = stream;
     });
     // An already aborted signal gives an ended subscription and no sink: an empty stream.
     if (stream === undefined) {
-      stream = new QueuedStream(sub, queue, core.hostFor(sub));
+      stream = new QueuedStream(sub, queue, this.hostFor(sub));
       stream.close();
     }
     return stream;
@@ -233,7 +229,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * nothing is delivered then.
    */
   publish(topic: string, message: T): number {
-    return this.#core.publish(this.#tap, topic, message);
+    return this.publishThrough(this.#tap, topic, message);
   }
 
   /**
@@ -246,7 +242,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws {@link ClosedError} after `close()`.
    */
   publishLocal(topic: string, message: T): number {
-    return this.#core.publish(undefined, topic, message);
+    return this.publishThrough(undefined, topic, message);
   }
 
   /**
@@ -282,7 +278,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     const chunkSize = checkCount('chunkSize', options.chunkSize ?? 100, 1);
-    return this.#core.publishChunked(this.#tap, topic, message, chunkSize);
+    return this.publishInChunks(this.#tap, topic, message, chunkSize);
   }
 
   /**
@@ -295,7 +291,7 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    */
   drain(options: DrainOptions = {}): Promise<void> {
     try {
-      return this.#core.pending.whenIdle(checkTimeout(options.timeoutMs));
+      return this.pendingWork.whenIdle(checkTimeout(options.timeoutMs));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -310,12 +306,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
    */
   observe(observer: BrokerObserver<T>): () => void {
-    return this.#core.observe(observer);
+    return this.attachObserver(observer);
   }
 
   /** The live subscriptions, in subscription order of their patterns' first use. */
   *subscriptions(): IterableIterator<Subscription<T>> {
-    yield* this.#core.records();
+    yield* this.records();
   }
 
   /**
@@ -326,13 +322,12 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
    * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    const core = this.#core;
-    if (core.closed) return this.#closing ?? Promise.resolve();
+    if (this.isClosed) return this.#closing ?? Promise.resolve();
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
     const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
-    core.closed = true;
-    const endAll = (): void => core.endAll('close');
+    this.isClosed = true;
+    const endAll = (): void => this.endAll('close');
     if (waited === undefined) {
       endAll();
       this.#closing = Promise.resolve();
@@ -354,18 +349,17 @@ export class PubSubBroker<T> extends EventEmitter<BrokerEvents<T>> implements Di
 
   /** A snapshot of the broker's counters. */
   stats(): BrokerStats {
-    const core = this.#core;
     return {
-      subscriptions: core.count,
-      patterns: core.patterns,
-      published: core.published,
-      refused: core.refused,
-      offered: core.offered,
-      delivered: core.delivered,
-      errors: core.errors,
-      dropped: core.dropped,
-      pending: core.pending.count,
-      slowConsumers: core.slowConsumers,
+      subscriptions: this.subscriptionCount,
+      patterns: this.patternCount,
+      published: this.published,
+      refused: this.refused,
+      offered: this.offered,
+      delivered: this.delivered,
+      errors: this.errors,
+      dropped: this.dropped,
+      pending: this.pendingWork.count,
+      slowConsumers: this.slowConsumers,
     };
   }
 }

@@ -21,29 +21,36 @@ import { isThenable, type SubscriptionRecord } from './subscription.js';
  * {@link DeliveryLedger.finish}, so the counting, the observer's `finished` and the pending
  * count are written once.
  *
- * The second layer of the broker's internals (see {@link SubscriptionRegistry} for why the
- * layers are one object).
+ * The second layer of `PubSubBroker` (see {@link SubscriptionRegistry} for why the layers are
+ * one object).
  *
- * @internal
+ * Not exported from the package. Its members are marked internal (stripped from the published
+ * types); the class itself is not, as the published `PubSubBroker` type extends it.
  */
-export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
-  offered = 0;
-  delivered = 0;
-  errors = 0;
-  dropped = 0;
-  slowConsumers = 0;
-  readonly pending = new PendingWork();
-  /** The attached observers as one, or `undefined`: what the delivery loops check per publish. */
+export abstract class DeliveryLedger<T> extends SubscriptionRegistry<T> {
+  /** @internal */
+  protected offered = 0;
+  /** @internal */
+  protected delivered = 0;
+  /** @internal */
+  protected errors = 0;
+  /** @internal */
+  protected dropped = 0;
+  /** @internal */
+  protected slowConsumers = 0;
+  /** @internal Messages accepted and not finished (what `drain()` waits on). */
+  protected readonly pendingWork = new PendingWork();
+  /** @internal The attached observers as one, or `undefined`: what the delivery loops check per publish. */
   protected observer: BrokerObserver<T> | undefined = undefined;
-  protected readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
+  private readonly observers = new Observers<T>((error) => this.report(error, '', undefined));
 
   /**
-   * Attaches an observer (see `PubSubBroker.observe`).
+   * @internal Attaches an observer (see `PubSubBroker.observe`).
    *
    * @returns a function that detaches it (safe to call twice).
    * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
    */
-  observe(observer: BrokerObserver<T>): () => void {
+  protected attachObserver(observer: BrokerObserver<T>): () => void {
     const detach = this.observers.attach(observer);
     this.observer = this.observers.current;
     return () => {
@@ -53,7 +60,7 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   }
 
   /**
-   * Calls a plain handler, unobserved.
+   * @internal Calls a plain handler, unobserved.
    *
    * @returns `true` when it returned without throwing and without a promise (the caller
    * counts it as delivered); a throw is counted here, a promise when it settles.
@@ -70,7 +77,7 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
     return false;
   }
 
-  /** Calls a plain handler with the observer told before and after; counts the outcome itself. */
+  /** @internal Calls a plain handler with the observer told before and after; counts the outcome itself. */
   protected callObserved(observer: BrokerObserver<T>, sub: SubscriptionRecord<T>, delivery: Delivery<T>): void {
     const watch = this.observers.begin(observer, sub, delivery);
     let result: unknown;
@@ -95,114 +102,81 @@ export class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   }
 
   /**
-   * The promise a plain handler returned: pending until it settles, then finished.
+   * @internal The promise a plain handler returned: pending until it settles, then finished.
    *
    * @throws what its `then()` throws (it will never settle: the caller counts a failure).
    */
   protected track(result: PromiseLike<unknown>, sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch): void {
-    this.pending.add(1);
+    this.pendingWork.add(1);
     try {
       result.then(
         () => this.finish(sub, topic, delivery, watch, false, undefined),
         (error: unknown) => this.finish(sub, topic, delivery, watch, true, error),
       );
     } catch (error) {
-      this.pending.settle(1);
+      this.pendingWork.settle(1);
       throw error;
     }
   }
 
   /**
-   * A pending handler call (or stream read) ended, `failed` with `error` or not: counted, told
+   * @internal A pending handler call (or stream read) ended, `failed` with `error` or not: counted, told
    * to the observer that watched it begin, and settled.
    */
-  finish(sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch, failed: boolean, error: unknown): void {
+  protected finish(sub: SubscriptionRecord<T>, topic: string, delivery: Delivery<T> | undefined, watch: Watch, failed: boolean, error: unknown): void {
     if (failed) this.fail(error, topic, sub);
     else this.delivered++;
     this.observers.end(sub, delivery, watch, failed);
-    this.pending.settle(1);
+    this.pendingWork.settle(1);
   }
 
-  /** `count` pending handler calls returned normally, unobserved. */
-  completed(count: number): void {
+  /** @internal `count` pending handler calls returned normally, unobserved. */
+  protected completed(count: number): void {
     this.delivered += count;
-    this.pending.settle(count);
+    this.pendingWork.settle(count);
   }
 
-  /** A subscriber's queue dropped `count` messages (what was queued is settled by the queue). */
-  droppedBy(sub: SubscriptionRecord<T>, count: number, reason: DropReason): void {
+  /** @internal A subscriber's queue dropped `count` messages (what was queued is settled by the queue). */
+  protected droppedBy(sub: SubscriptionRecord<T>, count: number, reason: DropReason): void {
     this.dropped += count;
     this.observer?.dropped(sub, count, reason);
-    this.events.emit('drop', sub, count, reason);
+    this.emit('drop', sub, count, reason);
   }
 
-  /** A subscriber's queue overflowed under `'disconnect'`: the subscription ends, and it is reported. */
-  overflowed(sub: SubscriptionRecord<T>, error: SlowConsumerError): void {
+  /** @internal A subscriber's queue overflowed under `'disconnect'`: the subscription ends, and it is reported. */
+  protected overflowed(sub: SubscriptionRecord<T>, error: SlowConsumerError): void {
     this.slowConsumers++;
     this.end(sub, 'slow-consumer', error);
     this.report(error, sub.pattern, sub);
   }
 
-  /** A handler call failed: counted in `errors`, then reported. */
+  /** @internal A handler call failed: counted in `errors`, then reported. */
   protected fail(error: unknown, topic: string, sub: SubscriptionRecord<T>): void {
     this.errors++;
     this.report(error, topic, sub);
   }
 
-  /** Reports a failure as the broker's `'error'` (counted by the caller). */
+  /** @internal Reports a failure as the broker's `'error'` (counted by the caller). */
   protected report(error: unknown, topic: string, sub: SubscriptionRecord<T> | undefined): void {
-    reportError(this.events, 'PubSubBroker', error, topic, sub);
+    reportError(this, 'PubSubBroker', error, topic, sub);
   }
 
-  /** Whether an observer is attached (handler calls then go through `begin`/`finish`). */
-  get observing(): boolean {
-    return this.observer !== undefined;
-  }
-
-  /** A queued handler call (or stream read) of `sub` begins: the observer, if any, is told. */
-  begin(sub: SubscriptionRecord<T>, delivery: Delivery<T>): Watch {
+  /** @internal A queued handler call (or stream read) of `sub` begins: the observer, if any, is told. */
+  protected begin(sub: SubscriptionRecord<T>, delivery: Delivery<T>): Watch {
     const observer = this.observer;
     return observer === undefined ? UNWATCHED : this.observers.begin(observer, sub, delivery);
   }
 
-  /** What a queued subscriber or stream of `sub` reports to. */
-  hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
-    return new SubscriberHost(this, sub);
-  }
-}
-
-/** The ledger as one queued subscriber or stream sees it: the same books, with its subscription. */
-class SubscriberHost<T> implements ConsumerHost<T> {
-  readonly pending: PendingWork;
-
-  constructor(
-    private readonly ledger: DeliveryLedger<T>,
-    private readonly sub: SubscriptionRecord<T>,
-  ) {
-    this.pending = ledger.pending;
-  }
-
-  observed(): boolean {
-    return this.ledger.observing;
-  }
-
-  completed(count: number): void {
-    this.ledger.completed(count);
-  }
-
-  begin(delivery: Delivery<T>): Watch {
-    return this.ledger.begin(this.sub, delivery);
-  }
-
-  finish(delivery: Delivery<T>, watch: Watch, failed: boolean, error: unknown): void {
-    this.ledger.finish(this.sub, delivery.topic, delivery, watch, failed, error);
-  }
-
-  dropped(count: number, reason: DropReason): void {
-    this.ledger.droppedBy(this.sub, count, reason);
-  }
-
-  overflowed(error: SlowConsumerError): void {
-    this.ledger.overflowed(this.sub, error);
+  /** @internal What a queued subscriber or stream of `sub` reports to: these books, with its subscription. */
+  protected hostFor(sub: SubscriptionRecord<T>): ConsumerHost<T> {
+    return {
+      pending: this.pendingWork,
+      observed: () => this.observer !== undefined,
+      completed: (count) => this.completed(count),
+      begin: (delivery) => this.begin(sub, delivery),
+      finish: (delivery, watch, failed, error) => this.finish(sub, delivery.topic, delivery, watch, failed, error),
+      dropped: (count, reason) => this.droppedBy(sub, count, reason),
+      overflowed: (error) => this.overflowed(sub, error),
+    };
   }
 }

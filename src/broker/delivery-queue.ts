@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { BoundedQueue, checkQueueOptions, type BoundedQueueStats } from '../flow/bounded-queue.js';
+import { BoundedQueue } from '../flow/bounded-queue.js';
+import { checkQueueOptions, type BoundedQueueStats } from '../flow/bounded-queue-options.js';
 import type { SlowConsumerError } from '../errors.js';
 import { defaultMessageSize } from '../flow/message-size.js';
 import type { Delivery, SubscriptionQueueOptions } from './delivery.js';

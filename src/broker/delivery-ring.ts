@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { noDrops, type BoundedQueueStats, type DropReason } from '../flow/bounded-queue.js';
+import { noDrops, type BoundedQueueStats, type DropReason } from '../flow/bounded-queue-options.js';
 import type { Delivery } from './delivery.js';
 import type { PendingWork } from './pending-work.js';
 

@@ -4,10 +4,8 @@
  *
  * @module
  */
-import type { EventEmitter } from 'eventemitter3';
 import { ClosedError, ERROR_CODES, PublishLimitError } from '../errors.js';
 import type { TopicOptions } from '../topics/topic.js';
-import type { BrokerEvents } from './broker-options.js';
 import { UNWATCHED, type BrokerObserver } from './broker-observer.js';
 import type { Delivery, DeliveryTarget } from './delivery.js';
 import { DeliveryLedger } from './delivery-ledger.js';
@@ -33,34 +31,36 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * per target. Each loop is one function on purpose: split into helpers called per target, V8
  * stops inlining them and fan-out to 1,000 subscribers slows down measurably.
  *
- * The last layer of the broker's internals, on top of the books ({@link DeliveryLedger}) and
- * the registry ({@link SubscriptionRegistry}), which explains why they are one object.
+ * The third layer of `PubSubBroker`, on top of the books ({@link DeliveryLedger}) and the
+ * registry ({@link SubscriptionRegistry}), which explains why the layers are one object.
  *
- * @internal
+ * Not exported from the package. Its members are marked internal (stripped from the published
+ * types); the class itself is not, as the published `PubSubBroker` type extends it.
  */
-export class FanOut<T> extends DeliveryLedger<T> {
-  /** Accepted publishes (the last one's id). */
-  published = 0;
-  /** Nested publishes refused by `maxPublishDepth` or `maxPublishWork`. */
-  refused = 0;
+export abstract class FanOut<T> extends DeliveryLedger<T> {
+  /** @internal Accepted publishes (the last one's id). */
+  protected published = 0;
+  /** @internal Nested publishes refused by `maxPublishDepth` or `maxPublishWork`. */
+  protected refused = 0;
   /** How deep the publish running now is nested (0: none is running). */
   private depth = 0;
   /** Handler calls (matched targets) caused so far by the current top-level publish. */
   private work = 0;
   private limitReported = false;
 
+  /** @internal */
   constructor(
     options: TopicOptions,
     cacheSize: number,
-    events: EventEmitter<BrokerEvents<T>>,
     private readonly maxDepth: number,
     private readonly maxWork: number,
   ) {
-    super(options, cacheSize, events);
+    super(options, cacheSize);
   }
 
   /**
-   * `publish` and `publishLocal`: the tap (if any) sees the message before local delivery.
+   * @internal `publish` and `publishLocal`: the tap (if any) sees the message before local
+   * delivery.
    *
    * The hot path of the library. V8 inlines this, the snapshot lookup, `admit`, `deliver` and
    * the delivery loop into the caller's loop only while their bytecode together stays under
@@ -71,8 +71,8 @@ export class FanOut<T> extends DeliveryLedger<T> {
    *
    * @returns how many subscribers took it.
    */
-  publish(tap: PublishTap<T> | undefined, topic: string, message: T): number {
-    if (this.closed) throw new ClosedError('PubSubBroker', 'publish');
+  protected publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const snapshot = this.snapshot(topic);
     const count = snapshot.length;
     if (!this.admit(topic, count)) return 0;
@@ -84,13 +84,13 @@ export class FanOut<T> extends DeliveryLedger<T> {
   }
 
   /**
-   * `publishChunked`: like `publish`, delivering `chunkSize` subscribers at a time with a turn
+   * @internal `publishChunked`: like `publish`, delivering `chunkSize` subscribers at a time with a turn
    * of the event loop between chunks.
    *
    * @returns a promise of how many subscribers took it.
    */
-  async publishChunked(tap: PublishTap<T> | undefined, topic: string, message: T, chunkSize: number): Promise<number> {
-    if (this.closed) throw new ClosedError('PubSubBroker', 'publish');
+  protected async publishInChunks(tap: PublishTap<T> | undefined, topic: string, message: T, chunkSize: number): Promise<number> {
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const snapshot = this.snapshot(topic);
     const count = snapshot.length;
     if (!this.admit(topic, count)) return 0;

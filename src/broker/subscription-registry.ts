@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { EventEmitter } from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { BrokerEvents, SubscribeOptions } from './broker-options.js';
 import type { DeliverySink, DeliveryTarget } from './delivery.js';
 import { QueueGroup } from './queue-group.js';
@@ -36,58 +36,60 @@ const noop = (): undefined => undefined;
  * whose `dispatcher` picks the member for each message, so the trie and the snapshots see a
  * group as one subscriber.
  *
- * The first of the three layers of the broker's internals, which are one object at run time
- * (registry, then {@link DeliveryLedger}, then {@link FanOut}): the publish path reads state
- * of all three (the snapshot cache and `endings` here, the counters of the ledger, the
- * nesting budget of the fan-out), and every further object it went through cost V8 a map
- * check and a load per publish. Measured (valgrind, Node 20) with the three composed as
- * separate objects: about 17% more instructions per publish to one subscriber; as one object,
- * the same as before the split. Nothing here is reachable by users: the broker keeps the
- * object in a `#private` field.
+ * The first of the layers `PubSubBroker` is built from (registry, then {@link DeliveryLedger},
+ * then {@link FanOut}, then the public class): one object at run time, because the publish
+ * path reads state of every layer (the snapshot cache and `endings` here, the ledger's
+ * counters, the fan-out's nesting budget) and each further object it went through cost V8 a
+ * map check and a load per publish. Measured: with these layers in a separate object held in
+ * a `#private` field of the broker, a publish to one subscriber went from 1.13× to 1.04× of
+ * eventemitter3 (fan-out bench, 4 rounds each, same minutes); as one object, 1.15×. `#private`
+ * fields cannot be shared between layers, so their members are TypeScript `protected` and
+ * marked internal: stripped from the published types and documentation, as the old single
+ * class's `private` members were hidden.
  *
- * @internal
+ * Not exported from the package. Its members are marked internal (stripped from the published
+ * types); the class itself is not, as the published `PubSubBroker` type extends it.
  */
-export class SubscriptionRegistry<T> {
+export abstract class SubscriptionRegistry<T> extends EventEmitter<BrokerEvents<T>> {
   /**
-   * Subscriptions ended so far (any reason). A plain delivery loop checks each target's
-   * liveness only once this has moved past its snapshot's `liveAt`.
+   * @internal Subscriptions ended so far (any reason). A plain delivery loop checks each
+   * target's liveness only once this has moved past its snapshot's `liveAt`.
    */
   protected endings = 0;
-  /** Live subscriptions (group members counted, representatives not). */
-  count = 0;
-  /** Set by the broker's `close()`: no more subscriptions (or publishes). */
-  closed = false;
+  /** @internal Live subscriptions (group members counted, representatives not). */
+  protected subscriptionCount = 0;
+  /** @internal Set by `close()`: no more subscriptions or publishes. */
+  protected isClosed = false;
+  /** @internal Topic → the snapshot a publish on it reaches. */
+  protected readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliveryTarget<T>>;
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
-  protected readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliveryTarget<T>>;
   private readonly owners = new FinalizationRegistry<SubscriptionRecord<T>>((sub) => this.end(sub, 'owner-collected'));
   private readonly endHook = (sub: SubscriptionRecord<T>, reason: UnsubscribeReason): void => this.end(sub, reason);
   private nextId = 1;
 
   /**
-   * @param events - the broker, which announces `'subscribe'` and `'unsubscribe'`.
+   * @internal
    * @throws RangeError, TypeError for a bad topic syntax.
    */
-  constructor(
-    options: TopicOptions,
-    cacheSize: number,
-    protected readonly events: EventEmitter<BrokerEvents<T>>,
-  ) {
+  constructor(options: TopicOptions, cacheSize: number) {
+    super();
     this.trie = new TopicTrie<PatternEntry<T>>({ ...options, cacheSize: 0 });
     this.snapshots = new SnapshotCache(cacheSize, this.trie.syntax);
   }
 
-  get syntax(): Readonly<TopicSyntax> {
+  /** @internal The topic syntax patterns and topics are parsed with. */
+  protected get topicSyntax(): Readonly<TopicSyntax> {
     return this.trie.syntax;
   }
 
-  /** Distinct live patterns. */
-  get patterns(): number {
+  /** @internal Distinct live patterns. */
+  protected get patternCount(): number {
     return this.entries.size;
   }
 
-  /** The subscribers a publish on `topic` reaches now (cached). */
+  /** @internal The subscribers a publish on `topic` reaches now (cached). */
   protected snapshot(topic: string): TopicSnapshot<T> {
     return this.snapshots.get(topic) ?? this.resolve(topic);
   }
@@ -97,16 +99,17 @@ export class SubscriptionRegistry<T> {
    * arms (signal, owner) and announces it. With an already aborted signal the record is
    * returned ended and nothing else happens, like `addEventListener` with one.
    *
+   * @internal
    * @throws {@link ClosedError} after close; {@link TopicError} when the pattern is invalid;
    * whatever `attach` throws.
    */
-  register(
+  protected register(
     pattern: string,
     handler: Handler<T>,
     options: SubscribeOptions<T>,
     attach: (sub: SubscriptionRecord<T>) => void,
   ): SubscriptionRecord<T> {
-    if (this.closed) throw new ClosedError('PubSubBroker', 'subscribe');
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'subscribe');
     parsePattern(pattern, this.trie.syntax);
     const sub = new SubscriptionRecord<T>(this.nextId++, pattern, handler, this.endHook);
     const { signal, owner, group } = options;
@@ -118,7 +121,7 @@ export class SubscriptionRegistry<T> {
     if (sub.sink !== undefined) sub.direct = false;
     if (group === undefined) this.file(sub);
     else this.join(sub, group);
-    this.count++;
+    this.subscriptionCount++;
     if (signal !== undefined) {
       const onAbort = (): void => this.end(sub, 'abort');
       signal.addEventListener('abort', onAbort, { once: true });
@@ -128,24 +131,24 @@ export class SubscriptionRegistry<T> {
       sub.ownerRef = new WeakRef(owner);
       this.owners.register(owner, sub, sub);
     }
-    this.events.emit('subscribe', sub);
+    this.emit('subscribe', sub);
     return sub;
   }
 
   /**
-   * Ends a subscription (once): out of the trie or its group, its sink closed (what it held
+   * @internal Ends a subscription (once): out of the trie or its group, its sink closed (what it held
    * dropped and counted), its signal and owner let go, then announced.
    */
-  end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
+  protected end(sub: SubscriptionRecord<T>, reason: UnsubscribeReason, error?: SlowConsumerError): void {
     if (!sub.live) return;
     sub.live = false;
     this.endings++;
     const group = sub.membership;
     if (group === undefined) {
-      if (this.entries.get(sub.pattern)?.subscriptions.has(sub) === true) this.count--;
+      if (this.entries.get(sub.pattern)?.subscriptions.has(sub) === true) this.subscriptionCount--;
       this.unfile(sub);
     } else if (group.remove(sub)) {
-      this.count--;
+      this.subscriptionCount--;
       if (group.size === 0) {
         this.groups.delete(group.key);
         group.representative.live = false;
@@ -159,16 +162,16 @@ export class SubscriptionRegistry<T> {
       this.owners.unregister(sub);
       sub.ownerRef = undefined;
     }
-    this.events.emit('unsubscribe', sub, reason);
+    this.emit('unsubscribe', sub, reason);
   }
 
-  /** Ends every live subscription. */
-  endAll(reason: UnsubscribeReason): void {
+  /** @internal Ends every live subscription. */
+  protected endAll(reason: UnsubscribeReason): void {
     for (const sub of this.records()) this.end(sub, reason);
   }
 
-  /** The live subscriptions (group members, not representatives), in order of their patterns' first use. */
-  *records(): IterableIterator<SubscriptionRecord<T>> {
+  /** @internal The live subscriptions (group members, not representatives), in order of their patterns' first use. */
+  protected *records(): IterableIterator<SubscriptionRecord<T>> {
     // Copies: a consumer of this iterator may end what it is given.
     for (const entry of [...this.entries.values()]) {
       for (const sub of [...entry.subscriptions]) {
@@ -221,7 +224,7 @@ export class SubscriptionRegistry<T> {
     this.snapshots.invalidate(sub.pattern);
   }
 
-  /** Builds (and caches) the snapshot of `topic`, deciding once what the delivery loops need. */
+  /** @internal Builds (and caches) the snapshot of `topic`, deciding once what the delivery loops need. */
   protected resolve(topic: string): TopicSnapshot<T> {
     // Never mutated here: the trie may hand back its shared empty result.
     const entries = this.trie.matchShared(topic);

@@ -19,15 +19,8 @@ import {
 import { defaultMessageSize } from './message-size.js';
 import { PriorityIndex } from './priority-index.js';
 
-export {
-  checkQueueOptions,
-  noDrops,
-  type BoundedQueueOptions,
-  type BoundedQueueStats,
-  type DropReason,
-  type OverflowPolicy,
-  type QueueSettings,
-} from './bounded-queue-options.js';
+// The public types, where they always were (the internal helpers are imported from their module).
+export type { BoundedQueueOptions, BoundedQueueStats, DropReason, OverflowPolicy } from './bounded-queue-options.js';
 
 /** Event signatures of {@link BoundedQueue}. */
 export interface BoundedQueueEvents<T> {
