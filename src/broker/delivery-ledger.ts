@@ -23,9 +23,6 @@ import { isThenable, type SubscriptionRecord } from './subscription.js';
  *
  * The second layer of `PubSubBroker` (see {@link SubscriptionRegistry} for why the layers are
  * one object).
- *
- * Not exported from the package. Its members are marked internal (stripped from the published
- * types); the class itself is not, as the published `PubSubBroker` type extends it.
  */
 export abstract class DeliveryLedger<T> extends SubscriptionRegistry<T> {
   /** @internal */

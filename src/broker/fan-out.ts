@@ -33,9 +33,6 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  *
  * The third layer of `PubSubBroker`, on top of the books ({@link DeliveryLedger}) and the
  * registry ({@link SubscriptionRegistry}), which explains why the layers are one object.
- *
- * Not exported from the package. Its members are marked internal (stripped from the published
- * types); the class itself is not, as the published `PubSubBroker` type extends it.
  */
 export abstract class FanOut<T> extends DeliveryLedger<T> {
   /** @internal Accepted publishes (the last one's id). */

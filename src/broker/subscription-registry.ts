@@ -39,16 +39,15 @@ const noop = (): undefined => undefined;
  * The first of the layers `PubSubBroker` is built from (registry, then {@link DeliveryLedger},
  * then {@link FanOut}, then the public class): one object at run time, because the publish
  * path reads state of every layer (the snapshot cache and `endings` here, the ledger's
- * counters, the fan-out's nesting budget) and each further object it went through cost V8 a
- * map check and a load per publish. Measured: with these layers in a separate object held in
- * a `#private` field of the broker, a publish to one subscriber went from 1.13× to 1.04× of
- * eventemitter3 (fan-out bench, 4 rounds each, same minutes); as one object, 1.15×. `#private`
- * fields cannot be shared between layers, so their members are TypeScript `protected` and
- * marked internal: stripped from the published types and documentation, as the old single
- * class's `private` members were hidden.
- *
- * Not exported from the package. Its members are marked internal (stripped from the published
- * types); the class itself is not, as the published `PubSubBroker` type extends it.
+ * counters, the fan-out's nesting budget) and each further object it goes through costs V8 a
+ * map check and a load per publish. Measured (fan-out bench, 4 rounds each, alternating with
+ * 0.2 in the same minutes): with the layers in a second object held in a `#private` field of
+ * the broker, a publish to one subscriber went from 1.13× to 1.04× of eventemitter3; as one
+ * object it is 1.16× (0.2: 1.12×). `#private` fields cannot be shared between layers, so
+ * their members are TypeScript `protected` and marked internal, which strips them from the
+ * published types and documentation (as the single class's `private` members were hidden).
+ * The class itself is not marked: the published `PubSubBroker` type extends it. Not exported
+ * from the package.
  */
 export abstract class SubscriptionRegistry<T> extends EventEmitter<BrokerEvents<T>> {
   /**
