@@ -26,6 +26,7 @@ const SCENARIOS: { name: string; load: () => Promise<{ default: Scenario }> }[] 
   { name: 'rate-limit', load: () => import('./scenarios/rate-limit.js') },
   { name: 'queues', load: () => import('./scenarios/queues.js') },
   { name: 'queued', load: () => import('./scenarios/queued.js') },
+  { name: 'drain', load: () => import('./scenarios/drain.js') },
   { name: 'caches', load: () => import('./scenarios/caches.js') },
   { name: 'metrics', load: () => import('./scenarios/metrics.js') },
   { name: 'e2e', load: () => import('./scenarios/e2e.js') },

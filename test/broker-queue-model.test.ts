@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PubSubBroker } from '../src/index.js';
 import { DrainScheduler } from '../src/broker/drain-scheduler.js';
 import { DeliveryRing } from '../src/broker/delivery-ring.js';
+import { PendingWork } from '../src/broker/pending-work.js';
 import { BoundedQueue } from '../src/flow/bounded-queue.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -104,10 +105,17 @@ describe('DeliveryRing, the light subscriber queue', () => {
           ([maxItems, lowWaterItems, ops]) => {
             const ringDrops: [number, string][] = [];
             let fills = 0;
-            const ring = new DeliveryRing<number>(maxItems, lowWaterItems, policy === 'drop-oldest', {
-              dropped: (count, reason) => void ringDrops.push([count, reason]),
-              filled: () => void fills++,
-            });
+            const pending = new PendingWork();
+            const ring = new DeliveryRing<number>(
+              maxItems,
+              lowWaterItems,
+              policy === 'drop-oldest',
+              {
+                dropped: (count, reason) => void ringDrops.push([count, reason]),
+                filled: () => void fills++,
+              },
+              pending,
+            );
             const queue = new BoundedQueue<{ topic: string; message: number; publishedAt: number }>({ maxItems, lowWaterItems, policy });
             const queueDrops: [number, string][] = [];
             queue.on('drop', (count, reason) => void queueDrops.push([count, reason]));
@@ -119,7 +127,12 @@ describe('DeliveryRing, the light subscriber queue', () => {
                 if (ring.length === 0 && !ring.closed) emptyBefore++;
                 expect(ring.push(delivery)).toBe(queue.push(delivery));
               } else if (op.kind === 'shift') {
-                for (let i = 0; i < op.count; i++) expect(ring.shift()?.message).toBe(queue.shift()?.message);
+                for (let i = 0; i < op.count; i++) {
+                  const shifted = ring.shift();
+                  expect(shifted?.message).toBe(queue.shift()?.message);
+                  // What a consumer does once it has handled a delivery it took out.
+                  if (shifted !== undefined) pending.settle(1);
+                }
               } else {
                 ring.close();
                 queue.close();
@@ -128,6 +141,8 @@ describe('DeliveryRing, the light subscriber queue', () => {
               expect(ring.length).toBe(queue.length);
               expect(ring.dropped).toBe(queue.dropped);
               expect(ringDrops).toEqual(queueDrops);
+              // The broker's pending count follows the ring: taken in, handed out, dropped.
+              expect(pending.count).toBe(ring.length);
             }
             // Told once per fill from empty, never per push.
             expect(fills).toBe(emptyBefore);

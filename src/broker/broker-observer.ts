@@ -101,3 +101,82 @@ export class ObserverSet<T> implements BrokerObserver<T> {
     }
   }
 }
+
+/** @internal How a handler call is watched: not at all, by the observer, or timed as well. */
+export type Watch = 0 | 1 | 2;
+/** @internal Begun without an observer: nobody is told when it ends. */
+export const UNWATCHED: Watch = 0;
+/** @internal The observer was told it started, without a time. */
+export const WATCHED: Watch = 1;
+/** @internal The observer was told it started, with a time: it is told the end time too. */
+export const TIMED: Watch = 2;
+
+/**
+ * @internal The observers attached to one broker, seen by the delivery loops as one
+ * (`current`, `undefined` while there is none), and the sampling that times one handler call
+ * in `sampleEvery`.
+ */
+export class Observers<T> {
+  /** What the delivery loops call: the attached observers as one, or `undefined`. */
+  current: BrokerObserver<T> | undefined = undefined;
+  #attached: BrokerObserver<T>[] = [];
+  /** Handler calls until the next timed one. */
+  #countdown = 1;
+  #sampleEvery = 1;
+
+  /** @param onError - where an observer's throw goes. */
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /**
+   * @returns a function that detaches `observer` (safe to call twice).
+   * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
+   */
+  attach(observer: BrokerObserver<T>): () => void {
+    const every = observer.sampleEvery ?? 1;
+    if (!Number.isSafeInteger(every) || every < 1) {
+      throw new RangeError(`observer.sampleEvery must be an integer >= 1 (got ${String(every)})`);
+    }
+    this.#attached.push(observer);
+    this.#rebuild();
+    return () => {
+      const index = this.#attached.indexOf(observer);
+      if (index < 0) return;
+      this.#attached.splice(index, 1);
+      this.#rebuild();
+    };
+  }
+
+  /**
+   * Tells `observer` that a handler call (or stream read) of `delivery` starts, timed when it
+   * is one of the `sampleEvery` and was published while observed (stamped).
+   */
+  begin(observer: BrokerObserver<T>, subscription: Subscription<T>, delivery: Delivery<T>): Watch {
+    // Published before the observer came: no stamp to time it from.
+    if (Number.isNaN(delivery.publishedAt) || --this.#countdown > 0) {
+      observer.started(subscription, delivery, undefined);
+      return WATCHED;
+    }
+    this.#countdown = this.#sampleEvery;
+    observer.started(subscription, delivery, performance.now());
+    return TIMED;
+  }
+
+  /** The call begun with `watch` ended: the current observer (if any, and if it was watched) is told. */
+  end(subscription: Subscription<T>, delivery: Delivery<T> | undefined, watch: Watch, failed: boolean): void {
+    if (watch === UNWATCHED || delivery === undefined) return;
+    this.current?.finished(subscription, delivery, watch === TIMED ? performance.now() : undefined, failed);
+  }
+
+  #rebuild(): void {
+    const attached = this.#attached;
+    if (attached.length === 0) {
+      this.current = undefined;
+      this.#sampleEvery = 1;
+    } else {
+      const set = new ObserverSet<T>([...attached], this.onError);
+      this.current = set;
+      this.#sampleEvery = set.sampleEvery;
+    }
+    this.#countdown = 1;
+  }
+}

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { noDrops, type BoundedQueueStats, type DropReason } from '../flow/bounded-queue.js';
+import { noDrops, type BoundedQueueStats, type DropReason } from '../flow/bounded-queue-options.js';
 import type { Delivery } from './delivery.js';
+import type { PendingWork } from './pending-work.js';
 
 /** @internal Where a subscriber queue reports what it dropped. */
 export interface DropSink {
@@ -44,6 +45,10 @@ const MAX_KEPT_RING = 1024;
  * Why: a publish to 1,000 queued subscribers is 1,000 pushes, and here a push is a store into
  * a ring on one object instead of a walk through a queue, its emitter and its denque.
  *
+ * It keeps its broker's {@link PendingWork} in step: a delivery it takes is pending, one it
+ * discards is settled here; one it hands out with `shift` stays pending until the consumer
+ * has handled it.
+ *
  * The ring is a power-of-two array. Taken slots are not cleared one by one: when the ring
  * drains it is replaced by a fresh one of the same size (a large one shrinks, one that never
  * grew is kept), and until then a stale slot is overwritten when the ring wraps. Why a fresh
@@ -75,6 +80,7 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
     private readonly lowWaterItems: number,
     private readonly dropOldest: boolean,
     private readonly owner: RingOwner,
+    private readonly pending: PendingWork,
   ) {}
 
   /** `true` once closed: a push is refused (and counted). */
@@ -97,6 +103,7 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
     this.ring[(this.head + count) & this.mask] = delivery;
     this.count = count + 1;
     this.enqueued++;
+    this.pending.add(1);
     if (count + 1 === this.maxItems && !this.isPaused) this.pause();
     // Told once per burst, not per push: the owner drains until the ring is empty again.
     if (count === 0) this.owner.filled();
@@ -125,7 +132,11 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
     this.mask = -1;
     this.head = 0;
     this.count = 0;
-    if (discarded > 0) this.drop(discarded, 'closed');
+    if (discarded > 0) {
+      // Settled before the drop is reported, so the broker's counts balance in its 'drop' listeners.
+      this.pending.settle(discarded);
+      this.drop(discarded, 'closed');
+    }
   }
 
   stats(): BoundedQueueStats {
@@ -162,7 +173,8 @@ export class DeliveryRing<T> implements DeliveryBuffer<T> {
       return false;
     }
     // The oldest leaves (dropped, not dequeued, no resume) and the new one takes its slot:
-    // the ring stays full, so nothing grows and the owner hears nothing new.
+    // the ring stays full, so nothing grows, the owner hears nothing new and as many
+    // deliveries are pending as before.
     const head = this.head;
     this.ring[(head + this.count) & this.mask] = delivery;
     this.head = (head + 1) & this.mask;

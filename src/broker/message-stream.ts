@@ -71,7 +71,7 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   constructor(subscription: Subscription<T>, options: SubscriptionQueueOptions<T>, host: ConsumerHost<T>) {
     this.subscription = subscription;
     this.host = host;
-    this.queue = createSubscriberQueue(options, host, () => this.handOver());
+    this.queue = createSubscriberQueue(options, host, host.pending, () => this.handOver());
     this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
 
@@ -163,12 +163,8 @@ export class QueuedStream<T> implements MessageStream<T>, DeliverySink<T> {
   /** A read counts as a delivery: begun and finished at once. */
   private read(delivery: Delivery<T>): void {
     const host = this.host;
-    if (!host.observed()) {
-      host.completed(1);
-      return;
-    }
-    const timed = host.begin(delivery);
-    host.end(delivery, timed, false, false, undefined);
+    if (host.observed()) host.finish(delivery, host.begin(delivery), false, undefined);
+    else host.completed(1);
   }
 
   /** Lets `for await` consume the stream. */

@@ -4,36 +4,33 @@
  *
  * @module
  */
-import type { DropReason } from '../flow/bounded-queue.js';
-import type { SlowConsumerError } from '../errors.js';
+import { UNWATCHED, type Watch } from './broker-observer.js';
 import type { Delivery, DeliverySink, DeliveryTarget, SubscriptionQueueOptions } from './delivery.js';
 import { DeliveryRing, type DeliveryBuffer } from './delivery-ring.js';
-import { createSubscriberQueue } from './delivery-queue.js';
+import { createSubscriberQueue, type QueueReports } from './delivery-queue.js';
 import type { DrainScheduler } from './drain-scheduler.js';
-import type { Handler } from './subscription.js';
+import type { PendingWork } from './pending-work.js';
+import { isThenable, type Handler } from './subscription.js';
 
-/** @internal What a queued consumer (or stream) tells its broker. */
-export interface ConsumerHost<T> {
+/**
+ * @internal What a queued consumer (or stream) tells its broker. Every delivery in its queue
+ * is pending from the moment the queue took it (see {@link PendingWork}); each one the
+ * consumer takes out ends with exactly one `completed` count or one `finish`.
+ */
+export interface ConsumerHost<T> extends QueueReports {
+  /** The broker's pending count, kept in step by the queue. */
+  readonly pending: PendingWork;
   /**
-   * Whether handler calls must go through `begin`/`end` (an observer is attached); when not,
-   * a drain counts its plain completions itself and reports them with `completed`.
+   * Whether handler calls must go through `begin`/`finish` (an observer is attached); when
+   * not, a drain counts its plain completions itself and reports them with `completed`.
    */
   observed(): boolean;
   /** `count` handler calls returned normally, unobserved. */
   completed(count: number): void;
-  /** A handler call (or a stream read) begins; `true` when it is being timed. */
-  begin(delivery: Delivery<T>): boolean;
-  /** The handler returned a promise: the call is in flight until `end`. */
-  awaiting(): void;
-  /**
-   * A handler call begun with `begin` ended: `failed` with `error`, or not. `async` when
-   * `awaiting` was called for it.
-   */
-  end(delivery: Delivery<T>, timed: boolean, async: boolean, failed: boolean, error: unknown): void;
-  /** The queue dropped messages. */
-  dropped(count: number, reason: DropReason): void;
-  /** The queue overflowed under the `'disconnect'` policy. */
-  overflowed(error: SlowConsumerError): void;
+  /** A handler call (or a stream read) begins under the observer: whether and how it is watched. */
+  begin(delivery: Delivery<T>): Watch;
+  /** A handler call ended (for an async handler, when its promise settled): `failed` with `error`, or not. */
+  finish(delivery: Delivery<T>, watch: Watch, failed: boolean, error: unknown): void;
 }
 
 /**
@@ -41,9 +38,6 @@ export interface ConsumerHost<T> {
  * I/O. Large enough that a burst of a few hundred costs one wake-up, not several.
  */
 const BATCH = 256;
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /**
  * A queued subscriber: its queue, and the drain that hands the queue to the handler one
@@ -66,7 +60,7 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     private readonly host: ConsumerHost<T>,
     private readonly scheduler: DrainScheduler,
   ) {
-    this.queue = createSubscriberQueue(options, host, () => this.schedule());
+    this.queue = createSubscriberQueue(options, host, host.pending, () => this.schedule());
     // A light ring tells this consumer when it fills, so a publish can push to it directly.
     this.pushTarget = this.queue instanceof DeliveryRing ? this.queue : this;
   }
@@ -135,44 +129,45 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     try {
       result = this.handler(delivery.message, delivery.topic);
     } catch (error) {
-      this.host.end(delivery, false, false, true, error);
+      this.host.finish(delivery, UNWATCHED, true, error);
       return false;
     }
     if (result === undefined || !isThenable(result)) return true;
-    this.track(result, delivery, false);
+    this.track(result, delivery, UNWATCHED);
     return false;
   }
 
   private invoke(delivery: Delivery<T>): void {
     const host = this.host;
     let result: unknown;
-    const timed = host.begin(delivery);
+    const watch = host.begin(delivery);
     try {
       result = this.handler(delivery.message, delivery.topic);
     } catch (error) {
-      host.end(delivery, timed, false, true, error);
+      host.finish(delivery, watch, true, error);
       return;
     }
-    if (result !== undefined && isThenable(result)) this.track(result, delivery, timed);
-    else host.end(delivery, timed, false, false, undefined);
+    if (result !== undefined && isThenable(result)) this.track(result, delivery, watch);
+    else host.finish(delivery, watch, false, undefined);
   }
 
   /** An async handler call: holds a concurrency slot until it settles. */
-  private track(result: PromiseLike<unknown>, delivery: Delivery<T>, timed: boolean): void {
+  private track(result: PromiseLike<unknown>, delivery: Delivery<T>, watch: Watch): void {
     const host = this.host;
     this.inFlight++;
-    host.awaiting();
-    result.then(
-      () => {
-        this.inFlight--;
-        host.end(delivery, timed, true, false, undefined);
-        this.schedule();
-      },
-      (error: unknown) => {
-        this.inFlight--;
-        host.end(delivery, timed, true, true, error);
-        this.schedule();
-      },
-    );
+    const settled = (failed: boolean, error: unknown): void => {
+      this.inFlight--;
+      host.finish(delivery, watch, failed, error);
+      this.schedule();
+    };
+    try {
+      result.then(
+        () => settled(false, undefined),
+        (error: unknown) => settled(true, error),
+      );
+    } catch (error) {
+      // A thenable whose then() throws never settles: the call failed now.
+      settled(true, error);
+    }
   }
 }

@@ -13,6 +13,10 @@ import type { QueueGroup } from './queue-group.js';
  */
 export type Handler<T> = (message: T, topic: string) => unknown;
 
+/** @internal Whether a handler returned something to wait for: a promise, or any thenable. */
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
 /** Why a subscription ended; passed with the broker's `'unsubscribe'` event. */
 export type UnsubscribeReason =
   /** `unsubscribe()` or disposal. */
