@@ -76,11 +76,12 @@ function checkCount(name: string, value: number, min: number): number {
  * ```
  */
 export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDisposable {
-  /** Runs the queued subscribers with work, one turn of the event loop for all of them. */
-  readonly #scheduler = new DrainScheduler();
-  /** The adapter that carries local publishes to other processes, if one is attached. */
-  #tap: PublishTap<T> | undefined = undefined;
-  #closing: Promise<void> | undefined = undefined;
+  /** @internal Runs the queued subscribers with work, one turn of the event loop for all of them. */
+  private readonly drainScheduler = new DrainScheduler();
+  /** @internal The adapter that carries local publishes to other processes, if one is attached. */
+  private attachedTap: PublishTap<T> | undefined = undefined;
+  /** @internal Set by the first `close()`; later calls return it. */
+  private closingPromise: Promise<void> | undefined = undefined;
 
   /**
    * @throws RangeError when an option is out of range.
@@ -135,7 +136,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
     const concurrency = settings === undefined ? 1 : checkCount('queue.concurrency', settings.concurrency ?? 1, 1);
     return this.register(pattern, handler, options, (sub) => {
       if (settings === undefined) return;
-      sub.sink = new QueuedConsumer(settings, handler, concurrency, this.hostFor(sub), this.#scheduler);
+      sub.sink = new QueuedConsumer(settings, handler, concurrency, this.hostFor(sub), this.drainScheduler);
     });
   }
 
@@ -229,7 +230,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * nothing is delivered then.
    */
   publish(topic: string, message: T): number {
-    return this.publishThrough(this.#tap, topic, message);
+    return this.publishThrough(this.attachedTap, topic, message);
   }
 
   /**
@@ -256,14 +257,14 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
     if (tap !== undefined && typeof tap.tapped !== 'function') {
       throw new TypeError(`tap must have a tapped() method (got ${typeof tap.tapped})`);
     }
-    const previous = this.#tap;
-    this.#tap = tap;
+    const previous = this.attachedTap;
+    this.attachedTap = tap;
     return previous;
   }
 
   /** The publish tap attached with {@link PubSubBroker.setPublishTap}, if any. */
   get publishTap(): PublishTap<T> | undefined {
-    return this.#tap;
+    return this.attachedTap;
   }
 
   /**
@@ -278,7 +279,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    */
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     const chunkSize = checkCount('chunkSize', options.chunkSize ?? 100, 1);
-    return this.publishInChunks(this.#tap, topic, message, chunkSize);
+    return this.publishInChunks(this.attachedTap, topic, message, chunkSize);
   }
 
   /**
@@ -322,7 +323,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.isClosed) return this.#closing ?? Promise.resolve();
+    if (this.isClosed) return this.closingPromise ?? Promise.resolve();
     const drain = options.drain ?? false;
     if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
     const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
@@ -330,11 +331,11 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
     const endAll = (): void => this.endAll('close');
     if (waited === undefined) {
       endAll();
-      this.#closing = Promise.resolve();
+      this.closingPromise = Promise.resolve();
     } else {
-      this.#closing = waited.finally(endAll);
+      this.closingPromise = waited.finally(endAll);
     }
-    return this.#closing;
+    return this.closingPromise;
   }
 
   /** `close()` without draining; lets `using` close the broker. */
