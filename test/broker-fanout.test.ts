@@ -117,3 +117,29 @@ describe('PubSubBroker fan-out to plain handlers', () => {
     expect(broker.stats()).toMatchObject({ offered: 2, delivered: 2, pending: 0 });
   });
 });
+
+describe('how a handler is called', () => {
+  it('calls every kind of subscriber as a plain function: `this` is undefined, never the broker\'s own record', async () => {
+    const broker = new PubSubBroker<number>();
+    const seen: Record<string, unknown> = {};
+    const record = (name: string) =>
+      function (this: unknown): void {
+        seen[name] = this;
+      };
+    broker.subscribe('t', record('plain'));
+    broker.subscribe('t', record('owned'), { owner: {} });
+    broker.subscribe('t', record('queued'), { queue: { maxItems: 4 } });
+    broker.subscribe('t', record('grouped'), { group: 'g' });
+    broker.publish('t', 1);
+    await broker.drain();
+    const noop = (): void => undefined;
+    const detach = broker.observe({ offered: noop, started: noop, finished: noop, dropped: noop });
+    broker.subscribe('o', record('observed'));
+    broker.subscribe('o', record('observed-queued'), { queue: { maxItems: 4 } });
+    broker.publish('o', 2);
+    await broker.drain();
+    detach();
+    expect(Object.keys(seen).sort()).toEqual(['grouped', 'observed', 'observed-queued', 'owned', 'plain', 'queued']);
+    for (const value of Object.values(seen)) expect(value).toBeUndefined();
+  });
+});

@@ -3,7 +3,7 @@ import { SnapshotCache, type Snapshot } from '../src/broker/snapshot-cache.js';
 import { resolveTopicSyntax } from '../src/topics/topic.js';
 
 const syntax = resolveTopicSyntax();
-const snapshotOf = (topic: string): Snapshot<string> => ({ targets: [topic], sinks: undefined, length: 1, plain: true, liveAt: -1 });
+const snapshotOf = (topic: string): Snapshot<string> => ({ targets: [topic], sinks: undefined, length: 1, plain: true, handlers: undefined, liveAt: -1 });
 
 /** What a broker does per publish: the cached snapshot, or resolve and offer it. Returns whether it resolved. */
 function publish(cache: SnapshotCache<string>, topic: string): boolean {

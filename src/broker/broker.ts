@@ -114,6 +114,8 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * Calls `handler(message, topic)` for every message published on a topic that matches
    * `pattern`: synchronously from `publish` by default, or through a bounded queue with the
    * `queue` option; with `group`, only for the messages the group hands to this member.
+   * The handler is called as a plain function (`this` is `undefined`): bind it, or use an
+   * arrow function, for a method.
    *
    * @throws {@link TopicError} when the pattern is invalid (nothing changes).
    * @throws TypeError when `handler` is not a function, `queue` is not a boolean or an

@@ -64,7 +64,8 @@ export abstract class DeliveryLedger<T> extends SubscriptionRegistry<T> {
    */
   protected call(sub: SubscriptionRecord<T>, message: T, topic: string): boolean {
     try {
-      const result = sub.handler(message, topic);
+      const handler = sub.handler;
+      const result = handler(message, topic);
       if (result === undefined || !isThenable(result)) return true;
       this.track(result, sub, topic, undefined, UNWATCHED);
     } catch (error) {
@@ -79,7 +80,8 @@ export abstract class DeliveryLedger<T> extends SubscriptionRegistry<T> {
     const watch = this.observers.begin(observer, sub, delivery);
     let result: unknown;
     try {
-      result = sub.handler(delivery.message, delivery.topic);
+      const handler = sub.handler;
+      result = handler(delivery.message, delivery.topic);
     } catch (error) {
       this.fail(error, delivery.topic, sub);
       this.observers.end(sub, delivery, watch, true);

@@ -11,7 +11,7 @@ import type { Delivery, DeliveryTarget } from './delivery.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import type { PublishTap } from './publish-tap.js';
 import type { TopicSnapshot } from './subscription-registry.js';
-import { isThenable, type SubscriptionRecord } from './subscription.js';
+import { isThenable, type Handler, type SubscriptionRecord } from './subscription.js';
 
 /** What happened to one offer of a message to a queued subscriber or a group. */
 type Outcome = 0 | 1 | 2;
@@ -251,6 +251,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
    */
   private deliverPlain(snapshot: TopicSnapshot<T>, from: number, to: number, topic: string, message: T): number {
     const targets = snapshot.targets;
+    const handlers = snapshot.handlers as readonly Handler<T>[];
     const liveAt = snapshot.liveAt;
     const start = this.endings;
     // Counted by exception, off the hot path: targets skipped as ended, and calls that did
@@ -264,15 +265,16 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
       while (i < to) {
         try {
           for (; i < to; i++) {
-            const sub = targets[i];
             // An earlier handler, or anything since the snapshot was checked, may have ended it.
-            if (this.endings !== liveAt && !sub.live) {
+            if (this.endings !== liveAt && !targets[i].live) {
               ended++;
               continue;
             }
-            const result = sub.handler(message, topic);
+            // Called as a plain function (`this` undefined), as on every other path.
+            const handler = handlers[i];
+            const result = handler(message, topic);
             if (result !== undefined && isThenable(result)) {
-              this.track(result, sub, topic, undefined, UNWATCHED);
+              this.track(result, targets[i], topic, undefined, UNWATCHED);
               pending++;
             }
           }

@@ -126,8 +126,9 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
    */
   private call(delivery: Delivery<T>): boolean {
     let result: unknown;
+    const handler = this.handler;
     try {
-      result = this.handler(delivery.message, delivery.topic);
+      result = handler(delivery.message, delivery.topic);
     } catch (error) {
       this.host.finish(delivery, UNWATCHED, true, error);
       return false;
@@ -141,8 +142,9 @@ export class QueuedConsumer<T> implements DeliverySink<T> {
     const host = this.host;
     let result: unknown;
     const watch = host.begin(delivery);
+    const handler = this.handler;
     try {
-      result = this.handler(delivery.message, delivery.topic);
+      result = handler(delivery.message, delivery.topic);
     } catch (error) {
       host.finish(delivery, watch, true, error);
       return;

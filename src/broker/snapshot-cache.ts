@@ -12,7 +12,7 @@ import { parsePattern, type TopicSyntax } from '../topics/topic.js';
  *
  * @internal
  */
-export interface Snapshot<S, K = never> {
+export interface Snapshot<S, K = never, H = never> {
   readonly targets: readonly S[];
   /**
    * When every target is a queued subscriber of its own (no group, no owner) when the
@@ -29,6 +29,12 @@ export interface Snapshot<S, K = never> {
    * a target is still live can change at any time: that is checked per delivery.)
    */
   readonly plain: boolean;
+  /**
+   * When `plain`: the targets' handlers, parallel to `targets`, so the plain delivery loop
+   * reads one array of functions instead of a field of each subscription (at 10,000
+   * subscribers that one load per call was a fifth of the loop's time).
+   */
+  readonly handlers: readonly H[] | undefined;
   /**
    * The broker's count of ended subscriptions when every target was last known live (-1:
    * not known). While the count has not moved, no target can have ended, so the plain
@@ -52,10 +58,10 @@ const MEMO_EVERY = 16;
  *
  * @internal
  */
-export class SnapshotCache<S, K = never> {
-  private readonly cache: TopicCache<Snapshot<S, K>> | undefined;
+export class SnapshotCache<S, K = never, H = never> {
+  private readonly cache: TopicCache<Snapshot<S, K, H>> | undefined;
   private lastTopic: string | undefined = undefined;
-  private lastSnapshot: Snapshot<S, K> | undefined = undefined;
+  private lastSnapshot: Snapshot<S, K, H> | undefined = undefined;
   private readonly syntax: TopicSyntax;
   /** Snapshots resolved while the cache was off (see `set`). */
   private resolvedOff = 0;
@@ -63,11 +69,11 @@ export class SnapshotCache<S, K = never> {
   /** `maxTopics` 0 turns caching off. */
   constructor(maxTopics: number, syntax: TopicSyntax) {
     this.syntax = syntax;
-    this.cache = maxTopics === 0 ? undefined : new TopicCache<Snapshot<S, K>>(maxTopics, syntax);
+    this.cache = maxTopics === 0 ? undefined : new TopicCache<Snapshot<S, K, H>>(maxTopics, syntax);
   }
 
   /** The cached snapshot for `topic`, if any. */
-  get(topic: string): Snapshot<S, K> | undefined {
+  get(topic: string): Snapshot<S, K, H> | undefined {
     const last = this.lastTopic;
     if (last !== undefined) {
       if (topic === last) return this.lastSnapshot;
@@ -92,7 +98,7 @@ export class SnapshotCache<S, K = never> {
    * resolves only a few times, and a stream of unique topics pays a string comparison once
    * per {@link MEMO_EVERY} publishes, not on every one (measured: 2–3% of a publish).
    */
-  set(topic: string, snapshot: Snapshot<S, K>): void {
+  set(topic: string, snapshot: Snapshot<S, K, H>): void {
     const cache = this.cache;
     if (cache === undefined) return;
     if (cache.active) cache.set(topic, snapshot);

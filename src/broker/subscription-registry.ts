@@ -22,10 +22,10 @@ interface PatternEntry<T> {
 }
 
 /** @internal What a publish on one topic reaches (see {@link Snapshot}). */
-export type TopicSnapshot<T> = Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>>;
+export type TopicSnapshot<T> = Snapshot<SubscriptionRecord<T>, DeliveryTarget<T>, Handler<T>>;
 
 /** The snapshot of a topic nobody listens to; shared, never mutated. */
-const NO_TARGETS: Snapshot<never> = { targets: [], sinks: undefined, length: 0, plain: true, liveAt: -1 };
+const NO_TARGETS: Snapshot<never> = { targets: [], sinks: undefined, length: 0, plain: true, handlers: [], liveAt: -1 };
 
 const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => a.id - b.id;
 
@@ -60,7 +60,7 @@ export abstract class SubscriptionRegistry<T> extends EventEmitter<BrokerEvents<
   /** @internal Set by `close()`: no more subscriptions or publishes. */
   protected isClosed = false;
   /** @internal Topic → the snapshot a publish on it reaches. */
-  protected readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliveryTarget<T>>;
+  protected readonly snapshots: SnapshotCache<SubscriptionRecord<T>, DeliveryTarget<T>, Handler<T>>;
   private readonly trie: TopicTrie<PatternEntry<T>>;
   private readonly entries = new Map<string, PatternEntry<T>>();
   private readonly groups = new Map<string, QueueGroup<SubscriptionRecord<T>>>();
@@ -248,7 +248,8 @@ export abstract class SubscriptionRegistry<T> extends EventEmitter<BrokerEvents<
         if (!sub.live) live = false;
       }
       const sinks = queued ? targets.map((sub) => (sub.sink as DeliverySink<T>).pushTarget) : undefined;
-      snapshot = { targets, sinks, length: targets.length, plain, liveAt: live ? this.endings : -1 };
+      const handlers = plain ? targets.map((sub) => sub.handler) : undefined;
+      snapshot = { targets, sinks, length: targets.length, plain, handlers, liveAt: live ? this.endings : -1 };
     }
     this.snapshots.set(topic, snapshot);
     return snapshot;
