@@ -35,7 +35,7 @@ export function statsLines(stats: ServerStats): string[] {
     ...(stats.redis === undefined
       ? []
       : [
-          `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
+          `${(stats.engine ?? 'Redis').toLowerCase()}: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
         ]),
     ...(stats.network === undefined
       ? []

@@ -202,7 +202,7 @@ function serverStats(parts: Parts): ServerStats {
     badPasswords: parts.passwordGuard?.failures ?? 0,
     passwordRefusals: parts.passwordGuard?.refusals ?? 0,
     brokerErrors: counters.brokerErrors,
-    ...(link === undefined ? {} : { redis: link.stats() }),
+    ...(link === undefined ? {} : { engine: link.engine, redis: link.stats() }),
     ...(link === undefined || network === undefined ? {} : { network: { ...network.stats(), remoteUsers: parts.remote.size } }),
     ingest: sources?.stats() ?? [],
     history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
