@@ -16,7 +16,7 @@ export interface BotContext {
   readonly botMask: string;
   /** Current counters. */
   stats(): ServerStats;
-  /** With `--redis`: resolves once Redis acknowledged the subscriptions (false: not in time). */
+  /** With several nodes: resolves once the engine acknowledged the subscriptions (false: not in time). */
   redisReady?(): Promise<boolean>;
 }
 
@@ -64,12 +64,14 @@ export function handleBotMessage(ctx: BotContext, client: Client, text: string):
   const bot = ctx.config.botNick;
   switch (command) {
     case 'stats':
-      // With Redis, answer once the subscriptions are live: the answer then also tells a
+      // With several nodes, answer once the subscriptions are live: the answer then also tells a
       // watcher that entries from other nodes reach the channels it joined before asking.
       void (ctx.redisReady?.() ?? Promise.resolve(true)).then((live) => {
         if (client.state !== 'open') return;
-        for (const line of statsLines(ctx.stats())) say(line);
-        if (!live) say('redis: subscriptions not acknowledged yet (Redis unreachable?)');
+        const stats = ctx.stats();
+        for (const line of statsLines(stats)) say(line);
+        const engine = stats.engine ?? 'Redis';
+        if (!live) say(`${engine.toLowerCase()}: subscriptions not acknowledged yet (${engine} unreachable?)`);
       });
       return;
     case 'help':

@@ -60,15 +60,20 @@ export class KvNickClaims implements LinkNickClaims {
   }
 
   async claim(folded: string): Promise<ClaimResult> {
+    const key = keyOf(folded);
     const ask = async (): Promise<number | false> => {
-      try {
-        return await this.kv.create(keyOf(folded), this.node);
-      } catch (error) {
-        // Held (create fails on a live key): by this node, it is still ours (a reconnecting
-        // user, a case change); by another, taken. Any other failure: unconfirmed.
-        const entry = await this.kv.get(keyOf(folded));
-        if (entry === null || entry.operation !== 'PUT') throw error;
-        return entry.string() === this.node ? entry.revision : false;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.kv.create(key, this.node);
+        } catch (error) {
+          // Held (create fails on a live key): by this node, it is still ours (a reconnecting
+          // user, a case change); by another, taken.
+          const entry = await this.kv.get(key);
+          if (entry !== null && entry.operation === 'PUT') return entry.string() === this.node ? entry.revision : false;
+          // Given back (or expired) between the create and the get: ask again; a third
+          // failure is not that race, and the claim is unconfirmed.
+          if (attempt === 3) throw error;
+        }
       }
     };
     const answer = this.connected() ? await this.withTimeout(ask()) : undefined;

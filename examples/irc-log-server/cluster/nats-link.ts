@@ -74,6 +74,23 @@ async function requireJetStream(connection: NatsConnection, url: string): Promis
 }
 
 /**
+ * The nick claims' bucket, made with `ttlMs` if it does not exist yet. One made by a node with
+ * another `--nick-claim-ttl-ms` is used as it is (its ttl wins), and said.
+ */
+async function openNicksBucket(kvm: Kvm, ttlMs: number, log: (line: string) => void): Promise<KV> {
+  try {
+    return await kvm.create(NICKS_BUCKET, { ttl: ttlMs, history: 1 });
+  } catch (error) {
+    const kv = await kvm.open(NICKS_BUCKET).catch(() => {
+      throw error;
+    });
+    const ttl = (await kv.status()).ttl;
+    log(`nats: bucket ${NICKS_BUCKET} exists with a claim ttl of ${ttl} ms (this node asks for ${ttlMs}); using it as it is`);
+    return kv;
+  }
+}
+
+/**
  * Connects to NATS at `url` (several comma-separated URLs for a cluster), checks JetStream,
  * and bridges `broker` through NATS core (at most once). Resolves once the servers have
  * acknowledged the subscriptions the broker has.
@@ -100,7 +117,7 @@ export async function connectNats(url: string, broker: PubSubBroker<LogEntry>, o
   let history: SharedHistory | undefined;
   try {
     const jsm = await requireJetStream(connection, url);
-    kv = await new Kvm(js).create(NICKS_BUCKET, { ttl: claimTtlMs, history: 1 });
+    kv = await openNicksBucket(new Kvm(js), claimTtlMs, log);
     if (perChannel > 0) history = await connectJetStreamHistory(js, jsm, perChannel, log);
   } catch (error) {
     await connection.close();
