@@ -144,4 +144,18 @@ describeWithNats('two nodes on NATS with JetStream (--nats)', (binary) => {
   it('are one network: chat, log lines, channel state, the join backlog and unique nicks', async () => {
     await twoNodesAsOne(['--nats', nats.urls[0]], 'nats');
   }, 40_000);
+
+  it('refuses to start, saying why, when NATS cannot be reached or has JetStream off', async () => {
+    const args = ['--irc-port', '0', '--ingest-port', 'off', '--http-port', 'off', '--no-demo'];
+    const nowhere = `nats://127.0.0.1:${await freePort()}`;
+    await expect(startNode('a.test', [...args, '--nats', nowhere])).rejects.toThrow(
+      new RegExp(`exited with 1: .*irc-log-server: cannot start: nats: cannot reach ${nowhere.replace(/[.]/g, '\\.')} `, 's'),
+    );
+    const plain = await startNatsCluster(binary);
+    try {
+      await expect(startNode('b.test', [...args, '--nats', plain.urls[0]])).rejects.toThrow(/exited with 1: .*cannot start: nats: \S+ has no JetStream .*start nats-server with -js/s);
+    } finally {
+      await plain.close();
+    }
+  }, 40_000);
 });
