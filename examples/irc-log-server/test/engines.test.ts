@@ -39,6 +39,20 @@ async function user(node: NodeProcess, nick: string): Promise<IrcUser> {
 
 const untagged = (line: string): string => line.replace(/^@\S+ /, '');
 
+/** Asks `NAMES channel` until the nicks listed are `names` (space-separated, in this order). */
+async function namesAre(who: IrcUser, channel: string, names: string): Promise<void> {
+  let last = '';
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    who.send(`NAMES ${channel}`);
+    const listed = IrcUser.only(await who.barrier(), '353').flatMap((message) => (message.params.at(-1) ?? '').split(' '));
+    last = listed.map((entry) => entry.replace(/!.*$/, '')).join(' ');
+    if (last === names) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`NAMES ${channel}: wanted ${names}, got ${last}`);
+}
+
 /** Two nodes joined by `engine` (`['--nats', url]`, …) behave as one network; `label` is the engine in B's metrics. */
 async function twoNodesAsOne(engine: string[], label: string): Promise<void> {
   const args = ['--irc-port', '0', '--ingest-port', '0', '--http-port', 'off', '--no-demo', '--no-colour', '--history', '5', '--nick-claim-ttl-ms', '3000', ...engine];
@@ -48,9 +62,12 @@ async function twoNodesAsOne(engine: string[], label: string): Promise<void> {
     const alice = await user(a, 'alice');
     const bob = await user(b, 'bob');
 
-    // Chat in a channel across the nodes, both ways, each message once.
+    // Chat in a channel across the nodes, both ways, each message once. alice makes #team on
+    // A (its operator); B learns of it before bob joins (else both nodes make it, as in a
+    // netsplit, and the later state wins whole: cluster-state.test.ts).
     alice.send('JOIN #team');
     await alice.barrier();
+    await namesAre(bob, '#team', '@alice');
     bob.send('JOIN #team');
     await alice.waitFor(/:bob!\S+ JOIN #team/);
     alice.send('PRIVMSG #team :hello from node A');
