@@ -16,7 +16,7 @@ export interface BotContext {
   readonly botMask: string;
   /** Current counters. */
   stats(): ServerStats;
-  /** With `--redis`: resolves once Redis acknowledged the subscriptions (false: not in time). */
+  /** With several nodes: resolves once the engine acknowledged the subscriptions (false: not in time). */
   redisReady?(): Promise<boolean>;
 }
 
@@ -35,7 +35,7 @@ export function statsLines(stats: ServerStats): string[] {
     ...(stats.redis === undefined
       ? []
       : [
-          `redis: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
+          `${(stats.engine ?? 'Redis').toLowerCase()}: sent ${stats.redis.published}, delivered from other nodes ${stats.redis.delivered}, gaps ${stats.redis.gaps} (missing ${stats.redis.missing}), outbox ${stats.redis.outboxPending} (dropped ${stats.redis.outboxDropped}), reconnects ${stats.redis.reconnects}`,
         ]),
     ...(stats.network === undefined
       ? []
@@ -64,12 +64,14 @@ export function handleBotMessage(ctx: BotContext, client: Client, text: string):
   const bot = ctx.config.botNick;
   switch (command) {
     case 'stats':
-      // With Redis, answer once the subscriptions are live: the answer then also tells a
+      // With several nodes, answer once the subscriptions are live: the answer then also tells a
       // watcher that entries from other nodes reach the channels it joined before asking.
       void (ctx.redisReady?.() ?? Promise.resolve(true)).then((live) => {
         if (client.state !== 'open') return;
-        for (const line of statsLines(ctx.stats())) say(line);
-        if (!live) say('redis: subscriptions not acknowledged yet (Redis unreachable?)');
+        const stats = ctx.stats();
+        for (const line of statsLines(stats)) say(line);
+        const engine = stats.engine ?? 'Redis';
+        if (!live) say(`${engine.toLowerCase()}: subscriptions not acknowledged yet (${engine} unreachable?)`);
       });
       return;
     case 'help':

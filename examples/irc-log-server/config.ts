@@ -114,12 +114,23 @@ export interface ServerConfig {
   /** Redis URL for running several nodes (not used by a single node). @default undefined */
   redis: string | undefined;
   /**
-   * With `redis`: how long a silent node is still taken for alive. Its nick claims outlive it
+   * Instead of `redis`: a Redis Cluster for running several nodes, as `host:port[,host:port…]`
+   * (some of its masters; the client learns the rest). @default undefined
+   */
+  redisCluster: string | undefined;
+  /**
+   * Instead of `redis`: NATS server URL(s) for running several nodes, comma-separated. The
+   * servers must have JetStream on (`nats-server -js`): it keeps the nick claims and the shared
+   * join backlog. @default undefined
+   */
+  nats: string | undefined;
+  /**
+   * With `redis`, `redisCluster` or `nats`: how long a silent node is still taken for alive. Its nick claims outlive it
    * that long (refreshed every third of it), and the other nodes forget its users (a netsplit
    * QUIT) after it. Minimum: 100. @default 30000
    */
   nickClaimTtlMs: number;
-  /** With `redis`: while Redis cannot be reached, how often to say so again, ms. Minimum: 100. @default 30000 */
+  /** With `redis`, `redisCluster` or `nats`: while the engine cannot be reached, how often to say so again, ms. Minimum: 100. @default 30000 */
   redisNoticeMs: number;
   /** An unregistered IRC connection is dropped after this long (`Registration timed out`), separately from `idleTimeoutMs`. Minimum: 10. @default 20000 */
   registrationTimeoutMs: number;
@@ -188,6 +199,8 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   motd: DEFAULT_MOTD,
   shutdownGraceMs: 2000,
   redis: undefined,
+  redisCluster: undefined,
+  nats: undefined,
   nickClaimTtlMs: 30_000,
   redisNoticeMs: 30_000,
   registrationTimeoutMs: 20_000,
@@ -206,6 +219,12 @@ function integer(name: string, value: number, min: number, max = Number.MAX_SAFE
     throw new RangeError(`${name} must be an integer in [${min}, ${max}] (got ${String(value)})`);
   }
 }
+
+/** The settings that each name an engine to join nodes through; at most one is set. */
+export const ENGINES = ['redis', 'redisCluster', 'nats'] as const;
+
+/** `host:port[,host:port…]`, a port of 1–5 digits (its range is checked by the link). */
+const CLUSTER_NODES = /^\s*[^,\s]+:\d{1,5}\s*(?:,\s*[^,\s]+:\d{1,5}\s*)*$/;
 
 /**
  * Fills in defaults and validates.
@@ -247,11 +266,16 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   if (typeof config.stdinService !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(config.stdinService)) {
     throw new RangeError(`stdinService must be 1-64 characters of [A-Za-z0-9_.-] (got ${JSON.stringify(config.stdinService)})`);
   }
-  for (const key of ['password', 'producerToken', 'redis'] as const) {
+  for (const key of ['password', 'producerToken', ...ENGINES] as const) {
     const value = config[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw new TypeError(`${key} must be a non-empty string when set (got ${JSON.stringify(value)})`);
     }
+  }
+  const engines = ENGINES.filter((key) => config[key] !== undefined);
+  if (engines.length > 1) throw new RangeError(`${ENGINES.join(', ')} are exclusive: one engine joins the nodes (got ${engines.join(' and ')})`);
+  if (config.redisCluster !== undefined && !CLUSTER_NODES.test(config.redisCluster)) {
+    throw new RangeError(`redisCluster must be host:port[,host:port…] (got ${JSON.stringify(config.redisCluster)})`);
   }
   if (typeof config.ingestRate !== 'number' || !Number.isFinite(config.ingestRate) || config.ingestRate <= 0 || config.ingestRate > 10_000_000) {
     throw new RangeError(`ingestRate must be in (0, 10000000] lines/s (got ${String(config.ingestRate)})`);

@@ -48,8 +48,10 @@ const FLAGS = [
   ['announce-members-up-to', '<n>', 'announceMembersUpTo', 'show joins/parts in channels up to this size'],
   ['shutdown-grace-ms', '<ms>', 'shutdownGraceMs', 'how long shutdown waits for queues to flush'],
   ['redis', '<url>', 'redis', 'Redis URL for several nodes'],
-  ['nick-claim-ttl-ms', '<ms>', 'nickClaimTtlMs', "with --redis: how long a silent node's nicks stay taken and its users stay listed"],
-  ['redis-notice-ms', '<ms>', 'redisNoticeMs', 'with --redis: while Redis is unreachable, how often to say so'],
+  ['redis-cluster', '<host:port,...>', 'redisCluster', 'instead of --redis: Redis Cluster nodes for several nodes (sharded Pub/Sub)'],
+  ['nats', '<url>', 'nats', 'instead of --redis: NATS URL(s) for several nodes (JetStream on: nats-server -js)'],
+  ['nick-claim-ttl-ms', '<ms>', 'nickClaimTtlMs', "with several nodes: how long a silent node's nicks stay taken and its users stay listed"],
+  ['redis-notice-ms', '<ms>', 'redisNoticeMs', 'with several nodes: while the engine (Redis, NATS) is unreachable, how often to say so'],
   ['registration-timeout-ms', '<ms>', 'registrationTimeoutMs', 'drop IRC connections not registered after this long'],
   ['ingest-idle-timeout', '<ms>', 'ingestIdleTimeoutMs', 'close ingest connections silent for this long'],
   ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address'],
@@ -59,6 +61,13 @@ const FLAGS = [
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
+
+/** The flags that each choose the engine joining the nodes: one at most. */
+const ENGINE_FLAGS: ReadonlyArray<readonly [string, Field]> = [
+  ['redis', 'redis'],
+  ['redis-cluster', 'redisCluster'],
+  ['nats', 'nats'],
+];
 
 const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'ircPort',
@@ -179,6 +188,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Pa
     const raw = values[flag];
     if (raw === undefined) continue;
     overrides[field] = flag.startsWith('no-') ? !raw : convert(field, flag, raw);
+  }
+  const engines = ENGINE_FLAGS.filter(([, field]) => overrides[field] !== undefined).map(([flag]) => `--${flag}`);
+  if (engines.length > 1) {
+    throw new RangeError(`${engines.join(' and ')} are exclusive: the nodes join through one engine (--redis, --redis-cluster or --nats)`);
   }
   // Piping your own logs in usually means you want only those: --stdin turns the demo
   // generator off unless it was asked for explicitly.

@@ -22,7 +22,14 @@ if (parsed.help) {
 }
 
 const { config } = parsed;
-const server = await startServer(config);
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer(config);
+} catch (error) {
+  // A port in use, an engine that cannot be reached at start (NATS), one without JetStream.
+  console.error(`irc-log-server: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const ircHost = config.ircHost === '0.0.0.0' || config.ircHost === '::' ? '127.0.0.1' : config.ircHost;
 const sources = [
   server.ingestPort === undefined ? undefined : `JSON Lines on ${config.ingestHost}:${server.ingestPort}`,

@@ -13,12 +13,13 @@
  * - `BackpressureManager<OutLine>` owns every client's SendQ (bounded in bytes, dropping the
  *   lowest priority first, disconnecting past the hard bound);
  * - a `TokenBucket` per client paces its input (flood control);
- * - `RedisBridge` (with `--redis`, cluster/redis-link.ts behind cluster/link.ts) carries
- *   entries between nodes;
+ * - a bridge carries entries between nodes: `RedisBridge` with `--redis`, `RedisShardedBridge`
+ *   with `--redis-cluster`, `NatsBridge` with `--nats` (cluster/*-link.ts behind cluster/link.ts);
  * - the IRC network between nodes is more topics on the same broker (`chat/channels/<name>`,
  *   `chat/users/<nick>`, `chat/state`: cluster/network-bus.ts), so the same bridge carries
  *   chat and each node's users, memberships and channel state; nicks are claimed in Redis
- *   keys that expire with their node (cluster/nick-claims.ts);
+ *   keys (cluster/nick-claims.ts) or NATS KV keys (cluster/kv-nick-claims.ts) that expire
+ *   with their node;
  * - `BroadcastMetrics` observes the broker for `/metrics` (http/metrics.ts);
  * - the web viewer (`--http-port`, http/web-viewer.ts) gives each browser one broker
  *   subscription with a bounded queue, streamed as Server-Sent Events.
@@ -202,7 +203,7 @@ function serverStats(parts: Parts): ServerStats {
     badPasswords: parts.passwordGuard?.failures ?? 0,
     passwordRefusals: parts.passwordGuard?.refusals ?? 0,
     brokerErrors: counters.brokerErrors,
-    ...(link === undefined ? {} : { redis: link.stats() }),
+    ...(link === undefined ? {} : { engine: link.engine, redis: link.stats() }),
     ...(link === undefined || network === undefined ? {} : { network: { ...network.stats(), remoteUsers: parts.remote.size } }),
     ingest: sources?.stats() ?? [],
     history: history?.stats() ?? { entries: 0, bytes: 0, evicted: 0, replayed: 0 },
@@ -318,7 +319,7 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     counters.brokerErrors++;
     console.error(`irc-log-server: delivering ${topic} failed:`, error);
   });
-  // With several nodes (--redis), the broker's publishes reach every node from here on.
+  // With several nodes (--redis, --redis-cluster, --nats), the broker's publishes reach every node from here on.
   const link = await connectCluster(config, broker, log);
   if (link !== undefined) teardown.add('the cluster link', () => link.close());
   const { history, channels } = startLogSide(config, broker, link, botMask, teardown);

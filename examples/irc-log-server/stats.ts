@@ -46,7 +46,9 @@ export interface ServerStats {
   passwordRefusals: number;
   /** Handler errors the broker reported (a channel failing to render an entry). */
   brokerErrors: number;
-  /** The Redis bridge's counters, with `--redis`. */
+  /** The engine joining the nodes (`Redis`, `Redis Cluster`, `NATS`), with several nodes. */
+  engine?: string;
+  /** The bridge's counters, with several nodes (`--redis`, `--redis-cluster`, `--nats`: the name is its first engine's). */
   redis?: ClusterLinkStats;
   /** The other nodes, with `--redis`: how many are heard from, users they have, resyncs, nodes lost. */
   network?: NetworkBusStats & { remoteUsers: number };

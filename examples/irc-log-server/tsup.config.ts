@@ -9,7 +9,9 @@
  *
  * 'logcaster' resolves to the library's source through tsconfig.json's `paths`, so the
  * example runs against the code in this repository, bundled; the library's dependencies stay
- * external (node_modules), and ioredis with them (only `--redis` loads it).
+ * external (node_modules), and ioredis and the NATS client with them (only `--redis`,
+ * `--redis-cluster` or `--nats` loads them; bundled, the NATS packages' own dynamic imports
+ * would not resolve).
  */
 import { defineConfig } from 'tsup';
 
@@ -20,7 +22,7 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   tsconfig: 'tsconfig.json',
-  external: ['ioredis'],
+  external: ['ioredis', /^@nats-io\//],
   clean: true,
   dts: false,
   sourcemap: false,

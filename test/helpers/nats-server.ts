@@ -59,6 +59,8 @@ export interface NatsClusterOptions {
    * direction by this many milliseconds (with two servers: the only route). @default 0
    */
   routeDelayMs?: number;
+  /** Turns JetStream on (`-js`), each server storing in its own dir under the temp dir. @default false */
+  jetstream?: boolean;
 }
 
 const getJson = async (port: number, path: string): Promise<Record<string, unknown>> => {
@@ -89,6 +91,7 @@ export async function startNatsCluster(binary: string, options: NatsClusterOptio
     const { client, cluster, monitor } = ports[index];
     const list = ['-a', '127.0.0.1', '-p', String(client), '-m', String(monitor), '-n', `s${index}`];
     list.push('-l', join(dir, `s${index}.log`));
+    if (options.jetstream === true) list.push('-js', '-sd', join(dir, `s${index}-store`));
     if (size > 1) {
       list.push('--cluster', `nats://127.0.0.1:${cluster}`, '--cluster_name', 'logcaster-test');
       if (index > 0) list.push('--routes', `nats://127.0.0.1:${seed}`);

@@ -32,6 +32,8 @@ export interface RedisNickClaimsOptions {
   readonly timeoutMs?: number;
   /** Whether the connection can take a command now; when not, a claim is `'unconfirmed'` at once. @default always */
   readonly connected?: () => boolean;
+  /** The engine's name in the refusal of an unconfirmed claim. @default 'Redis' */
+  readonly engine?: string;
 }
 
 // Refresh or delete a key only if this node still owns it.
@@ -40,6 +42,7 @@ const DELETE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return re
 
 /** Nick claims in Redis keys that expire with their node. */
 export class RedisNickClaims implements NickClaims {
+  readonly engine: string;
   /** Claims refused because Redis did not answer (in time, or at all). */
   unconfirmed = 0;
   private readonly redis: ClaimsRedis;
@@ -58,6 +61,7 @@ export class RedisNickClaims implements NickClaims {
     this.prefix = options.prefix ?? 'logcaster:nick:';
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.connected = options.connected ?? (() => true);
+    this.engine = options.engine ?? 'Redis';
     if (!Number.isInteger(this.ttlMs) || this.ttlMs < 100) throw new RangeError(`ttlMs must be an integer >= 100 (got ${this.ttlMs})`);
     // Three refreshes per lifetime: one lost refresh does not lose a nick.
     this.timer = setInterval(() => this.refresh(), Math.floor(this.ttlMs / 3));

@@ -59,7 +59,9 @@ export function ircMetrics(stats: ServerStats): string {
     ['logcaster_irc_password_refusals_total', 'counter', 'Connections and registrations refused for an address out of password attempts.', stats.passwordRefusals],
     ['logcaster_irc_process_resident_memory_bytes', 'gauge', 'Resident set size of the process.', stats.memory.rss],
   ];
-  if (stats.redis !== undefined) {
+  // The names a dashboard built for --redis reads, kept for it; every engine has the
+  // logcaster_cluster_* families below, labelled with the engine.
+  if (stats.redis !== undefined && (stats.engine ?? 'Redis') === 'Redis') {
     const redis = stats.redis;
     families.push(
       ['logcaster_redis_gaps_total', 'counter', 'Times messages from another node were found missing.', redis.gaps],
@@ -80,8 +82,25 @@ export function ircMetrics(stats: ServerStats): string {
   }
     const writer = new PrometheusWriter();
   for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);
+  writeClusterMetrics(writer, stats);
   writeIngestMetrics(writer, stats);
   return writer.toString();
+}
+
+/** The link's counters, on every engine, labelled `engine` = `redis`, `redis_cluster` or `nats`. */
+function writeClusterMetrics(writer: PrometheusWriter, stats: ServerStats): void {
+  const link = stats.redis;
+  if (link === undefined) return;
+  const labels = { engine: (stats.engine ?? 'Redis').toLowerCase().replace(/ /g, '_') };
+  const one = (value: number): PrometheusSample[] => [{ labels, value }];
+  writer
+    .family('logcaster_cluster_published_total', 'counter', 'Messages this node sent to the other nodes through the engine.', one(link.published))
+    .family('logcaster_cluster_delivered_total', 'counter', 'Messages from the other nodes delivered here.', one(link.delivered))
+    .family('logcaster_cluster_gaps_total', 'counter', 'Times messages from another node were found missing.', one(link.gaps))
+    .family('logcaster_cluster_missing_total', 'counter', 'Messages from other nodes known lost.', one(link.missing))
+    .family('logcaster_cluster_outbox_pending', 'gauge', 'Messages waiting in the outbox for the engine.', one(link.outboxPending))
+    .family('logcaster_cluster_outbox_dropped_total', 'counter', 'Messages the full outbox dropped.', one(link.outboxDropped))
+    .family('logcaster_cluster_reconnects_total', 'counter', 'Connections to the engine back after an outage.', one(link.reconnects));
 }
 
 /**

@@ -18,6 +18,8 @@ export type ClaimResult = 'granted' | 'taken' | 'unconfirmed';
 
 /** Network-wide nick ownership. */
 export interface NickClaims {
+  /** The engine that keeps the claims, as users read it (`Redis`, `NATS`): named when a claim cannot be confirmed. */
+  readonly engine?: string;
   /**
    * Claims `folded` for this node: `'taken'` when another node holds it, `'unconfirmed'` when
    * the network could not be asked (the nick is then refused: two nodes must never both grant

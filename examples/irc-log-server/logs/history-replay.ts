@@ -1,6 +1,6 @@
 /**
  * Replaying a channel's recent lines to a member who joins ({@link JoinReplay}: from this
- * node's history, or from the backlog every node shares in Redis), marked so a person can tell
+ * node's history, or from the backlog every node shares in Redis or NATS), marked so a person can tell
  * the backlog from live lines:
  * - a client that negotiated `batch` gets them inside `BATCH +<ref> chathistory <channel>` …
  *   `BATCH -<ref>` (IRCv3 batch, the `chathistory` type), each line tagged `@batch=<ref>` and,
@@ -67,7 +67,7 @@ export function replayHistory(client: Client, channel: string, entries: readonly
   return queued;
 }
 
-// How long a join waits for the shared (Redis) backlog before showing the local one.
+// How long a join waits for the shared backlog (Redis, NATS) before showing the local one.
 const SHARED_HISTORY_TIMEOUT_MS = 2000;
 // Live entries held per joining member while its backlog is read.
 const MAX_HELD_ENTRIES = 1000;

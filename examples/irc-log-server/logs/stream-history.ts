@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { PubSubBroker } from 'logcaster';
 import { RedisStreamBridge } from 'logcaster/redis';
 import type { LogEntry } from './entry.js';
@@ -24,7 +24,7 @@ export interface SharedHistory {
 }
 
 /** Quits `client` (waiting at most 500 ms for Redis to answer), then drops the connection. */
-async function letGo(client: Redis): Promise<void> {
+async function letGo(client: Redis | Cluster): Promise<void> {
   if (client.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
@@ -39,7 +39,7 @@ async function letGo(client: Redis): Promise<void> {
  *
  * @param perChannel - entries a join shows; the streams keep at least 50 times as many.
  */
-export function connectStreamHistory(connect: () => Redis, perChannel: number, log: (line: string) => void = () => undefined): SharedHistory {
+export function connectStreamHistory(connect: () => Redis | Cluster, perChannel: number, log: (line: string) => void = () => undefined): SharedHistory {
   const publisher = connect();
   const reader = connect();
   for (const client of [publisher, reader]) {

@@ -53,6 +53,18 @@ describe('configuration', () => {
     expect(() => resolveConfig({ idleTimeoutMs: 10, pingIntervalMs: 100 })).toThrow(/idleTimeoutMs/);
   });
 
+  it('joins the nodes through one engine at most, and reads a Redis Cluster as host:port pairs', () => {
+    expect(parseConfig(['--nats', 'nats://127.0.0.1:4222'], {}).config.nats).toBe('nats://127.0.0.1:4222');
+    expect(parseConfig([], { LOGCASTER_REDIS_CLUSTER: '10.0.0.1:7000,10.0.0.2:7000' }).config.redisCluster).toBe('10.0.0.1:7000,10.0.0.2:7000');
+    expect(() => parseConfig(['--redis', 'redis://127.0.0.1', '--nats', 'nats://127.0.0.1'], {})).toThrow(
+      '--redis and --nats are exclusive: the nodes join through one engine (--redis, --redis-cluster or --nats)',
+    );
+    expect(() => parseConfig(['--redis-cluster', '127.0.0.1:7000'], { LOGCASTER_NATS: 'nats://127.0.0.1' })).toThrow(/--redis-cluster and --nats are exclusive/);
+    expect(() => resolveConfig({ redis: 'redis://127.0.0.1', redisCluster: '127.0.0.1:7000' })).toThrow(/redis, redisCluster, nats are exclusive.*\(got redis and redisCluster\)/);
+    expect(() => parseConfig(['--redis-cluster', 'redis://127.0.0.1:7000/'], {})).toThrow(/redisCluster must be host:port\[,host:port…\] \(got "redis:\/\/127.0.0.1:7000\/"\)/);
+    for (const flag of ['--redis-cluster <host:port,...>', '--nats <url>', 'LOGCASTER_NATS', 'LOGCASTER_REDIS_CLUSTER']) expect(helpText).toContain(flag);
+  });
+
   it('lists every flag with its environment variable in --help', () => {
     expect(parseConfig(['--help'], {}).help).toBe(true);
     for (const flag of ['--irc-port', '--ingest-port', '--no-demo', '--stdin', '--password', '--producer-token', '--max-clients-per-ip', '--sendq-bytes']) {

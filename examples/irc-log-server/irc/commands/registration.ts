@@ -191,7 +191,7 @@ function settleClaim(ctx: ServerContext, client: Client, wanted: string, result:
   if (result !== 'granted') {
     if (ctx.nicks.get(folded) === client && foldCase(client.nick ?? '') !== folded) ctx.nicks.delete(folded);
     // A nick the network could not confirm is refused: another node may grant it meanwhile.
-    const why = result === 'taken' ? 'Nickname is already in use' : 'Nickname could not be confirmed with the other nodes (Redis unreachable); try again';
+    const why = result === 'taken' ? 'Nickname is already in use' : `Nickname could not be confirmed with the other nodes (${ctx.network?.claims?.engine ?? 'Redis'} unreachable); try again`;
     client.reply(N.ERR_NICKNAMEINUSE, wanted, why);
     return;
   }
