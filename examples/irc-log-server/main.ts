@@ -29,6 +29,7 @@ const sources = [
   config.demo ? `demo generator (${config.demoRate} lines/s)` : undefined,
   config.stdin ? 'standard input' : undefined,
   server.syslogPort === undefined ? undefined : `syslog (UDP) on ${config.ingestHost}:${server.syslogPort}`,
+  server.syslogTcpPort === undefined ? undefined : `syslog (TCP) on ${config.ingestHost}:${server.syslogTcpPort}`,
 ].filter((source) => source !== undefined);
 
 console.log(`logcaster IRC log server ${config.serverName} listening on ${config.ircHost}:${server.ircPort}`);
