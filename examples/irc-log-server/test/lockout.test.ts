@@ -70,6 +70,34 @@ describe('the ingest port', () => {
     for (const s of renewed) s.socket.destroy();
   });
 
+  it('refuses an address after --password-attempts wrong producer tokens, even with the right one, and not others', async () => {
+    const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: 0, demo: false, producerToken: 't0ken', passwordAttempts: 3, passwordRetryMs: 60_000 });
+    running.push(server);
+    const port = server.ingestPort ?? 0;
+    const attempt = async (token: string, from = '127.0.0.1'): Promise<string> => {
+      const s = await idle(port, from);
+      s.socket.write(`${JSON.stringify({ token })}\n${entry(`with ${token}`)}`);
+      await s.closed;
+      return s.received();
+    };
+    const replies: string[] = [];
+    for (let i = 0; i < 6; i++) replies.push(await attempt(`guess${i}`));
+    expect(replies.map((r) => (JSON.parse(r.split('\n')[0]) as { error: string }).error.split(':')[0])).toEqual([
+      'authentication required',
+      'authentication required',
+      'authentication required',
+      'too many failed token attempts from your address',
+      'too many failed token attempts from your address',
+      'too many failed token attempts from your address',
+    ]);
+    expect(await attempt('t0ken')).toContain('too many failed token attempts');
+    // Another address with the right token is taken.
+    const other = await idle(port, '127.0.0.2');
+    other.socket.end(`${JSON.stringify({ token: 't0ken' })}\n${entry('from another host')}`);
+    await until(() => server.stats().linesIn === 1, 5000, 'the other host entry');
+    expect(server.stats().linesIn).toBe(1);
+  });
+
   it('shares one rate budget between the connections of an address with --ingest-rate-scope address', async () => {
     const count = async (scope: 'connection' | 'address'): Promise<number> => {
       const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: 0, demo: false, ingestRateScope: scope, history: 0 });

@@ -2,9 +2,10 @@
  * Syslog over TCP has two framings (RFC 6587), and real senders use both on the same kind of
  * port: octet counting, `MSG-LEN SP SYSLOG-MSG` (`logger --octet-count`, rsyslog's
  * `omfwd` with `TCP_Framing="octet-counted"`), and newline framing, one message per line
- * (`logger --tcp` without it, syslog-ng's default, `nc`). A syslog message starts with `<`, so
- * a message that starts with a digit run and a space is octet-counted; anything else runs to
- * the next LF. The choice is made again for every message, so a sender may even mix them.
+ * (`logger --tcp` without it, syslog-ng's default, `nc`). A syslog message starts with `<PRI>`,
+ * so a digit run, a space and `<` start an octet-counted message; anything else (`404 not
+ * found` from `nc` included) runs to the next LF. The choice is made again for every message,
+ * so a sender may even mix them.
  *
  * Memory is bounded like {@link LineSplitter}'s: a message longer than `maxLineBytes` is cut
  * there and delivered with `truncated: true`, the rest of its bytes are read and discarded.
@@ -16,6 +17,7 @@ import { LineSplitter, type LineHandler } from './line-splitter.js';
 // Longest MSG-LEN read as a count: 9 digits (RFC 6587 bounds nothing; no sender sends 1 GB).
 const MAX_COUNT_DIGITS = 9;
 const SPACE = 0x20;
+const LESS_THAN = 0x3c;
 const LF = 0x0a;
 const CR = 0x0d;
 const isDigit = (byte: number): boolean => byte >= 0x30 && byte <= 0x39;
@@ -30,7 +32,7 @@ const isDigit = (byte: number): boolean => byte >= 0x30 && byte <= 0x39;
  * ```
  */
 export class SyslogFramer {
-  private mode: 'start' | 'count' | 'octets' | 'line' = 'start';
+  private mode: 'start' | 'count' | 'counted' | 'octets' | 'line' = 'start';
   private digits = '';
   private remaining = 0;
   private chunks: Buffer[] = [];
@@ -62,6 +64,7 @@ export class SyslogFramer {
     while (at < chunk.length) {
       if (this.mode === 'start') at = this.begin(chunk, at);
       else if (this.mode === 'count') at = this.readCount(chunk, at);
+      else if (this.mode === 'counted') at = this.confirmCount(chunk, at);
       else if (this.mode === 'octets') at = this.readOctets(chunk, at);
       else at = this.readLine(chunk, at);
     }
@@ -70,6 +73,7 @@ export class SyslogFramer {
   /** Delivers an unfinished message (end of stream), if any; an incomplete octet-counted one is marked truncated. */
   end(): void {
     if (this.mode === 'count') this.lines.push(this.digits);
+    if (this.mode === 'counted') this.lines.push(`${this.digits} `);
     if (this.mode === 'octets') {
       this.cut = true;
       this.finishOctets();
@@ -95,13 +99,24 @@ export class SyslogFramer {
     }
     if (at === chunk.length) return at; // the count may go on in the next chunk
     if (chunk[at] === SPACE && Number(this.digits) > 0) {
-      this.mode = 'octets';
-      this.remaining = Number(this.digits);
+      this.mode = 'counted';
       return at + 1;
     }
     // Not a count after all ("404 page not found"): the digits start a newline-framed line.
     this.mode = 'line';
     this.lines.push(this.digits);
+    return at;
+  }
+
+  // After "<digits> ": a syslog message follows only if it starts with "<".
+  private confirmCount(chunk: Buffer, at: number): number {
+    if (chunk[at] === LESS_THAN) {
+      this.mode = 'octets';
+      this.remaining = Number(this.digits);
+    } else {
+      this.mode = 'line';
+      this.lines.push(`${this.digits} `);
+    }
     return at;
   }
 
