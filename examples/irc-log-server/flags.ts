@@ -60,7 +60,7 @@ const FLAGS = [
   ['syslog-tcp-port', '<port|off>', 'syslogTcpPort', 'TCP syslog port (octet counting or newline framing), or off'],
   ['database-services', '<a,b,...>', 'databaseServices', 'services whose entries also go to #logs-database'],
   ['security-services', '<a,b,...>', 'securityServices', 'services whose entries also go to #logs-security (auth/authpriv syslog always do)'],
-  ['http-max-streams-per-address', '<n>', 'httpMaxStreamsPerAddress', 'web viewer streams one address may hold (10000 in all; more get 503)'],
+  ['http-max-per-address', '<n>', 'httpMaxStreamsPerAddress', 'web viewer streams one address may hold (10000 in all; more get 503)'],
   ['http-headers-timeout', '<ms>', 'httpHeadersTimeoutMs', 'close web viewer connections that have not sent their request within this'],
 ] as const;
 
@@ -137,7 +137,7 @@ export const helpText: string = (() => {
     'Service words: a service goes to #logs-database or #logs-security when one of its words',
     '(split at - _ . /) starts with a listed word: postgres takes postgresql and pg-postgres-1.',
     'Limits per address (one client cannot lock others out): ingest connections, web viewer',
-    'streams (--http-max-streams-per-address), and wrong passwords or producer tokens',
+    'streams (--http-max-per-address), and wrong passwords or producer tokens',
     '(--password-attempts, then one per --password-retry-ms; the viewer answers 429).',
     '',
   ].join('\n');

@@ -85,5 +85,12 @@ if (process.send !== undefined) {
   // Spawned with an IPC channel (by a test or a supervisor): report the ports, and never
   // outlive the parent.
   process.on('disconnect', () => shutdown('parent disconnected'));
-  process.send({ type: 'ready', ircPort: server.ircPort, ingestPort: server.ingestPort ?? null, httpPort: server.httpPort ?? null });
+  process.send({
+    type: 'ready',
+    ircPort: server.ircPort,
+    ingestPort: server.ingestPort ?? null,
+    httpPort: server.httpPort ?? null,
+    syslogPort: server.syslogPort ?? null,
+    syslogTcpPort: server.syslogTcpPort ?? null,
+  });
 }

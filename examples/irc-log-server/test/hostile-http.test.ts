@@ -36,7 +36,7 @@ async function stream(port: number, path: string, from = '127.0.0.1'): Promise<S
 const EVENTS = '/events?channel=%23logs-all';
 
 describe('the web viewer under hostile load', () => {
-  it('refuses streams past --http-max-streams-per-address from one address (503) and takes other addresses', async () => {
+  it('refuses streams past --http-max-per-address from one address (503) and takes other addresses', async () => {
     const server = await viewer({ httpMaxStreamsPerAddress: 3 });
     const port = server.httpPort ?? 0;
     const mine = await Promise.all([1, 2, 3].map(() => stream(port, EVENTS)));

@@ -21,7 +21,7 @@ describe('the history, ingest and registration settings', () => {
 
   it('read the hostile-load limits, the syslog TCP port and the service words from flags and variables, and list them in --help', () => {
     const { config } = parseConfig(
-      ['--syslog-tcp-port', '6514', '--database-services', 'pg, clickhouse', '--http-max-streams-per-address', '20', '--http-headers-timeout', '5000', '--ingest-first-byte-timeout', '2000'],
+      ['--syslog-tcp-port', '6514', '--database-services', 'pg, clickhouse', '--http-max-per-address', '20', '--http-headers-timeout', '5000', '--ingest-first-byte-timeout', '2000'],
       { LOGCASTER_SECURITY_SERVICES: 'sshd,vault' },
     );
     expect(config).toMatchObject({
@@ -38,13 +38,13 @@ describe('the history, ingest and registration settings', () => {
       '--syslog-tcp-port <port|off>',
       '--database-services <a,b,...>',
       '--security-services <a,b,...>',
-      '--http-max-streams-per-address <n>',
+      '--http-max-per-address <n>',
       '--http-headers-timeout <ms>',
       '--ingest-first-byte-timeout <ms>',
     ]) {
       expect(helpText).toContain(flag);
     }
-    expect(helpText).toMatch(/--http-max-streams-per-address <n>.*\(default 1000\)/);
+    expect(helpText).toMatch(/--http-max-per-address <n>.*\(default 1000\)/);
     expect(helpText).toMatch(/--database-services <a,b,\.\.\.>.*\(default postgres,mysql,mariadb,redis,mongo\)/);
   });
 
