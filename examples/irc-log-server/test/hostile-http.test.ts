@@ -56,6 +56,10 @@ describe('the web viewer under hostile load', () => {
   it('closes slowloris sockets that trickle their headers once --http-headers-timeout has passed', async () => {
     const server = await viewer({ httpHeadersTimeoutMs: 1000 });
     const port = server.httpPort ?? 0;
+    // A stream is a long response, not a long request: the bound must not end it.
+    const watcher = await stream(port, EVENTS);
+    let watcherClosed = false;
+    void watcher.closed.then(() => (watcherClosed = true));
     const started = Date.now();
     const closed = await Promise.all(
       Array.from({ length: 30 }, () =>
@@ -75,6 +79,9 @@ describe('the web viewer under hostile load', () => {
     expect(closed).toHaveLength(30);
     // Node's default would hold them for 60 s or more; here the bound plus its check interval.
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(watcherClosed).toBe(false);
+    server.ingest({ level: 'INFO', service: 'api', category: 'GENERAL', message: 'still streaming', ts: 0 });
+    await watcher.until(() => watcher.ofType('entry').length === 1, 5000, 'an entry after the slowloris sockets closed');
   });
 
   it('answers 429 to an address after --password-attempts wrong ?token= guesses, even for the right one, and not to others', async () => {

@@ -13,10 +13,15 @@
  * (with `"closed":"<why>"` when the server closed it), so drops are never reported only in
  * rate-limited error lines. A producer that lost nothing gets no summary: silence means taken.
  *
- * Limits, so no one can lock producers out: a total and a per-address connection cap, an idle
- * timeout, and a rate limit (the library's `RateLimiter`) per connection or per address. When
- * `token` is set the first line must authenticate, because an open ingest port becomes a spam
- * relay. Every drop is counted in {@link IngestStats}.
+ * Limits, so no one can lock producers out: a total and a per-address connection cap, a
+ * first-byte timeout (a producer connects to send), an idle timeout, and a rate limit (the
+ * library's `RateLimiter`) per connection or per address. When `token` is set the first line
+ * must authenticate, because an open ingest port becomes a spam relay; with a `guard`, wrong
+ * tokens are counted per address and an address out of attempts is refused unheard. Every drop
+ * is counted in {@link IngestStats}.
+ *
+ * The options and their checks are in json-lines-options.ts, one connection's work in
+ * producer-connection.ts; `framing: 'syslog'` makes this the syslog TCP port.
  *
  * @module
  */
