@@ -6,6 +6,7 @@
  * @module
  */
 import { isValidNick } from './irc/names.js';
+import { DEFAULT_SERVICE_WORDS } from './logs/log-channels.js';
 
 /** Settings of the IRC log server. */
 export interface ServerConfig {
@@ -136,14 +137,52 @@ export interface ServerConfig {
   registrationTimeoutMs: number;
   /** An ingest connection that sends nothing for this long is closed with its summary line. Minimum: 10. @default 60000 */
   ingestIdleTimeoutMs: number;
-  /** Simultaneous ingest connections from one address (256 in all). Minimum: 1. @default 64 */
+  /**
+   * Simultaneous ingest connections from one address (256 in all, so at least 16 addresses fit
+   * even when every one fills its share). Minimum: 1. @default 16
+   */
   ingestMaxPerAddress: number;
+  /**
+   * An ingest connection that sends no byte this long after it opens is closed with its summary
+   * line (a producer connects to send), so silent sockets cannot hold slots for
+   * `ingestIdleTimeoutMs`. Minimum: 10. @default 5000
+   */
+  ingestFirstByteTimeoutMs: number;
   /** What one ingest rate budget covers: each `connection`, or each remote `address` (all its connections share it). @default 'address' */
   ingestRateScope: 'connection' | 'address';
   /** Lines each log channel replays to a member who joins; 0 turns history off. Range: 0–1000. @default 20 */
   history: number;
   /** UDP syslog port (binds `ingestHost`); 0 picks a free one, `null` disables it. @default null */
   syslogPort: number | null;
+  /**
+   * TCP syslog port (binds `ingestHost`), RFC 6587 octet counting or newline framing per
+   * message; 0 picks a free one, `null` disables it. @default null
+   */
+  syslogTcpPort: number | null;
+  /**
+   * Services whose entries also go to `#logs-database`: a service matches when one of its
+   * words (split at `-`, `_`, `.`, `/`) starts with a listed word, case-insensitively, so
+   * `postgres` takes `postgres`, `postgresql` and `pg-postgres-1`. Each word: 1-64 of
+   * `[A-Za-z0-9_.-]`. @default ['postgres', 'mysql', 'mariadb', 'redis', 'mongo']
+   */
+  databaseServices: readonly string[];
+  /**
+   * Services whose entries also go to `#logs-security`, matched like `databaseServices`.
+   * @default ['sshd', 'sudo', 'pam', 'auth']
+   */
+  securityServices: readonly string[];
+  /**
+   * SSE streams one address may hold open on the web viewer (of 10,000 in all); more get 503.
+   * Generous because everything on loopback, or behind one NAT, shares an address. Minimum: 1.
+   * @default 1000
+   */
+  httpMaxStreamsPerAddress: number;
+  /**
+   * How long a web viewer request may take to send its headers (and its whole request) before
+   * the connection is closed, so slowloris sockets cannot pile up. Checked every second or so.
+   * Minimum: 1000. @default 10000
+   */
+  httpHeadersTimeoutMs: number;
   /** Clock in milliseconds, injectable for tests. @default Date.now */
   now: () => number;
 }
@@ -205,13 +244,20 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   redisNoticeMs: 30_000,
   registrationTimeoutMs: 20_000,
   ingestIdleTimeoutMs: 60_000,
-  ingestMaxPerAddress: 64,
+  ingestMaxPerAddress: 16,
+  ingestFirstByteTimeoutMs: 5000,
   ingestRateScope: 'address',
   history: 20,
   syslogPort: null,
+  syslogTcpPort: null,
+  databaseServices: DEFAULT_SERVICE_WORDS.database,
+  securityServices: DEFAULT_SERVICE_WORDS.security,
+  httpMaxStreamsPerAddress: 1000,
+  httpHeadersTimeoutMs: 10_000,
   now: Date.now,
 });
 
+const SERVICE_WORD = /^[A-Za-z0-9_.-]{1,64}$/;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
 function integer(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -315,6 +361,16 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   }
   integer('history', config.history, 0, 1000);
   if (config.syslogPort !== null) integer('syslogPort', config.syslogPort, 0, 65535);
+  if (config.syslogTcpPort !== null) integer('syslogTcpPort', config.syslogTcpPort, 0, 65535);
+  integer('ingestFirstByteTimeoutMs', config.ingestFirstByteTimeoutMs, 10);
+  integer('httpMaxStreamsPerAddress', config.httpMaxStreamsPerAddress, 1);
+  integer('httpHeadersTimeoutMs', config.httpHeadersTimeoutMs, 1000);
+  for (const key of ['databaseServices', 'securityServices'] as const) {
+    const words: unknown = config[key];
+    if (!Array.isArray(words) || words.some((word) => typeof word !== 'string' || !SERVICE_WORD.test(word))) {
+      throw new RangeError(`${key} must be a list of words of 1-64 characters of [A-Za-z0-9_.-] (got ${JSON.stringify(words)})`);
+    }
+  }
   if (typeof config.now !== 'function') throw new TypeError(`now must be a function (got ${typeof config.now})`);
   return config;
 }
@@ -349,7 +405,7 @@ export function exposureWarnings(config: ServerConfig): string[] {
   if (config.ingestPort !== null && open(config.ingestHost) && config.producerToken === undefined) {
     warnings.push(`the ingest port is bound to ${config.ingestHost} without --producer-token: anyone who can reach it may send log entries`);
   }
-  if (config.syslogPort !== null && open(config.ingestHost)) {
+  if ((config.syslogPort !== null || config.syslogTcpPort !== null) && open(config.ingestHost)) {
     warnings.push(`the syslog port is bound to ${config.ingestHost}: syslog has no token, so anyone who can reach it may send log entries`);
   }
   if (config.metricsPort !== null && open(config.metricsHost)) {

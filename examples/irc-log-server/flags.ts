@@ -54,10 +54,16 @@ const FLAGS = [
   ['redis-notice-ms', '<ms>', 'redisNoticeMs', 'with several nodes: while the engine (Redis, NATS) is unreachable, how often to say so'],
   ['registration-timeout-ms', '<ms>', 'registrationTimeoutMs', 'drop IRC connections not registered after this long'],
   ['ingest-idle-timeout', '<ms>', 'ingestIdleTimeoutMs', 'close ingest connections silent for this long'],
-  ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address'],
+  ['ingest-max-per-address', '<n>', 'ingestMaxPerAddress', 'simultaneous ingest connections per address (256 in all)'],
+  ['ingest-first-byte-timeout', '<ms>', 'ingestFirstByteTimeoutMs', 'close ingest connections that send nothing for this long after connecting'],
   ['ingest-rate-scope', '<scope>', 'ingestRateScope', 'ingest rate budget per connection or per address'],
   ['history', '<n>', 'history', 'lines a log channel replays on join (0: off)'],
-  ['syslog-port', '<port|off>', 'syslogPort', 'UDP syslog port, or off'],
+  ['syslog-port', '<port|off>', 'syslogPort', 'UDP syslog port (RFC 3164 and 5424), or off'],
+  ['syslog-tcp-port', '<port|off>', 'syslogTcpPort', 'TCP syslog port (octet counting or newline framing), or off'],
+  ['database-services', '<a,b,...>', 'databaseServices', 'services whose entries also go to #logs-database'],
+  ['security-services', '<a,b,...>', 'securityServices', 'services whose entries also go to #logs-security (auth/authpriv syslog always do)'],
+  ['http-max-per-address', '<n>', 'httpMaxStreamsPerAddress', 'web viewer streams one address may hold (10000 in all; more get 503)'],
+  ['http-headers-timeout', '<ms>', 'httpHeadersTimeoutMs', 'close web viewer connections that have not sent their request within this'],
 ] as const;
 
 type Field = (typeof FLAGS)[number][2];
@@ -100,7 +106,13 @@ const NUMERIC_FIELDS: ReadonlySet<Field> = new Set<Field>([
   'ingestMaxPerAddress',
   'history',
   'syslogPort',
+  'syslogTcpPort',
+  'ingestFirstByteTimeoutMs',
+  'httpMaxStreamsPerAddress',
+  'httpHeadersTimeoutMs',
 ]);
+
+const LIST_FIELDS: ReadonlySet<Field> = new Set<Field>(['databaseServices', 'securityServices']);
 
 /**
  * Defaults of the command line that differ from `DEFAULT_CONFIG`: `npm run demo` opens the web
@@ -115,7 +127,7 @@ export const helpText: string = (() => {
   const rows = FLAGS.map(([flag, hint, field, what]) => {
     const negative = flag.startsWith('no-');
     const value = field in COMMAND_LINE_DEFAULTS ? COMMAND_LINE_DEFAULTS[field] : DEFAULT_CONFIG[field];
-    const shown = negative ? '' : ` (default ${value === undefined ? 'none' : value === null ? 'off' : String(value)})`;
+    const shown = negative ? '' : ` (default ${value === undefined ? 'none' : value === null ? 'off' : Array.isArray(value) ? value.join(',') : String(value)})`;
     const env = negative ? '' : `  [${envName(flag)}]`;
     return `  --${`${flag} ${hint}`.padEnd(30)} ${what}${shown}${env}`;
   });
@@ -126,9 +138,16 @@ export const helpText: string = (() => {
     '  irssi -c 127.0.0.1 -p 6667     then /join #logs-all',
     'or open the web viewer: http://127.0.0.1:8080/',
     '',
-    'Options (flags win over LOGCASTER_* environment variables; booleans take true/false there):',
+    'Options (flags win over LOGCASTER_* environment variables; booleans take true/false there;',
+    'there is no config file: put the variables in an env file, e.g. systemd EnvironmentFile=):',
     ...rows,
     `  --${'help'.padEnd(30)} print this and exit`,
+    '',
+    'Service words: a service goes to #logs-database or #logs-security when one of its words',
+    '(split at - _ . /) starts with a listed word: postgres takes postgresql and pg-postgres-1.',
+    'Limits per address (one client cannot lock others out): ingest connections, web viewer',
+    'streams (--http-max-per-address), and wrong passwords or producer tokens',
+    '(--password-attempts, then one per --password-retry-ms; the viewer answers 429).',
     '',
   ].join('\n');
 })();
@@ -136,7 +155,9 @@ export const helpText: string = (() => {
 function convert(field: Field, flag: string, raw: string | boolean): unknown {
   if (typeof raw === 'boolean') return raw;
   if ((field === 'ingestPort' || field === 'metricsPort' || field === 'httpPort') && (raw === 'off' || raw === 'none')) return null;
-  if ((field === 'ingestPort' || field === 'metricsPort' || field === 'syslogPort') && (raw === 'off' || raw === 'none')) return null;
+  if ((field === 'syslogPort' || field === 'syslogTcpPort') && (raw === 'off' || raw === 'none')) return null;
+  // "a,b" or "a, b"; an empty list ("") turns the service words off.
+  if (LIST_FIELDS.has(field)) return raw.split(',').map((word) => word.trim()).filter((word) => word !== '');
   if (NUMERIC_FIELDS.has(field)) {
     const value = Number(raw);
     if (raw.trim() === '' || Number.isNaN(value)) throw new RangeError(`--${flag} must be a number (got ${JSON.stringify(raw)})`);

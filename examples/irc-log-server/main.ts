@@ -36,6 +36,7 @@ const sources = [
   config.demo ? `demo generator (${config.demoRate} lines/s)` : undefined,
   config.stdin ? 'standard input' : undefined,
   server.syslogPort === undefined ? undefined : `syslog (UDP) on ${config.ingestHost}:${server.syslogPort}`,
+  server.syslogTcpPort === undefined ? undefined : `syslog (TCP) on ${config.ingestHost}:${server.syslogTcpPort}`,
 ].filter((source) => source !== undefined);
 
 console.log(`logcaster IRC log server ${config.serverName} listening on ${config.ircHost}:${server.ircPort}`);
@@ -91,5 +92,12 @@ if (process.send !== undefined) {
   // Spawned with an IPC channel (by a test or a supervisor): report the ports, and never
   // outlive the parent.
   process.on('disconnect', () => shutdown('parent disconnected'));
-  process.send({ type: 'ready', ircPort: server.ircPort, ingestPort: server.ingestPort ?? null, httpPort: server.httpPort ?? null });
+  process.send({
+    type: 'ready',
+    ircPort: server.ircPort,
+    ingestPort: server.ingestPort ?? null,
+    httpPort: server.httpPort ?? null,
+    syslogPort: server.syslogPort ?? null,
+    syslogTcpPort: server.syslogTcpPort ?? null,
+  });
 }

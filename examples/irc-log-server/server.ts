@@ -49,7 +49,7 @@ import { PasswordGuard } from './irc/password-guard.js';
 import { RemoteUsers } from './irc/remote-users.js';
 import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
-import { LogChannelDirectory } from './logs/log-channels.js';
+import { LogChannelDirectory, filteredChannels } from './logs/log-channels.js';
 import { startSources, type LogSources } from './logs/sources/index.js';
 import type { ServerStats } from './stats.js';
 
@@ -72,6 +72,8 @@ export interface RunningServer {
   readonly web: WebViewer | undefined;
   /** The UDP syslog port, when enabled (`--syslog-port`). */
   readonly syslogPort: number | undefined;
+  /** The TCP syslog port, when enabled (`--syslog-tcp-port`). */
+  readonly syslogTcpPort: number | undefined;
   /** The broker every entry goes through. */
   readonly broker: PubSubBroker<LogEntry>;
   /**
@@ -119,6 +121,7 @@ function startLogSide(config: ServerConfig, broker: PubSubBroker<LogEntry>, link
   if (history !== undefined) teardown.add('the history', () => history.close());
   const channels = new LogChannelDirectory({
     broker,
+    filtered: filteredChannels({ database: config.databaseServices, security: config.securityServices }),
     botMask,
     colour: config.colour,
     maxChannelsPerClient: config.maxChannelsPerClient,
@@ -261,7 +264,17 @@ async function startHttp(config: ServerConfig, parts: Parts, stats: () => Server
   const { broker, history } = parts;
   let web: WebViewer | undefined;
   if (config.httpPort !== null) {
-    const viewer = await startWebViewer({ host: config.httpHost, port: config.httpPort, broker, password: config.password, history });
+    const viewer = await startWebViewer({
+      host: config.httpHost,
+      port: config.httpPort,
+      broker,
+      password: config.password,
+      history,
+      channels: parts.channels.filtered,
+      maxStreamsPerAddress: config.httpMaxStreamsPerAddress,
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      guard: parts.passwordGuard,
+    });
     teardown.add('the web viewer', () => viewer.close());
     web = viewer;
   }
@@ -335,8 +348,12 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     maxChannelsPerClient: config.maxChannelsPerClient,
     remoteMembers: (key) => remote.membersOf(key).size,
   });
-  const passwordGuard =
-    config.password === undefined ? undefined : new PasswordGuard({ attempts: config.passwordAttempts, retryMs: config.passwordRetryMs, now: config.now });
+  // Wrong passwords (IRC PASS and the web viewer share the secret, so they share the count) and
+  // wrong producer tokens, each per address: guessing either is slowed to --password-retry-ms.
+  const guard = (secret: string | undefined): PasswordGuard | undefined =>
+    secret === undefined ? undefined : new PasswordGuard({ attempts: config.passwordAttempts, retryMs: config.passwordRetryMs, now: config.now });
+  const passwordGuard = guard(config.password);
+  const tokenGuard = guard(config.producerToken);
   const parts: Parts = { config, startedAt, broker, history, channels, allChannels, sendQs, counters, passwordGuard, link, remote, chatRelayed: () => ctx.chatRelayed };
   const stats = (): ServerStats => serverStats(parts);
   const ctx: ServerContext = {
@@ -369,7 +386,7 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
 
   const { web, metrics } = await startHttp(config, parts, stats, teardown);
   const ingest = (entry: LogEntry): void => channels.publish(entry);
-  const started = await startSources(config, ingest);
+  const started = await startSources({ ...config, tokenGuard }, ingest);
   teardown.add('the log sources', () => started.stop());
   parts.sources = started;
 
@@ -380,6 +397,7 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     metricsPort: metrics?.port,
     httpPort: web?.port,
     syslogPort: started.syslogPort,
+    syslogTcpPort: started.syslogTcpPort,
     web,
     broker,
     ingest,

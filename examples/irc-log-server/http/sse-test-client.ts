@@ -54,10 +54,10 @@ export class SseTestClient {
     }));
   }
 
-  /** Opens `path` on 127.0.0.1:`port` with extra request headers. */
-  static open(port: number, path: string, headers: Record<string, string> = {}): Promise<SseTestClient> {
+  /** Opens `path` on 127.0.0.1:`port` with extra request headers, from `localAddress` (another 127.x address plays another host). */
+  static open(port: number, path: string, headers: Record<string, string> = {}, localAddress = '127.0.0.1'): Promise<SseTestClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress }, () => {
         const all: Record<string, string> = { Host: `127.0.0.1:${port}`, Accept: 'text/event-stream', ...headers };
         const lines = [`GET ${path} HTTP/1.1`];
         for (const [name, value] of Object.entries(all)) lines.push(`${name}: ${value}`);

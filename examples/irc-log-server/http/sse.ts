@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { removeBidiControls } from '../irc/text.js';
 import type { LogEntry } from '../logs/entry.js';
 
 /**
@@ -84,7 +85,10 @@ const entryFrames = new WeakMap<LogEntry, Buffer>();
 export function entryFrame(entry: LogEntry, id?: number): Buffer {
   let frame = entryFrames.get(entry);
   if (frame === undefined) {
-    const { level, service, category, message, ts } = entry;
+    const { level, ts } = entry;
+    // Bidi controls would reorder what any viewer shows (the page, `curl -N` in a terminal):
+    // removed, as the IRC side does; line breaks stay (a stack trace keeps its lines).
+    const [service, category, message] = [removeBidiControls(entry.service), removeBidiControls(entry.category), removeBidiControls(entry.message)];
     frame = Buffer.from(sseEvent('entry', { level, service, category, message, ts }, id), 'utf8');
     entryFrames.set(entry, frame);
   }

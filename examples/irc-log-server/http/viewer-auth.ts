@@ -31,6 +31,14 @@ export class ViewerAuth {
     return this.#expected !== undefined;
   }
 
+  /**
+   * Whether `request` offers a password at all (`?token=` or an `Authorization` header): a
+   * wrong one is a guess; none is a first visit, which the browser answers with a prompt.
+   */
+  offered(request: IncomingMessage, query: URLSearchParams): boolean {
+    return query.has('token') || request.headers.authorization !== undefined;
+  }
+
   /** Whether `request` (with its parsed `query`) carries the password, or none is needed. */
   allows(request: IncomingMessage, query: URLSearchParams): boolean {
     const expected = this.#expected;

@@ -20,7 +20,8 @@ export function webViewerMetrics(stats: WebViewerStats): string {
     ['logcaster_web_resume_gaps_total', 'counter', 'Resumes that found lines the history no longer held.', stats.resumeGaps],
     ['logcaster_web_queued_lines', 'gauge', 'Log entries waiting in web viewer queues.', stats.pending],
     ['logcaster_web_unauthorized_total', 'counter', 'Web viewer requests refused for a missing or wrong password.', stats.unauthorized],
-    ['logcaster_web_refused_total', 'counter', 'Web viewer streams refused because the viewer limit was reached.', stats.refused],
+    ['logcaster_web_refused_total', 'counter', 'Web viewer streams refused because the viewer limit, or the limit per address, was reached.', stats.refused],
+    ['logcaster_web_locked_total', 'counter', 'Web viewer requests refused (429) because their address had used up its password attempts.', stats.locked],
   ];
   const writer = new PrometheusWriter();
   for (const [name, type, help, value] of families) writer.family(name, type, help, [{ value }]);

@@ -32,6 +32,7 @@ import type { PubSubBroker, Subscription } from 'logcaster';
 import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } from '../logs/log-channels.js';
 import type { LogEntry } from '../logs/entry.js';
 import type { LogHistory } from '../logs/history.js';
+import type { PasswordGuard } from '../irc/password-guard.js';
 import { BASIC_CHALLENGE, ViewerAuth } from './viewer-auth.js';
 import { ViewerConnection, type ViewerCounters } from './viewer-connection.js';
 import { ViewerTopicError, resolveViewerTopic, type ViewerTopic } from './viewer-topic.js';
@@ -50,6 +51,24 @@ export interface WebViewerOptions {
   queueLines?: number;
   /** Open SSE streams at once; more get 503. Minimum: 1. @default 10000 */
   maxViewers?: number;
+  /**
+   * Open SSE streams from one address; more get 503, so one client cannot take every
+   * `maxViewers` slot. Minimum: 1. @default 1000
+   */
+  maxStreamsPerAddress?: number;
+  /**
+   * How long a connection may take to send a request's headers (and the whole request) before
+   * it is closed: slowloris sockets that trickle headers cannot pile up. Node checks about
+   * once a second here. Minimum: 1000. @default 10000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Wrong passwords per address (irc/password-guard.ts; the server shares the IRC one): an
+   * address out of attempts gets 429 before its password is looked at, until its next attempt
+   * is due. A request with no password at all costs nothing (a browser's first visit).
+   * @default undefined (wrong passwords only get 401)
+   */
+  guard?: PasswordGuard;
   /** How often idle streams get an SSE comment, ms. Minimum: 100. @default 15000 */
   heartbeatMs?: number;
   /** The channels offered. @default FILTERED_CHANNELS */
@@ -84,8 +103,10 @@ export interface WebViewerStats {
   maxPending: number;
   /** Requests refused for a missing or wrong password. */
   unauthorized: number;
-  /** Streams refused because `maxViewers` were open. */
+  /** Streams refused because `maxViewers` were open, or `maxStreamsPerAddress` from one address. */
   refused: number;
+  /** Requests refused with 429 because their address had used up its password attempts. */
+  locked: number;
 }
 
 /** A running web viewer. */
@@ -170,7 +191,7 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The viewer's counters, kept as it serves. */
-type Counters = ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number; resumes: number; resumeGaps: number };
+type Counters = ViewerCounters & { viewersTotal: number; unauthorized: number; refused: number; locked: number; resumes: number; resumeGaps: number };
 
 /** The options, checked and with their defaults. */
 interface Settings {
@@ -179,15 +200,19 @@ interface Settings {
   readonly history: LogHistory | undefined;
   readonly queueLines: number;
   readonly maxViewers: number;
+  readonly maxStreamsPerAddress: number;
+  readonly guard: PasswordGuard | undefined;
   readonly heartbeatMs: number;
   readonly channels: readonly FilteredChannelDefinition[];
 }
 
 /** What the viewer answers: one instance per running viewer, the HTTP server's handler. */
 class ViewerRoutes {
-  readonly counters: Counters = { linesSent: 0, linesSkipped: 0, linesReplayed: 0, resumes: 0, resumeGaps: 0, viewersTotal: 0, unauthorized: 0, refused: 0 };
+  readonly counters: Counters = { linesSent: 0, linesSkipped: 0, linesReplayed: 0, resumes: 0, resumeGaps: 0, viewersTotal: 0, unauthorized: 0, refused: 0, locked: 0 };
   /** Open streams, by their broker subscription. */
   readonly connections = new Map<Subscription<LogEntry>, ViewerConnection>();
+  /** Open streams per remote address. */
+  private readonly perAddress = new Map<string, number>();
   private readonly auth: ViewerAuth;
   private readonly page = loadPage();
   private readonly checkHost: boolean;
@@ -223,11 +248,7 @@ class ViewerRoutes {
       return;
     }
     const url = new URL(request.url ?? '/', 'http://viewer.invalid');
-    if (!this.auth.allows(request, url.searchParams)) {
-      this.counters.unauthorized++;
-      plain(response, 401, 'password required: log in, or open the page with ?token=<password>', { 'www-authenticate': BASIC_CHALLENGE });
-      return;
-    }
+    if (!this.authorised(request, response, url.searchParams)) return;
     switch (url.pathname) {
       case '/':
       case '/index.html':
@@ -256,6 +277,28 @@ class ViewerRoutes {
     }
   }
 
+  /**
+   * The password check, slowed per address by the guard: a request that offers a wrong
+   * password costs an attempt, and an address out of attempts gets 429 without its password
+   * being looked at (so a right guess is not confirmed either). Answers the refusal itself.
+   */
+  private authorised(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): boolean {
+    if (!this.auth.required) return true;
+    const { guard } = this.settings;
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const offered = this.auth.offered(request, query);
+    if (offered && guard !== undefined && !guard.allows(address)) {
+      this.counters.locked++;
+      plain(response, 429, 'too many wrong passwords from your address: try again later', { 'retry-after': String(Math.ceil(guard.retryMs / 1000)) });
+      return false;
+    }
+    if (this.auth.allows(request, query)) return true;
+    if (offered) guard?.failed(address);
+    this.counters.unauthorized++;
+    plain(response, 401, 'password required: log in, or open the page with ?token=<password>', { 'www-authenticate': BASIC_CHALLENGE });
+    return false;
+  }
+
   /** The viewer's counters now. */
   stats(): WebViewerStats {
     let pending = 0;
@@ -264,8 +307,8 @@ class ViewerRoutes {
       pending += subscription.pending;
       if (subscription.pending > maxPending) maxPending = subscription.pending;
     }
-    const { viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, unauthorized, refused } = this.counters;
-    return { viewers: this.connections.size, viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, pending, maxPending, unauthorized, refused };
+    const { viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, unauthorized, refused, locked } = this.counters;
+    return { viewers: this.connections.size, viewersTotal, linesSent, linesSkipped, linesReplayed, resumes, resumeGaps, pending, maxPending, unauthorized, refused, locked };
   }
 
   /** Ends every open stream; returns how many there were. */
@@ -299,6 +342,14 @@ class ViewerRoutes {
       plain(response, 503, `too many viewers (limit ${maxViewers})`, { 'retry-after': '10' });
       return;
     }
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const fromHere = this.perAddress.get(address) ?? 0;
+    if (fromHere >= this.settings.maxStreamsPerAddress) {
+      counters.refused++;
+      plain(response, 503, `too many streams from your address (limit ${this.settings.maxStreamsPerAddress})`, { 'retry-after': '10' });
+      return;
+    }
+    this.perAddress.set(address, fromHere + 1);
     // A browser that reconnects sends the last `id:` it saw: resume after it from the history.
     // A fresh stream gets the last lines a channel join would replay, as backlog.
     const last = lastEventIdOf(request, query);
@@ -331,7 +382,12 @@ class ViewerRoutes {
       pattern: topic.pattern,
       queueLines,
       counters,
-      onEnd: (ended) => connections.delete(ended.subscription),
+      onEnd: (ended) => {
+        connections.delete(ended.subscription);
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left === 0) this.perAddress.delete(address);
+        else this.perAddress.set(address, left);
+      },
       idOf: this.idOf,
       replay,
     });
@@ -360,6 +416,8 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
     history: options.history,
     queueLines: positiveInteger('queueLines', options.queueLines, 1000, 1),
     maxViewers: positiveInteger('maxViewers', options.maxViewers, 10_000, 1),
+    maxStreamsPerAddress: positiveInteger('maxStreamsPerAddress', options.maxStreamsPerAddress, 1000, 1),
+    guard: options.guard,
     heartbeatMs: positiveInteger('heartbeatMs', options.heartbeatMs, 15_000, 100),
     channels: options.channels ?? FILTERED_CHANNELS,
   };
@@ -367,7 +425,11 @@ export async function startWebViewer(options: WebViewerOptions): Promise<WebView
   const { broker } = settings;
   broker.on('drop', routes.onDrop);
 
-  const http = createServer((request, response) => {
+  const headersTimeout = positiveInteger('headersTimeoutMs', options.headersTimeoutMs, 10_000, 1000);
+  // Node's defaults (60 s for headers, 300 s for a request, checked every 30 s) let slowloris
+  // sockets that trickle a header byte now and then pile up for minutes. A stream's response
+  // is not bounded by these: only the time the client takes to send its request.
+  const http = createServer({ headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: 1000 }, (request, response) => {
     try {
       routes.handle(request, response);
     } catch (error) {

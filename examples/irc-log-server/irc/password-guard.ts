@@ -5,6 +5,10 @@
  * under way is ended without its password being checked, so parallel connections cannot
  * guess either — until the next attempt is due.
  *
+ * The server keeps one guard for its password (IRC `PASS` and the web viewer share it) and one
+ * for the producer token (the ingest port), so guessing one secret does not lock out the users
+ * of the other.
+ *
  * Everything on loopback shares 127.0.0.1: a local guesser locks out local users too, for as
  * long as it keeps guessing.
  *
@@ -30,9 +34,12 @@ export class PasswordGuard {
   failures = 0;
   /** Connections and registrations refused because their address had no attempt left. */
   refusals = 0;
+  /** An address out of attempts gets one more per this many ms. */
+  readonly retryMs: number;
   private readonly limiter: RateLimiter;
 
   constructor(options: PasswordGuardOptions) {
+    this.retryMs = options.retryMs;
     this.limiter = new RateLimiter({
       capacity: options.attempts,
       refillPerSecond: 1000 / options.retryMs,

@@ -31,6 +31,24 @@ const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 // doing it here keeps byte counting and the string in agreement.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+// The bidi controls and the direction marks (U+200E, U+200F, U+061C), for text that keeps its
+// line breaks (the web viewer's stream): the same set the page removes.
+const BIDI_AND_MARKS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Removes the bidirectional controls and direction marks (U+202A–U+202E, U+2066–U+2069,
+ * U+200E, U+200F, U+061C) and nothing else: for text shown elsewhere than IRC (the web viewer's
+ * stream), where line breaks are kept but a U+202E must not reverse what follows on screen.
+ *
+ * @example
+ * ```ts
+ * removeBidiControls('login \u202Enimda'); // 'login nimda'
+ * ```
+ */
+export function removeBidiControls(s: string): string {
+  return s.replace(BIDI_AND_MARKS, '');
+}
+
 /**
  * Makes untrusted text safe to put in any IRC parameter: removes IRC formatting codes
  * (`\x02`, `\x03` with its colour digits, `\x04` with its hex colour, `\x0F`, `\x11`, `\x16`,

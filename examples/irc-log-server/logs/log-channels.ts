@@ -46,38 +46,88 @@ export interface FilteredChannelDefinition {
 const ERROR_RANK = levelRank('ERROR');
 const WARNING_RANK = levelRank('WARNING');
 
-/** The filtered channels, as routing rules. */
-export const FILTERED_CHANNELS: readonly FilteredChannelDefinition[] = [
-  {
-    name: '#logs-all',
-    topic: 'Every log entry, all services and levels',
-    rule: { name: 'logs-all', to: 'channels/logs-all' },
-  },
-  {
-    name: '#logs-error',
-    topic: 'ERROR, CRITICAL and FATAL entries',
-    rule: { name: 'logs-error', when: (e) => levelRank(e.level) >= ERROR_RANK, to: 'channels/logs-error' },
-  },
-  {
-    name: '#logs-warning',
-    topic: 'WARNING and above',
-    rule: { name: 'logs-warning', when: (e) => levelRank(e.level) >= WARNING_RANK, to: 'channels/logs-warning' },
-  },
-  {
-    name: '#logs-database',
-    topic: 'Entries that mention database or sql',
-    rule: { name: 'logs-database', match: /database|sql/i, field: 'message', to: 'channels/logs-database' },
-  },
-  {
-    name: '#logs-security',
-    topic: 'Category SECURITY, or entries that mention auth or permission',
-    rule: {
-      name: 'logs-security',
-      when: (e) => e.category === 'SECURITY' || /auth|permission/i.test(e.message),
-      to: 'channels/logs-security',
+/** The service words of {@link filteredChannels}. */
+export interface ServiceWords {
+  /** Services whose entries also go to `#logs-database`. */
+  readonly database: readonly string[];
+  /** Services whose entries also go to `#logs-security`. */
+  readonly security: readonly string[];
+}
+
+/** The default service words (`--database-services`, `--security-services`). */
+export const DEFAULT_SERVICE_WORDS: ServiceWords = {
+  database: ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'],
+  security: ['sshd', 'sudo', 'pam', 'auth'],
+};
+
+/**
+ * A test of a service name against `words`: true when one of the service's words (split at
+ * `-`, `_`, `.`, `/`) starts with one of them, ignoring case (`postgres` takes `postgresql`
+ * and `pg-postgres-1`, `mongo` takes `mongod`). Built once: one regular expression.
+ *
+ * @example
+ * ```ts
+ * serviceMatcher(['redis'])('redis-server'); // true
+ * serviceMatcher(['redis'])('myredis'); // false
+ * ```
+ */
+export function serviceMatcher(words: readonly string[]): (service: string) => boolean {
+  if (words.length === 0) return () => false;
+  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`(?:^|[-_./])(?:${escaped.join('|')})`, 'i');
+  return (service) => pattern.test(service);
+}
+
+// Syslog facilities auth (4) and authpriv (10): security whatever the severity.
+const SECURITY_CATEGORIES = new Set(['SECURITY', 'AUTH', 'AUTHPRIV']);
+
+/**
+ * The filtered channels, as routing rules, with the given service words.
+ *
+ * @example
+ * ```ts
+ * filteredChannels({ database: ['pg'], security: ['sshd', 'vault'] });
+ * ```
+ */
+export function filteredChannels(words: ServiceWords = DEFAULT_SERVICE_WORDS): readonly FilteredChannelDefinition[] {
+  const isDatabase = serviceMatcher(words.database);
+  const isSecurity = serviceMatcher(words.security);
+  const list = (names: readonly string[]): string => (names.length === 0 ? '' : `, or services ${names.join(' ')}`);
+  return [
+    {
+      name: '#logs-all',
+      topic: 'Every log entry, all services and levels',
+      rule: { name: 'logs-all', to: 'channels/logs-all' },
     },
-  },
-];
+    {
+      name: '#logs-error',
+      topic: 'ERROR, CRITICAL and FATAL entries',
+      rule: { name: 'logs-error', when: (e) => levelRank(e.level) >= ERROR_RANK, to: 'channels/logs-error' },
+    },
+    {
+      name: '#logs-warning',
+      topic: 'WARNING and above',
+      rule: { name: 'logs-warning', when: (e) => levelRank(e.level) >= WARNING_RANK, to: 'channels/logs-warning' },
+    },
+    {
+      name: '#logs-database',
+      topic: `Entries that mention database or sql${list(words.database)}`,
+      rule: { name: 'logs-database', when: (e) => isDatabase(e.service) || /database|sql/i.test(e.message), to: 'channels/logs-database' },
+    },
+    {
+      name: '#logs-security',
+      topic: `Category SECURITY, syslog auth and authpriv, or entries that mention auth or permission${list(words.security)}`,
+      rule: {
+        name: 'logs-security',
+        when: (e) => SECURITY_CATEGORIES.has(e.category) || isSecurity(e.service) || /auth|permission/i.test(e.message),
+        to: 'channels/logs-security',
+      },
+    },
+  ];
+}
+
+/** The filtered channels with the default service words. */
+export const FILTERED_CHANNELS: readonly FilteredChannelDefinition[] = filteredChannels();
 
 /** Prefix of pattern channels. */
 export const PATTERN_PREFIX = '#logs/';
@@ -166,10 +216,13 @@ export class LogChannelDirectory implements ChannelDirectory {
   private readonly router: Router<LogEntry>;
   private readonly replays: JoinReplay | undefined;
   private patternCount = 0;
+  /** The filtered channels, as given (the web viewer offers the same). */
+  readonly filtered: readonly FilteredChannelDefinition[];
 
   constructor(options: LogChannelDirectoryOptions) {
     this.options = options;
     const filtered = options.filtered ?? FILTERED_CHANNELS;
+    this.filtered = filtered;
     this.router = new Router<LogEntry>(filtered.map((definition) => definition.rule));
     const createdAt = Math.floor(options.now() / 1000);
     for (const definition of filtered) {

@@ -35,29 +35,68 @@ function entry(message: string): string {
 }
 
 describe('the ingest port', () => {
-  it('is not locked by 256 idle sockets: a per-address cap refuses most, the idle timeout closes the rest', async () => {
-    const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: 0, demo: false, ingestIdleTimeoutMs: 500 });
+  it('is not locked by 256 silent sockets from 4 addresses: 16 per address, closed when they send nothing', async () => {
+    // The idle timeout stays at its 60 s default: the first-byte timeout is what frees the slots.
+    // 3 s, so none of them is closed before all 256 are open, on a loaded machine too.
+    const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: 0, demo: false, ingestFirstByteTimeoutMs: 3000 });
     running.push(server);
     const port = server.ingestPort ?? 0;
-    const idlers = await Promise.all(Array.from({ length: 256 }, () => idle(port)));
-    await until(() => server.stats().ingest[0].refusedConnections === 256 - 64, 5000, 'the refusals');
+    const from = (i: number): string => `127.0.0.${1 + (i % 4)}`;
+    const silent = await Promise.all(Array.from({ length: 256 }, (_, i) => idle(port, from(i))));
+    await until(() => server.stats().ingest[0].refusedConnections === 256 - 4 * 16, 5000, 'the refusals');
     expect(server.stats().ingest[0].connections).toBe(64);
 
-    // Another address is not affected by 127.0.0.1's cap.
-    const other = await idle(port, '127.0.0.2');
+    // Another producer gets in while all of them are still open.
+    const other = await idle(port, '127.0.0.5');
     other.socket.write(entry('from another host'));
     await until(() => server.stats().linesIn === 1, 5000, 'the other host entry');
 
-    // The idle ones are closed with their summary; 127.0.0.1 can produce again.
-    await Promise.all(idlers.filter((i) => !i.received().includes('too many')).map((i) => i.closed));
-    expect(server.stats().ingest[0].idleClosed).toBeGreaterThanOrEqual(64);
-    const summaries = idlers.map((i) => i.received()).filter((text) => text.includes('"summary"'));
+    // The silent ones are closed with their summary, long before the idle timeout.
+    await Promise.all(silent.filter((s) => !s.received().includes('too many')).map((s) => s.closed));
+    const summaries = silent.map((s) => s.received()).filter((text) => text.includes('"summary"'));
     expect(summaries).toHaveLength(64);
-    expect(JSON.parse(summaries[0])).toEqual({ ok: true, summary: { lines: 0, accepted: 0, rateLimited: 0, rejected: 0, unauthorised: 0 }, closed: 'idle for 500 ms' });
-    await until(() => server.stats().ingest[0].connections === 1, 5000, 'only the other host to remain');
-    const real = await idle(port);
+    expect(JSON.parse(summaries[0])).toEqual({
+      ok: true,
+      summary: { lines: 0, accepted: 0, rateLimited: 0, rejected: 0, unauthorised: 0 },
+      closed: 'sent nothing for 3000 ms',
+    });
+    expect(server.stats().ingest[0].idleClosed).toBe(64);
+
+    // Renewing them gets the same 16 per address: there is room for producers again.
+    const renewed = await Promise.all(Array.from({ length: 256 }, (_, i) => idle(port, from(i))));
+    await until(() => server.stats().ingest[0].refusedConnections === 2 * 192, 5000, 'the second refusals');
+    const real = await idle(port, '127.0.0.6');
     real.socket.write(entry('a real producer'));
     await until(() => server.stats().linesIn === 2, 5000, 'the real producer entry');
+    for (const s of renewed) s.socket.destroy();
+  });
+
+  it('refuses an address after --password-attempts wrong producer tokens, even with the right one, and not others', async () => {
+    const server = await startServer({ serverName: 'test.local', ircPort: 0, ingestPort: 0, demo: false, producerToken: 't0ken', passwordAttempts: 3, passwordRetryMs: 60_000 });
+    running.push(server);
+    const port = server.ingestPort ?? 0;
+    const attempt = async (token: string, from = '127.0.0.1'): Promise<string> => {
+      const s = await idle(port, from);
+      s.socket.write(`${JSON.stringify({ token })}\n${entry(`with ${token}`)}`);
+      await s.closed;
+      return s.received();
+    };
+    const replies: string[] = [];
+    for (let i = 0; i < 6; i++) replies.push(await attempt(`guess${i}`));
+    expect(replies.map((r) => (JSON.parse(r.split('\n')[0]) as { error: string }).error.split(':')[0])).toEqual([
+      'authentication required',
+      'authentication required',
+      'authentication required',
+      'too many failed token attempts from your address',
+      'too many failed token attempts from your address',
+      'too many failed token attempts from your address',
+    ]);
+    expect(await attempt('t0ken')).toContain('too many failed token attempts');
+    // Another address with the right token is taken.
+    const other = await idle(port, '127.0.0.2');
+    other.socket.end(`${JSON.stringify({ token: 't0ken' })}\n${entry('from another host')}`);
+    await until(() => server.stats().linesIn === 1, 5000, 'the other host entry');
+    expect(server.stats().linesIn).toBe(1);
   });
 
   it('shares one rate budget between the connections of an address with --ingest-rate-scope address', async () => {

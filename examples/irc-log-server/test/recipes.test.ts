@@ -18,6 +18,8 @@ interface Ready {
   type: 'ready';
   ircPort: number;
   ingestPort: number | null;
+  syslogPort: number | null;
+  syslogTcpPort: number | null;
 }
 
 const children: ChildProcess[] = [];
@@ -144,5 +146,18 @@ describe('README recipe: syslog over TCP', () => {
     await run(['--tcp', '-n', '127.0.0.1', '-P', port, '-t', 'cron', 'job done']);
     await until(() => seen().length === 2, 10_000, 'two syslog entries');
     expect(seen()).toEqual(['[ERROR] backup/USER: backup failed: disk full', '[NOTICE] cron/USER: job done']);
+  });
+});
+
+describe('README recipe: the syslog ports', () => {
+  it.skipIf(!hasLogger)('npm run demo -- --syslog-port 5514 --syslog-tcp-port 5514, then logger over TCP (octet counting) and UDP', async () => {
+    const { ready } = await serve(['--no-demo', '--syslog-port', '0', '--syslog-tcp-port', '0']);
+    const { seen } = await watch(ready.ircPort);
+    const run = (args: string[]): Promise<void> =>
+      new Promise((resolve, reject) => execFile('logger', args, (error) => (error ? reject(error) : resolve())));
+    await run(['--tcp', '--octet-count', '-n', '127.0.0.1', '-P', String(ready.syslogTcpPort), '-t', 'sshd', '-p', 'authpriv.notice', 'Accepted publickey for alice']);
+    await run(['--udp', '-n', '127.0.0.1', '-P', String(ready.syslogPort), '-t', 'nightly', '-p', 'daemon.warning', 'backup slow']);
+    await until(() => seen().length === 2, 10_000, 'two syslog entries');
+    expect(seen()).toEqual(['[NOTICE] sshd/AUTHPRIV: Accepted publickey for alice', '[WARNING] nightly/DAEMON: backup slow']);
   });
 });

@@ -38,3 +38,29 @@ describe('the UDP syslog port', () => {
     expect(server.stats().ingest.find((s) => s.source === 'udp')).toMatchObject({ accepted: 2, entries: 2, rateLimited: 0, rejected: 0 });
   });
 });
+
+describe('the UDP syslog port joining traces', () => {
+  it('tracks at most 1,024 senders: 1,100 services held at once all come out, none lost', async () => {
+    const { startSyslogUdpSource, MAX_JOINERS } = await import('../logs/sources/syslog-udp.js');
+    const { createSocket } = await import('node:dgram');
+    const entries: string[] = [];
+    const source = await startSyslogUdpSource({ port: 0, sink: (entry) => void entries.push(entry.service), joinHoldMs: 60_000, limiter: { capacity: 5000, refillPerSecond: 5000 } });
+    const socket = createSocket('udp4');
+    try {
+      // In batches, so the kernel's receive buffer never overflows (a lost datagram is not the point here).
+      for (let batch = 0; batch < 11; batch++) {
+        for (let i = batch * 100; i < (batch + 1) * 100; i++) socket.send(`<11>1 - host svc${i} - - - failed to start`, source.port, '127.0.0.1');
+        await until(() => source.stats().accepted === (batch + 1) * 100, 5000, `batch ${batch}`);
+      }
+      // Held for a minute each, so only the bound lets entries out before close.
+      await until(() => entries.length === 1100 - MAX_JOINERS, 5000, 'the evicted entries');
+      expect(entries.slice(0, 3)).toEqual(['svc0', 'svc1', 'svc2']);
+      await source.close();
+      expect(entries).toHaveLength(1100);
+      expect(source.stats()).toMatchObject({ accepted: 1100, entries: 1100 });
+    } finally {
+      socket.close();
+      await source.close();
+    }
+  });
+});

@@ -36,6 +36,7 @@ export const journaldFormat: RecordFormat = {
       'journald',
       { level: stated ?? 'INFO', service, category: facility, message, ts: realtime(record.__REALTIME_TIMESTAMP) ?? ctx.now() },
       stated !== undefined,
+      true, // a trace sent through syslog/journald comes one message per line: joinable
     );
   },
 };

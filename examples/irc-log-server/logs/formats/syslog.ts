@@ -47,6 +47,7 @@ function parseSyslog(line: string, ctx: ParseContext) {
       'syslog',
       { level: stated ?? 'INFO', service: toName(app, ctx.defaultService), category: facility, message, ts: readTime(modern[2]) ?? ctx.now() },
       stated !== undefined,
+      true, // a trace sent through syslog/journald comes one message per line: joinable
     );
   }
   const bsd = RFC3164.exec(line);
@@ -60,6 +61,7 @@ function parseSyslog(line: string, ctx: ParseContext) {
     'syslog',
     { level: stated ?? 'INFO', service: toName(bsd[4], ctx.defaultService), category: facility, message, ts: ts ?? now },
     stated !== undefined,
+    true,
   );
 }
 

@@ -1,11 +1,14 @@
 /**
  * The log sources a server runs, started and stopped together: the TCP ingest port, standard
  * input, and the demo generator. Each calls `sink` with validated entries, and the stream
- * sources count every line they lose (see `ingest-stats.ts`). A new source (a syslog port,
- * say) is one more file here and a few lines below.
+ * sources count every line they lose (see `ingest-stats.ts`). The syslog ports: UDP
+ * (syslog-udp.ts), and TCP, which is the ingest port's code with syslog framing (RFC 6587
+ * octet counting or LF, syslog-framer.ts) and no token. A new source is one more file here
+ * and a few lines below.
  *
  * @module
  */
+import type { PasswordGuard } from '../../irc/password-guard.js';
 import type { LogEntry } from '../entry.js';
 import { startDemoSource, type DemoSource } from './demo.js';
 import type { IngestStats } from './ingest-stats.js';
@@ -43,6 +46,12 @@ export interface SourceSettings {
   readonly stdinService: string;
   /** UDP syslog port; 0 picks a free one, `null` runs none. */
   readonly syslogPort: number | null;
+  /** TCP syslog port (RFC 6587 framing); 0 picks a free one, `null` runs none. */
+  readonly syslogTcpPort: number | null;
+  /** Ingest connections that send nothing this long after connecting are closed. */
+  readonly ingestFirstByteTimeoutMs: number;
+  /** Counts wrong producer tokens per address, when there is a token. @default none */
+  readonly tokenGuard?: PasswordGuard;
 }
 
 /** The running sources. */
@@ -51,6 +60,8 @@ export interface LogSources {
   readonly ingestPort: number | undefined;
   /** The UDP syslog port bound, when that source runs. */
   readonly syslogPort: number | undefined;
+  /** The TCP syslog port bound, when that source runs. */
+  readonly syslogTcpPort: number | undefined;
   /** Counters of the stream sources that run (`tcp`, `stdin`). */
   stats(): IngestStats[];
   /** Stops every source; resolves when the ingest port is closed. */
@@ -85,17 +96,35 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       maxConnections: 256,
       maxPerAddress: settings.ingestMaxPerAddress,
       idleTimeoutMs: settings.ingestIdleTimeoutMs,
+      firstByteTimeoutMs: settings.ingestFirstByteTimeoutMs,
+      guard: settings.tokenGuard,
       limiter: { capacity: settings.ingestBurst, refillPerSecond: settings.ingestRate, scope: settings.ingestRateScope },
     });
   }
   let udp: SyslogUdpSource | undefined;
-  if (settings.syslogPort !== null) {
-    try {
-      udp = await startSyslogUdpSource({ host: settings.ingestHost, port: settings.syslogPort, sink });
-    } catch (error) {
-      await tcp?.close();
-      throw error;
+  let syslogTcp: JsonLinesSource | undefined;
+  try {
+    if (settings.syslogPort !== null) udp = await startSyslogUdpSource({ host: settings.ingestHost, port: settings.syslogPort, sink });
+    if (settings.syslogTcpPort !== null) {
+      // Syslog senders have no token and read no replies; otherwise the same limits as the ingest port.
+      syslogTcp = await startJsonLinesSource({
+        host: settings.ingestHost,
+        port: settings.syslogTcpPort,
+        sink,
+        framing: 'syslog',
+        sourceName: 'syslog-tcp',
+        defaultService: 'syslog',
+        maxConnections: 256,
+        maxPerAddress: settings.ingestMaxPerAddress,
+        idleTimeoutMs: settings.ingestIdleTimeoutMs,
+        firstByteTimeoutMs: settings.ingestFirstByteTimeoutMs,
+        limiter: { capacity: settings.ingestBurst, refillPerSecond: settings.ingestRate, scope: settings.ingestRateScope },
+      });
     }
+  } catch (error) {
+    await tcp?.close();
+    await udp?.close();
+    throw error;
   }
   const demo: DemoSource | undefined = settings.demo ? startDemoSource({ sink, linesPerSecond: settings.demoRate }) : undefined;
   const stdin: StdinSource | undefined = settings.stdin
@@ -112,10 +141,12 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
   return {
     ingestPort: tcp?.port,
     syslogPort: udp?.port,
+    syslogTcpPort: syslogTcp?.port,
     stats: () => {
       const all: IngestStats[] = [];
       if (tcp !== undefined) all.push(tcp.stats());
       if (udp !== undefined) all.push(udp.stats());
+      if (syslogTcp !== undefined) all.push(syslogTcp.stats());
       if (stdin !== undefined) all.push(stdin.stats());
       return all;
     },
@@ -124,6 +155,7 @@ export async function startSources(settings: SourceSettings, sink: (entry: LogEn
       stdin?.stop();
       await tcp?.close();
       await udp?.close();
+      await syslogTcp?.close();
     },
   };
 }

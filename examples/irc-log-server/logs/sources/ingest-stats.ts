@@ -10,7 +10,7 @@
 
 /** Counters of one log source. */
 export interface IngestStats {
-  /** Which source: `tcp` (the ingest port), `stdin`. */
+  /** Which source: `tcp` (the ingest port), `syslog-tcp`, `udp` (the syslog ports), `stdin`. */
   readonly source: string;
   /** Open connections now (stdin: 1 while it is being read). */
   connections: number;
@@ -28,7 +28,7 @@ export interface IngestStats {
   refusedLines: number;
   /** Connections refused: too many in all, or from one address. */
   refusedConnections: number;
-  /** Connections closed for saying nothing for the idle timeout. */
+  /** Connections closed for saying nothing: no first byte in time, or silent for the idle timeout. */
   idleClosed: number;
   /** Connections closed because the token was wrong or late. */
   authFailures: number;

@@ -313,6 +313,8 @@ describe('startJsonLinesSource', () => {
     await expect(startJsonLinesSource({ sink, port: 0, limiter: { scope: 'host' as 'address' } })).rejects.toThrow(/scope/);
     await expect(startJsonLinesSource({ sink, port: 0, maxPerAddress: 0 })).rejects.toThrow(/maxPerAddress/);
     await expect(startJsonLinesSource({ sink, port: 0, idleTimeoutMs: 0 })).rejects.toThrow(/idleTimeoutMs/);
+    await expect(startJsonLinesSource({ sink, port: 0, firstByteTimeoutMs: 0 })).rejects.toThrow(/firstByteTimeoutMs/);
+    await expect(startJsonLinesSource({ sink, port: 0, framing: 'octets' as 'syslog' })).rejects.toThrow(/framing/);
     await expect(startJsonLinesSource({ sink, port: 0, defaultService: 'a b' })).rejects.toThrow(/defaultService/);
     await expect(startJsonLinesSource({ sink: undefined as unknown as () => void, port: 0 })).rejects.toThrow(TypeError);
   });

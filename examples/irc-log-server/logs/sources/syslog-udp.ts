@@ -3,8 +3,12 @@
  * and syslog daemons forwarding with `@host:port` send them. Each datagram is read like any
  * line (RFC 5424, RFC 3164, or whatever text it carries), rate-limited per sender address with
  * the library's `RateLimiter`, and counted like the other sources (source `udp`). UDP has no
- * replies: a lost or refused datagram is only counted. TCP syslog needs no port of its own:
- * the ingest port reads syslog lines.
+ * replies: a lost or refused datagram is only counted. TCP syslog, with either framing, is
+ * `--syslog-tcp-port` (sources/index.ts).
+ *
+ * A stack trace sent through syslog arrives as one datagram per line; the lines of one sender
+ * and one service are joined like on the TCP port ({@link EntryJoiner}), with one joiner per
+ * (address, service) pair, at most {@link MAX_JOINERS} of them (the oldest is flushed first).
  *
  * @module
  */
@@ -12,6 +16,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { RateLimiter } from 'logcaster';
 import type { LogEntry } from '../entry.js';
 import { parseLine } from '../formats/index.js';
+import { EntryJoiner } from '../formats/multiline.js';
 import { emptyIngestStats, type IngestStats } from './ingest-stats.js';
 
 /** Options of {@link startSyslogUdpSource}. */
@@ -26,6 +31,8 @@ export interface SyslogUdpOptions {
   limiter?: { capacity?: number; refillPerSecond?: number };
   /** Service of messages that name none. @default 'syslog' */
   defaultService?: string;
+  /** How long a free-text entry waits for its stack-trace lines, ms. @default 100 */
+  joinHoldMs?: number;
   /** Clock in ms. @default Date.now */
   now?: () => number;
 }
@@ -39,6 +46,8 @@ export interface SyslogUdpSource {
 
 // Datagrams longer than this are refused (RFC 5424 receivers must take 480, should take 2048).
 const MAX_DATAGRAM = 16_384;
+/** Senders (address and service) whose stack-trace lines are joined at once. */
+export const MAX_JOINERS = 1024;
 
 /**
  * Binds the UDP syslog port.
@@ -52,6 +61,34 @@ export async function startSyslogUdpSource(options: SyslogUdpOptions): Promise<S
   const ctx = { defaultService: options.defaultService ?? 'syslog', now };
   const stats = emptyIngestStats('udp');
   const socket: Socket = createSocket('udp4');
+  const emit = (entry: LogEntry): void => {
+    try {
+      options.sink(entry);
+      stats.entries += 1;
+    } catch (error) {
+      stats.accepted -= 1;
+      stats.rejected += 1;
+      console.error('syslog udp: sink failed:', error);
+    }
+  };
+  const joiners = new Map<string, EntryJoiner>();
+  const joinerOf = (key: string): EntryJoiner => {
+    let joiner = joiners.get(key);
+    if (joiner !== undefined) {
+      // Most recently used last, so the one evicted below is the longest quiet.
+      joiners.delete(key);
+      joiners.set(key, joiner);
+      return joiner;
+    }
+    if (joiners.size >= MAX_JOINERS) {
+      const [oldestKey, oldest] = joiners.entries().next().value as [string, EntryJoiner];
+      oldest.flush();
+      joiners.delete(oldestKey);
+    }
+    joiner = new EntryJoiner({ holdMs: options.joinHoldMs ?? 100, emit });
+    joiners.set(key, joiner);
+    return joiner;
+  };
   socket.on('message', (message: Buffer, from: RemoteInfo) => {
     if (message.length > MAX_DATAGRAM) {
       stats.rejected += 1;
@@ -69,14 +106,9 @@ export async function startSyslogUdpSource(options: SyslogUdpOptions): Promise<S
       return;
     }
     stats.accepted += 1;
-    try {
-      options.sink(result.entry);
-      stats.entries += 1;
-    } catch (error) {
-      stats.accepted -= 1;
-      stats.rejected += 1;
-      console.error('syslog udp: sink failed:', error);
-    }
+    const joiner = joinerOf(`${from.address} ${result.entry.service}`);
+    joiner.push(result);
+    joiner.idle();
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -91,7 +123,11 @@ export async function startSyslogUdpSource(options: SyslogUdpOptions): Promise<S
     port: socket.address().port,
     stats: () => ({ ...stats }),
     close: () => {
-      closed ??= new Promise<void>((resolve) => socket.close(() => resolve()));
+      closed ??= new Promise<void>((resolve) => {
+        for (const joiner of joiners.values()) joiner.flush();
+        joiners.clear();
+        socket.close(() => resolve());
+      });
       return closed;
     },
   };
