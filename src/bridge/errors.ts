@@ -49,7 +49,3 @@ export class EnvelopeError extends Error {
 export type InvalidArgTypeError = CodedTypeError<'ERR_INVALID_ARG_TYPE'>;
 /** A `RangeError` with Node's code for an argument out of range. */
 export type OutOfRangeError = CodedRangeError<'ERR_OUT_OF_RANGE'>;
-
-// The bridges make their argument errors with the core's factories (bundled with them: they
-// are stateless), so a bridge's bad option reads and is coded as the core's does.
-export { invalidArgType, invalidArgValue, outOfRange } from '../internal/coded-errors.js';

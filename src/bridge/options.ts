@@ -8,7 +8,7 @@ import { mustBe, numberRule, requireFunction, requireNumber } from '../internal/
 import { checkOptions, optionKeys, type OptionKeys } from '../internal/options.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../internal/coded-errors.js';
 
 /**
  * Options of a bridge's outbox: where publishes wait while the publisher connection is down,

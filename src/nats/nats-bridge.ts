@@ -6,7 +6,7 @@
  */
 import type { PubSubBroker } from 'logcaster';
 import { BridgeBase } from '../bridge/bridge-base.js';
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import { BRIDGE_OPTION_KEYS, checkBridgeOptions, type BridgeOptions } from '../bridge/options.js';
 import { numberRule, requireNumber } from '../internal/checks.js';
 import { optionKeys } from '../internal/options.js';

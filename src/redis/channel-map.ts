@@ -5,7 +5,7 @@
  * @module
  */
 import { resolveTopicSyntax, type TopicSyntax } from 'logcaster/adapter';
-import { invalidArgType, outOfRange } from '../bridge/errors.js';
+import { invalidArgType, outOfRange } from '../internal/coded-errors.js';
 import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 

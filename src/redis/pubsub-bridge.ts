@@ -4,7 +4,7 @@
  * @module
  */
 import type { PubSubBroker } from 'logcaster';
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { BridgeStats, ConnectionRole } from '../bridge/events.js';
 import { checkBridgeOptions } from '../bridge/options.js';
 import { numberRule, requireNumber } from '../internal/checks.js';

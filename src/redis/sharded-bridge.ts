@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { PubSubBroker } from 'logcaster';
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { BridgeLink, LinkEvents } from '../bridge/link-watch.js';
 import { checkBridgeOptions } from '../bridge/options.js';
 import { optionKeys } from '../internal/options.js';

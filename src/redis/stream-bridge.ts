@@ -8,7 +8,8 @@
 import type { PubSubBroker } from 'logcaster';
 import { parseTopic } from 'logcaster/adapter';
 import { decodeEnvelope } from '../bridge/envelope.js';
-import { EnvelopeError, invalidArgType } from '../bridge/errors.js';
+import { EnvelopeError } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { ConnectionRole } from '../bridge/events.js';
 import { checkBridgeOptions } from '../bridge/options.js';
 import { UNDECODABLE } from '../bridge/relay.js';
