@@ -88,6 +88,9 @@ const refused: Row[] = [
   ['a Router rule that is null', () => new Router([loose(null)]), TypeError, 'ERR_INVALID_ARG_TYPE', /new Router: rule must be an object \(got null\)/],
   ['a Router rule with the g flag', () => new Router([{ match: /x/g, to: 't' }]), TypeError, 'ERR_INVALID_ARG_VALUE', /match must not use the g or y flag/],
   ["a subscribe handler that is 'x'", () => new PubSubBroker().subscribe('a', loose('x')), TypeError, 'ERR_INVALID_ARG_TYPE', /handler must be a function \(got "x"\)/],
+  ["a subscribe signal of 'x'", () => new PubSubBroker().subscribe('a', flush, { signal: loose('x') }), TypeError, 'ERR_INVALID_ARG_TYPE', /signal must be an AbortSignal \(got "x"\)/],
+  ['a subscribe owner of 5', () => new PubSubBroker().subscribe('a', flush, { owner: loose(5) }), TypeError, 'ERR_INVALID_ARG_TYPE', /owner must be an object \(got 5\)/],
+  ['a stream signal that is an object', () => new PubSubBroker().stream('a', { signal: loose({}) }), TypeError, 'ERR_INVALID_ARG_TYPE', /signal must be an AbortSignal \(got an object\)/],
   ["close({ drain: 'yes' })", () => new PubSubBroker().close({ drain: loose('yes') }), TypeError, 'ERR_INVALID_ARG_TYPE', /drain must be a boolean/],
 ];
 
@@ -122,6 +125,12 @@ describe('inputs that used to pass in silence', () => {
     expect(broker.closed).toBe(false);
     await expect(broker.drain({ timeoutMs: Infinity })).resolves.toBeUndefined();
     await expect(broker.drain({ timeoutMs: 2 ** 31 - 1 })).resolves.toBeUndefined();
+  });
+
+  it("rejects nextMessage with a signal that is not an AbortSignal, and leaves no subscription behind", async () => {
+    const broker = new PubSubBroker();
+    await expect(broker.nextMessage('a', { signal: loose('x') })).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'signal must be an AbortSignal (got "x")' });
+    expect(broker.stats().subscriptions).toBe(0);
   });
 
   it('refuses a clock that starts giving NaN later, instead of freezing the bucket', () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { requireNumber } from '../internal/checks.js';
+import { optionalSignal, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { TIMEOUT_RULE } from '../internal/timers.js';
 import { BRIDGE_ERROR_CODES, BridgeError } from './errors.js';
@@ -49,6 +49,7 @@ export class ReadyGate {
   static check(options: ReadyOptions): void {
     checkOptions('ready', options, READY_OPTION_KEYS);
     if (options.timeoutMs !== undefined) requireNumber('timeoutMs', options.timeoutMs, TIMEOUT_RULE);
+    optionalSignal('signal', options.signal);
   }
 
   /** Whether anyone waits. */

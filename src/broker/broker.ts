@@ -9,7 +9,7 @@
  * @module
  */
 import { ClosedError, TimeoutError } from '../errors.js';
-import { mustBe, numberRule, requireBoolean, requireFunction, requireNumber } from '../internal/checks.js';
+import { mustBe, numberRule, optionalSignal, requireBoolean, requireFunction, requireNumber } from '../internal/checks.js';
 import { invalidArgType } from '../internal/coded-errors.js';
 import { checkOptions } from '../internal/options.js';
 import { TIMEOUT_RULE } from '../internal/timers.js';
@@ -130,15 +130,19 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    *
    * @throws {@link TopicError} when the pattern is invalid (nothing changes).
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `handler` is not a function, `options`
-   *   is not an object, `queue` is not a boolean or an object, or `group` is not a non-empty
-   *   string; (`ERR_UNKNOWN_OPTION`) for a key that is not an option, in `options` or `queue`.
+   *   is not an object, `queue` is not a boolean or an object, `group` is not a non-empty
+   *   string, `signal` is not an `AbortSignal` or `owner` not an object; (`ERR_UNKNOWN_OPTION`) for a key that is not an option, in `options` or `queue`.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) when a queue option is out of range.
    * @throws {@link ClosedError} after `close()`.
    */
   subscribe(pattern: string, handler: Handler<T>, options: SubscribeOptions<T> = {}): Subscription<T> {
     requireFunction('handler', handler);
     checkOptions('subscribe', options, SUBSCRIBE_OPTION_KEYS);
-    const { queue, group } = options;
+    const { queue, group, owner } = options;
+    optionalSignal('signal', options.signal);
+    if (owner !== undefined && (owner === null || (typeof owner !== 'object' && typeof owner !== 'function'))) {
+      throw invalidArgType(mustBe('owner', 'an object', owner));
+    }
     if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
       throw invalidArgType(mustBe('group', 'a non-empty string', group));
     }
@@ -168,6 +172,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    */
   stream(pattern: string, options: StreamOptions<T> = {}): MessageStream<T> {
     checkOptions('stream', options, STREAM_OPTION_KEYS);
+    optionalSignal('signal', options.signal);
     const { signal, ...queue } = options;
     let stream: QueuedStream<T> | undefined;
     const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
@@ -195,7 +200,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   nextMessage(pattern: string, options: NextMessageOptions = {}): Promise<{ topic: string; message: T }> {
     return new Promise((resolve, reject) => {
       checkOptions('nextMessage', options, NEXT_MESSAGE_OPTION_KEYS);
-      const { signal } = options;
+      const signal = optionalSignal('signal', options.signal);
       const timeoutMs = checkTimeout(options.timeoutMs);
       if (signal?.aborted === true) {
         reject(signal.reason);
