@@ -30,6 +30,7 @@ import {
   type SubscribeOptions,
 } from './broker-options.js';
 import type { BrokerObserver } from './broker-observer.js';
+import type { SubscriptionQueueOptions } from './delivery.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { FanOut } from './fan-out.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
@@ -68,6 +69,27 @@ function brokerLimits(options: BrokerOptions): [cacheSize: number, maxPublishDep
     requireNumber('maxPublishDepth', options.maxPublishDepth ?? 32, COUNT_FROM_1),
     requireNumber('maxPublishWork', options.maxPublishWork ?? 100_000, COUNT_FROM_1),
   ];
+}
+
+/**
+ * Checks `subscribe`'s options (the queue's values are checked where the queue is made) and
+ * returns the queue's options: `undefined` for no queue.
+ */
+function queueSettings<T>(options: SubscribeOptions<T>): SubscriptionQueueOptions<T> | undefined {
+  checkOptions('subscribe', options, SUBSCRIBE_OPTION_KEYS);
+  const { queue, group, owner } = options;
+  optionalSignal('signal', options.signal);
+  if (owner !== undefined && (owner === null || (typeof owner !== 'object' && typeof owner !== 'function'))) {
+    throw invalidArgType(mustBe('owner', 'an object', owner));
+  }
+  if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
+    throw invalidArgType(mustBe('group', 'a non-empty string', group));
+  }
+  if (queue === undefined || queue === false) return undefined;
+  if (queue === true) return {};
+  if (queue === null || typeof queue !== 'object') throw invalidArgType(mustBe('queue', 'true, false or an options object', queue));
+  checkOptions('subscribe', queue, SUBSCRIPTION_QUEUE_OPTION_KEYS, 'queue');
+  return queue;
 }
 
 /**
@@ -131,26 +153,14 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * @throws {@link TopicError} when the pattern is invalid (nothing changes).
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `handler` is not a function, `options`
    *   is not an object, `queue` is not a boolean or an object, `group` is not a non-empty
-   *   string, `signal` is not an `AbortSignal` or `owner` not an object; (`ERR_UNKNOWN_OPTION`) for a key that is not an option, in `options` or `queue`.
+   *   string, `signal` is not an `AbortSignal` or `owner` not an object;
+   *   (`ERR_UNKNOWN_OPTION`) for a key that is not an option, in `options` or `queue`.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) when a queue option is out of range.
    * @throws {@link ClosedError} after `close()`.
    */
   subscribe(pattern: string, handler: Handler<T>, options: SubscribeOptions<T> = {}): Subscription<T> {
     requireFunction('handler', handler);
-    checkOptions('subscribe', options, SUBSCRIBE_OPTION_KEYS);
-    const { queue, group, owner } = options;
-    optionalSignal('signal', options.signal);
-    if (owner !== undefined && (owner === null || (typeof owner !== 'object' && typeof owner !== 'function'))) {
-      throw invalidArgType(mustBe('owner', 'an object', owner));
-    }
-    if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
-      throw invalidArgType(mustBe('group', 'a non-empty string', group));
-    }
-    if (queue !== undefined && typeof queue !== 'boolean') {
-      if (queue === null || typeof queue !== 'object') throw invalidArgType(mustBe('queue', 'true, false or an options object', queue));
-      checkOptions('subscribe', queue, SUBSCRIPTION_QUEUE_OPTION_KEYS, 'queue');
-    }
-    const settings = queue === true ? {} : queue === false ? undefined : queue;
+    const settings = queueSettings(options);
     const concurrency = settings === undefined ? 1 : requireNumber('queue.concurrency', settings.concurrency ?? 1, COUNT_FROM_1);
     return this.register(pattern, handler, options, (sub) => {
       if (settings === undefined) return;
