@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { numberRule } from './internal/checks.js';
 import { optionKeys } from './internal/options.js';
 
 /** Options of `drain()`. */
 export interface DrainOptions {
   /**
    * Give up after this many milliseconds: the promise rejects with a `TimeoutError` that says
-   * how much was still pending. Minimum: 0.
+   * how much was still pending. From 0 to 2147483647 (the longest delay a timer honours), or
+   * `Infinity` for no limit.
    * @default no limit
    */
   timeoutMs?: number;
@@ -34,5 +34,3 @@ export const DRAIN_OPTION_KEYS = /* @__PURE__ */ optionKeys<DrainOptions>({ time
 /** The keys of {@link CloseOptions}, for the check of unknown keys. */
 export const CLOSE_OPTION_KEYS = /* @__PURE__ */ optionKeys<CloseOptions>({ timeoutMs: true, drain: true });
 
-/** `timeoutMs`: a number >= 0, or `Infinity` for no limit. */
-export const TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 0, orInfinity: true });

@@ -66,7 +66,7 @@ describe('BackpressureManager queues', () => {
     manager.push('alice', '12345678');
     manager.push('alice', '9');
     expect(errors).toHaveLength(1);
-    expect(errors[0].message).toBe('SendQ exceeded: 8 bytes pending, limit 8');
+    expect(errors[0].message).toBe('queue overflowed: 8 bytes pending, hard bound 8 bytes');
   });
 
   it('reports stats per key and totals over all queues', () => {

@@ -173,7 +173,7 @@ describe('overflow policies', () => {
     const [error] = log.errors;
     expect(error).toBeInstanceOf(SlowConsumerError);
     expect(error.code).toBe('ERR_SLOW_CONSUMER');
-    expect(error.message).toBe('SendQ exceeded: 3 items pending, limit 3');
+    expect(error.message).toBe('queue overflowed: 3 items pending, hard bound 3 items');
     expect({ pending: error.pending, pendingBytes: error.pendingBytes, bound: error.bound }).toEqual({
       pending: 3,
       pendingBytes: 0,
@@ -185,14 +185,14 @@ describe('overflow policies', () => {
     expect(queue.stats().droppedBy.closed).toBe(1);
   });
 
-  it('names the byte bound in the SendQ message when bytes overflowed', () => {
+  it('names the byte bound in the overflow message when bytes overflowed', () => {
     const limit = 1048576;
     const queue = new BoundedQueue<Buffer>({ maxBytes: limit, policy: 'disconnect' });
     const log = record(queue);
     expect(queue.push(Buffer.alloc(limit))).toBe(true);
     expect(queue.paused).toBe(true);
     expect(queue.push(Buffer.alloc(1))).toBe(false);
-    expect(log.errors[0].message).toBe('SendQ exceeded: 1048576 bytes pending, limit 1048576');
+    expect(log.errors[0].message).toBe('queue overflowed: 1048576 bytes pending, hard bound 1048576 bytes');
     expect(log.errors[0]).toMatchObject({ pending: 1, pendingBytes: limit, bound: limit });
   });
 
@@ -202,7 +202,7 @@ describe('overflow policies', () => {
     expect([1, 2, 3, 4].map((v) => queue.push(v))).toEqual([true, true, true, true]);
     expect(log.events).toEqual(['pause']);
     expect(queue.push(5)).toBe(false);
-    expect(log.errors[0].message).toBe('SendQ exceeded: 4 items pending, limit 4');
+    expect(log.errors[0].message).toBe('queue overflowed: 4 items pending, hard bound 4 items');
   });
 
   it('drops an item bigger than maxBytes on its own, leaving the queue alone', () => {

@@ -27,13 +27,6 @@ const page = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');
 /** The codes the page's tables list: the first cell of a row. */
 const listed = new Set([...page.matchAll(/^\| `((?:ERR|LOGCASTER)_[A-Z0-9_]+)` \|/gm)].map((match) => match[1]));
 
-/**
- * Files that still make bare `TypeError`/`RangeError`/`Error` values: the broker, BoundedQueue,
- * LoadMonitor and the Redis bridges go through the shared checks in the
- * second pass of issue 22; remove each prefix once its files use the coded factories.
- */
-const NOT_YET_CODED = ['src/broker/', 'src/flow/bounded-queue', 'src/flow/load-monitor', 'src/redis/', 'src/bridge/', 'src/nats/'];
-
 describe('error codes', () => {
   const files = sources();
 
@@ -59,7 +52,7 @@ describe('error codes', () => {
   it('makes argument errors through the coded factories of src/internal/coded-errors.ts', () => {
     const bare = files.flatMap((file) => {
       const path = file.path.split('\\').join('/');
-      if (path === 'src/internal/coded-errors.ts' || NOT_YET_CODED.some((prefix) => path.startsWith(prefix))) return [];
+      if (path === 'src/internal/coded-errors.ts') return [];
       return [...file.text.matchAll(/new (?:Type|Range)?Error\(/g)].map(() => path);
     });
     expect(bare).toEqual([]);

@@ -105,7 +105,7 @@ export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEven
   protected constructor(setup: BridgeSetup<T, R>) {
     super();
     const { broker, options } = setup;
-    this.resolved = resolveBridgeOptions(options);
+    this.resolved = resolveBridgeOptions(options, `new ${setup.name}`);
     if (broker.publishTap !== undefined) {
       throw new BridgeError(
         BRIDGE_ERROR_CODES.brokerTaken,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { invalidArgType } from './errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 
 /**
  * Turns messages into bytes and back. Every node of a cluster must use the same codec.

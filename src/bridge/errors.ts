@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { CodedRangeError, CodedTypeError } from '../internal/coded-errors.js';
 
 /** The codes of {@link BridgeError}. */
 export const BRIDGE_ERROR_CODES = {
@@ -45,19 +46,6 @@ export class EnvelopeError extends Error {
 }
 
 /** A `TypeError` with Node's code for an argument of the wrong type. */
-export type InvalidArgTypeError = TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' };
+export type InvalidArgTypeError = CodedTypeError<'ERR_INVALID_ARG_TYPE'>;
 /** A `RangeError` with Node's code for an argument out of range. */
-export type OutOfRangeError = RangeError & { readonly code: 'ERR_OUT_OF_RANGE' };
-
-/**
- * A `TypeError` for a bad option (its message names the field and the value), coded
- * `'ERR_INVALID_ARG_TYPE'` as Node's own are.
- */
-export function invalidArgType(message: string): InvalidArgTypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' as const });
-}
-
-/** A `RangeError` for an option out of range, coded `'ERR_OUT_OF_RANGE'` as Node's own are. */
-export function outOfRange(message: string): OutOfRangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' as const });
-}
+export type OutOfRangeError = CodedRangeError<'ERR_OUT_OF_RANGE'>;

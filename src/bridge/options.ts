@@ -4,9 +4,11 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { mustBe, numberRule, requireFunction, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys, type OptionKeys } from '../internal/options.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
-import { invalidArgType, outOfRange } from './errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../internal/coded-errors.js';
 
 /**
  * Options of a bridge's outbox: where publishes wait while the publisher connection is down,
@@ -16,6 +18,12 @@ export interface OutboxOptions {
   /**
    * The most messages the outbox holds. An integer >= 1.
    * @default 10000
+   */
+  maxItems?: number;
+  /**
+   * The old name of {@link OutboxOptions.maxItems}, accepted for one release (0.3.x) with a
+   * `DeprecationWarning`; giving both is an error.
+   * @deprecated Use `maxItems`.
    */
   limit?: number;
   /**
@@ -63,56 +71,97 @@ export interface BridgeOptions<T> {
 export interface ResolvedBridgeOptions<T> {
   nodeId: string;
   codec: Codec<T>;
-  outboxLimit: number;
+  outboxMaxItems: number;
   outboxMaxBytes: number;
   outboxPolicy: 'drop-oldest' | 'drop-newest';
   maxOrigins: number;
   now: () => number;
 }
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+/** The keys of {@link BridgeOptions}: every bridge's own options add theirs to these. */
+export const BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<BridgeOptions<unknown>>({
+  nodeId: true,
+  codec: true,
+  outbox: true,
+  maxOrigins: true,
+  now: true,
+});
+
+/** The keys of {@link OutboxOptions}. */
+export const OUTBOX_OPTION_KEYS = /* @__PURE__ */ optionKeys<OutboxOptions>({ maxItems: true, limit: true, maxBytes: true, policy: true });
+
+/** The code of the warning `outbox.limit` gives (once per process). */
+export const OUTBOX_LIMIT_DEPRECATION = 'LOGCASTER_DEP_OUTBOX_LIMIT';
+
+const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
+
+let warnedOutboxLimit = false;
 
 /**
- * Applies the defaults and checks every field.
+ * The first check of a bridge's constructor: `options` is an object and has only the keys
+ * the bridge reads (`known`: {@link BRIDGE_OPTION_KEYS} and the bridge's own).
  *
- * @throws TypeError or RangeError naming the bad field and value.
+ * @param where - the call, for the messages: `'new RedisBridge'`.
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, or it has
+ *   `topics` (the broker's syntax is the bridge's); (`ERR_UNKNOWN_OPTION`) for another key
+ *   the bridge does not know, naming the nearest one.
  */
-export function resolveBridgeOptions<T>(options: BridgeOptions<T>): ResolvedBridgeOptions<T> {
+export function checkBridgeOptions<O>(where: string, options: O, known: OptionKeys<O>): void {
   // The syntax has one home, the broker: a second setting here could only disagree with it.
-  if ((options as { topics?: unknown }).topics !== undefined) {
+  if (typeof options === 'object' && options !== null && (options as { topics?: unknown }).topics !== undefined) {
     throw invalidArgType(
-      'topics is not a bridge option: the bridge reads the topic syntax from broker.syntax (create the broker with it)',
+      `${where}: topics is not a bridge option: the bridge reads the topic syntax from broker.syntax (create the broker with it)`,
     );
   }
+  checkOptions(where, options, known);
+}
+
+/**
+ * Applies the defaults and checks every field of the options every bridge shares (the keys
+ * were checked by {@link checkBridgeOptions}).
+ *
+ * @param where - the call, for the messages of the outbox's keys.
+ * @throws TypeError or RangeError naming the bad field and value.
+ */
+export function resolveBridgeOptions<T>(options: BridgeOptions<T>, where: string): ResolvedBridgeOptions<T> {
   const nodeId = options.nodeId ?? randomUUID();
   if (typeof nodeId !== 'string' || nodeId.length === 0) {
-    throw invalidArgType(`nodeId must be a non-empty string (got ${show(nodeId)})`);
+    throw invalidArgType(mustBe('nodeId', 'a non-empty string', nodeId));
   }
   if (Buffer.byteLength(nodeId, 'utf8') > MAX_ORIGIN_BYTES) {
     throw outOfRange(`nodeId must be at most ${MAX_ORIGIN_BYTES} bytes in UTF-8 (got ${Buffer.byteLength(nodeId)})`);
   }
   const codec = options.codec ?? jsonCodec<T>();
   if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw invalidArgType('codec must have encode and decode functions');
+    throw invalidArgType(mustBe('codec', 'an object with encode and decode functions', codec));
   }
-  const outbox = options.outbox ?? {};
-  const outboxLimit = outbox.limit ?? 10_000;
-  if (!Number.isSafeInteger(outboxLimit) || outboxLimit < 1) {
-    throw outOfRange(`outbox.limit must be an integer >= 1 (got ${show(outboxLimit)})`);
-  }
-  const outboxMaxBytes = outbox.maxBytes ?? Infinity;
-  if (typeof outboxMaxBytes !== 'number' || !(outboxMaxBytes > 0)) {
-    throw outOfRange(`outbox.maxBytes must be a number > 0 or Infinity (got ${show(outboxMaxBytes)})`);
-  }
+  const outbox: OutboxOptions = options.outbox === undefined ? {} : options.outbox;
+  checkOptions(where, outbox, OUTBOX_OPTION_KEYS, 'outbox');
+  const outboxMaxItems = requireNumber('outbox.maxItems', outboxItems(outbox) ?? 10_000, COUNT_RULE);
+  const outboxMaxBytes = requireNumber('outbox.maxBytes', outbox.maxBytes ?? Infinity, MAX_BYTES_RULE);
   const outboxPolicy = outbox.policy ?? 'drop-oldest';
   if (outboxPolicy !== 'drop-oldest' && outboxPolicy !== 'drop-newest') {
-    throw outOfRange(`outbox.policy must be 'drop-oldest' or 'drop-newest' (got ${show(outboxPolicy)})`);
+    throw invalidArgValue(mustBe('outbox.policy', "'drop-oldest' or 'drop-newest'", outboxPolicy), 'range');
   }
-  const maxOrigins = options.maxOrigins ?? 1024;
-  if (!Number.isSafeInteger(maxOrigins) || maxOrigins < 1) {
-    throw outOfRange(`maxOrigins must be an integer >= 1 (got ${show(maxOrigins)})`);
+  const maxOrigins = requireNumber('maxOrigins', options.maxOrigins ?? 1024, COUNT_RULE);
+  const now = requireFunction('now', options.now ?? (() => performance.now()));
+  return { nodeId, codec, outboxMaxItems, outboxMaxBytes, outboxPolicy, maxOrigins, now };
+}
+
+/** `outbox.maxItems`, or its deprecated name `limit` (with a warning, once per process); both is an error. */
+function outboxItems(outbox: OutboxOptions): number | undefined {
+  if (outbox.limit === undefined) return outbox.maxItems;
+  if (outbox.maxItems !== undefined) {
+    throw invalidArgValue(`outbox.limit is the old name of outbox.maxItems: give only maxItems (got both, ${outbox.limit} and ${outbox.maxItems})`);
   }
-  const now = options.now ?? (() => performance.now());
-  if (typeof now !== 'function') throw invalidArgType(`now must be a function (got ${typeof now})`);
-  return { nodeId, codec, outboxLimit, outboxMaxBytes, outboxPolicy, maxOrigins, now };
+  if (!warnedOutboxLimit) {
+    warnedOutboxLimit = true;
+    process.emitWarning('outbox.limit is deprecated: use outbox.maxItems (the same bound)', {
+      type: 'DeprecationWarning',
+      code: OUTBOX_LIMIT_DEPRECATION,
+    });
+  }
+  // The old name's message names the option as given.
+  return requireNumber('outbox.limit', outbox.limit, COUNT_RULE);
 }

@@ -4,13 +4,17 @@
  *
  * @module
  */
-import { BRIDGE_ERROR_CODES, BridgeError, outOfRange } from './errors.js';
+import { optionalSignal, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { TIMEOUT_RULE } from '../internal/timers.js';
+import { BRIDGE_ERROR_CODES, BridgeError } from './errors.js';
 
 /** Options of `ready()`. */
 export interface ReadyOptions {
   /**
    * Reject with a {@link BridgeError} (`ERR_BRIDGE_READY_TIMEOUT`) after this many
-   * milliseconds. A number >= 0.
+   * milliseconds. From 0 to 2147483647 (the longest delay a timer honours), or `Infinity`
+   * for none.
    * @default no timeout: wait until the engine answers
    */
   timeoutMs?: number;
@@ -20,6 +24,9 @@ export interface ReadyOptions {
    */
   signal?: AbortSignal;
 }
+
+/** The keys of {@link ReadyOptions}, for the check of unknown keys. */
+export const READY_OPTION_KEYS = /* @__PURE__ */ optionKeys<ReadyOptions>({ timeoutMs: true, signal: true });
 
 /** A pending `ready()`. */
 interface Waiter {
@@ -35,13 +42,14 @@ export class ReadyGate {
   /**
    * Checks `ready()`'s options, before anything else happens.
    *
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_UNKNOWN_OPTION`) when `options` is not an
+   *   object or has a key that is not an option.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) for a bad `timeoutMs`.
    */
   static check(options: ReadyOptions): void {
-    const { timeoutMs } = options;
-    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
-      throw outOfRange(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`);
-    }
+    checkOptions('ready', options, READY_OPTION_KEYS);
+    if (options.timeoutMs !== undefined) requireNumber('timeoutMs', options.timeoutMs, TIMEOUT_RULE);
+    optionalSignal('signal', options.signal);
   }
 
   /** Whether anyone waits. */

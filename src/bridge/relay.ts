@@ -8,7 +8,7 @@ import { BoundedQueue, type DropReason, type PubSubBroker } from 'logcaster';
 import { OriginCache, decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
 import type { BridgeStats, GapInfo } from './events.js';
 import type { ResolvedBridgeOptions } from './options.js';
-import { DUPLICATE, LATE, LATE_UNREPORTED, type Sequencer } from './sequencer.js';
+import { DUPLICATE, LATE_UNREPORTED, type Sequencer } from './sequencer.js';
 
 /** An envelope waiting for the transport. */
 interface Outgoing<R> {
@@ -90,7 +90,7 @@ export class Relay<T, R> {
     this.nodeId = options.nodeId;
     this.origin = Buffer.from(options.nodeId, 'utf8');
     this.outbox = new BoundedQueue<Outgoing<R>>({
-      maxItems: options.outboxLimit,
+      maxItems: options.outboxMaxItems,
       lowWaterItems: 0,
       maxBytes: options.outboxMaxBytes,
       sizeOf: (item) => item.data.byteLength,
@@ -166,10 +166,10 @@ export class Relay<T, R> {
       this.duplicates++;
     } else {
       // Overtaken by a later message: dropped to keep the sender's order, and lost to the
-      // subscribers. A gap counted it already, unless it came before the first one heard.
+      // subscribers. A gap counted it already (LATE), unless it came before the first one
+      // heard (LATE_UNREPORTED): the only two negative verdicts besides DUPLICATE.
       this.late++;
       if (verdict === LATE_UNREPORTED) this.lost(envelope, route, envelope.seq, 1);
-      else if (verdict !== LATE) throw new RangeError(`unknown verdict ${verdict}`);
     }
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DropReason } from '../flow/bounded-queue.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
 import type { Delivery } from './delivery.js';
 import type { Subscription } from './subscription.js';
 
@@ -102,6 +103,8 @@ export class ObserverSet<T> implements BrokerObserver<T> {
   }
 }
 
+const SAMPLE_EVERY_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+
 /** @internal How a handler call is watched: not at all, by the observer, or timed as well. */
 export type Watch = 0 | 1 | 2;
 /** @internal Begun without an observer: nobody is told when it ends. */
@@ -129,13 +132,11 @@ export class Observers<T> {
 
   /**
    * @returns a function that detaches `observer` (safe to call twice).
-   * @throws RangeError when `observer.sampleEvery` is not an integer >= 1.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `observer.sampleEvery` is not an integer >= 1
+   *   (TypeError `ERR_INVALID_ARG_TYPE` when it is not a number).
    */
   attach(observer: BrokerObserver<T>): () => void {
-    const every = observer.sampleEvery ?? 1;
-    if (!Number.isSafeInteger(every) || every < 1) {
-      throw new RangeError(`observer.sampleEvery must be an integer >= 1 (got ${String(every)})`);
-    }
+    requireNumber('observer.sampleEvery', observer.sampleEvery ?? 1, SAMPLE_EVERY_RULE);
     this.#attached.push(observer);
     this.#rebuild();
     return () => {

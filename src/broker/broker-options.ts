@@ -5,9 +5,11 @@
  * @module
  */
 import type { DropReason } from '../flow/bounded-queue.js';
+import { BOUNDED_QUEUE_OPTION_KEYS } from '../flow/bounded-queue-keys.js';
+import { optionKeys } from '../internal/options.js';
 import type { SubscriptionQueueOptions } from './delivery.js';
 import type { Subscription, UnsubscribeReason } from './subscription.js';
-import type { TopicOptions } from '../topics/topic.js';
+import { TOPIC_OPTION_KEYS, type TopicOptions } from '../topics/topic.js';
 
 /** Options of {@link PubSubBroker}. */
 export interface BrokerOptions extends TopicOptions {
@@ -93,11 +95,37 @@ export interface NextMessageOptions {
   signal?: AbortSignal;
   /**
    * Stops waiting after this many milliseconds: the promise rejects with a {@link TimeoutError}.
-   * Minimum: 0.
+   * From 0 to 2147483647 (the longest delay a timer honours), or `Infinity` for no limit.
    * @default no limit
    */
   timeoutMs?: number;
 }
+
+/** The keys of {@link BrokerOptions}, for the check of unknown keys. */
+export const BROKER_OPTION_KEYS = /* @__PURE__ */ optionKeys<BrokerOptions>({
+  ...TOPIC_OPTION_KEYS,
+  maxPublishDepth: true,
+  maxPublishWork: true,
+  cacheSize: true,
+});
+
+/** The keys of {@link SubscribeOptions}. */
+export const SUBSCRIBE_OPTION_KEYS = /* @__PURE__ */ optionKeys<SubscribeOptions>({ signal: true, owner: true, queue: true, group: true });
+
+/** The keys of {@link SubscriptionQueueOptions}: a bounded queue's, and `concurrency`. */
+export const SUBSCRIPTION_QUEUE_OPTION_KEYS = /* @__PURE__ */ optionKeys<SubscriptionQueueOptions<unknown>>({
+  ...BOUNDED_QUEUE_OPTION_KEYS,
+  concurrency: true,
+});
+
+/** The keys of {@link StreamOptions}. */
+export const STREAM_OPTION_KEYS = /* @__PURE__ */ optionKeys<StreamOptions<unknown>>({ ...SUBSCRIPTION_QUEUE_OPTION_KEYS, signal: true });
+
+/** The keys of {@link PublishChunkedOptions}. */
+export const PUBLISH_CHUNKED_OPTION_KEYS = /* @__PURE__ */ optionKeys<PublishChunkedOptions>({ chunkSize: true });
+
+/** The keys of {@link NextMessageOptions}. */
+export const NEXT_MESSAGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<NextMessageOptions>({ signal: true, timeoutMs: true });
 
 /**
  * Counters of a {@link PubSubBroker}; see {@link PubSubBroker.stats}. Every message offered to

@@ -9,17 +9,28 @@
  * @module
  */
 import { ClosedError, TimeoutError } from '../errors.js';
-import type { CloseOptions, DrainOptions } from '../lifecycle.js';
+import { mustBe, numberRule, optionalSignal, requireBoolean, requireFunction, requireNumber } from '../internal/checks.js';
+import { invalidArgType } from '../internal/coded-errors.js';
+import { checkOptions } from '../internal/options.js';
+import { TIMEOUT_RULE } from '../internal/timers.js';
+import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, type CloseOptions, type DrainOptions } from '../lifecycle.js';
 import type { TopicSyntax } from '../topics/topic.js';
-import type {
-  BrokerOptions,
-  BrokerStats,
-  NextMessageOptions,
-  PublishChunkedOptions,
-  StreamOptions,
-  SubscribeOptions,
+import {
+  BROKER_OPTION_KEYS,
+  NEXT_MESSAGE_OPTION_KEYS,
+  PUBLISH_CHUNKED_OPTION_KEYS,
+  STREAM_OPTION_KEYS,
+  SUBSCRIBE_OPTION_KEYS,
+  SUBSCRIPTION_QUEUE_OPTION_KEYS,
+  type BrokerOptions,
+  type BrokerStats,
+  type NextMessageOptions,
+  type PublishChunkedOptions,
+  type StreamOptions,
+  type SubscribeOptions,
 } from './broker-options.js';
 import type { BrokerObserver } from './broker-observer.js';
+import type { SubscriptionQueueOptions } from './delivery.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { FanOut } from './fan-out.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
@@ -39,19 +50,46 @@ export type {
 
 const noop = (): undefined => undefined;
 
-function checkTimeout(timeoutMs: unknown): number {
-  if (timeoutMs === undefined) return Infinity;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-    throw new RangeError(`timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`);
-  }
-  return timeoutMs;
+const COUNT_FROM_0 = /* @__PURE__ */ numberRule({ min: 0, integer: true });
+const COUNT_FROM_1 = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+
+/** `timeoutMs` checked; `Infinity` when not given. */
+function checkTimeout(timeoutMs: number | undefined): number {
+  return requireNumber('timeoutMs', timeoutMs ?? Infinity, TIMEOUT_RULE);
 }
 
-function checkCount(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${name} must be an integer >= ${min} (got ${String(value)})`);
+/**
+ * The broker's options checked, as the arguments its layers take after `options`: the cache
+ * size and the two publish limits. (The topic options are checked by the registry's trie.)
+ */
+function brokerLimits(options: BrokerOptions): [cacheSize: number, maxPublishDepth: number, maxPublishWork: number] {
+  checkOptions('new PubSubBroker', options, BROKER_OPTION_KEYS);
+  return [
+    requireNumber('cacheSize', options.cacheSize ?? 16_384, COUNT_FROM_0),
+    requireNumber('maxPublishDepth', options.maxPublishDepth ?? 32, COUNT_FROM_1),
+    requireNumber('maxPublishWork', options.maxPublishWork ?? 100_000, COUNT_FROM_1),
+  ];
+}
+
+/**
+ * Checks `subscribe`'s options (the queue's values are checked where the queue is made) and
+ * returns the queue's options: `undefined` for no queue.
+ */
+function queueSettings<T>(options: SubscribeOptions<T>): SubscriptionQueueOptions<T> | undefined {
+  checkOptions('subscribe', options, SUBSCRIBE_OPTION_KEYS);
+  const { queue, group, owner } = options;
+  optionalSignal('signal', options.signal);
+  if (owner !== undefined && (owner === null || (typeof owner !== 'object' && typeof owner !== 'function'))) {
+    throw invalidArgType(mustBe('owner', 'an object', owner));
   }
-  return value;
+  if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
+    throw invalidArgType(mustBe('group', 'a non-empty string', group));
+  }
+  if (queue === undefined || queue === false) return undefined;
+  if (queue === true) return {};
+  if (queue === null || typeof queue !== 'object') throw invalidArgType(mustBe('queue', 'true, false or an options object', queue));
+  checkOptions('subscribe', queue, SUBSCRIPTION_QUEUE_OPTION_KEYS, 'queue');
+  return queue;
 }
 
 /**
@@ -84,16 +122,13 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   private closingPromise: Promise<void> | undefined = undefined;
 
   /**
-   * @throws RangeError when an option is out of range.
-   * @throws TypeError when `syntax` is neither a preset name nor an object.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object or an option
+   *   has the wrong type (`syntax` neither a preset name nor an object);
+   *   (`ERR_UNKNOWN_OPTION`) for a key that is not an option, naming the nearest one.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when an option is out of range.
    */
   constructor(options: BrokerOptions = {}) {
-    super(
-      options,
-      checkCount('cacheSize', options.cacheSize ?? 16_384, 0),
-      checkCount('maxPublishDepth', options.maxPublishDepth ?? 32, 1),
-      checkCount('maxPublishWork', options.maxPublishWork ?? 100_000, 1),
-    );
+    super(options, ...brokerLimits(options));
   }
 
   /**
@@ -118,24 +153,17 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * arrow function, for a method.
    *
    * @throws {@link TopicError} when the pattern is invalid (nothing changes).
-   * @throws TypeError when `handler` is not a function, `queue` is not a boolean or an
-   *   object, or `group` is not a non-empty string.
-   * @throws RangeError when a queue option is out of range.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `handler` is not a function, `options`
+   *   is not an object, `queue` is not a boolean or an object, `group` is not a non-empty
+   *   string, `signal` is not an `AbortSignal` or `owner` not an object;
+   *   (`ERR_UNKNOWN_OPTION`) for a key that is not an option, in `options` or `queue`.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when a queue option is out of range.
    * @throws {@link ClosedError} after `close()`.
    */
   subscribe(pattern: string, handler: Handler<T>, options: SubscribeOptions<T> = {}): Subscription<T> {
-    if (typeof handler !== 'function') {
-      throw new TypeError(`handler must be a function (got ${typeof handler})`);
-    }
-    const { queue, group } = options;
-    if (group !== undefined && (typeof group !== 'string' || group.length === 0)) {
-      throw new TypeError(`group must be a non-empty string (got ${JSON.stringify(group)})`);
-    }
-    if (queue !== undefined && typeof queue !== 'boolean' && (queue === null || typeof queue !== 'object')) {
-      throw new TypeError(`queue must be true, false or an options object (got ${JSON.stringify(queue)})`);
-    }
-    const settings = queue === true ? {} : queue === false ? undefined : queue;
-    const concurrency = settings === undefined ? 1 : checkCount('queue.concurrency', settings.concurrency ?? 1, 1);
+    requireFunction('handler', handler);
+    const settings = queueSettings(options);
+    const concurrency = settings === undefined ? 1 : requireNumber('queue.concurrency', settings.concurrency ?? 1, COUNT_FROM_1);
     return this.register(pattern, handler, options, (sub) => {
       if (settings === undefined) return;
       sub.sink = new QueuedConsumer(settings, handler, concurrency, this.hostFor(sub), this.drainScheduler);
@@ -149,10 +177,14 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * aborting `options.signal` or closing the broker ends the subscription.
    *
    * @throws {@link TopicError} when the pattern is invalid.
-   * @throws RangeError when a queue option is out of range.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object or an option
+   *   has the wrong type; (`ERR_UNKNOWN_OPTION`) for a key that is not an option.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when a queue option is out of range.
    * @throws {@link ClosedError} after `close()`.
    */
   stream(pattern: string, options: StreamOptions<T> = {}): MessageStream<T> {
+    checkOptions('stream', options, STREAM_OPTION_KEYS);
+    optionalSignal('signal', options.signal);
     const { signal, ...queue } = options;
     let stream: QueuedStream<T> | undefined;
     const sub = this.register(pattern, noop, signal === undefined ? {} : { signal }, (created) => {
@@ -174,12 +206,13 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    *
    * @returns a promise of `{ topic, message }`. It rejects with the signal's reason when
    * `signal` aborts, with a {@link TimeoutError} after `timeoutMs`, with a
-   * {@link ClosedError} when the broker closes first, and with {@link TopicError} for an
-   * invalid pattern.
+   * {@link ClosedError} when the broker closes first, with {@link TopicError} for an
+   * invalid pattern, and with a `TypeError` or `RangeError` naming a bad option.
    */
   nextMessage(pattern: string, options: NextMessageOptions = {}): Promise<{ topic: string; message: T }> {
     return new Promise((resolve, reject) => {
-      const { signal } = options;
+      checkOptions('nextMessage', options, NEXT_MESSAGE_OPTION_KEYS);
+      const signal = optionalSignal('signal', options.signal);
       const timeoutMs = checkTimeout(options.timeoutMs);
       if (signal?.aborted === true) {
         reject(signal.reason);
@@ -253,12 +286,10 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * (what a Redis bridge does), or detaches it with `undefined`. One at a time.
    *
    * @returns the tap it replaced, if any.
-   * @throws TypeError when `tap` has no `tapped()` method.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `tap` has no `tapped()` method.
    */
   setPublishTap(tap: PublishTap<T> | undefined): PublishTap<T> | undefined {
-    if (tap !== undefined && typeof tap.tapped !== 'function') {
-      throw new TypeError(`tap must have a tapped() method (got ${typeof tap.tapped})`);
-    }
+    if (tap !== undefined) requireFunction('tap.tapped', tap.tapped);
     const previous = this.attachedTap;
     this.attachedTap = tap;
     return previous;
@@ -277,10 +308,11 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * not when async handlers finish: for that, `await broker.drain()`.
    *
    * @returns a promise of how many subscribers took the message. It rejects with
-   * {@link TopicError}, {@link ClosedError} or a `RangeError` for a bad `chunkSize`.
+   * {@link TopicError}, {@link ClosedError}, or a `TypeError` or `RangeError` naming a bad option.
    */
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
-    const chunkSize = checkCount('chunkSize', options.chunkSize ?? 100, 1);
+    checkOptions('publishChunked', options, PUBLISH_CHUNKED_OPTION_KEYS);
+    const chunkSize = requireNumber('chunkSize', options.chunkSize ?? 100, COUNT_FROM_1);
     return this.publishInChunks(this.attachedTap, topic, message, chunkSize);
   }
 
@@ -290,10 +322,11 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * Publishing goes on meanwhile; what is published before it resolves is waited for too.
    *
    * @returns a promise that rejects with a {@link TimeoutError} (saying how many messages are
-   * still pending) after `timeoutMs`, or a `RangeError` for a bad `timeoutMs`.
+   * still pending) after `timeoutMs`, or a `TypeError` or `RangeError` naming a bad option.
    */
   drain(options: DrainOptions = {}): Promise<void> {
     try {
+      checkOptions('drain', options, DRAIN_OPTION_KEYS);
       return this.pendingWork.whenIdle(checkTimeout(options.timeoutMs));
     } catch (error) {
       return Promise.reject(error);
@@ -323,11 +356,15 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * dropped and counted) and streams finish. With `drain: true` it first waits for
    * {@link PubSubBroker.drain}, then ends them; when that times out it ends them anyway and
    * rejects with the {@link TimeoutError}. Calling it again returns the first call's promise.
+   *
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`, `ERR_UNKNOWN_OPTION`) for bad options, before
+   *   anything closes.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    checkOptions('close', options, CLOSE_OPTION_KEYS);
     if (this.isClosed) return this.closingPromise ?? Promise.resolve();
-    const drain = options.drain ?? false;
-    if (typeof drain !== 'boolean') throw new TypeError(`drain must be a boolean (got ${String(drain)})`);
+    const drain = requireBoolean('drain', options.drain ?? false);
+    if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
     const waited = drain ? this.drain({ ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
     this.isClosed = true;
     const endAll = (): void => this.endAll('close');

@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { mustBe } from '../internal/checks.js';
+import { invalidArgType, invalidArgValue } from '../internal/coded-errors.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
 import { parseTopic, type TopicSyntax } from '../topics/topic.js';
 import type { PubSubBroker } from './broker.js';
 
@@ -35,6 +38,9 @@ export interface RouteRule<T> {
   to: string | readonly string[];
 }
 
+/** The keys of {@link RouteRule}, for the check of unknown keys. */
+export const ROUTE_RULE_KEYS = /* @__PURE__ */ optionKeys<RouteRule<unknown>>({ name: true, match: true, field: true, when: true, to: true });
+
 /** A rule after validation, with its destinations as an array. */
 interface CompiledRule<T> {
   readonly rule: RouteRule<T>;
@@ -65,10 +71,14 @@ export class Router<T> {
   private checkedFor: TopicSyntax | undefined = undefined;
 
   /**
-   * @throws TypeError when a rule has no destination or a malformed `match`.
+   * @throws TypeError when a rule is not an object or has a key that is not a rule field
+   *   (`ERR_UNKNOWN_OPTION`, naming the nearest one), no destination or a malformed
+   *   `match`/`when` (`ERR_INVALID_ARG_TYPE`), or a RegExp with the g or y flag
+   *   (`ERR_INVALID_ARG_VALUE`).
    */
   constructor(rules: readonly RouteRule<T>[] = []) {
-    for (const rule of rules) this.add(rule);
+    if (!Array.isArray(rules)) throw invalidArgType(mustBe('rules', 'an array of rules', rules));
+    for (const rule of rules) this.push(compile(rule, 'new Router'));
   }
 
   /** Number of rules. */
@@ -79,26 +89,16 @@ export class Router<T> {
   /**
    * Appends a rule.
    *
-   * @throws TypeError when the rule has no destination or a malformed `match`/`when`.
+   * @throws TypeError as the constructor does for a bad rule.
    */
   add(rule: RouteRule<T>): this {
-    const to = typeof rule.to === 'string' ? [rule.to] : [...rule.to];
-    if (to.length === 0 || to.some((topic) => typeof topic !== 'string' || topic.length === 0)) {
-      throw new TypeError(`rule ${rule.name ?? ''} needs at least one non-empty destination topic (got ${JSON.stringify(rule.to)})`);
-    }
-    if (rule.match !== undefined && !(rule.match instanceof RegExp) && typeof rule.match !== 'function') {
-      throw new TypeError(`rule ${rule.name ?? ''}: match must be a RegExp or a function`);
-    }
-    if (rule.when !== undefined && typeof rule.when !== 'function') {
-      throw new TypeError(`rule ${rule.name ?? ''}: when must be a function`);
-    }
-    if (rule.match instanceof RegExp && (rule.match.global || rule.match.sticky)) {
-      // A global or sticky RegExp keeps lastIndex between tests and would skip matches.
-      throw new TypeError(`rule ${rule.name ?? ''}: match must not use the g or y flag (got ${String(rule.match)})`);
-    }
-    this.rules.push({ rule, to });
-    this.checkedFor = undefined;
+    this.push(compile(rule, 'Router.add'));
     return this;
+  }
+
+  private push(compiled: CompiledRule<T>): void {
+    this.rules.push(compiled);
+    this.checkedFor = undefined;
   }
 
   /**
@@ -149,6 +149,29 @@ export class Router<T> {
     for (const topic of this.route(message)) delivered += broker.publish(topic, message);
     return delivered;
   }
+}
+
+/** Checks a rule (`where` names the call, for the messages) and makes its destinations an array. */
+function compile<T>(rule: RouteRule<T>, where: string): CompiledRule<T> {
+  checkOptions(where, rule, ROUTE_RULE_KEYS, 'rule');
+  const label = `${where}: rule${typeof rule.name === 'string' ? ` '${rule.name}'` : ''}`;
+  if (rule.name !== undefined && typeof rule.name !== 'string') throw invalidArgType(`${label}: ${mustBe('name', 'a string', rule.name)}`);
+  if (rule.field !== undefined && typeof rule.field !== 'string') throw invalidArgType(`${label}: ${mustBe('field', 'a string', rule.field)}`);
+  const given: unknown = rule.to;
+  const to: unknown[] = typeof given === 'string' ? [given] : Array.isArray(given) ? [...(given as unknown[])] : [];
+  if (to.length === 0 || to.some((topic) => typeof topic !== 'string' || topic.length === 0)) {
+    throw invalidArgType(`${label}: ${mustBe('to', 'a non-empty topic or a non-empty array of them', given)}`);
+  }
+  const { match } = rule;
+  if (match !== undefined && !(match instanceof RegExp) && typeof match !== 'function') {
+    throw invalidArgType(`${label}: ${mustBe('match', 'a RegExp or a function', match)}`);
+  }
+  if (rule.when !== undefined && typeof rule.when !== 'function') throw invalidArgType(`${label}: ${mustBe('when', 'a function', rule.when)}`);
+  if (match instanceof RegExp && (match.global || match.sticky)) {
+    // A global or sticky RegExp keeps lastIndex between tests and would skip matches.
+    throw invalidArgValue(`${label}: match must not use the g or y flag (got ${String(match)})`);
+  }
+  return { rule, to: to as string[] };
 }
 
 function matches<T>(rule: RouteRule<T>, message: T): boolean {

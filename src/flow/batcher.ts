@@ -8,8 +8,8 @@ import { ClosedError, TimeoutError, reportError } from '../errors.js';
 import { invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
 import { mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
-import { unrefTimer, type Timer } from '../internal/timers.js';
-import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, TIMEOUT_RULE, type CloseOptions, type DrainOptions } from '../lifecycle.js';
+import { MAX_TIMER_MS, TIMEOUT_RULE, unrefTimer, type Timer } from '../internal/timers.js';
+import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, type CloseOptions, type DrainOptions } from '../lifecycle.js';
 import { defaultMessageSize } from './message-size.js';
 
 /**
@@ -90,8 +90,6 @@ export interface BatcherEvents<T> {
   drop: [count: number, reason: 'closed'];
 }
 
-/** The longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire after 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });

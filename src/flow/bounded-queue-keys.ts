@@ -5,7 +5,7 @@
  * @module
  */
 import { optionKeys } from '../internal/options.js';
-import type { BoundedQueueOptions } from './bounded-queue.js';
+import type { BoundedQueueOptions } from './bounded-queue-options.js';
 
 /** The keys of {@link BoundedQueueOptions}, for the check of unknown keys. */
 export const BOUNDED_QUEUE_OPTION_KEYS = /* @__PURE__ */ optionKeys<BoundedQueueOptions<unknown>>({

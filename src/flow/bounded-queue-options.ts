@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { mustBe, numberRule, optionalFunction, requireNumber } from '../internal/checks.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../internal/coded-errors.js';
 
 /**
  * What a {@link BoundedQueue} does with a push that finds it full:
@@ -135,10 +137,15 @@ export const noDrops = (): Record<DropReason, number> => ({
 
 const POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'drop-lowest-priority', 'disconnect'];
 
-const isCount = (value: number, min: number): boolean => Number.isSafeInteger(value) && value >= min;
+const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const LOW_WATER_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
+const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
 
-/** @internal A value as an error message shows it: strings quoted, so `"10"` is not mistaken for 10. */
-export const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+/** A number option checked for its type only: the range is the caller's (it depends on another option). */
+function requireNumberType(name: string, value: unknown, expected: string): number {
+  if (typeof value !== 'number') throw invalidArgType(mustBe(name, expected, value));
+  return value;
+}
 
 /**
  * A queue's options checked and with their defaults filled in.
@@ -166,49 +173,38 @@ export interface QueueSettings<T> {
  * options with the same errors.
  *
  * @internal
- * @throws RangeError when a bound is out of range or inconsistent (naming the field and value).
- * @throws TypeError when `sizeOf` or `priorityOf` is not a function.
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) when a bound is out of range or inconsistent, naming
+ *   the field and value; (`ERR_INVALID_ARG_VALUE`) for an unknown policy.
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when a bound is not a number, or `sizeOf` or
+ *   `priorityOf` is not a function.
  */
 export function checkQueueOptions<T>(options: BoundedQueueOptions<T>): QueueSettings<T> {
-  const hwm = options.maxItems ?? 1000;
-  if (!isCount(hwm, 1)) throw new RangeError(`maxItems must be an integer >= 1 (got ${show(hwm)})`);
-  const lwm = options.lowWaterItems ?? Math.min(100, hwm);
-  if (!isCount(lwm, 0)) throw new RangeError(`lowWaterItems must be an integer >= 0 (got ${show(lwm)})`);
-  if (lwm > hwm) throw new RangeError(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
-  const maxBytes = options.maxBytes ?? Infinity;
-  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
-    throw new RangeError(`maxBytes must be a number > 0 or Infinity (got ${show(maxBytes)})`);
+  const hwm = requireNumber('maxItems', options.maxItems ?? 1000, MAX_ITEMS_RULE);
+  const lwm = requireNumber('lowWaterItems', options.lowWaterItems ?? Math.min(100, hwm), LOW_WATER_ITEMS_RULE);
+  if (lwm > hwm) throw outOfRange(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
+  const maxBytes = requireNumber('maxBytes', options.maxBytes ?? Infinity, MAX_BYTES_RULE);
+  const lowBytesExpected = `a number from 0 to maxBytes (${maxBytes})`;
+  const lowBytes = requireNumberType('lowWaterBytes', options.lowWaterBytes ?? (maxBytes === Infinity ? 0 : maxBytes / 10), lowBytesExpected);
+  if (!(lowBytes >= 0) || lowBytes > maxBytes) throw outOfRange(mustBe('lowWaterBytes', lowBytesExpected, lowBytes));
+  const hardItemsExpected = `an integer >= maxItems (${hwm}) or Infinity`;
+  const hardItems = requireNumberType('hardMaxItems', options.hardMaxItems ?? hwm, hardItemsExpected);
+  if (!(hardItems === Infinity || (Number.isSafeInteger(hardItems) && hardItems >= hwm))) {
+    throw outOfRange(mustBe('hardMaxItems', hardItemsExpected, hardItems));
   }
-  const lowBytes = options.lowWaterBytes ?? (maxBytes === Infinity ? 0 : maxBytes / 10);
-  if (typeof lowBytes !== 'number' || !(lowBytes >= 0) || lowBytes > maxBytes) {
-    throw new RangeError(`lowWaterBytes must be a number from 0 to maxBytes (${maxBytes}) (got ${show(lowBytes)})`);
-  }
-  const hardItems = options.hardMaxItems ?? hwm;
-  if (!(hardItems === Infinity || isCount(hardItems, hwm))) {
-    throw new RangeError(`hardMaxItems must be an integer >= maxItems (${hwm}) or Infinity (got ${show(hardItems)})`);
-  }
-  const hardBytes = options.hardMaxBytes ?? maxBytes;
-  if (typeof hardBytes !== 'number' || !(hardBytes >= maxBytes)) {
-    throw new RangeError(`hardMaxBytes must be a number >= maxBytes (${maxBytes}) (got ${show(hardBytes)})`);
-  }
+  const hardBytesExpected = `a number >= maxBytes (${maxBytes})`;
+  const hardBytes = requireNumberType('hardMaxBytes', options.hardMaxBytes ?? maxBytes, hardBytesExpected);
+  if (!(hardBytes >= maxBytes)) throw outOfRange(mustBe('hardMaxBytes', hardBytesExpected, hardBytes));
   const policy = options.policy ?? 'drop-newest';
   if (!POLICIES.includes(policy)) {
-    throw new RangeError(`policy must be one of ${POLICIES.join(', ')} (got ${show(policy)})`);
+    throw invalidArgValue(mustBe('policy', `one of ${POLICIES.join(', ')}`, policy), 'range');
   }
-  const protectedPriority = options.protectedPriority ?? Infinity;
-  if (typeof protectedPriority !== 'number' || Number.isNaN(protectedPriority)) {
-    throw new RangeError(`protectedPriority must be a number (got ${show(protectedPriority)})`);
-  }
-  const { sizeOf, priorityOf } = options;
-  if (sizeOf !== undefined && typeof sizeOf !== 'function') {
-    throw new TypeError(`sizeOf must be a function (got ${typeof sizeOf})`);
-  }
-  if (priorityOf !== undefined && typeof priorityOf !== 'function') {
-    throw new TypeError(`priorityOf must be a function (got ${typeof priorityOf})`);
-  }
+  const protectedPriority = requireNumberType('protectedPriority', options.protectedPriority ?? Infinity, 'a number');
+  if (Number.isNaN(protectedPriority)) throw outOfRange(mustBe('protectedPriority', 'a number', protectedPriority));
+  const sizeOf = optionalFunction('sizeOf', options.sizeOf);
+  const priorityOf = optionalFunction('priorityOf', options.priorityOf);
   if (policy === 'drop-lowest-priority' && priorityOf === undefined) {
     // Every item would have priority 0: the policy would silently act as drop-newest.
-    throw new TypeError(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
+    throw invalidArgValue(`policy 'drop-lowest-priority' needs a priorityOf function (got none)`);
   }
   return { hwm, lwm, maxBytes, lowBytes, hardItems, hardBytes, policy, protectedPriority, sizeOf, priorityOf };
 }

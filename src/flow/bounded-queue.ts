@@ -7,10 +7,13 @@
 import Denque from 'denque';
 import { EventEmitter } from 'eventemitter3';
 import { SlowConsumerError, reportUnheard } from '../errors.js';
+import { show } from '../internal/checks.js';
+import { invalidReturnValue, outOfRange } from '../internal/coded-errors.js';
+import { checkOptions } from '../internal/options.js';
+import { BOUNDED_QUEUE_OPTION_KEYS } from './bounded-queue-keys.js';
 import {
   checkQueueOptions,
   noDrops,
-  show,
   type BoundedQueueOptions,
   type BoundedQueueStats,
   type DropReason,
@@ -94,11 +97,15 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   private readonly droppedBy = noDrops();
 
   /**
-   * @throws RangeError when a bound is out of range or inconsistent (naming the field and value).
-   * @throws TypeError when `sizeOf` or `priorityOf` is not a function.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when a bound is out of range or inconsistent
+   *   (naming the field and value), (`ERR_INVALID_ARG_VALUE`) for an unknown policy.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, a bound is not
+   *   a number, or `sizeOf` or `priorityOf` is not a function; (`ERR_UNKNOWN_OPTION`) for a
+   *   key that is not an option, naming the nearest one.
    */
   constructor(options: BoundedQueueOptions<T> = {}) {
     super();
+    checkOptions('new BoundedQueue', options, BOUNDED_QUEUE_OPTION_KEYS);
     const settings = checkQueueOptions(options);
     const { maxBytes, policy, protectedPriority, sizeOf, priorityOf } = settings;
     this.settings = settings;
@@ -199,7 +206,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    * @throws RangeError when `max` is negative or NaN.
    */
   shiftMany(max: number, into: T[] = []): T[] {
-    if (!(max >= 0)) throw new RangeError(`max must be a number >= 0 (got ${show(max)})`);
+    if (!(max >= 0)) throw outOfRange(`max must be a number >= 0 (got ${show(max)})`);
     let taken = 0;
     while (taken < max && this.count > 0) {
       into.push(this.removeFront());
@@ -455,13 +462,13 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     let limit: number;
     if (pending >= hardItems) {
       limit = hardItems;
-      message = `SendQ exceeded: ${pending} items pending, limit ${limit}`;
+      message = `queue overflowed: ${pending} items pending, hard bound ${limit} items`;
     } else {
       limit = hardBytes;
       message =
         pendingBytes >= limit
-          ? `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit}`
-          : `SendQ exceeded: ${pendingBytes} bytes pending, limit ${limit} (a ${size}-byte item did not fit)`;
+          ? `queue overflowed: ${pendingBytes} bytes pending, hard bound ${limit} bytes`
+          : `queue overflowed: ${pendingBytes} bytes pending, hard bound ${limit} bytes (a ${size}-byte item did not fit)`;
     }
     const error = new SlowConsumerError(message, { pending, pendingBytes, bound: limit });
     this.isClosed = true;
@@ -478,13 +485,13 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 }
 
 function checkSize(size: number): number {
-  if (!(size >= 0 && size < Infinity)) throw new RangeError(`sizeOf must return a finite number >= 0 (got ${show(size)})`);
+  if (!(size >= 0 && size < Infinity)) throw invalidReturnValue(`sizeOf must return a finite number >= 0 (got ${show(size)})`);
   return size;
 }
 
 function checkPriority(priority: number): number {
   if (typeof priority !== 'number' || Number.isNaN(priority)) {
-    throw new RangeError(`priorityOf must return a number (got ${show(priority)})`);
+    throw invalidReturnValue(`priorityOf must return a number (got ${show(priority)})`);
   }
   return priority;
 }

@@ -12,7 +12,11 @@ import { EventEmitter } from 'eventemitter3';
 import type { EventLoopUtilization, Performance } from 'node:perf_hooks';
 import type * as V8 from 'node:v8';
 import { reportError } from '../errors.js';
+import { mustBe, numberRule, optionalFunction, requireNumber } from '../internal/checks.js';
+import { invalidReturnValue, outOfRange } from '../internal/coded-errors.js';
 import { nodeBuiltin } from '../internal/node-builtins.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
+import { MAX_TIMER_MS } from '../internal/timers.js';
 
 /** One reading, each measure in [0, 1]. */
 export interface LoadSample {
@@ -34,7 +38,8 @@ interface LoadWeights {
 /** Options of {@link LoadMonitor}. */
 export interface LoadMonitorOptions {
   /**
-   * Milliseconds between samples while started. Minimum: 1.
+   * Milliseconds between samples while started. From 1 to 2147483647 (the longest delay a
+   * timer honours).
    * @default 1000
    */
   intervalMs?: number;
@@ -78,6 +83,22 @@ export interface LoadMonitorEvents {
   error: [error: unknown];
 }
 
+/** The keys of {@link LoadMonitorOptions}, for the check of unknown keys. */
+export const LOAD_MONITOR_OPTION_KEYS = /* @__PURE__ */ optionKeys<LoadMonitorOptions>({
+  intervalMs: true,
+  threshold: true,
+  weights: true,
+  network: true,
+  sample: true,
+});
+
+/** The keys of {@link LoadMonitorOptions.weights}. */
+export const LOAD_WEIGHT_KEYS = /* @__PURE__ */ optionKeys<NonNullable<LoadMonitorOptions['weights']>>({ cpu: true, memory: true, network: true });
+
+const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS });
+const THRESHOLD_RULE = /* @__PURE__ */ numberRule({ min: 0, max: 1 });
+const WEIGHT_RULE = /* @__PURE__ */ numberRule({ min: 0 });
+
 const clamp01 = (value: number): number => (value > 1 ? 1 : value >= 0 ? value : 0);
 
 /**
@@ -103,50 +124,36 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
   private current = 0;
 
   /**
-   * @throws RangeError naming the option when one is out of range.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` or `weights` is not an object,
+   *   or an option has the wrong type; (`ERR_UNKNOWN_OPTION`) for a key that is not an
+   *   option or a measure, naming the nearest one.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) naming the option when one is out of range.
    * @throws InvalidStateError without a `sample` source outside Node (the built-in measures
    * are Node's).
    */
   constructor(options: LoadMonitorOptions = {}) {
     super();
-    const intervalMs = options.intervalMs ?? 1000;
-    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
-      throw new RangeError(`intervalMs must be a number >= 1 (got ${String(intervalMs)})`);
-    }
-    const threshold = options.threshold ?? 0.8;
-    if (!(threshold >= 0 && threshold <= 1)) {
-      throw new RangeError(`threshold must be a number from 0 to 1 (got ${String(threshold)})`);
-    }
-    for (const name of Object.keys(options.weights ?? {})) {
-      if (name !== 'cpu' && name !== 'memory' && name !== 'network') {
-        throw new RangeError(`weights.${name} is not a measure (known: cpu, memory, network)`);
-      }
-    }
-    const weights: LoadWeights = { cpu: 0.4, memory: 0.3, network: 0.3, ...options.weights };
-    for (const name of ['cpu', 'memory', 'network'] as const) {
-      const weight = weights[name];
-      if (!(weight >= 0) || weight === Infinity) {
-        throw new RangeError(`weights.${name} must be a finite number >= 0 (got ${String(weight)})`);
-      }
-    }
-    const networkInUse = options.network !== undefined || options.sample !== undefined;
+    checkOptions('new LoadMonitor', options, LOAD_MONITOR_OPTION_KEYS);
+    this.intervalMs = requireNumber('intervalMs', options.intervalMs ?? 1000, INTERVAL_RULE);
+    this.threshold = requireNumber('threshold', options.threshold ?? 0.8, THRESHOLD_RULE);
+    if (options.weights !== undefined) checkOptions('new LoadMonitor', options.weights, LOAD_WEIGHT_KEYS, 'weights');
+    const given = options.weights ?? {};
+    const weights: LoadWeights = {
+      cpu: requireNumber('weights.cpu', given.cpu ?? 0.4, WEIGHT_RULE),
+      memory: requireNumber('weights.memory', given.memory ?? 0.3, WEIGHT_RULE),
+      network: requireNumber('weights.network', given.network ?? 0.3, WEIGHT_RULE),
+    };
+    this.network = optionalFunction('network', options.network);
+    const sample = optionalFunction('sample', options.sample);
+    const networkInUse = this.network !== undefined || sample !== undefined;
     if (weights.cpu + weights.memory + (networkInUse ? weights.network : 0) === 0) {
-      throw new RangeError(
+      throw outOfRange(
         `weights must not all be 0 for the measures in use (got cpu ${weights.cpu}, memory ${weights.memory}, network ${weights.network})`,
       );
     }
-    if (options.network !== undefined && typeof options.network !== 'function') {
-      throw new TypeError(`network must be a function (got ${typeof options.network})`);
-    }
-    if (options.sample !== undefined && typeof options.sample !== 'function') {
-      throw new TypeError(`sample must be a function (got ${typeof options.sample})`);
-    }
-    this.intervalMs = intervalMs;
-    this.threshold = threshold;
     this.weights = weights;
-    this.network = options.network;
-    if (options.sample !== undefined) {
-      this.source = options.sample;
+    if (sample !== undefined) {
+      this.source = sample;
     } else {
       const user = 'LoadMonitor (without a sample source)';
       const v8 = nodeBuiltin('node:v8', user);
@@ -185,7 +192,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
    * `'high-load'` when above the threshold).
    *
    * @throws whatever the `sample` or `network` source throws.
-   * @throws RangeError when a measure of the sample is not a number.
+   * @throws RangeError (`ERR_INVALID_RETURN_VALUE`) when a measure of the sample is not a number.
    */
   sampleNow(): LoadSample {
     const sample = this.source();
@@ -193,7 +200,7 @@ export class LoadMonitor extends EventEmitter<LoadMonitorEvents> implements Disp
       const value = sample[name];
       if (value === undefined && name === 'network') continue;
       if (typeof value !== 'number' || Number.isNaN(value)) {
-        throw new RangeError(`sample.${name} must be a number (got ${String(value)})`);
+        throw invalidReturnValue(mustBe(`sample.${name}`, 'a number', value));
       }
     }
     const { cpu, memory } = this.weights;

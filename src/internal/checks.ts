@@ -142,3 +142,18 @@ export function requireBoolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalidArgType(mustBe(name, 'a boolean', value));
   return value;
 }
+
+/**
+ * Checks that `value` is an `AbortSignal` (anything with `aborted` and `addEventListener`, as
+ * the DOM's and Node's are) or `undefined` (an option left out).
+ *
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) otherwise.
+ */
+export function optionalSignal(name: string, value: AbortSignal | undefined): AbortSignal | undefined {
+  if (value === undefined) return value;
+  const signal = value as unknown as { aborted?: unknown; addEventListener?: unknown } | null;
+  if (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw invalidArgType(mustBe(name, 'an AbortSignal', value));
+  }
+  return value;
+}

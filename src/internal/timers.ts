@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { numberRule } from './checks.js';
 
 /** A timer as `setTimeout` or `setInterval` returns it: a Node `Timeout`, or a browser's number. */
 export type Timer = ReturnType<typeof setTimeout>;
@@ -15,3 +16,16 @@ export function unrefTimer<T extends Timer>(timer: T): T {
   if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref();
   return timer;
 }
+
+/**
+ * The longest delay Node's timers honour: 2^31 - 1 ms (about 24.8 days). `setTimeout` with a
+ * longer one fires after 1 ms instead, so every `…Ms` option refuses more (a timeout may be
+ * `Infinity` instead, meaning none).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * What every `timeoutMs` option accepts: a number from 0 to {@link MAX_TIMER_MS}, or
+ * `Infinity` for no limit.
+ */
+export const TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 0, max: MAX_TIMER_MS, orInfinity: true });

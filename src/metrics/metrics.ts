@@ -11,7 +11,7 @@ import { ClosedError, reportError } from '../errors.js';
 import { invalidArgType, invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
 import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
-import { unrefTimer, type Timer } from '../internal/timers.js';
+import { MAX_TIMER_MS, unrefTimer, type Timer } from '../internal/timers.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
 import type { Delivery } from '../broker/delivery.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
@@ -57,7 +57,7 @@ export const METRICS_OPTION_KEYS = /* @__PURE__ */ optionKeys<MetricsOptions<unk
 });
 
 const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1 });
+const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS });
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** The pattern label under which patterns past `maxPatterns` are counted together. */
@@ -421,7 +421,7 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
    * drops grew since the previous report. The timer is `unref()`ed; calling again
    * replaces the interval.
    *
-   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `intervalMs` is not a finite number >= 1
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `intervalMs` is not a number from 1 to 2147483647
    *   (TypeError `ERR_INVALID_ARG_TYPE` when it is not a number).
    * @throws {@link ClosedError} after `close()`.
    */

@@ -6,8 +6,11 @@
  */
 import type { PubSubBroker } from 'logcaster';
 import { BridgeBase } from '../bridge/bridge-base.js';
-import { invalidArgType, outOfRange } from '../bridge/errors.js';
-import type { BridgeOptions } from '../bridge/options.js';
+import { invalidArgType } from '../internal/coded-errors.js';
+import { BRIDGE_OPTION_KEYS, checkBridgeOptions, type BridgeOptions } from '../bridge/options.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
+import { optionKeys } from '../internal/options.js';
+import { MAX_TIMER_MS } from '../internal/timers.js';
 import type { NatsClient, NatsMessage, NatsSubscription } from './client.js';
 import { ClusterProbe } from './cluster-probe.js';
 import { NatsLink } from './nats-link.js';
@@ -40,7 +43,8 @@ export interface NatsBridgeOptions<T> extends BridgeOptions<T> {
   maxTopics?: number;
   /**
    * How long `ready()` waits for a server of the cluster to answer one probe before asking
-   * again, in milliseconds. An integer >= 1.
+   * again, in milliseconds. An integer from 1 to 2147483647 (the longest delay a timer
+   * honours).
    * @default 2000
    */
   probeTimeoutMs?: number;
@@ -49,13 +53,17 @@ export interface NatsBridgeOptions<T> extends BridgeOptions<T> {
 /** Pause before another round after a failed one (the connection is up but a request failed). */
 const RETRY_MS = 100;
 
-const checkInteger = (field: string, value: unknown, fallback: number): number => {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1) {
-    throw outOfRange(`${field} must be an integer >= 1 (got ${String(resolved)})`);
-  }
-  return resolved;
-};
+/** The keys of {@link NatsBridgeOptions}, for the check of unknown keys. */
+export const NATS_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<NatsBridgeOptions<unknown>>({
+  ...BRIDGE_OPTION_KEYS,
+  connection: true,
+  prefix: true,
+  maxTopics: true,
+  probeTimeoutMs: true,
+});
+
+const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const PROBE_TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS, integer: true });
 
 function checkConnection(connection: unknown): NatsClient {
   if (typeof connection !== 'object' || connection === null) {
@@ -137,15 +145,17 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
 
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
-   * a bad option, naming it.
+   * a bad option, naming it; TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option,
+   * naming the nearest one.
    * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is attached
    * to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: NatsBridgeOptions<T>) {
+    checkBridgeOptions('new NatsBridge', options, NATS_BRIDGE_OPTION_KEYS);
     const connection = checkConnection(options.connection);
     const subjects = new SubjectMap(options.prefix ?? 'logcaster', broker.syntax);
-    const maxTopics = checkInteger('maxTopics', options.maxTopics, 65_536);
-    const probeTimeoutMs = checkInteger('probeTimeoutMs', options.probeTimeoutMs, 2000);
+    const maxTopics = requireNumber('maxTopics', options.maxTopics ?? 65_536, COUNT_RULE);
+    const probeTimeoutMs = requireNumber('probeTimeoutMs', options.probeTimeoutMs ?? 2000, PROBE_TIMEOUT_RULE);
     const link = new NatsLink(connection);
     const interest = new SubjectInterest<T>(subjects);
     super({

@@ -8,7 +8,7 @@
  * @module
  */
 import { parsePattern, type TopicSyntax } from 'logcaster/adapter';
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 
 /** The character that starts an escape (`%` and two hex digits), itself escaped. */
 const ESCAPE = 0x25;

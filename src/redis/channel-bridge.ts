@@ -9,13 +9,25 @@ import type { PubSubBroker } from 'logcaster';
 import { BridgeBase } from '../bridge/bridge-base.js';
 import type { ConnectionRole } from '../bridge/events.js';
 import type { BridgeLink } from '../bridge/link-watch.js';
-import type { BridgeOptions } from '../bridge/options.js';
+import { BRIDGE_OPTION_KEYS, type BridgeOptions } from '../bridge/options.js';
 import { ChannelSequencer } from '../bridge/sequencer.js';
+import { optionKeys } from '../internal/options.js';
 import { ChannelInterest } from './channel-interest.js';
-import { ChannelMap, type ChannelMapOptions } from './channel-map.js';
+import { CHANNEL_MAP_OPTION_KEYS, ChannelMap, type ChannelMapOptions } from './channel-map.js';
 
 /** Options every Redis bridge takes: {@link BridgeOptions} and the {@link ChannelMapOptions}. */
 export interface ChannelBridgeOptions<T> extends BridgeOptions<T>, ChannelMapOptions {}
+
+/** The keys of {@link ChannelBridgeOptions}: each Redis bridge adds its own to these. */
+export const CHANNEL_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<ChannelBridgeOptions<unknown>>({
+  ...BRIDGE_OPTION_KEYS,
+  ...CHANNEL_MAP_OPTION_KEYS,
+});
+
+/** The {@link ChannelMapOptions} of a bridge's options, alone (the map checks its keys). */
+export function channelMapOptions(options: ChannelMapOptions): ChannelMapOptions {
+  return { prefix: options.prefix, channels: options.channels, levels: options.levels };
+}
 
 /** What a Redis bridge hands to {@link ChannelBridge}'s constructor. */
 export interface ChannelBridgeSetup<T> {

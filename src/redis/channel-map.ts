@@ -5,7 +5,9 @@
  * @module
  */
 import { resolveTopicSyntax, type TopicSyntax } from 'logcaster/adapter';
-import { invalidArgType, outOfRange } from '../bridge/errors.js';
+import { invalidArgType, outOfRange } from '../internal/coded-errors.js';
+import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
+import { checkOptions, optionKeys } from '../internal/options.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
 export interface ChannelMapOptions {
@@ -32,6 +34,12 @@ export interface ChannelMapOptions {
    */
   levels?: number;
 }
+
+/** The keys of {@link ChannelMapOptions}, for the check of unknown keys. */
+export const CHANNEL_MAP_OPTION_KEYS = /* @__PURE__ */ optionKeys<ChannelMapOptions>({ prefix: true, channels: true, levels: true });
+
+const CHANNELS_RULE = /* @__PURE__ */ numberRule({ min: 1, max: 65_536, integer: true });
+const LEVELS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text` from `start` to `end`. */
 function fnv1a(text: string, start: number, end: number): number {
@@ -105,22 +113,16 @@ export class ChannelMap {
    *   `broker.syntax`, so there is one place to set it.
    * @param tagged name channels `${prefix}:{${n}}` (hash tags, for Redis Cluster's sharded
    *   Pub/Sub) instead of `${prefix}:${n}`.
-   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `prefix` is not a non-empty string.
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object or `prefix` is
+   *   not a non-empty string; (`ERR_UNKNOWN_OPTION`) for a key that is not an option.
    * @throws RangeError (`ERR_OUT_OF_RANGE`) when `channels` or `levels` is out of range.
    */
   constructor(options: ChannelMapOptions = {}, syntax: Readonly<TopicSyntax> = resolveTopicSyntax(), tagged = false) {
+    checkOptions('new ChannelMap', options, CHANNEL_MAP_OPTION_KEYS);
     const prefix = options.prefix ?? 'logcaster';
-    if (typeof prefix !== 'string' || prefix.length === 0) {
-      throw invalidArgType(`prefix must be a non-empty string (got ${JSON.stringify(prefix)})`);
-    }
-    const channels = options.channels ?? 64;
-    if (!Number.isSafeInteger(channels) || channels < 1 || channels > 65536) {
-      throw outOfRange(`channels must be an integer from 1 to 65536 (got ${String(channels)})`);
-    }
-    const levels = options.levels ?? 2;
-    if (!Number.isSafeInteger(levels) || levels < 1) {
-      throw outOfRange(`levels must be an integer >= 1 (got ${String(levels)})`);
-    }
+    if (typeof prefix !== 'string' || prefix.length === 0) throw invalidArgType(mustBe('prefix', 'a non-empty string', prefix));
+    const channels = requireNumber('channels', options.channels ?? 64, CHANNELS_RULE);
+    const levels = requireNumber('levels', options.levels ?? 2, LEVELS_RULE);
     this.prefix = prefix;
     this.channels = channels;
     this.levels = levels;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 
 /**
  * The connection events the bridges listen to, with ioredis's names and arguments.

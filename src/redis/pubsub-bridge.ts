@@ -4,9 +4,13 @@
  * @module
  */
 import type { PubSubBroker } from 'logcaster';
-import { invalidArgType, outOfRange } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { BridgeStats, ConnectionRole } from '../bridge/events.js';
-import { ChannelBridge, type ChannelBridgeOptions } from './channel-bridge.js';
+import { checkBridgeOptions } from '../bridge/options.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
+import { optionKeys } from '../internal/options.js';
+import { MAX_TIMER_MS } from '../internal/timers.js';
+import { CHANNEL_BRIDGE_OPTION_KEYS, ChannelBridge, channelMapOptions, type ChannelBridgeOptions } from './channel-bridge.js';
 import { ChannelMap } from './channel-map.js';
 import { checkClient, type RedisPublisherClient, type RedisSubscriberClient } from './client.js';
 
@@ -26,11 +30,22 @@ export interface RedisBridgeOptions<T> extends ChannelBridgeOptions<T> {
    * the outage, or when this time is up. Without it, what waited in the outbox is sent
    * before the others have resubscribed, and lost to them. 0 sends at once. The default
    * covers ioredis's default reconnect back-off (at most 2 s between attempts). Needs the
-   * publisher's `callBuffer` (ioredis has it); without it there is no hold. A number >= 0.
+   * publisher's `callBuffer` (ioredis has it); without it there is no hold. A number from 0
+   * to 2147483647 (the longest delay a timer honours).
    * @default 3000
    */
   resubscribeGraceMs?: number;
 }
+
+/** The keys of {@link RedisBridgeOptions}, for the check of unknown keys. */
+export const REDIS_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<RedisBridgeOptions<unknown>>({
+  ...CHANNEL_BRIDGE_OPTION_KEYS,
+  publisher: true,
+  subscriber: true,
+  resubscribeGraceMs: true,
+});
+
+const GRACE_RULE = /* @__PURE__ */ numberRule({ min: 0, max: MAX_TIMER_MS });
 
 /** A channel's Redis subscription: none, asked for (not acknowledged yet), acknowledged. */
 const NONE = 0;
@@ -117,21 +132,20 @@ export class RedisBridge<T> extends ChannelBridge<T> {
 
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
-   * a bad option, naming it.
+   * a bad option, naming it; TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option,
+   * naming the nearest one.
    * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisBridgeOptions<T>) {
+    checkBridgeOptions('new RedisBridge', options, REDIS_BRIDGE_OPTION_KEYS);
     checkClient('publisher', options.publisher, ['publish']);
     checkClient('subscriber', options.subscriber, ['subscribe', 'unsubscribe']);
     if (options.publisher === (options.subscriber as unknown)) {
       throw invalidArgType('publisher and subscriber must be two connections (use publisher.duplicate())');
     }
-    const graceMs = options.resubscribeGraceMs ?? 3000;
-    if (typeof graceMs !== 'number' || !(graceMs >= 0)) {
-      throw outOfRange(`resubscribeGraceMs must be a number >= 0 (got ${String(graceMs)})`);
-    }
-    const map = new ChannelMap(options, broker.syntax);
+    const graceMs = requireNumber('resubscribeGraceMs', options.resubscribeGraceMs ?? 3000, GRACE_RULE);
+    const map = new ChannelMap(channelMapOptions(options), broker.syntax);
     super({
       name: 'RedisBridge',
       broker,

@@ -6,9 +6,11 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { PubSubBroker } from 'logcaster';
-import { invalidArgType } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { BridgeLink, LinkEvents } from '../bridge/link-watch.js';
-import { ChannelBridge, type ChannelBridgeOptions } from './channel-bridge.js';
+import { checkBridgeOptions } from '../bridge/options.js';
+import { optionKeys } from '../internal/options.js';
+import { CHANNEL_BRIDGE_OPTION_KEYS, ChannelBridge, channelMapOptions, type ChannelBridgeOptions } from './channel-bridge.js';
 import { ChannelMap } from './channel-map.js';
 import { checkClient } from './client.js';
 import { hashSlot } from './hash-slot.js';
@@ -56,6 +58,12 @@ export interface RedisShardedBridgeOptions<T> extends ChannelBridgeOptions<T> {
    */
   cluster: RedisClusterClient;
 }
+
+/** The keys of {@link RedisShardedBridgeOptions}, for the check of unknown keys. */
+export const REDIS_SHARDED_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<RedisShardedBridgeOptions<unknown>>({
+  ...CHANNEL_BRIDGE_OPTION_KEYS,
+  cluster: true,
+});
 
 /** A channel's sharded subscription: none, asked for (not acknowledged yet), acknowledged. */
 const NONE = 0;
@@ -164,20 +172,23 @@ export class RedisShardedBridge<T> extends ChannelBridge<T> {
 
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
-   * a bad option, naming it; TypeError for a cluster client made without
+   * a bad option, naming it; TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option,
+   * naming the nearest one; TypeError for a cluster client made without
    * `shardedSubscribers: true`.
    * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is attached
    * to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisShardedBridgeOptions<T>) {
+    checkBridgeOptions('new RedisShardedBridge', options, REDIS_SHARDED_BRIDGE_OPTION_KEYS);
     checkClient('cluster', options.cluster, ['spublish', 'ssubscribe', 'sunsubscribe', 'exists']);
     if (options.cluster.options?.shardedSubscribers !== true) {
       throw invalidArgType('cluster must be created with shardedSubscribers: true (new Cluster(nodes, { shardedSubscribers: true }))');
     }
-    if (options.prefix?.includes('{') === true || options.prefix?.includes('}') === true) {
+    const { prefix } = options;
+    if (typeof prefix === 'string' && (prefix.includes('{') || prefix.includes('}'))) {
       throw invalidArgType(`prefix must not contain '{' or '}': the channel index is the hash tag (got ${JSON.stringify(options.prefix)})`);
     }
-    const map = new ChannelMap(options, broker.syntax, true);
+    const map = new ChannelMap(channelMapOptions(options), broker.syntax, true);
     const shards = new ShardLink();
     super({
       name: 'RedisShardedBridge',

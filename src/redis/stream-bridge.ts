@@ -8,10 +8,15 @@
 import type { PubSubBroker } from 'logcaster';
 import { parseTopic } from 'logcaster/adapter';
 import { decodeEnvelope } from '../bridge/envelope.js';
-import { EnvelopeError, invalidArgType, outOfRange } from '../bridge/errors.js';
+import { EnvelopeError } from '../bridge/errors.js';
+import { invalidArgType } from '../internal/coded-errors.js';
 import type { ConnectionRole } from '../bridge/events.js';
+import { checkBridgeOptions } from '../bridge/options.js';
 import { UNDECODABLE } from '../bridge/relay.js';
-import { ChannelBridge, type ChannelBridgeOptions } from './channel-bridge.js';
+import { numberRule, requireNumber } from '../internal/checks.js';
+import { optionKeys } from '../internal/options.js';
+import { MAX_TIMER_MS } from '../internal/timers.js';
+import { CHANNEL_BRIDGE_OPTION_KEYS, ChannelBridge, channelMapOptions, type ChannelBridgeOptions } from './channel-bridge.js';
 import { ChannelMap } from './channel-map.js';
 import { checkClient, type RedisCommandClient } from './client.js';
 import { fieldValue, parseEntries, parseXRead } from './stream-reply.js';
@@ -37,7 +42,8 @@ export interface RedisStreamBridgeOptions<T> extends ChannelBridgeOptions<T> {
   maxLen?: number;
   /**
    * How long one XREAD blocks, in milliseconds. It bounds how long `close()` can take when
-   * the wake-up (CLIENT UNBLOCK) cannot be sent. An integer >= 1.
+   * the wake-up (CLIENT UNBLOCK) cannot be sent. An integer from 1 to 2147483647 (the
+   * longest delay a timer honours).
    * @default 1000
    */
   blockMs?: number;
@@ -66,13 +72,19 @@ const FIELD = 'e';
 /** Pause before retrying after a failed read while the reader is connected. */
 const RETRY_MS = 100;
 
-const checkCount = (field: string, value: unknown, fallback: number): number => {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1) {
-    throw outOfRange(`${field} must be an integer >= 1 (got ${String(resolved)})`);
-  }
-  return resolved;
-};
+/** The keys of {@link RedisStreamBridgeOptions}, for the check of unknown keys. */
+export const REDIS_STREAM_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<RedisStreamBridgeOptions<unknown>>({
+  ...CHANNEL_BRIDGE_OPTION_KEYS,
+  publisher: true,
+  reader: true,
+  maxLen: true,
+  blockMs: true,
+  readCount: true,
+});
+
+const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+const HISTORY_COUNT_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
+const BLOCK_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS, integer: true });
 
 /**
  * Shares a broker's messages with the brokers of other processes through Redis Streams:
@@ -120,20 +132,22 @@ export class RedisStreamBridge<T> extends ChannelBridge<T> {
 
   /**
    * @throws TypeError or RangeError (coded `ERR_INVALID_ARG_TYPE` / `ERR_OUT_OF_RANGE`) for
-   * a bad option, naming it.
+   * a bad option, naming it; TypeError (`ERR_UNKNOWN_OPTION`) for a key that is not an option,
+   * naming the nearest one.
    * @throws {@link BridgeError} (`ERR_BRIDGE_BROKER_TAKEN`) when another bridge is
    * attached to the broker.
    */
   constructor(broker: PubSubBroker<T>, options: RedisStreamBridgeOptions<T>) {
+    checkBridgeOptions('new RedisStreamBridge', options, REDIS_STREAM_BRIDGE_OPTION_KEYS);
     checkClient('publisher', options.publisher, ['callBuffer']);
     checkClient('reader', options.reader, ['callBuffer']);
     if (options.publisher === options.reader) {
       throw invalidArgType('publisher and reader must be two connections (use publisher.duplicate())');
     }
-    const maxLen = checkCount('maxLen', options.maxLen, 10_000);
-    const blockMs = checkCount('blockMs', options.blockMs, 1000);
-    const readCount = checkCount('readCount', options.readCount, 512);
-    const map = new ChannelMap(options, broker.syntax);
+    const maxLen = requireNumber('maxLen', options.maxLen ?? 10_000, COUNT_RULE);
+    const blockMs = requireNumber('blockMs', options.blockMs ?? 1000, BLOCK_RULE);
+    const readCount = requireNumber('readCount', options.readCount ?? 512, COUNT_RULE);
+    const map = new ChannelMap(channelMapOptions(options), broker.syntax);
     super({
       name: 'RedisStreamBridge',
       broker,
@@ -160,13 +174,11 @@ export class RedisStreamBridge<T> extends ChannelBridge<T> {
    * its stream still holds, oldest first. Reads on the publisher connection; the stream is
    * scanned from its newest entry back, at most `maxLen`-ish entries.
    *
-   * @returns a promise that rejects with `TopicError` for an invalid topic, `RangeError` for
-   * a bad count, or the client's error when Redis cannot be reached.
+   * @returns a promise that rejects with `TopicError` for an invalid topic, a `RangeError`
+   * (`ERR_OUT_OF_RANGE`) or `TypeError` (`ERR_INVALID_ARG_TYPE`) for a bad count, or the client's error when Redis cannot be reached.
    */
   async history(topic: string, count: number): Promise<Array<HistoryEntry<T>>> {
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw outOfRange(`count must be an integer >= 0 (got ${String(count)})`);
-    }
+    requireNumber('count', count, HISTORY_COUNT_RULE);
     parseTopic(topic, this.channelMap.syntax);
     const found: Array<HistoryEntry<T>> = [];
     if (count === 0) return found;
@@ -256,7 +268,7 @@ export class RedisStreamBridge<T> extends ChannelBridge<T> {
     this.wake();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.blockMs + RETRY_MS);
+      timer = setTimeout(resolve, Math.min(this.blockMs + RETRY_MS, MAX_TIMER_MS));
       timer.unref();
     });
     // A reader whose client holds the XREAD while disconnected may never answer: do not wait for it.

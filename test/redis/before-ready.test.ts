@@ -64,7 +64,7 @@ describe('publishing before ready()', () => {
     const publisher = new FakeConnection();
     publisher.comeUp();
     const subscriber = new FakeConnection();
-    const bridge = new RedisBridge(broker, { publisher, subscriber, outbox: { limit: 5 } });
+    const bridge = new RedisBridge(broker, { publisher, subscriber, outbox: { maxItems: 5 } });
     const drops: number[] = [];
     bridge.on('drop', (count) => drops.push(count));
     broker.subscribe('logs/#', () => undefined);

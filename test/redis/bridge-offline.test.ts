@@ -54,7 +54,7 @@ class FakeConnection extends EventEmitter {
   }
 }
 
-const setup = (options: { limit?: number } = {}) => {
+const setup = (options: { maxItems?: number } = {}) => {
   const broker = new PubSubBroker<{ n: number }>();
   const publisher = new FakeConnection();
   const subscriber = new FakeConnection();
@@ -62,7 +62,7 @@ const setup = (options: { limit?: number } = {}) => {
     publisher,
     subscriber,
     nodeId: 'node-a',
-    outbox: options.limit === undefined ? {} : { limit: options.limit },
+    outbox: options.maxItems === undefined ? {} : { maxItems: options.maxItems },
   });
   return { broker, publisher, subscriber, bridge };
 };
@@ -88,7 +88,7 @@ describe('RedisBridge while Redis is away (fake clients)', () => {
   });
 
   it('drops the oldest messages of a full outbox, counted and reported', () => {
-    const { publisher, bridge } = setup({ limit: 3 });
+    const { publisher, bridge } = setup({ maxItems: 3 });
     const drops: Array<[number, string]> = [];
     bridge.on('drop', (count, reason) => drops.push([count, reason]));
     publisher.goDown();
@@ -176,7 +176,7 @@ describe('bridge options', () => {
   it('are checked in the constructor, naming the field and value', () => {
     expect(() => new RedisBridge(broker, { ...clients(), nodeId: '' })).toThrow(/nodeId must be a non-empty string/);
     expect(() => new RedisBridge(broker, { ...clients(), nodeId: 'x'.repeat(256) })).toThrow(/nodeId must be at most 255 bytes/);
-    expect(() => new RedisBridge(broker, { ...clients(), outbox: { limit: 0 } })).toThrow(/outbox.limit must be an integer >= 1 \(got 0\)/);
+    expect(() => new RedisBridge(broker, { ...clients(), outbox: { maxItems: 0 } })).toThrow(/outbox.maxItems must be an integer >= 1 \(got 0\)/);
     expect(() => new RedisBridge(broker, { ...clients(), outbox: { maxBytes: -1 } })).toThrow(/outbox.maxBytes/);
     expect(
       () => new RedisBridge(broker, { ...clients(), outbox: { policy: 'disconnect' as 'drop-oldest' } }),
@@ -193,13 +193,38 @@ describe('bridge options', () => {
       /maxLen must be an integer >= 1 \(got 0\)/,
     );
     expect(() => new RedisStreamBridge(broker, { publisher: new FakeConnection(), reader, blockMs: 0.5 })).toThrow(
-      /blockMs must be an integer >= 1/,
+      /blockMs must be an integer from 1 to 2147483647 \(got 0.5\)/,
     );
     expect(() => new RedisBridge(broker, { ...clients(), resubscribeGraceMs: -5 })).toThrow(
-      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: 'resubscribeGraceMs must be a number >= 0 (got -5)' }),
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: 'resubscribeGraceMs must be a number from 0 to 2147483647 (got -5)' }),
     );
     expect(() => new RedisBridge(broker, { ...clients(), channels: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => new RedisBridge(broker, { ...clients(), nodeId: '' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  it("take outbox.limit, maxItems' old name, for one release: the same bound, a DeprecationWarning once, and an error with both", async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const publisher = new FakeConnection();
+      const old = new RedisBridge(new PubSubBroker<{ n: number }>(), { publisher, subscriber: new FakeConnection(), outbox: { limit: 2 } });
+      publisher.goDown();
+      for (let n = 1; n <= 3; n++) old.publish('logs/a', { n });
+      expect(old.stats().outboxDropped).toBe(1);
+      await old.close();
+      const again = new RedisBridge(new PubSubBroker<unknown>(), { ...clients(), outbox: { limit: 5 } });
+      await again.close();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/outbox\.limit is deprecated: use outbox\.maxItems/), {
+        type: 'DeprecationWarning',
+        code: 'LOGCASTER_DEP_OUTBOX_LIMIT',
+      });
+      expect(() => new RedisBridge(broker, { ...clients(), outbox: { limit: 5, maxItems: 5 } })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/give only maxItems/) }),
+      );
+      expect(() => new RedisBridge(broker, { ...clients(), outbox: { limit: 0 } })).toThrow(/outbox\.limit must be an integer >= 1 \(got 0\)/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('have no topics option: the syntax comes from the broker, so the two cannot disagree', () => {

@@ -282,7 +282,7 @@ for (const { name: clientName, Redis: RedisClient } of REDIS_CLIENTS) describeWi
   describe('failures', () => {
     it('survives a Redis restart mid-stream: publishers never throw, the gap is reported, delivery resumes', async () => {
       const prefix = nextPrefix();
-      const a = await node(prefix, { outbox: { limit: 10 } });
+      const a = await node(prefix, { outbox: { maxItems: 10 } });
       const b = await node(prefix);
       const got: number[] = [];
       b.broker.subscribe('logs/#', (m) => void got.push(m.n));
