@@ -66,9 +66,12 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
    * nested publishes inline, the delivery loop was no longer inlined and a publish to one
    * subscriber cost 58% more instructions.
    *
+   * `skipGroups`: leave queue groups out (their delivery is carried elsewhere: see
+   * {@link PublishTap.carryGroups}).
+   *
    * @returns how many subscribers took it.
    */
-  protected publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T): number {
+  protected publishThrough(tap: PublishTap<T> | undefined, topic: string, message: T, skipGroups: boolean): number {
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const snapshot = this.snapshot(topic);
     const count = snapshot.length;
@@ -77,7 +80,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
     if (tap !== undefined) tap.tapped(topic, message);
     const publishId = ++this.published;
     if (count === 0) return 0;
-    return this.deliver(snapshot, 0, count, topic, message, publishId);
+    return this.deliver(snapshot, 0, count, topic, message, publishId, skipGroups);
   }
 
   /**
@@ -86,7 +89,13 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
    *
    * @returns a promise of how many subscribers took it.
    */
-  protected async publishInChunks(tap: PublishTap<T> | undefined, topic: string, message: T, chunkSize: number): Promise<number> {
+  protected async publishInChunks(
+    tap: PublishTap<T> | undefined,
+    topic: string,
+    message: T,
+    chunkSize: number,
+    skipGroups: boolean,
+  ): Promise<number> {
     if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
     const snapshot = this.snapshot(topic);
     const count = snapshot.length;
@@ -96,7 +105,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
     let delivered = 0;
     for (let from = 0; from < count; from += chunkSize) {
       if (from > 0) await yieldToEventLoop();
-      delivered += this.deliver(snapshot, from, Math.min(from + chunkSize, count), topic, message, publishId);
+      delivered += this.deliver(snapshot, from, Math.min(from + chunkSize, count), topic, message, publishId, skipGroups);
     }
     return delivered;
   }
@@ -146,15 +155,50 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
    *
    * @returns how many subscribers took it.
    */
-  private deliver(snapshot: TopicSnapshot<T>, from: number, to: number, topic: string, message: T, publishId: number): number {
+  private deliver(
+    snapshot: TopicSnapshot<T>,
+    from: number,
+    to: number,
+    topic: string,
+    message: T,
+    publishId: number,
+    skipGroups: boolean,
+  ): number {
     const targets = snapshot.targets;
     const observer = this.observer;
     if (observer !== undefined) {
-      return this.deliverObserved(observer, targets, from, to, topic, message, publishId);
+      return this.deliverObserved(observer, targets, from, to, topic, message, publishId, skipGroups);
     }
+    // Neither of these two shapes holds a group (a group's representative is neither plain nor queued).
     if (snapshot.plain) return this.deliverPlain(snapshot, from, to, topic, message);
     if (snapshot.sinks !== undefined) return this.deliverQueued(snapshot.sinks, targets, from, to, topic, message);
-    return this.deliverMixed(targets, from, to, topic, message);
+    return this.deliverMixed(targets, from, to, topic, message, skipGroups);
+  }
+
+  /**
+   * @internal Hands `message` to one member of the queue group `representative` stands for,
+   * as a publish on `topic` would (the same budget, counters and observer calls), and to
+   * nobody else.
+   *
+   * @returns whether a live member was offered it (its queue may have refused it), `false`
+   * as well when a nested publish is refused by the budget.
+   */
+  protected publishToGroup(representative: SubscriptionRecord<T>, topic: string, message: T): boolean {
+    if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
+    if (!this.admit(topic, 1)) return false;
+    const publishId = ++this.published;
+    const observer = this.observer;
+    const delivery: Delivery<T> = { topic, message, publishedAt: observer === undefined ? Number.NaN : performance.now() };
+    this.depth++;
+    try {
+      observer?.offered(representative, topic, message, publishId);
+      const outcome = this.deliverIndirect(representative, delivery, observer);
+      if (outcome === NOT_OFFERED) return false;
+      this.offered++;
+      return true;
+    } finally {
+      this.depth--;
+    }
   }
 
   /**
@@ -205,6 +249,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
     to: number,
     topic: string,
     message: T,
+    skipGroups: boolean,
   ): number {
     let taken = 0;
     let offered = 0;
@@ -226,6 +271,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
           if (this.call(sub, message, topic)) completed++;
           continue;
         }
+        if (skipGroups && sub.dispatcher !== undefined) continue;
         // One Delivery per publish, shared by every queued subscriber. Unobserved, it is
         // not stamped: a clock read per publish is a cost only metrics should pay.
         delivery ??= { topic, message, publishedAt: Number.NaN };
@@ -307,6 +353,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
     topic: string,
     message: T,
     publishId: number,
+    skipGroups: boolean,
   ): number {
     let taken = 0;
     let offered = 0;
@@ -320,6 +367,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
           this.end(sub, 'owner-collected');
           continue;
         }
+        if (skipGroups && sub.dispatcher !== undefined) continue;
         observer.offered(sub, topic, message, publishId);
         if (sub.direct) {
           offered++;

@@ -10,6 +10,7 @@ import { invalidArgType, outOfRange } from '../bridge/errors.js';
 import type { BridgeOptions } from '../bridge/options.js';
 import type { NatsClient, NatsMessage, NatsSubscription } from './client.js';
 import { ClusterProbe } from './cluster-probe.js';
+import type { GroupShare } from './group-interest.js';
 import { NatsLink } from './nats-link.js';
 import { SubjectInterest } from './subject-interest.js';
 import { SubjectMap, subjectMatches } from './subject-map.js';
@@ -122,6 +123,8 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
   private readonly probeTimeoutMs: number;
   /** The subjects subscribed to, with their subscriptions. */
   private readonly held = new Map<string, NatsSubscription>();
+  /** The queue subscriptions of the broker's queue groups, by queue and subject. */
+  private readonly shares = new Map<string, NatsSubscription>();
   private readonly subjectInterest: SubjectInterest<T>;
   /** Grows whenever the cluster must confirm again (new subjects, a failover). */
   private generation = 1;
@@ -155,6 +158,7 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
       options,
       links: [['connection', link]],
       interest,
+      carriesGroups: true,
       sequencer: (resolved) => new TopicSequencer(maxTopics, resolved.maxOrigins, (topic) => subjects.subjectOf(topic)),
     });
     this.subjects = subjects;
@@ -188,11 +192,11 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
   }
 
   protected override pendingDescription(): string {
-    return `${this.held.size} subscriptions; waiting for ${this.probe.describe()}; connection ${this.link.status}`;
+    return `${this.held.size + this.shares.size} subscriptions; waiting for ${this.probe.describe()}; connection ${this.link.status}`;
   }
 
   protected override listening(): number {
-    return this.held.size;
+    return this.held.size + this.shares.size;
   }
 
   protected override applyInterest(): void {
@@ -211,7 +215,8 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
       added = true;
     }
     if (dropped.length > 0) this.forgetDropped(dropped);
-    if (added || dropped.length > 0) {
+    const sharesChanged = this.applyGroups();
+    if (added || dropped.length > 0 || sharesChanged) {
       this.generation++;
       void this.confirmLoop();
     }
@@ -234,8 +239,9 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     const connected = this.link.status === 'ready' && !this.connection.isClosed();
     this.link.stop();
     this.probe.stop();
-    for (const sub of this.held.values()) sub.unsubscribe();
+    for (const sub of [...this.held.values(), ...this.shares.values()]) sub.unsubscribe();
     this.held.clear();
+    this.shares.clear();
     if (!connected) return;
     // Resolve once the server has let go of them (as the Redis bridges wait for UNSUBSCRIBE's
     // reply), but not longer than a probe may take: a connection lost meanwhile never answers.
@@ -246,6 +252,43 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     });
     await Promise.race([this.connection.flush().catch(this.reportFailure), late]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Follows the queue groups: a queue subscription per subject of each group with a member
+   * here, let go of with the group's last member here.
+   *
+   * @returns whether any changed (the cluster must confirm again: a server must know this
+   * node left a group before it stops picking it).
+   */
+  private applyGroups(): boolean {
+    const wanted = this.subjectInterest.groups.wanted();
+    let changed = false;
+    for (const [key, sub] of this.shares) {
+      if (wanted.has(key)) continue;
+      sub.unsubscribe();
+      this.shares.delete(key);
+      changed = true;
+    }
+    for (const [key, share] of wanted) {
+      if (this.shares.has(key)) continue;
+      const callback = (error: Error | null, message: NatsMessage): void => this.receiveShare(error, message, share);
+      this.shares.set(key, this.connection.subscribe(share.subject, { queue: share.queue, callback }));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** A message NATS picked this node for, among the nodes of `share`'s group: to one member here. */
+  private receiveShare(error: Error | null, message: NatsMessage, share: GroupShare): void {
+    if (error !== null) {
+      this.fail(error);
+      return;
+    }
+    this.relay.receiveShare(asBuffer(message.data), (topic, decoded) => {
+      const groups = this.groups;
+      return groups !== undefined && groups.deliverToGroup(share.group, share.pattern, topic, decoded);
+    });
   }
 
   /**
