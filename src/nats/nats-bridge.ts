@@ -83,6 +83,15 @@ const asBuffer = (data: Uint8Array): Buffer =>
  *   own echo). Topics map to subjects level by level ({@link SubjectMap}); a node subscribes
  *   to the subjects of its broker's patterns (`logs/#` → `logs.>` and `logs`), the fewest
  *   that cover them.
+ * - Queue groups (`subscribe(…, { group })`) span the nodes: each message goes to one member
+ *   cluster-wide. A node with members of a group holds a NATS queue subscription on the
+ *   group's subjects (queue: the group's name, escaped as a subject token); NATS picks one
+ *   node per message and that node picks one of its members. So `broker.publish` gives its
+ *   message to no local group directly: the group's share comes back through NATS when NATS
+ *   picks this node, once the message is sent (`publishLocal` still gives it to one local
+ *   member). Plain subscribers everywhere get every message as before. `ready()` covers
+ *   group changes too; docs/scaling.md tells the rest. (The Redis bridges keep groups per
+ *   process.)
  * - `await bridge.ready()` resolves once every server of the cluster that hosts a node has
  *   this node's subscriptions: a node on another server that publishes right after it is
  *   heard (a subscribe + flush only reaches this node's own server; docs/scaling.md tells how

@@ -161,6 +161,16 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
       expect(a.bridge.stats()).toMatchObject({ groupShares: 20, ownEchoesSkipped: 20, duplicates: 0 });
     });
 
+    it('gives a message published in the same turn as the first member subscribed to that member: its queue subscription goes out first', async () => {
+      const prefix = nextPrefix();
+      const a = await node('a', 0, prefix);
+      await a.bridge.ready({ timeoutMs: 5000 });
+      const worker = recorder(a.broker, 'jobs/#', 'workers');
+      a.broker.publish('jobs/x', { from: 'a', n: 0 });
+      await barrier([a]);
+      expect(worker.got.map(key)).toEqual(['a:0']);
+    });
+
     it('keeps publishLocal on this node: one local member gets it, the other node nothing', async () => {
       const prefix = nextPrefix();
       const a = await node('a', 0, prefix);
