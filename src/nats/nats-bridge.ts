@@ -275,7 +275,12 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     let changed = false;
     for (const [key, sub] of this.shares) {
       if (wanted.has(key)) continue;
-      sub.unsubscribe();
+      // Drained, not just ended: a share the server picked this node for before it heard of
+      // the unsubscribe still reaches receiveShare, to be counted (groupUnclaimed) rather than
+      // dropped unseen by the client.
+      if (sub.drain === undefined) sub.unsubscribe();
+      // It rejects only for a closed connection or subscription: nothing left to count then.
+      else sub.drain().catch(() => sub.unsubscribe());
       this.shares.delete(key);
       changed = true;
     }

@@ -171,6 +171,21 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
       expect(worker.got.map(key)).toEqual(['a:0']);
     });
 
+    it('counts a share that arrives after the last member here left (in flight while the unsubscribe travelled) as unclaimed', async () => {
+      const prefix = nextPrefix();
+      const a = await node('a', 0, prefix);
+      const worker = recorder(a.broker, 'jobs/#', 'workers');
+      await a.bridge.ready({ timeoutMs: 5000 });
+      // The message goes out now; the queue subscription ends after it, so the server has
+      // already picked this node: the share comes back to a node with no member left.
+      a.broker.publish('jobs/x', { from: 'a', n: 0 });
+      worker.sub.unsubscribe();
+      await vi.waitFor(() => expect(a.bridge.stats()).toMatchObject({ groupShares: 1, groupUnclaimed: 1 }), { timeout: 3000, interval: 10 });
+      await a.bridge.ready({ timeoutMs: 5000 });
+      expect(a.bridge.stats()).toMatchObject({ channels: 0, delivered: 0 });
+      expect(worker.got).toEqual([]);
+    });
+
     it('keeps publishLocal on this node: one local member gets it, the other node nothing', async () => {
       const prefix = nextPrefix();
       const a = await node('a', 0, prefix);
