@@ -220,6 +220,22 @@ describe('PubSubBroker queue groups with a publish tap that carries them (logcas
     expect(got).toEqual([]);
   });
 
+  it('lets a nested publish follow its own rule: publishLocal inside publish reaches the group, publish inside publishLocal does not', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('outer', (n) => {
+      seen.push(`plain ${n}`);
+      if (n === 1) broker.publishLocal('inner', 10);
+      if (n === 2) broker.publish('inner', 20);
+    });
+    broker.subscribe('outer', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.subscribe('inner', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.setPublishTap(carrier().tap);
+    broker.publish('outer', 1);
+    broker.publishLocal('outer', 2);
+    expect(seen).toEqual(['plain 1', 'group 10', 'plain 2', 'group 2']);
+  });
+
   it('a tap without carryGroups leaves the groups per process', () => {
     const broker = new PubSubBroker<number>();
     const got: number[] = [];

@@ -80,8 +80,11 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   private readonly drainScheduler = new DrainScheduler();
   /** @internal The adapter that carries local publishes to other processes, if one is attached. */
   private attachedTap: PublishTap<T> | undefined = undefined;
-  /** @internal Whether the attached tap carries the queue groups (then `publish` leaves them to it). */
-  private groupsCarried = false;
+  /**
+   * @internal What `publish` hands its messages to: the attached tap, or for a tap that
+   * carries the queue groups, a wrapper that also marks the publish as leaving them out.
+   */
+  private publishingTap: PublishTap<T> | undefined = undefined;
   /** @internal Set by the first `close()`; later calls return it. */
   private closingPromise: Promise<void> | undefined = undefined;
 
@@ -234,7 +237,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * nothing is delivered then.
    */
   publish(topic: string, message: T): number {
-    return this.publishThrough(this.attachedTap, topic, message, this.groupsCarried);
+    return this.publishThrough(this.publishingTap, topic, message);
   }
 
   /**
@@ -248,7 +251,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * @throws {@link ClosedError} after `close()`.
    */
   publishLocal(topic: string, message: T): number {
-    return this.publishThrough(undefined, topic, message, false);
+    return this.publishThrough(undefined, topic, message);
   }
 
   /**
@@ -266,9 +269,15 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
     }
     const previous = this.attachedTap;
     this.attachedTap = tap;
-    this.groupsCarried = false;
+    this.publishingTap = tap;
     if (tap !== undefined && typeof tap.carryGroups === 'function') {
-      this.groupsCarried = true;
+      this.publishingTap = {
+        tapped: (topic, message) => {
+          tap.tapped(topic, message);
+          // Not reached when the tap throws: that publish stops here and takes no id.
+          this.groupsSkippedBy = this.published + 1;
+        },
+      };
       tap.carryGroups(this.groupDeliveryFor(tap));
     }
     return previous;
@@ -291,15 +300,21 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    */
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     const chunkSize = checkCount('chunkSize', options.chunkSize ?? 100, 1);
-    return this.publishInChunks(this.attachedTap, topic, message, chunkSize, this.groupsCarried);
+    return this.publishInChunks(this.publishingTap, topic, message, chunkSize);
   }
 
   /** @internal The delivery a tap that carries groups uses; inert once `tap` is no longer attached. */
   private groupDeliveryFor(tap: PublishTap<T>): GroupDelivery<T> {
+    // A tap that sends nothing: it only marks the publish, once admitted, as leaving groups out.
+    const ungrouped: PublishTap<T> = {
+      tapped: () => {
+        this.groupsSkippedBy = this.published + 1;
+      },
+    };
     return {
       publishUngrouped: (topic, message) => {
         if (this.attachedTap !== tap) return 0;
-        return this.publishThrough(undefined, topic, message, true);
+        return this.publishThrough(ungrouped, topic, message);
       },
       deliverToGroup: (group, pattern, topic, message) => {
         if (this.attachedTap !== tap) return false;
