@@ -236,6 +236,19 @@ describe('PubSubBroker queue groups with a publish tap that carries them (logcas
     expect(seen).toEqual(['plain 1', 'group 10', 'plain 2', 'group 2']);
   });
 
+  it('publishChunked leaves the groups out in every chunk, also after other publishes ran between chunks', async () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('t', (n) => void seen.push(`a ${n}`));
+    broker.subscribe('t', (n) => void seen.push(`b ${n}`));
+    broker.subscribe('t', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.setPublishTap(carrier().tap);
+    const done = broker.publishChunked('t', 1, { chunkSize: 1 });
+    broker.publishLocal('t', 2);
+    await expect(done).resolves.toBe(2);
+    expect(seen).toEqual(['a 1', 'a 2', 'b 2', 'group 2', 'b 1']);
+  });
+
   it('a tap without carryGroups leaves the groups per process', () => {
     const broker = new PubSubBroker<number>();
     const got: number[] = [];
