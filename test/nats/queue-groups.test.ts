@@ -27,6 +27,8 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
   afterEach(async () => {
     for (const bridge of bridges.splice(0)) await bridge.close();
     for (const connection of connections.splice(0)) await connection.close();
+    // The next test starts with the whole cluster again.
+    for (let i = 0; i < cluster.servers.length; i++) if (!cluster.servers[i].running) await cluster.start(i);
   });
 
   const nextPrefix = (): string => `g${process.pid}.n${++prefixes}`;
@@ -35,8 +37,10 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
    * A node on server `server`: its broker and bridge, and (beside the bridge, on its
    * connection) a raw NATS subscription to the barrier's markers.
    */
-  const node = async (name: string, server: number, prefix: string) => {
-    const connection = await connect({ servers: cluster.urls[server] });
+  const node = async (name: string, server: number, prefix: string, failover = false) => {
+    // With `failover`, it knows the other server too and goes there when its own one dies.
+    const servers = failover ? [cluster.urls[server], ...cluster.urls.filter((_, i) => i !== server)] : cluster.urls[server];
+    const connection = await connect({ servers, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
     connections.push(connection);
     const broker = new PubSubBroker<Job>();
     const bridge = new NatsBridge<Job>(broker, { connection, prefix });
@@ -141,6 +145,32 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
       expect(workerB3.got.length).toBeGreaterThan(0);
       for (const { bridge } of [a, b]) expect(bridge.stats()).toMatchObject({ gaps: 0, groupUnclaimed: 0 });
     });
+  });
+
+  it("keeps each message to one member after a node's server is killed and it fails over to the other one", async () => {
+    const prefix = nextPrefix();
+    const a = await node('a', 0, prefix, true);
+    const b = await node('b', 1, prefix);
+    a.bridge.on('error', () => undefined);
+    const workerA = recorder(a.broker, 'jobs/#', 'workers');
+    const workerB = recorder(b.broker, 'jobs/#', 'workers');
+    const plainB = recorder(b.broker, 'jobs/#');
+    await Promise.all([a.bridge.ready({ timeoutMs: 5000 }), b.bridge.ready({ timeoutMs: 5000 })]);
+    const reconnected = new Promise((resolve) => a.bridge.once('reconnect', resolve));
+    await cluster.stop(0, 'SIGKILL');
+    await reconnected;
+    // Its client subscribed again on server 1 (queue subscriptions included); ready() confirms it.
+    await Promise.all([a.bridge.ready({ timeoutMs: 5000 }), b.bridge.ready({ timeoutMs: 5000 })]);
+    for (let n = 0; n < 100; n++) {
+      a.broker.publish('jobs/x', { from: 'a', n });
+      b.broker.publish('jobs/y', { from: 'b', n });
+    }
+    await barrier([a, b]);
+    const all = [...published('a', 100), ...published('b', 100)].sort();
+    expect([...workerA.got, ...workerB.got].map(key).sort()).toEqual(all);
+    expect(workerA.got.length).toBeGreaterThan(0);
+    expect(workerB.got.length).toBeGreaterThan(0);
+    expect(plainB.got.map(key).sort()).toEqual(all);
   });
 
   describe('on one node', () => {
