@@ -286,23 +286,22 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     }
     for (const [key, share] of wanted) {
       if (this.shares.has(key)) continue;
-      const callback = (error: Error | null, message: NatsMessage): void => this.receiveShare(error, message, share);
-      this.shares.set(key, this.connection.subscribe(share.subject, { queue: share.queue, callback }));
+      this.shares.set(key, this.connection.subscribe(share.subject, { queue: share.queue, callback: this.shareReceiver(share) }));
       changed = true;
     }
     return changed;
   }
 
-  /** A message NATS picked this node for, among the nodes of `share`'s group: to one member here. */
-  private receiveShare(error: Error | null, message: NatsMessage, share: GroupShare): void {
-    if (error !== null) {
-      this.fail(error);
-      return;
-    }
-    this.relay.receiveShare(asBuffer(message.data), (topic, decoded) => {
+  /** The callback of `share`'s queue subscription: a message NATS picked this node for goes to one member here. */
+  private shareReceiver(share: GroupShare): (error: Error | null, message: NatsMessage) => void {
+    const deliver = (topic: string, decoded: T): boolean => {
       const groups = this.groups;
       return groups !== undefined && groups.deliverToGroup(share.group, share.pattern, topic, decoded);
-    });
+    };
+    return (error, message) => {
+      if (error !== null) this.fail(error);
+      else this.relay.receiveShare(asBuffer(message.data), deliver);
+    };
   }
 
   /**
