@@ -7,7 +7,7 @@
  * - the topic parser a broker uses (`parseTopic`, `parsePattern`, `resolveTopicSyntax`), so
  *   an adapter splits and checks topics exactly as the broker does;
  * - the broker's hooks: {@link BrokerObserver} (see every delivery) and {@link PublishTap}
- *   (carry local publishes elsewhere);
+ *   (carry local publishes elsewhere, and with {@link GroupDelivery} its queue groups too);
  * - the error policy every class follows ({@link reportError}) and the table of error codes;
  * - the Prometheus text writer `BroadcastMetrics` uses, for exporters that add families;
  * - the named event maps and stats records of each class. A service gets these by inference
@@ -41,7 +41,7 @@ export {
 
 // ── Hooks into a broker ──
 export type { BrokerObserver } from './broker/broker-observer.js';
-export type { PublishTap } from './broker/publish-tap.js';
+export type { GroupDelivery, PublishTap } from './broker/publish-tap.js';
 
 // ── The error policy and the codes every error carries ──
 export { ERROR_CODES, reportError, type ErrorEmitter } from './errors.js';

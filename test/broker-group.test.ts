@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GroupDelivery, PublishTap } from '../src/adapter.js';
 import { PubSubBroker, TopicError } from '../src/index.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -124,5 +125,136 @@ describe('PubSubBroker.publishChunked', () => {
     const broker = new PubSubBroker<number>();
     await expect(broker.publishChunked('t', 1, { chunkSize: 0 })).rejects.toThrow(RangeError);
     await expect(broker.publishChunked('a/#', 1)).rejects.toThrow(TopicError);
+  });
+});
+
+describe('PubSubBroker queue groups with a publish tap that carries them (logcaster/adapter)', () => {
+  /** A tap that records what it carries and keeps the broker's GroupDelivery. */
+  const carrier = () => {
+    const carried: Array<[string, number]> = [];
+    let groups: GroupDelivery<number> | undefined;
+    const tap: PublishTap<number> = {
+      tapped: (topic, n) => void carried.push([topic, n]),
+      carryGroups: (delivery) => void (groups = delivery),
+    };
+    return { tap, carried, groups: () => groups as GroupDelivery<number> };
+  };
+
+  it('publish leaves local groups to the tap; publishLocal still gives one local member the message', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('jobs/#', () => void seen.push('plain'));
+    broker.subscribe('jobs/#', () => void seen.push('a'), { group: 'g' });
+    broker.subscribe('jobs/#', () => void seen.push('b'), { group: 'g' });
+    const { tap, carried } = carrier();
+    broker.setPublishTap(tap);
+    expect(broker.publish('jobs/x', 1)).toBe(1);
+    expect(seen).toEqual(['plain']);
+    expect(carried).toEqual([['jobs/x', 1]]);
+    expect(broker.publishLocal('jobs/x', 2)).toBe(2);
+    expect(seen).toEqual(['plain', 'plain', 'a']);
+    // Detached, publish delivers to the groups again.
+    broker.setPublishTap(undefined);
+    expect(broker.publish('jobs/x', 3)).toBe(2);
+    expect(seen).toEqual(['plain', 'plain', 'a', 'plain', 'b']);
+  });
+
+  it('skips groups with an observer attached too, and does not offer them the message', () => {
+    const broker = new PubSubBroker<number>();
+    const offered: string[] = [];
+    broker.observe({
+      offered: (sub) => void offered.push(sub.group ?? 'plain'),
+      started: () => undefined,
+      finished: () => undefined,
+      dropped: () => undefined,
+    });
+    broker.subscribe('t', () => undefined);
+    const member = broker.subscribe('t', () => undefined, { group: 'g' });
+    broker.setPublishTap(carrier().tap);
+    expect(broker.publish('t', 1)).toBe(1);
+    expect(offered).toEqual(['plain']);
+    expect(member.pending).toBe(0);
+  });
+
+  it('publishUngrouped reaches the plain subscribers only; deliverToGroup one member of that group only', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('jobs/#', () => void seen.push('plain'));
+    broker.subscribe('jobs/#', () => void seen.push('a'), { group: 'g' });
+    broker.subscribe('jobs/#', () => void seen.push('b'), { group: 'g' });
+    broker.subscribe('jobs/*', () => void seen.push('star'), { group: 'g' });
+    broker.subscribe('jobs/#', () => void seen.push('other'), { group: 'h' });
+    const { tap, carried, groups } = carrier();
+    broker.setPublishTap(tap);
+    expect(groups().publishUngrouped('jobs/x', 1)).toBe(1);
+    expect(seen).toEqual(['plain']);
+    seen.length = 0;
+    expect(groups().deliverToGroup('g', 'jobs/#', 'jobs/x', 2)).toBe(true);
+    expect(groups().deliverToGroup('g', 'jobs/#', 'jobs/x', 3)).toBe(true);
+    expect(groups().deliverToGroup('g', 'jobs/*', 'jobs/x', 4)).toBe(true);
+    expect(seen).toEqual(['a', 'b', 'star']);
+    // No such group here, or a topic its pattern does not match: nobody.
+    expect(groups().deliverToGroup('nobody', 'jobs/#', 'jobs/x', 5)).toBe(false);
+    expect(groups().deliverToGroup('g', 'jobs/*', 'jobs/x/y', 6)).toBe(false);
+    expect(() => groups().deliverToGroup('g', 'jobs/#', 'jobs/+/#', 7)).toThrow(TopicError);
+    expect(seen).toEqual(['a', 'b', 'star']);
+    // Neither goes to the tap.
+    expect(carried).toEqual([]);
+    expect(broker.stats()).toMatchObject({ published: 4, offered: 4 });
+  });
+
+  it('deliverToGroup returns false once the last member left, and the handle is inert once the tap is detached', () => {
+    const broker = new PubSubBroker<number>();
+    const got: number[] = [];
+    const member = broker.subscribe('t', (n) => void got.push(n), { group: 'g' });
+    const { tap, groups } = carrier();
+    broker.setPublishTap(tap);
+    const delivery = groups();
+    member.unsubscribe();
+    expect(delivery.deliverToGroup('g', 't', 't', 1)).toBe(false);
+    broker.subscribe('t', (n) => void got.push(n), { group: 'g' });
+    broker.subscribe('t', (n) => void got.push(-n));
+    broker.setPublishTap(undefined);
+    expect(delivery.deliverToGroup('g', 't', 't', 2)).toBe(false);
+    expect(delivery.publishUngrouped('t', 3)).toBe(0);
+    expect(got).toEqual([]);
+  });
+
+  it('lets a nested publish follow its own rule: publishLocal inside publish reaches the group, publish inside publishLocal does not', () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('outer', (n) => {
+      seen.push(`plain ${n}`);
+      if (n === 1) broker.publishLocal('inner', 10);
+      if (n === 2) broker.publish('inner', 20);
+    });
+    broker.subscribe('outer', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.subscribe('inner', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.setPublishTap(carrier().tap);
+    broker.publish('outer', 1);
+    broker.publishLocal('outer', 2);
+    expect(seen).toEqual(['plain 1', 'group 10', 'plain 2', 'group 2']);
+  });
+
+  it('publishChunked leaves the groups out in every chunk, also after other publishes ran between chunks', async () => {
+    const broker = new PubSubBroker<number>();
+    const seen: string[] = [];
+    broker.subscribe('t', (n) => void seen.push(`a ${n}`));
+    broker.subscribe('t', (n) => void seen.push(`b ${n}`));
+    broker.subscribe('t', (n) => void seen.push(`group ${n}`), { group: 'g' });
+    broker.setPublishTap(carrier().tap);
+    const done = broker.publishChunked('t', 1, { chunkSize: 1 });
+    broker.publishLocal('t', 2);
+    await expect(done).resolves.toBe(2);
+    expect(seen).toEqual(['a 1', 'a 2', 'b 2', 'group 2', 'b 1']);
+  });
+
+  it('a tap without carryGroups leaves the groups per process', () => {
+    const broker = new PubSubBroker<number>();
+    const got: number[] = [];
+    broker.subscribe('t', (n) => void got.push(n), { group: 'g' });
+    broker.setPublishTap({ tapped: () => undefined });
+    expect(broker.publish('t', 1)).toBe(1);
+    expect(got).toEqual([1]);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { PubSubBroker, Subscription, UnsubscribeReason } from 'logcaster';
-import { reportError, type PublishTap } from 'logcaster/adapter';
+import { reportError, type GroupDelivery, type PublishTap } from 'logcaster/adapter';
 import { BRIDGE_ERROR_CODES, BridgeError } from './errors.js';
 import type { BridgeEvents, BridgeStats, ConnectionRole } from './events.js';
 import { LinkWatch, type BridgeLink, type WatchHooks } from './link-watch.js';
@@ -51,6 +51,14 @@ export interface BridgeSetup<T, R> {
   sequencer: (options: ResolvedBridgeOptions<T>) => Sequencer<R>;
   /** What the node listens to (the subclass keeps its own typed reference to it). */
   interest: Interest<T>;
+  /**
+   * Whether the engine carries the broker's queue groups across processes (NATS queue
+   * subscriptions): the publish tap then takes them over (see `PublishTap.carryGroups`) and
+   * the subclass delivers each group's share through {@link BridgeBase.groups}. Without it
+   * groups stay per process (Redis Pub/Sub has no queue semantic).
+   * @default false
+   */
+  carriesGroups?: boolean;
 }
 
 /**
@@ -72,6 +80,8 @@ export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEven
   protected readonly resolved: ResolvedBridgeOptions<T>;
   /** @internal */
   protected isClosed = false;
+  /** @internal The broker's group delivery, while the bridge carries its queue groups (`carriesGroups`). */
+  protected groups: GroupDelivery<T> | undefined = undefined;
   private readonly sourceName: string;
   private readonly engine: string;
   private readonly watches: LinkWatch[];
@@ -122,6 +132,11 @@ export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEven
       failed: this.reportFailure,
       gap: (info) => this.emit('gap', info),
       dropped: (count, reason) => this.emit('drop', count, reason),
+      // With groups carried, a group gets another node's message as a share, not from here.
+      deliver: (topic, message) => {
+        if (this.groups === undefined) broker.publishLocal(topic, message);
+        else this.groups.publishUngrouped(topic, message);
+      },
     }, {
       // Late-bound: they use the subclass's connections, set after this constructor.
       canSend: () => this.canSend(),
@@ -141,10 +156,18 @@ export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEven
     }
     this.tap = {
       tapped: (topic, message) => {
-        if (!this.started) this.tryStart();
+        // Before the first readiness: it may be a reconcile away. After it, a subscription
+        // made in this same turn (a queue group's first member) has its subscribe sent before
+        // this message, so the node's own server routes the message to it.
+        if (!this.started || this.scheduled) this.tryStart();
         this.relay.send(topic, message);
       },
     };
+    if (setup.carriesGroups === true) {
+      this.tap.carryGroups = (groups) => {
+        this.groups = groups;
+      };
+    }
     broker.setPublishTap(this.tap);
     broker.on('subscribe', this.onSubscribe);
     broker.on('unsubscribe', this.onUnsubscribe);
@@ -305,6 +328,7 @@ export abstract class BridgeBase<T, R = unknown> extends EventEmitter<BridgeEven
   private async shutdown(): Promise<void> {
     this.isClosed = true;
     if (this.broker.publishTap === this.tap) this.broker.setPublishTap(undefined);
+    this.groups = undefined;
     this.broker.off('subscribe', this.onSubscribe);
     this.broker.off('unsubscribe', this.onUnsubscribe);
     this.interest.clear();

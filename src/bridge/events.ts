@@ -91,7 +91,10 @@ export interface BridgeStats {
   sendErrors: number;
   /** Envelopes received, own echoes included. */
   received: number;
-  /** Messages from other nodes published into the local broker. */
+  /**
+   * Messages published into the local broker: from other nodes, and the queue-group shares
+   * NATS picked this node for (its own publishes included).
+   */
   delivered: number;
   /** Own envelopes that came back and were skipped. */
   ownEchoesSkipped: number;
@@ -113,6 +116,17 @@ export interface BridgeStats {
   missing: number;
   /** Envelopes or payloads that could not be decoded, and local deliveries that threw. */
   malformed: number;
+  /**
+   * Queue-group shares received (NATS: messages its server picked this node for, one member
+   * cluster-wide per message, this node's own publishes included; counted in `received`
+   * too). Always 0 on Redis, where groups are per process.
+   */
+  groupShares: number;
+  /**
+   * Shares that found no live member of their group here (its last one left while the share
+   * travelled): lost to the group, counted here.
+   */
+  groupUnclaimed: number;
   /** Messages waiting in the outbox: for the publisher connection, or for the bridge's first readiness. */
   outboxPending: number;
   /** Messages the outbox dropped (full, or closed with messages in it). */

@@ -28,14 +28,16 @@ export interface Transport<R> {
   send(route: R, data: Buffer): Promise<unknown> | void;
 }
 
-/** Where the relay reports what happened: the bridge's events. */
-export interface RelayHost {
+/** Where the relay reports what happened (the bridge's events), and delivers what it received. */
+export interface RelayHost<T> {
   /** A failure that did not stop the bridge (reported through the error policy). */
   failed(error: unknown): void;
   /** Messages from another node are known lost. */
   gap(info: GapInfo): void;
   /** The outbox dropped messages. */
   dropped(count: number, reason: DropReason): void;
+  /** Publishes a message from another node into the local broker (never back to the others). */
+  deliver(topic: string, message: T): void;
 }
 
 /** What {@link Relay.decodePayload} returns for a payload the codec rejected. */
@@ -74,6 +76,8 @@ export class Relay<T, R> {
   private gaps = 0;
   private missing = 0;
   private malformed = 0;
+  private groupShares = 0;
+  private groupUnclaimed = 0;
   /** Counts a send the client rejected (the message is lost) and reports the error. */
   readonly sendFailed = (error: unknown): void => {
     this.sendErrors++;
@@ -84,7 +88,7 @@ export class Relay<T, R> {
     private readonly broker: PubSubBroker<T>,
     private readonly options: ResolvedBridgeOptions<T>,
     private readonly sequencer: Sequencer<R>,
-    private readonly host: RelayHost,
+    private readonly host: RelayHost<T>,
     private readonly transport: Transport<R>,
   ) {
     this.nodeId = options.nodeId;
@@ -173,6 +177,34 @@ export class Relay<T, R> {
     }
   }
 
+  /**
+   * Handles a queue-group share: a message the engine handed to this node alone among the
+   * group's nodes. Neither an echo (this node's own publishes come back to its group this
+   * way) nor numbered (a node gets an arbitrary subset of a sender's messages): decoded and
+   * given to `deliver`, which answers whether a live member was there to take it.
+   */
+  receiveShare(data: Buffer, deliver: (topic: string, message: T) => boolean): void {
+    this.received++;
+    this.groupShares++;
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(data, this.origins);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (this.broker.closed) return;
+    const message = this.decodePayload(envelope);
+    if (message === UNDECODABLE) return;
+    try {
+      if (deliver(envelope.topic, message)) this.delivered++;
+      else this.groupUnclaimed++;
+    } catch (error) {
+      // A topic this broker's syntax rejects: the nodes disagree on their topic syntax.
+      this.fail(error);
+    }
+  }
+
   /** Reports `missing` messages from `envelope`'s sender, from sequence number `expected` on. */
   private lost(envelope: Envelope, route: R, expected: number, missing: number): void {
     this.gaps++;
@@ -223,6 +255,8 @@ export class Relay<T, R> {
       gaps: this.gaps,
       missing: this.missing,
       malformed: this.malformed,
+      groupShares: this.groupShares,
+      groupUnclaimed: this.groupUnclaimed,
       outboxPending: this.outbox.length,
       outboxDropped: this.outbox.dropped,
     };
@@ -247,7 +281,7 @@ export class Relay<T, R> {
     if (message === UNDECODABLE) return;
     try {
       // Local only: handing it to the publish tap would send it back to the other nodes.
-      this.broker.publishLocal(envelope.topic, message);
+      this.host.deliver(envelope.topic, message);
       this.delivered++;
     } catch (error) {
       // A topic this broker's syntax rejects: the nodes disagree on their topic syntax.

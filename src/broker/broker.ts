@@ -14,7 +14,7 @@ import { invalidArgType } from '../internal/coded-errors.js';
 import { checkOptions } from '../internal/options.js';
 import { TIMEOUT_RULE } from '../internal/timers.js';
 import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, type CloseOptions, type DrainOptions } from '../lifecycle.js';
-import type { TopicSyntax } from '../topics/topic.js';
+import { topicMatches, type TopicSyntax } from '../topics/topic.js';
 import {
   BROKER_OPTION_KEYS,
   NEXT_MESSAGE_OPTION_KEYS,
@@ -34,7 +34,7 @@ import type { SubscriptionQueueOptions } from './delivery.js';
 import { DrainScheduler } from './drain-scheduler.js';
 import { FanOut } from './fan-out.js';
 import { QueuedStream, type MessageStream } from './message-stream.js';
-import type { PublishTap } from './publish-tap.js';
+import type { GroupDelivery, PublishTap } from './publish-tap.js';
 import { QueuedConsumer } from './queued-consumer.js';
 import type { Handler, Subscription, UnsubscribeReason } from './subscription.js';
 
@@ -118,6 +118,11 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   private readonly drainScheduler = new DrainScheduler();
   /** @internal The adapter that carries local publishes to other processes, if one is attached. */
   private attachedTap: PublishTap<T> | undefined = undefined;
+  /**
+   * @internal What `publish` hands its messages to: the attached tap, or for a tap that
+   * carries the queue groups, a wrapper that also marks the publish as leaving them out.
+   */
+  private publishingTap: PublishTap<T> | undefined = undefined;
   /** @internal Set by the first `close()`; later calls return it. */
   private closingPromise: Promise<void> | undefined = undefined;
 
@@ -257,21 +262,24 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
    * @returns how many subscribers took it (handlers called plus messages enqueued; a message
    * its queue's policy refused is not counted).
    *
-   * With a publish tap attached (a Redis bridge), the message also goes to the other
-   * processes; {@link PubSubBroker.publishLocal} keeps it here.
+   * With a publish tap attached (a bridge), the message also goes to the other processes;
+   * {@link PubSubBroker.publishLocal} keeps it here. A tap that carries queue groups across
+   * processes (`NatsBridge`) delivers to one member cluster-wide: then this call gives it to
+   * no local group, and does not count them.
    * @throws {@link TopicError} when the topic is invalid.
    * @throws {@link ClosedError} after `close()`.
    * @throws whatever the publish tap throws for a message it cannot carry (a bridge's codec);
    * nothing is delivered then.
    */
   publish(topic: string, message: T): number {
-    return this.publishThrough(this.attachedTap, topic, message);
+    return this.publishThrough(this.publishingTap, topic, message);
   }
 
   /**
    * Like {@link PubSubBroker.publish}, but never handed to the publish tap: the message
    * reaches this process's subscribers only, even with a Redis bridge attached. Without a
-   * tap it is the same as `publish`. (A bridge delivers what other nodes sent with it.)
+   * tap it is the same as `publish`. (A bridge delivers what other nodes sent with it.) Queue
+   * groups get it too: one local member, even when the tap carries groups across processes.
    *
    * @returns how many subscribers took it.
    * @throws {@link TopicError} when the topic is invalid.
@@ -283,7 +291,9 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
 
   /**
    * Attaches the publish tap that carries this broker's `publish` calls to other processes
-   * (what a Redis bridge does), or detaches it with `undefined`. One at a time.
+   * (what a bridge does), or detaches it with `undefined`. One at a time. A tap with
+   * `carryGroups` is handed the broker's {@link GroupDelivery} at once, and takes over its
+   * queue groups until it is detached.
    *
    * @returns the tap it replaced, if any.
    * @throws TypeError (`ERR_INVALID_ARG_TYPE`) when `tap` has no `tapped()` method.
@@ -292,6 +302,17 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
     if (tap !== undefined) requireFunction('tap.tapped', tap.tapped);
     const previous = this.attachedTap;
     this.attachedTap = tap;
+    this.publishingTap = tap;
+    if (tap !== undefined && typeof tap.carryGroups === 'function') {
+      this.publishingTap = {
+        tapped: (topic, message) => {
+          tap.tapped(topic, message);
+          // Not reached when the tap throws: that publish stops here and takes no id.
+          this.groupsSkippedBy = this.published + 1;
+        },
+      };
+      tap.carryGroups(this.groupDeliveryFor(tap));
+    }
     return previous;
   }
 
@@ -313,7 +334,31 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   async publishChunked(topic: string, message: T, options: PublishChunkedOptions = {}): Promise<number> {
     checkOptions('publishChunked', options, PUBLISH_CHUNKED_OPTION_KEYS);
     const chunkSize = requireNumber('chunkSize', options.chunkSize ?? 100, COUNT_FROM_1);
-    return this.publishInChunks(this.attachedTap, topic, message, chunkSize);
+    return this.publishInChunks(this.publishingTap, topic, message, chunkSize);
+  }
+
+  /** @internal The delivery a tap that carries groups uses; inert once `tap` is no longer attached. */
+  private groupDeliveryFor(tap: PublishTap<T>): GroupDelivery<T> {
+    // A tap that sends nothing: it only marks the publish, once admitted, as leaving groups out.
+    const ungrouped: PublishTap<T> = {
+      tapped: () => {
+        this.groupsSkippedBy = this.published + 1;
+      },
+    };
+    return {
+      publishUngrouped: (topic, message) => {
+        if (this.attachedTap !== tap) return 0;
+        return this.publishThrough(ungrouped, topic, message);
+      },
+      deliverToGroup: (group, pattern, topic, message) => {
+        if (this.attachedTap !== tap) return false;
+        if (this.isClosed) throw new ClosedError('PubSubBroker', 'publish');
+        // Checks the topic too: another node may use another topic syntax.
+        if (!topicMatches(pattern, topic, this.topicSyntax)) return false;
+        const representative = this.groupRepresentative(group, pattern);
+        return representative !== undefined && this.publishToGroup(representative, topic, message);
+      },
+    };
   }
 
   /**

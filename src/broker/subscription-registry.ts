@@ -31,6 +31,9 @@ const byId = <T>(a: SubscriptionRecord<T>, b: SubscriptionRecord<T>): number => 
 
 const noop = (): undefined => undefined;
 
+/** The key a queue group is filed under: its name and its pattern (one name on two patterns is two groups). */
+const groupKey = (name: string, pattern: string): string => `${name}\u0000${pattern}`;
+
 /**
  * The broker's subscriptions. A queue group is filed as one hidden representative record
  * whose `dispatcher` picks the member for each message, so the trie and the snapshots see a
@@ -183,9 +186,14 @@ export abstract class SubscriptionRegistry<T> extends EventEmitter<BrokerEvents<
     }
   }
 
+  /** @internal The record that stands for queue group `name` on `pattern`, while it has members. */
+  protected groupRepresentative(name: string, pattern: string): SubscriptionRecord<T> | undefined {
+    return this.groups.get(groupKey(name, pattern))?.representative;
+  }
+
   /** Adds a member to its queue group, filing the group's representative on first use. */
   private join(sub: SubscriptionRecord<T>, name: string): void {
-    const key = `${name}\u0000${sub.pattern}`;
+    const key = groupKey(name, sub.pattern);
     let group = this.groups.get(key);
     if (group === undefined) {
       const representative = new SubscriptionRecord<T>(this.nextId++, sub.pattern, noop, this.endHook);

@@ -19,8 +19,13 @@ export interface NatsMessage {
 
 /** A subscription, as the bridge ends it. */
 export interface NatsSubscription {
-  /** Ends it. */
+  /** Ends it: messages already on their way to the client are dropped. */
   unsubscribe(): void;
+  /**
+   * Ends it, still handing the callback what the server sent before it processed the
+   * unsubscribe (nats.js: UNSUB, then a flush). Used for queue subscriptions when present.
+   */
+  drain?(): Promise<void>;
 }
 
 /** A connection status event (the bridge reads `disconnect`, `reconnect` and `error`). */

@@ -13,6 +13,7 @@ import { optionKeys } from '../internal/options.js';
 import { MAX_TIMER_MS } from '../internal/timers.js';
 import type { NatsClient, NatsMessage, NatsSubscription } from './client.js';
 import { ClusterProbe } from './cluster-probe.js';
+import type { GroupShare } from './group-interest.js';
 import { NatsLink } from './nats-link.js';
 import { SubjectInterest } from './subject-interest.js';
 import { SubjectMap, subjectMatches } from './subject-map.js';
@@ -90,6 +91,15 @@ const asBuffer = (data: Uint8Array): Buffer =>
  *   own echo). Topics map to subjects level by level ({@link SubjectMap}); a node subscribes
  *   to the subjects of its broker's patterns (`logs/#` → `logs.>` and `logs`), the fewest
  *   that cover them.
+ * - Queue groups (`subscribe(…, { group })`) span the nodes: each message goes to one member
+ *   cluster-wide. A node with members of a group holds a NATS queue subscription on the
+ *   group's subjects (queue: the group's name, escaped as a subject token); NATS picks one
+ *   node per message and that node picks one of its members. So `broker.publish` gives its
+ *   message to no local group directly: the group's share comes back through NATS when NATS
+ *   picks this node, once the message is sent (`publishLocal` still gives it to one local
+ *   member). Plain subscribers everywhere get every message as before. `ready()` covers
+ *   group changes too; docs/scaling.md tells the rest. (The Redis bridges keep groups per
+ *   process.)
  * - `await bridge.ready()` resolves once every server of the cluster that hosts a node has
  *   this node's subscriptions: a node on another server that publishes right after it is
  *   heard (a subscribe + flush only reaches this node's own server; docs/scaling.md tells how
@@ -130,6 +140,8 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
   private readonly probeTimeoutMs: number;
   /** The subjects subscribed to, with their subscriptions. */
   private readonly held = new Map<string, NatsSubscription>();
+  /** The queue subscriptions of the broker's queue groups, by queue and subject. */
+  private readonly shares = new Map<string, NatsSubscription>();
   private readonly subjectInterest: SubjectInterest<T>;
   /** Grows whenever the cluster must confirm again (new subjects, a failover). */
   private generation = 1;
@@ -165,6 +177,7 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
       options,
       links: [['connection', link]],
       interest,
+      carriesGroups: true,
       sequencer: (resolved) => new TopicSequencer(maxTopics, resolved.maxOrigins, (topic) => subjects.subjectOf(topic)),
     });
     this.subjects = subjects;
@@ -198,11 +211,11 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
   }
 
   protected override pendingDescription(): string {
-    return `${this.held.size} subscriptions; waiting for ${this.probe.describe()}; connection ${this.link.status}`;
+    return `${this.held.size + this.shares.size} subscriptions; waiting for ${this.probe.describe()}; connection ${this.link.status}`;
   }
 
   protected override listening(): number {
-    return this.held.size;
+    return this.held.size + this.shares.size;
   }
 
   protected override applyInterest(): void {
@@ -221,7 +234,8 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
       added = true;
     }
     if (dropped.length > 0) this.forgetDropped(dropped);
-    if (added || dropped.length > 0) {
+    const sharesChanged = this.applyGroups();
+    if (added || dropped.length > 0 || sharesChanged) {
       this.generation++;
       void this.confirmLoop();
     }
@@ -244,8 +258,9 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     const connected = this.link.status === 'ready' && !this.connection.isClosed();
     this.link.stop();
     this.probe.stop();
-    for (const sub of this.held.values()) sub.unsubscribe();
+    for (const sub of [...this.held.values(), ...this.shares.values()]) sub.unsubscribe();
     this.held.clear();
+    this.shares.clear();
     if (!connected) return;
     // Resolve once the server has let go of them (as the Redis bridges wait for UNSUBSCRIBE's
     // reply), but not longer than a probe may take: a connection lost meanwhile never answers.
@@ -256,6 +271,47 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     });
     await Promise.race([this.connection.flush().catch(this.reportFailure), late]);
     clearTimeout(timer);
+  }
+
+  /**
+   * Follows the queue groups: a queue subscription per subject of each group with a member
+   * here, let go of with the group's last member here.
+   *
+   * @returns whether any changed (the cluster must confirm again: a server must know this
+   * node left a group before it stops picking it).
+   */
+  private applyGroups(): boolean {
+    const wanted = this.subjectInterest.groups.wanted();
+    let changed = false;
+    for (const [key, sub] of this.shares) {
+      if (wanted.has(key)) continue;
+      // Drained, not just ended: a share the server picked this node for before it heard of
+      // the unsubscribe still reaches receiveShare, to be counted (groupUnclaimed) rather than
+      // dropped unseen by the client.
+      if (sub.drain === undefined) sub.unsubscribe();
+      // It rejects only for a closed connection or subscription: nothing left to count then.
+      else sub.drain().catch(() => sub.unsubscribe());
+      this.shares.delete(key);
+      changed = true;
+    }
+    for (const [key, share] of wanted) {
+      if (this.shares.has(key)) continue;
+      this.shares.set(key, this.connection.subscribe(share.subject, { queue: share.queue, callback: this.shareReceiver(share) }));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The callback of `share`'s queue subscription: a message NATS picked this node for goes to one member here. */
+  private shareReceiver(share: GroupShare): (error: Error | null, message: NatsMessage) => void {
+    const deliver = (topic: string, decoded: T): boolean => {
+      const groups = this.groups;
+      return groups !== undefined && groups.deliverToGroup(share.group, share.pattern, topic, decoded);
+    };
+    return (error, message) => {
+      if (error !== null) this.fail(error);
+      else this.relay.receiveShare(asBuffer(message.data), deliver);
+    };
   }
 
   /**

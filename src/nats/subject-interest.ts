@@ -1,22 +1,32 @@
 /**
  * Which NATS subjects a node needs, from its broker's subscriptions, reference-counted; and
  * the smallest set that covers them (a subject another one covers adds nothing but copies).
+ * Queue-group members need queue subscriptions instead ({@link GroupInterest}): the plain
+ * subjects serve the plain subscribers only.
  *
  * @module
  */
 import type { Subscription } from 'logcaster';
 import type { Interest } from '../bridge/bridge-base.js';
+import { GroupInterest } from './group-interest.js';
 import { subjectCovers, type SubjectMap } from './subject-map.js';
 
-/** Counts, per subject, the live subscriptions that need it. */
+/** Counts, per subject, the live plain subscriptions that need it; and the queue groups. */
 export class SubjectInterest<T> implements Interest<T> {
+  /** The queue groups with members here. */
+  readonly groups: GroupInterest<T>;
   private readonly counts = new Map<string, number>();
   private readonly tracked = new Map<Subscription<T>, string[]>();
 
-  constructor(private readonly map: SubjectMap) {}
+  constructor(private readonly map: SubjectMap) {
+    this.groups = new GroupInterest(map);
+  }
 
   add(sub: Subscription<T>): boolean {
-    if (this.tracked.has(sub) || !sub.active) return false;
+    if (!sub.active) return false;
+    const group = sub.group;
+    if (group !== undefined) return this.groups.add(sub, group);
+    if (this.tracked.has(sub)) return false;
     const subjects = this.map.subjectsOf(sub.pattern);
     this.tracked.set(sub, subjects);
     let changed = false;
@@ -29,6 +39,7 @@ export class SubjectInterest<T> implements Interest<T> {
   }
 
   remove(sub: Subscription<T>): boolean {
+    if (sub.group !== undefined) return this.groups.remove(sub);
     const subjects = this.tracked.get(sub);
     if (subjects === undefined) return false;
     this.tracked.delete(sub);
@@ -48,6 +59,7 @@ export class SubjectInterest<T> implements Interest<T> {
   clear(): void {
     this.tracked.clear();
     this.counts.clear();
+    this.groups.clear();
   }
 
   /**

@@ -125,6 +125,32 @@ export class SubjectMap {
   }
 }
 
+/** A NATS queue subscription a queue group needs: the subject and the queue name. */
+export interface QueueSubject {
+  readonly subject: string;
+  readonly queue: string;
+}
+
+/**
+ * The suffix of the queue name on the parent subject of a `#` pattern (`a/#` → `a`): a topic
+ * `a` must reach group g on `a/#` and group g on `a` (two groups for the broker) and both
+ * subscribe to subject `a`, so their queue names differ. `%` followed by a letter that is not
+ * a hex digit never comes out of {@link escapeLevel}, so no group name can make it.
+ */
+const PARENT_QUEUE_SUFFIX = '%parent';
+
+/**
+ * The queue subscriptions a member of queue group `group` on `pattern` needs: one per
+ * subject of the pattern, each with a queue name made of the group's name escaped as a
+ * subject token is (no whitespace, `.`, `*` or `>`, which NATS reserves).
+ *
+ * @throws `TopicError` for an invalid pattern.
+ */
+export function queueSubjectsOf(map: SubjectMap, group: string, pattern: string): QueueSubject[] {
+  const queue = escapeLevel(group);
+  return map.subjectsOf(pattern).map((subject, index) => ({ subject, queue: index === 0 ? queue : queue + PARENT_QUEUE_SUFFIX }));
+}
+
 /** Whether NATS subject pattern `pattern` matches subject `subject` (`*` one token, `>` one or more at the end). */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const want = pattern.split('.');

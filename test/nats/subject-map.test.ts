@@ -3,7 +3,7 @@ import { TopicTrie } from 'logcaster';
 import { parsePattern, parseTopic, resolveTopicSyntax } from 'logcaster/adapter';
 import { SubjectMap } from 'logcaster/nats';
 import { describe, expect, it } from 'vitest';
-import { escapeLevel, subjectCovers, subjectMatches, unescapeToken } from '../../src/nats/subject-map.js';
+import { escapeLevel, queueSubjectsOf, subjectCovers, subjectMatches, unescapeToken } from '../../src/nats/subject-map.js';
 
 /** NATS's matching rule written plainly: `*` is one token, `>` one or more at the end. */
 function natsMatches(pattern: string, subject: string): boolean {
@@ -136,5 +136,34 @@ describe('subject matching and covering', () => {
     expect(subjectCovers('a.>', 'a.b.*')).toBe(true);
     expect(subjectCovers('a.*', 'a.>')).toBe(false);
     expect(subjectCovers('a.*.c', 'a.b.*')).toBe(false);
+  });
+});
+
+describe('queue subscriptions of a queue group', () => {
+  const map = new SubjectMap('p', resolveTopicSyntax());
+
+  it('names the queue after the group, escaped as a token, and marks the parent subject of a # pattern', () => {
+    expect(queueSubjectsOf(map, 'workers', 'jobs/*')).toEqual([{ subject: 'p.jobs.*', queue: 'workers' }]);
+    expect(queueSubjectsOf(map, 'work ers.v1', 'jobs/#')).toEqual([
+      { subject: 'p.jobs.>', queue: 'work%20ers%2Ev1' },
+      { subject: 'p.jobs', queue: 'work%20ers%2Ev1%parent' },
+    ]);
+  });
+
+  it('never gives two groups (name, pattern) the same queue on the same subject, and no queue has whitespace, ., * or >', () => {
+    const group = fc.string({ unit: fc.constantFrom('a', 'b', '%', 'p', '.', ' ', '*', '>', '\t', 'parent'), minLength: 1, maxLength: 6 });
+    const pattern = fc.constantFrom('jobs', 'jobs/#', 'jobs/*', 'jobs/x', '#', 'jobs/*/#');
+    fc.assert(
+      fc.property(group, pattern, group, pattern, (g1, p1, g2, p2) => {
+        fc.pre(g1 !== g2 || p1 !== p2);
+        const first = queueSubjectsOf(map, g1, p1);
+        const second = new Set(queueSubjectsOf(map, g2, p2).map(({ subject, queue }) => `${subject} ${queue}`));
+        for (const { subject, queue } of first) {
+          expect(queue).not.toMatch(/[\s.*>]/);
+          expect(second.has(`${subject} ${queue}`)).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
