@@ -16,7 +16,7 @@ const makeBridge = (port: number, broker: PubSubBroker<Msg>) => {
   const other = publisher.duplicate();
   const bridge = mode === 'stream'
     ? new RedisStreamBridge(broker, { publisher, reader: other, maxLen: 1_000_000 })
-    : new RedisBridge(broker, { publisher, subscriber: other, outbox: { limit: 1_000_000 } });
+    : new RedisBridge(broker, { publisher, subscriber: other, outbox: { maxItems: 1_000_000 } });
   return { bridge, publisher, other };
 };
 

@@ -56,7 +56,7 @@ const json = {
 /** The bridge of `engine`, as one node: `server` picks which server of a cluster it talks to. */
 export async function bridgeSide<M>(endpoints: Endpoints, server: number): Promise<Side<M>> {
   const broker = new PubSubBroker<M>();
-  const outbox = { limit: 1_000_000 };
+  const outbox = { maxItems: 1_000_000 };
   let close: () => Promise<void>;
   let bridge: RedisBridge<M> | RedisShardedBridge<M> | NatsBridge<M>;
   if (endpoints.engine === 'redis') {
