@@ -145,7 +145,7 @@ describe('the error policy', () => {
     const failure = new Error('no process here');
     const microtasks: (() => void)[] = [];
     const queue = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => void microtasks.push(task));
-    let warned: unknown[][] = [];
+    let warned: unknown[][];
     try {
       Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
       reportError(emitter, 'BrowserSource', failure);
