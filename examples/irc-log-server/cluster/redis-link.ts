@@ -53,6 +53,8 @@ class Reachability {
   private lastError = '';
   private timer: NodeJS.Timeout | undefined = undefined;
   private readonly listeners: (() => void)[] = [];
+  /** Set by stop(): the node letting go of its connections is not an outage to report. */
+  private stopped = false;
 
   constructor(
     private readonly url: string,
@@ -100,6 +102,7 @@ class Reachability {
 
   /** Looks at the clients now and says what changed (called at start, on every close, and on a ready while down). */
   check(): void {
+    if (this.stopped) return;
     if (this.up) {
       if (this.downSince === undefined) return;
       this.log(`redis: ${this.url} reachable again after ${this.seconds()} s`);
@@ -118,6 +121,7 @@ class Reachability {
 
   /** Stops watching; says whether Redis was away. */
   stop(): boolean {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     return this.downSince !== undefined || !this.up;
