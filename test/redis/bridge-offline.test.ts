@@ -353,10 +353,9 @@ describe('the outbox after a reconnect', () => {
     bridge.publish('logs/a', { n: 3 });
     publisher.comeBack();
     bridge.publish('logs/a', { n: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    // Nobody back yet: still held, asking every 25 ms.
+    // Nobody back yet: still held, asking every 25 ms (waits for the second ask, not for a time).
+    await vi.waitFor(() => expect(publisher.commands.filter(([command]) => command === 'PUBSUB').length).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 5 });
     expect(seqs(publisher)).toEqual([1]);
-    expect(publisher.commands.filter(([command]) => command === 'PUBSUB').length).toBeGreaterThanOrEqual(2);
     expect(bridge.stats().outboxPending).toBe(3);
     subscribers = 1;
     await vi.waitFor(() => expect(seqs(publisher)).toEqual([1, 2, 3, 4]), { timeout: 1000, interval: 5 });
