@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, ClosedError } from '../src/index.js';
+import { captureWarnings } from './helpers/warnings.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -145,7 +146,8 @@ describe('Batcher', () => {
     expect(batcher.stats()).toEqual({ batches: 3, items: 6, errors: 2, failedItems: 4, pending: 0, dropped: 0 });
   });
 
-  it('counts flush errors without throwing when nobody listens', async () => {
+  it('counts flush errors without throwing when nobody listens, and warns', async () => {
+    using warnings = captureWarnings();
     const batcher = new Batcher<number>({
       flush: () => {
         throw new Error('nobody hears');
@@ -154,6 +156,7 @@ describe('Batcher', () => {
     batcher.add(1);
     await expect(batcher.drain()).resolves.toBeUndefined();
     expect(batcher.stats().errors).toBe(1);
+    expect((await warnings.next()).message).toMatch(/^Batcher: Error: nobody hears/);
   });
 
   it("close() without drain discards what is pending, counts it as dropped and emits 'drop'", async () => {

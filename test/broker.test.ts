@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ClosedError, PublishLimitError, PubSubBroker, TopicError, type Subscription, type UnsubscribeReason } from '../src/index.js';
+import { captureWarnings } from './helpers/warnings.js';
 
 describe('PubSubBroker delivery', () => {
   it('calls matching handlers with (message, topic) and returns how many received it', () => {
@@ -107,13 +108,15 @@ describe('PubSubBroker error isolation', () => {
     expect(broker.stats().errors).toBe(1);
   });
 
-  it('counts errors even when nobody listens, and never throws out of publish', () => {
+  it('counts errors even when nobody listens, and never throws out of publish', async () => {
+    using warnings = captureWarnings();
     const broker = new PubSubBroker<string>();
     broker.subscribe('t', () => {
       throw new Error('unobserved');
     });
     expect(broker.publish('t', 'x')).toBe(1);
     expect(broker.stats().errors).toBe(1);
+    expect((await warnings.next()).message).toMatch(/^PubSubBroker: Error: unobserved/);
   });
 
   it('reports a rejected promise from a handler', async () => {

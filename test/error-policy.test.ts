@@ -6,26 +6,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'eventemitter3';
 import { reportError } from '../src/errors.js';
 import { Batcher, BoundedQueue, BroadcastMetrics, LoadMonitor, PubSubBroker, BackpressureManager } from '../src/index.js';
+import { captureWarnings, type CapturedWarning, type WarningCapture } from './helpers/warnings.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-let warnings: Error[] = [];
-const onWarning = (warning: Error): void => {
-  warnings.push(warning);
-};
+let warnings: WarningCapture;
 beforeEach(() => {
-  warnings = [];
-  process.on('warning', onWarning);
+  warnings = captureWarnings();
 });
 afterEach(() => {
-  process.off('warning', onWarning);
+  warnings.restore();
 });
 
-/** Warnings are emitted on the next tick; wait for them, keeping only ours. */
-async function logcasterWarnings(): Promise<(Error & { code?: string })[]> {
+/** The LogcasterWarnings so far, after what is still running (a flush's promise) has settled. */
+async function logcasterWarnings(): Promise<CapturedWarning[]> {
   await tick();
   await tick();
-  return warnings.filter((w) => w.name === 'LogcasterWarning');
+  return [...warnings.all];
 }
 
 describe('the error policy', () => {
@@ -81,10 +78,9 @@ describe('the error policy', () => {
       },
     });
     monitor.start();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const warning = await warnings.next();
     monitor.stop();
-    const seen = await logcasterWarnings();
-    expect(seen[0].message).toMatch(/^LoadMonitor: Error: no \/proc/);
+    expect(warning.message).toMatch(/^LoadMonitor: Error: no \/proc/);
   });
 
   it('reports an unheard queue overflow (BoundedQueue and BackpressureManager) as a warning', async () => {
@@ -145,7 +141,7 @@ describe('the error policy', () => {
     const failure = new Error('no process here');
     const microtasks: (() => void)[] = [];
     const queue = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => void microtasks.push(task));
-    let warned: unknown[][] = [];
+    let warned: unknown[][];
     try {
       Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
       reportError(emitter, 'BrowserSource', failure);

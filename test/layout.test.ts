@@ -86,7 +86,7 @@ describe('the source layout', () => {
     expect(bare).toEqual([]);
   });
 
-  // What scripts/count-exports.mjs counts: every name an entry exports, values and types.
+  // Every name an entry exports, values and types.
   it('keeps the main entry to at most 55 names, none of them also exported by logcaster/adapter', () => {
     const entries = ['index.ts', 'adapter.ts'].map((file) => join(src, file));
     // No @types: listing the exports needs the modules, not the globals they use.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OTHER_PATTERNS } from '../src/adapter.js';
 import { BroadcastMetrics, PubSubBroker } from '../src/index.js';
 import { parsePrometheus } from './helpers/prometheus-parser.js';
@@ -112,7 +112,7 @@ describe('BroadcastMetrics latency', () => {
     const metrics = new BroadcastMetrics(broker);
     broker.subscribe('a', () => new Promise<void>((resolve) => setTimeout(resolve, 5)));
     broker.publish('a', 1);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await broker.drain();
     const { start, end } = metrics.stats().total.latency;
     expect(start.count).toBe(1);
     expect(end.count).toBe(1);
@@ -197,13 +197,18 @@ describe('BroadcastMetrics reports', () => {
     const metrics = new BroadcastMetrics(broker);
     let reports = 0;
     metrics.on('report', () => reports++);
-    metrics.report(5);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    metrics.stopReporting();
-    const seen = reports;
-    expect(seen).toBeGreaterThanOrEqual(2);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(reports).toBe(seen);
+    vi.useFakeTimers();
+    try {
+      metrics.report(5);
+      vi.advanceTimersByTime(40);
+      expect(reports).toBe(8);
+      metrics.stopReporting();
+      vi.advanceTimersByTime(40);
+      expect(reports).toBe(8);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(() => metrics.report(0)).toThrow(RangeError);
   });
 });

@@ -23,7 +23,7 @@ export interface Machine {
 }
 
 export function describeMachine(): Machine {
-  let fdLimit = 'unknown';
+  let fdLimit: string;
   try {
     fdLimit = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
   } catch (error) {

@@ -306,7 +306,7 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
     // not complete here (threw, or returned a promise that is counted when it settles).
     let ended = 0;
     let pending = 0;
-    let taken = 0;
+    let taken: number;
     let i = from;
     this.depth++;
     try {

@@ -43,6 +43,7 @@ export type UnsubscribeReason =
  * } // ended here
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- T is public API: a Subscription<T> names the broker's message type at call sites.
 export interface Subscription<T> extends Disposable {
   /** Unique within its broker, increasing in subscription order. */
   readonly id: number;

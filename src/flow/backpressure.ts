@@ -31,6 +31,7 @@ export const BACKPRESSURE_OPTION_KEYS = /* @__PURE__ */ optionKeys<BackpressureO
 const MAX_QUEUES_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true, orInfinity: true });
 
 /** Event signatures of {@link BackpressureManager}: its queues' events, with their key. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- T is public API: BackpressureEvents<T> pairs with BackpressureManager<T>.
 export interface BackpressureEvents<T> {
   /** The queue of `key` dropped `count` items for `reason` (also a push to an unknown key: 1, `'closed'`). */
   drop: (key: string, count: number, reason: DropReason) => void;

@@ -9,6 +9,7 @@ import { BoundedMap } from '../internal/bounded-map.js';
 import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import type { LoadMonitor } from './load-monitor.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- in scope for the {@link} in the `now` option's JSDoc.
 import type { TokenBucketOptions } from './token-bucket.js';
 import { CAPACITY_RULE, RATE_RULE, monotonicNow } from './token-bucket.js';
 

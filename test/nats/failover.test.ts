@@ -112,7 +112,7 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
     return tally;
   };
 
-  it("the publisher's server dies: its client fails over, and every message is delivered or reported lost", async () => {
+  it("the publisher's server dies: its client fails over, and every message is delivered or reported lost", async ({ annotate }) => {
     const prefix = `f${process.pid}.${++prefixes}`;
     const receiver = await node(1, prefix);
     const sender = await node(0, prefix);
@@ -121,10 +121,10 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
     expect(sender.events.reconnects).toHaveLength(1);
     expect(receiver.events.disconnects).toHaveLength(0);
     expect(sender.bridge.stats()).toMatchObject({ disconnects: 1, reconnects: 1, sendErrors: 0 });
-    console.info(`[nats failover: publisher's server killed] ${JSON.stringify(tally)}`);
+    await annotate(`[nats failover: publisher's server killed] ${JSON.stringify(tally)}`);
   }, 40_000);
 
-  it("the receiver's server dies: it fails over, catches up, and reports what it missed as gaps", async () => {
+  it("the receiver's server dies: it fails over, catches up, and reports what it missed as gaps", async ({ annotate }) => {
     const prefix = `f${process.pid}.${++prefixes}`;
     const receiver = await node(2, prefix);
     const sender = await node(0, prefix);
@@ -134,6 +134,6 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
     // It was away: messages sent meanwhile were lost to it, and it said so.
     expect(tally.missing).toBeGreaterThan(0);
     expect(receiver.events.gaps.reduce((sum, gap) => sum + gap.missing, 0)).toBe(tally.missing);
-    console.info(`[nats failover: receiver's server killed] ${JSON.stringify(tally)}`);
+    await annotate(`[nats failover: receiver's server killed] ${JSON.stringify(tally)}`);
   }, 40_000);
 });

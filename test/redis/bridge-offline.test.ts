@@ -11,6 +11,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisBridgeError } from 'logcaster/redis';
 import { decodeEnvelope } from '../../src/bridge/envelope.js';
+import { captureWarnings } from '../helpers/warnings.js';
 
 /** A stand-in for an ioredis connection: its status and events are driven by the test. */
 class FakeConnection extends EventEmitter {
@@ -377,10 +378,9 @@ describe('the outbox after a reconnect', () => {
     bridge.publish('logs/a', { n: 3 });
     publisher.comeBack();
     bridge.publish('logs/a', { n: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    // Nobody back yet: still held, asking every 25 ms.
+    // Nobody back yet: still held, asking every 25 ms (waits for the second ask, not for a time).
+    await vi.waitFor(() => expect(publisher.commands.filter(([command]) => command === 'PUBSUB').length).toBeGreaterThanOrEqual(2), { timeout: 5000, interval: 5 });
     expect(seqs(publisher)).toEqual([1]);
-    expect(publisher.commands.filter(([command]) => command === 'PUBSUB').length).toBeGreaterThanOrEqual(2);
     expect(bridge.stats().outboxPending).toBe(3);
     subscribers = 1;
     await vi.waitFor(() => expect(seqs(publisher)).toEqual([1, 2, 3, 4]), { timeout: 1000, interval: 5 });
@@ -408,18 +408,15 @@ describe('the outbox after a reconnect', () => {
 describe('errors nobody listens for', () => {
   it('become a LogcasterWarning instead of vanishing', async () => {
     const { publisher, bridge } = setup();
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => void warnings.push(warning);
-    process.on('warning', onWarning);
+    const warnings = captureWarnings();
     try {
       publisher.publish = () => Promise.reject(new Error('READONLY You can\'t write against a read only replica'));
       bridge.publish('logs/a', { n: 1 });
-      await vi.waitFor(() => expect(warnings.some((w) => w.name === 'LogcasterWarning')).toBe(true), { timeout: 1000 });
-      const warning = warnings.find((w) => w.name === 'LogcasterWarning') as Error & { code?: string };
+      const warning = await warnings.next();
       expect(warning.code).toBe('LOGCASTER_UNHEARD_ERROR');
       expect(warning.message).toMatch(/RedisBridge: Error: READONLY/);
     } finally {
-      process.off('warning', onWarning);
+      warnings.restore();
       await bridge.close();
     }
   });

@@ -177,7 +177,7 @@ describeWithRedis('RedisShardedBridge on a real 3-master Redis Cluster', (binary
         expect(got.sort((x, y) => x - y)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
       });
 
-      it('survives a shard restart mid-stream: every message is delivered or reported lost, and the subscriber says it was down', async () => {
+      it('survives a shard restart mid-stream: every message is delivered or reported lost, and the subscriber says it was down', async ({ annotate }) => {
         const prefix = nextPrefix();
         const sender = node<number>(prefix);
         const receiver = node<number>(prefix);
@@ -231,7 +231,7 @@ describeWithRedis('RedisShardedBridge on a real 3-master Redis Cluster', (binary
             for (let i = 1; i < list.length; i++) if (list[i] !== list[i - 1] + 6) holes.push(list[i - 1], list[i]);
             return `${topic}: ${list.length} first ${list[0]} holes ${holes.join(',')}`;
           });
-          console.info(detail.join('\n'), JSON.stringify(gaps), JSON.stringify(stats));
+          await annotate(`${detail.join('\n')} ${JSON.stringify(gaps)} ${JSON.stringify(stats)}`);
         }
         expect(delivered + stats.missing).toBe(published);
         // ioredis sends again a command whose reply the kill cut off, though Redis had run it:
@@ -240,7 +240,7 @@ describeWithRedis('RedisShardedBridge on a real 3-master Redis Cluster', (binary
         expect(stats.received).toBe(delivered + 6 + stats.duplicates + stats.late);
         expect(downs.map((d) => [d.connection, d.reason])).toEqual([['subscriber', 'lost']]);
         expect(stats.missing).toBeGreaterThan(0);
-        console.info(
+        await annotate(
           `[redis cluster shard restart, ${clientName}] ${JSON.stringify({ published, delivered, missing: stats.missing, late: stats.late, duplicates: stats.duplicates, sendErrors: sender.bridge.stats().sendErrors })}`,
         );
       }, 40_000);

@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { DESKTOP, PHONE, launchChromium } from '../http/browser-harness.js';

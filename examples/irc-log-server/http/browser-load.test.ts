@@ -140,7 +140,7 @@ async function fillScreen(page: Page): Promise<void> {
 const browser = useBrowser();
 
 describe.skipIf(skipBrowserTests('browser-load.test.ts'))('the web viewer at 1,000 lines/s', () => {
-  it('keeps at most 5,000 rows, shows the newest line, and counts right; frame times are printed', async () => {
+  it('keeps at most 5,000 rows, shows the newest line, and counts right; frame times are annotated', async ({ annotate }) => {
     const s = await browser.server({ history: 0 });
     const page = await browser.open(s, '/', { viewport: DESKTOP });
     await ready(page);
@@ -170,7 +170,7 @@ describe.skipIf(skipBrowserTests('browser-load.test.ts'))('the web viewer at 1,0
     expect(await page.textContent('#counts')).toBe(`${MAX_ROWS} of ${MAX_ROWS} lines`);
     // Following all along: the newest row is in view.
     expect(await page.$eval('#log', (log) => log.scrollTop + log.clientHeight >= log.scrollHeight - 2)).toBe(true);
-    console.log(
+    await annotate(
       `viewer at ${RATE} lines/s, ${sent} lines, cap ${MAX_ROWS} rows (frame interval ms p50/p95/max; long tasks count/total ms):\n` +
         `  idle    ${JSON.stringify(idle)}\n  at cap  ${JSON.stringify(atCap)}\n` +
         `  at cap, the page's main thread: ${JSON.stringify(cpu)}`,
@@ -179,7 +179,7 @@ describe.skipIf(skipBrowserTests('browser-load.test.ts'))('the web viewer at 1,0
     expect(cpu.tasks).toBeGreaterThan(0);
   }, 90_000);
 
-  it('one frame of 17 new rows on a full screen: the chunked page against the same rows always laid out (printed)', async () => {
+  it('one frame of 17 new rows on a full screen: the chunked page against the same rows always laid out (annotated)', async ({ annotate }) => {
     const s = await browser.server({ history: 0 });
     // bypassCSP: the comparison adds a style element, which the page's policy forbids.
     const page = await browser.open(s, '/', { viewport: DESKTOP, bypassCSP: true });
@@ -193,7 +193,7 @@ describe.skipIf(skipBrowserTests('browser-load.test.ts'))('the web viewer at 1,0
       flat.push(await frameCost(page, 17, '.chunk { content-visibility: visible; }'));
     }
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[1];
-    console.log(
+    await annotate(
       `one frame at ${MAX_ROWS} rows, 17 rows in and 17 out (median ms of 3 rounds × 40 frames): ` +
         `chunked ${median(chunked).toFixed(2)}, always laid out ${median(flat).toFixed(2)} (${(median(flat) / median(chunked)).toFixed(1)}×)`,
     );

@@ -156,10 +156,12 @@ describe('user queries', () => {
     const server = await start();
     const alice = await user(server, 'alice');
     const bob = await user(server, 'bob');
+    // LIST shows channels in creation order: alice creates all three before bob joins one (two
+    // connections' lines are not ordered between them otherwise).
     alice.send('JOIN #dev,#devops,#ops');
+    await alice.barrier();
     bob.send('JOIN #devops');
     await bob.barrier();
-    await alice.barrier();
     const listed = async (query: string): Promise<string[]> => {
       alice.send(query);
       return summary(await alice.barrier())

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogEntry } from '../entry.js';
 import { parseLine, type FormatName } from './index.js';
 import { EntryJoiner } from './multiline.js';
@@ -230,14 +230,20 @@ describe('parseLine refusals', () => {
 });
 
 describe('EntryJoiner', () => {
-  it('emits a held entry once the stream has been quiet for holdMs after a chunk', async () => {
-    const out: string[] = [];
-    const joiner = new EntryJoiner({ emit: (e) => out.push(e.message), holdMs: 5 });
-    const r = parseLine('Error: boom', ctx);
-    if (r.ok) joiner.push(r);
-    joiner.idle();
-    expect(out).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(out).toEqual(['Error: boom']);
+  it('emits a held entry once the stream has been quiet for holdMs after a chunk', () => {
+    vi.useFakeTimers();
+    try {
+      const out: string[] = [];
+      const joiner = new EntryJoiner({ emit: (e) => out.push(e.message), holdMs: 5 });
+      const r = parseLine('Error: boom', ctx);
+      if (r.ok) joiner.push(r);
+      joiner.idle();
+      vi.advanceTimersByTime(4);
+      expect(out).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(out).toEqual(['Error: boom']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
