@@ -53,8 +53,8 @@ async function runSnippet(snippet: Snippet, address?: string): Promise<string> {
     return stderr;
   } catch (error) {
     const failed = error as { killed?: boolean; stderr?: string };
-    if (failed.killed === true) throw new Error(`${snippet.where} did not exit within ${EXIT_WITHIN_MS} ms (a timer or a connection left open?)`);
-    throw new Error(`${snippet.where} failed:\n${failed.stderr ?? String(error)}`);
+    if (failed.killed === true) throw new Error(`${snippet.where} did not exit within ${EXIT_WITHIN_MS} ms (a timer or a connection left open?)`, { cause: error });
+    throw new Error(`${snippet.where} failed:\n${failed.stderr ?? String(error)}`, { cause: error });
   }
 }
 
