@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { CodedRangeError, CodedTypeError } from '../internal/coded-errors.js';
 
 /** The codes of {@link BridgeError}. */
 export const BRIDGE_ERROR_CODES = {
@@ -46,6 +45,6 @@ export class EnvelopeError extends Error {
 }
 
 /** A `TypeError` with Node's code for an argument of the wrong type. */
-export type InvalidArgTypeError = CodedTypeError<'ERR_INVALID_ARG_TYPE'>;
+export type InvalidArgTypeError = TypeError & { readonly code: 'ERR_INVALID_ARG_TYPE' };
 /** A `RangeError` with Node's code for an argument out of range. */
-export type OutOfRangeError = CodedRangeError<'ERR_OUT_OF_RANGE'>;
+export type OutOfRangeError = RangeError & { readonly code: 'ERR_OUT_OF_RANGE' };
