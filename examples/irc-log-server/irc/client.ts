@@ -65,9 +65,10 @@ export interface ClientOptions {
   serverName: string;
   /**
    * Opens this client's SendQ; called the first time a line has to wait (most clients never
-   * fall behind, and a SendQ with its byte and priority bookkeeping costs ~1 KB).
+   * fall behind, and a SendQ with its byte and priority bookkeeping costs ~1 KB). Given the
+   * client's `id`, so one function serves every client (no closure per client).
    */
-  openSendQ: () => BoundedQueue<OutLine>;
+  openSendQ: (id: string) => BoundedQueue<OutLine>;
   /** This client's inbound flood budget, one token per line. */
   flood: TokenBucket;
   /** RecvQ bound, bytes. */
@@ -227,6 +228,9 @@ export class CapabilitySet extends Set<string> {
   }
 }
 
+// What `Client.caps` shows until a client negotiates: one empty set shared by all of them.
+const NO_CAPS: ReadonlySet<string> = new Set<string>();
+
 /** Where a connection is in its life. */
 export type ClientState = 'open' | 'closing' | 'closed';
 
@@ -253,8 +257,14 @@ export class Client {
   registered = false;
   /** True between `CAP LS`/`CAP REQ` and `CAP END` before registration. */
   capNegotiating = false;
-  /** Capabilities acknowledged with `CAP ACK`. */
-  readonly caps = new CapabilitySet();
+  /** Capabilities acknowledged with `CAP ACK` (read-only: {@link Client.negotiatedCaps} changes them). */
+  get caps(): ReadonlySet<string> {
+    return this.capSet ?? NO_CAPS;
+  }
+  /** The set `CAP REQ` changes, created on first use: most clients never negotiate any. */
+  get negotiatedCaps(): CapabilitySet {
+    return (this.capSet ??= new CapabilitySet());
+  }
   /** User mode `+i` (kept for clients that set it; it changes nothing here). */
   invisible = false;
   /** AWAY message, if set. */
@@ -268,11 +278,12 @@ export class Client {
   /** @internal set by {@link FlushScheduler} */
   flushQueued = false;
 
+  private capSet: CapabilitySet | undefined = undefined;
   private readonly socket: Socket;
   private readonly serverName: string;
   /** Opened on first use (see {@link ClientOptions.openSendQ}). */
   private sendQ: BoundedQueue<OutLine> | undefined = undefined;
-  private readonly openSendQ: () => BoundedQueue<OutLine>;
+  private readonly openSendQ: (id: string) => BoundedQueue<OutLine>;
   private readonly closeGraceMs: number;
   private readonly scheduler: WriteScheduler;
   private readonly now: () => number;
@@ -326,7 +337,7 @@ export class Client {
 
   /** Whether the client negotiated `server-time` (log lines then carry `@time=`). */
   get serverTime(): boolean {
-    return this.caps.serverTime;
+    return this.capSet?.serverTime === true;
   }
 
   /** `nick!user@host`, the prefix of what this client sends to others. */
@@ -426,7 +437,7 @@ export class Client {
   private queue(): BoundedQueue<OutLine> {
     let queue = this.sendQ;
     if (queue === undefined) {
-      queue = this.sendQ = this.openSendQ();
+      queue = this.sendQ = this.openSendQ(this.id);
       // The server counts overflows through the BackpressureManager's 'overflow' event.
       queue.on('overflow', () => this.close(SENDQ_EXCEEDED, false));
     }
