@@ -228,6 +228,9 @@ export class CapabilitySet extends Set<string> {
   }
 }
 
+// Each socket's client, for the socket listeners every client shares.
+const owners = new WeakMap<Socket, Client>();
+
 // What `Client.caps` shows until a client negotiates: one empty set shared by all of them.
 const NO_CAPS: ReadonlySet<string> = new Set<string>();
 
@@ -312,17 +315,12 @@ export class Client {
     const socket = this.socket;
     this.input = new RecvQueue(socket, options.flood, options.recvQBytes, (line) => this.handleLine(line));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.blocked = false;
-      this.flush();
-    });
-    socket.on('end', () => this.close('Connection closed', false));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // Reported as the quit reason others see, like any IRC server does; 'close' follows.
-      this.close(`Read error: ${error.code ?? error.message}`, false);
-    });
-    socket.on('close', () => this.onSocketClose());
+    owners.set(socket, this);
+    socket.on('data', Client.socketData);
+    socket.on('drain', Client.socketDrain);
+    socket.on('end', Client.socketEnd);
+    socket.on('error', Client.socketError);
+    socket.on('close', Client.socketClose);
   }
 
   /** Where the connection is in its life. */
@@ -491,6 +489,32 @@ export class Client {
   destroy(): void {
     if (this.lifecycle === 'open') this.close('Connection closed', false);
     this.socket.destroy();
+  }
+
+  // The socket listeners, one set for every client (as closures they would cost ~300 B per
+  // client); `this` is the socket, whose client `owners` knows.
+  private static socketData(this: Socket, chunk: Buffer): void {
+    owners.get(this)?.onData(chunk);
+  }
+
+  private static socketDrain(this: Socket): void {
+    const client = owners.get(this);
+    if (client === undefined) return;
+    client.blocked = false;
+    client.flush();
+  }
+
+  private static socketEnd(this: Socket): void {
+    owners.get(this)?.close('Connection closed', false);
+  }
+
+  private static socketError(this: Socket, error: NodeJS.ErrnoException): void {
+    // Reported as the quit reason others see, like any IRC server does; 'close' follows.
+    owners.get(this)?.close(`Read error: ${error.code ?? error.message}`, false);
+  }
+
+  private static socketClose(this: Socket): void {
+    owners.get(this)?.onSocketClose();
   }
 
   private onData(chunk: Buffer): void {
