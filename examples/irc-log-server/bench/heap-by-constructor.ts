@@ -52,6 +52,39 @@ function bytesByKind(file: string): Map<string, { bytes: number; count: number }
   return totals;
 }
 
+// Loaded into the server (`--import`): answers 'heap-probe' over the IPC channel with V8's own
+// accounting, which splits the RSS without a GC (a snapshot collects garbage first).
+const PROBE = `data:text/javascript,${encodeURIComponent(
+  "import v8 from 'node:v8'; process.on('message', (m) => { if (m === 'heap-probe') process.send({ usage: process.memoryUsage(), spaces: v8.getHeapSpaceStatistics() }); });",
+)}`;
+
+interface Probe {
+  usage: NodeJS.MemoryUsage;
+  spaces: { space_name: string; space_size: number; space_used_size: number }[];
+}
+
+function probe(child: ReturnType<typeof spawn>): Promise<Probe> {
+  return new Promise((resolve) => {
+    // The server may say other things over the channel (its ports once listening): skip those.
+    const answer = (message: unknown): void => {
+      if (typeof message !== 'object' || message === null || !('spaces' in message)) return;
+      child.off('message', answer);
+      resolve(message as Probe);
+    };
+    child.on('message', answer);
+    child.send('heap-probe');
+  });
+}
+
+function describe(what: string, sample: Probe): string {
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+  const spaces = sample.spaces
+    .filter((space) => space.space_size >= 2 ** 19)
+    .map((space) => `${space.space_name} ${mib(space.space_size)} (${mib(space.space_used_size)} used)`)
+    .join(', ');
+  return `${what}: RSS ${mib(sample.usage.rss)} MiB = V8 heap ${mib(sample.usage.heapTotal)} MiB committed (${mib(sample.usage.heapUsed)} used, live and garbage: ${spaces}) + ${mib(sample.usage.rss - sample.usage.heapTotal)} MiB outside it (the node binary's pages, malloc, buffers: external ${mib(sample.usage.external)} MiB)`;
+}
+
 function rss(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   return match === null ? 0 : Number(match[1]) * 1024;
@@ -106,7 +139,7 @@ async function main(): Promise<void> {
     dash >= 0 ? process.argv.slice(dash + 1) : ['--no-demo', '--http-port', String(await freePort()), '--max-clients-per-ip', String(clients + 10)];
   const dir = mkdtempSync(join(tmpdir(), 'irc-heap-'));
   // As package.json's demo script starts it, plus the snapshot signal.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', entry, '--irc-port', String(port), ...flags], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', '--import', PROBE, entry, '--irc-port', String(port), ...flags], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -128,12 +161,14 @@ async function main(): Promise<void> {
     const seen = new Set<string>();
     // RSS first: taking a snapshot grows the process's memory by far more than the clients do.
     const rssEmpty = rss(pid);
+    const before = await probe(child);
     for (let i = 0; i < clients; i += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, clients - i) }, (_, j) => idleClient(port, i + j)));
       sockets.push(...batch);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rssFull = rss(pid);
+    const after = await probe(child);
     const full = bytesByKind(await snapshot(pid, dir, seen));
     // The empty heap after the clients left: code compiled while they came is in both snapshots.
     for (const socket of sockets.splice(0)) socket.destroy();
@@ -151,6 +186,8 @@ async function main(): Promise<void> {
     const growth = sum(full) - sum(empty);
     console.log(`server: node ${entry} --irc-port ${port} ${flags.join(' ')}`);
     console.log(`RSS: ${(rssEmpty / 2 ** 20).toFixed(1)} MiB with no client, ${(rssFull / 2 ** 20).toFixed(1)} MiB with ${clients} (${((rssFull - rssEmpty) / clients / 1024).toFixed(2)} KB per client)`);
+    console.log(describe('no client', before));
+    console.log(describe(`${clients} clients`, after));
     console.log(`live JS heap (snapshot): ${(sum(empty) / 2 ** 20).toFixed(2)} MiB with no client, ${(sum(full) / 2 ** 20).toFixed(2)} MiB with ${clients}: ${(growth / clients).toFixed(0)} B per client`);
     console.log('');
     console.log('| bytes per client | objects per client | constructor (node type) |');
