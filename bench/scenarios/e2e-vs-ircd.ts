@@ -10,7 +10,9 @@
  * RSS is the whole process tree the start command creates (a wrapper process counts), the
  * example being started with the `demo` script of package.json, as its README says.
  *
- * Environment: E2E_IRCD_ROUNDS (default 3), E2E_IRCD_SECONDS of feeding per run (default 5).
+ * Environment: E2E_IRCD_ROUNDS (default 3), E2E_IRCD_SECONDS of feeding per run (default 5),
+ * E2E_IRCD_LOADS: which loads, as `clients×rate` (or `clientsxrate`) separated by commas
+ * (default `100x100,1000x100,1000x1000`; the targets and the per-client figure need all three).
  *
  * @module
  */
@@ -27,11 +29,23 @@ interface Load {
   rate: number;
 }
 
-const LOADS: Load[] = [
+const DEFAULT_LOADS: Load[] = [
   { clients: 100, rate: 100 },
   { clients: 1_000, rate: 100 },
   { clients: 1_000, rate: 1_000 },
 ];
+
+/** The loads E2E_IRCD_LOADS asks for (`100x100,1000x1000`), or the default three. */
+function selectedLoads(spec: string | undefined): Load[] {
+  if (spec === undefined || spec.trim() === '') return DEFAULT_LOADS;
+  return spec.split(',').map((item) => {
+    const match = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/.exec(item);
+    if (match === null || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      throw new Error(`E2E_IRCD_LOADS: expected clients x rate, e.g. 1000x100 (got ${JSON.stringify(item)})`);
+    }
+    return { clients: Number(match[1]), rate: Number(match[2]) };
+  });
+}
 
 interface Run {
   load: LoadResult;
@@ -111,12 +125,13 @@ const scenario: Scenario = {
       return;
     }
     prepareExample();
+    const loads = selectedLoads(process.env.E2E_IRCD_LOADS);
     const rounds = Number(process.env.E2E_IRCD_ROUNDS ?? '3');
     const durationMs = 1_000 * Number(process.env.E2E_IRCD_SECONDS ?? '5') + 1_000;
     ctx.note(`example started as \`${demoCommand()}\` (npm run demo, after its predemo build); ${rounds} rounds, ${(durationMs - 1000) / 1000} s timed + 1 s warm-up per run`);
     const runs = new Map<string, Run[]>();
     for (let round = 0; round < rounds; round++) {
-      for (const load of LOADS) {
+      for (const load of loads) {
         const order: ('example' | 'ngircd')[] = round % 2 === 0 ? ['example', 'ngircd'] : ['ngircd', 'example'];
         for (const server of order) {
           const run = await measure(built.path, server, load, durationMs);
@@ -136,7 +151,7 @@ const scenario: Scenario = {
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ];
     const results = new Map<string, ReturnType<typeof summary>>();
-    for (const load of LOADS) {
+    for (const load of loads) {
       const ex = summary(runs.get(`example ${label(load)}`) ?? []);
       const ng = summary(runs.get(`ngircd ${label(load)}`) ?? []);
       results.set(`example ${label(load)}`, ex);
@@ -161,13 +176,13 @@ const scenario: Scenario = {
       );
     }
     const at = (server: string, load: Load) => results.get(`${server} ${label(load)}`);
-    const small = at('example', LOADS[0]);
-    const big = at('example', LOADS[1]);
-    const busy = at('example', LOADS[2]);
-    const ngBig = at('ngircd', LOADS[1]);
-    const ngBusy = at('ngircd', LOADS[2]);
+    const small = at('example', DEFAULT_LOADS[0]);
+    const big = at('example', DEFAULT_LOADS[1]);
+    const busy = at('example', DEFAULT_LOADS[2]);
+    const ngBig = at('ngircd', DEFAULT_LOADS[1]);
+    const ngBusy = at('ngircd', DEFAULT_LOADS[2]);
     if (small !== undefined && big !== undefined && busy !== undefined && ngBig !== undefined && ngBusy !== undefined) {
-      const perClientKB = (big.rss - small.rss) / (LOADS[1].clients - LOADS[0].clients) / 1024;
+      const perClientKB = (big.rss - small.rss) / (DEFAULT_LOADS[1].clients - DEFAULT_LOADS[0].clients) / 1024;
       ctx.note(`example RSS: ${(small.idle / MiB).toFixed(1)} MiB idle, ${(big.rss / MiB).toFixed(1)} MiB peak at 1,000 clients, ${perClientKB.toFixed(1)} KB per additional client (100 → 1,000 at 100 lines/s)`);
       ctx.target('1,000 × 100 lines/s: P50 example / ngircd', big.p50 / ngBig.p50, 'at-most', 1);
       ctx.target('1,000 × 100 lines/s: P99 example / ngircd', big.p99 / ngBig.p99, 'at-most', 1);

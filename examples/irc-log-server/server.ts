@@ -37,9 +37,8 @@ import { handleBotMessage } from './bot.js';
 import { connectCluster, type ClusterLink } from './cluster/link.js';
 import { NetworkBus } from './cluster/network-bus.js';
 import { exposureWarnings, resolveConfig, type ServerConfig } from './config.js';
-import { startMetricsEndpoint, type MetricsEndpoint } from './http/metrics.js';
-import { webViewerMetrics } from './http/web-metrics.js';
-import { startWebViewer, type WebViewer } from './http/web-viewer.js';
+import type { MetricsEndpoint } from './http/metrics.js';
+import type { WebViewer } from './http/web-viewer.js';
 import { ChannelRouter } from './irc/channel-router.js';
 import { PROTECTED_PRIORITY, type OutLine } from './irc/client.js';
 import { applyRemote, applySnapshot, deliverChat, forgetNode, localSnapshot, type ServerContext } from './irc/commands/index.js';
@@ -259,11 +258,15 @@ async function startNetwork(config: ServerConfig, ctx: ServerContext, parts: Par
   return bus;
 }
 
-/** The web viewer and the `/metrics` endpoint, each when its port is set. */
+/**
+ * The web viewer and the `/metrics` endpoint, each when its port is set. Their modules are
+ * loaded only then: a server with both ports off does not hold their code (memory, issue 24 §3).
+ */
 async function startHttp(config: ServerConfig, parts: Parts, stats: () => ServerStats, teardown: Teardown) {
   const { broker, history } = parts;
   let web: WebViewer | undefined;
   if (config.httpPort !== null) {
+    const { startWebViewer } = await import('./http/web-viewer.js');
     const viewer = await startWebViewer({
       host: config.httpHost,
       port: config.httpPort,
@@ -280,6 +283,7 @@ async function startHttp(config: ServerConfig, parts: Parts, stats: () => Server
   }
   let metrics: MetricsEndpoint | undefined;
   if (config.metricsPort !== null) {
+    const [{ startMetricsEndpoint }, { webViewerMetrics }] = await Promise.all([import('./http/metrics.js'), import('./http/web-metrics.js')]);
     const viewer = web;
     const endpoint = await startMetricsEndpoint({
       host: config.metricsHost,

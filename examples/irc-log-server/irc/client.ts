@@ -65,9 +65,10 @@ export interface ClientOptions {
   serverName: string;
   /**
    * Opens this client's SendQ; called the first time a line has to wait (most clients never
-   * fall behind, and a SendQ with its byte and priority bookkeeping costs ~1 KB).
+   * fall behind, and a SendQ with its byte and priority bookkeeping costs ~1 KB). Given the
+   * client's `id`, so one function serves every client (no closure per client).
    */
-  openSendQ: () => BoundedQueue<OutLine>;
+  openSendQ: (id: string) => BoundedQueue<OutLine>;
   /** This client's inbound flood budget, one token per line. */
   flood: TokenBucket;
   /** RecvQ bound, bytes. */
@@ -227,6 +228,12 @@ export class CapabilitySet extends Set<string> {
   }
 }
 
+// Each socket's client, for the socket listeners every client shares.
+const owners = new WeakMap<Socket, Client>();
+
+// What `Client.caps` shows until a client negotiates: one empty set shared by all of them.
+const NO_CAPS: ReadonlySet<string> = new Set<string>();
+
 /** Where a connection is in its life. */
 export type ClientState = 'open' | 'closing' | 'closed';
 
@@ -253,8 +260,14 @@ export class Client {
   registered = false;
   /** True between `CAP LS`/`CAP REQ` and `CAP END` before registration. */
   capNegotiating = false;
-  /** Capabilities acknowledged with `CAP ACK`. */
-  readonly caps = new CapabilitySet();
+  /** Capabilities acknowledged with `CAP ACK` (read-only: {@link Client.negotiatedCaps} changes them). */
+  get caps(): ReadonlySet<string> {
+    return this.capSet ?? NO_CAPS;
+  }
+  /** The set `CAP REQ` changes, created on first use: most clients never negotiate any. */
+  get negotiatedCaps(): CapabilitySet {
+    return (this.capSet ??= new CapabilitySet());
+  }
   /** User mode `+i` (kept for clients that set it; it changes nothing here). */
   invisible = false;
   /** AWAY message, if set. */
@@ -268,11 +281,12 @@ export class Client {
   /** @internal set by {@link FlushScheduler} */
   flushQueued = false;
 
+  private capSet: CapabilitySet | undefined = undefined;
   private readonly socket: Socket;
   private readonly serverName: string;
   /** Opened on first use (see {@link ClientOptions.openSendQ}). */
   private sendQ: BoundedQueue<OutLine> | undefined = undefined;
-  private readonly openSendQ: () => BoundedQueue<OutLine>;
+  private readonly openSendQ: (id: string) => BoundedQueue<OutLine>;
   private readonly closeGraceMs: number;
   private readonly scheduler: WriteScheduler;
   private readonly now: () => number;
@@ -301,17 +315,12 @@ export class Client {
     const socket = this.socket;
     this.input = new RecvQueue(socket, options.flood, options.recvQBytes, (line) => this.handleLine(line));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      this.blocked = false;
-      this.flush();
-    });
-    socket.on('end', () => this.close('Connection closed', false));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      // Reported as the quit reason others see, like any IRC server does; 'close' follows.
-      this.close(`Read error: ${error.code ?? error.message}`, false);
-    });
-    socket.on('close', () => this.onSocketClose());
+    owners.set(socket, this);
+    socket.on('data', Client.socketData);
+    socket.on('drain', Client.socketDrain);
+    socket.on('end', Client.socketEnd);
+    socket.on('error', Client.socketError);
+    socket.on('close', Client.socketClose);
   }
 
   /** Where the connection is in its life. */
@@ -326,7 +335,7 @@ export class Client {
 
   /** Whether the client negotiated `server-time` (log lines then carry `@time=`). */
   get serverTime(): boolean {
-    return this.caps.serverTime;
+    return this.capSet?.serverTime === true;
   }
 
   /** `nick!user@host`, the prefix of what this client sends to others. */
@@ -426,7 +435,7 @@ export class Client {
   private queue(): BoundedQueue<OutLine> {
     let queue = this.sendQ;
     if (queue === undefined) {
-      queue = this.sendQ = this.openSendQ();
+      queue = this.sendQ = this.openSendQ(this.id);
       // The server counts overflows through the BackpressureManager's 'overflow' event.
       queue.on('overflow', () => this.close(SENDQ_EXCEEDED, false));
     }
@@ -480,6 +489,32 @@ export class Client {
   destroy(): void {
     if (this.lifecycle === 'open') this.close('Connection closed', false);
     this.socket.destroy();
+  }
+
+  // The socket listeners, one set for every client (as closures they would cost ~300 B per
+  // client); `this` is the socket, whose client `owners` knows.
+  private static socketData(this: Socket, chunk: Buffer): void {
+    owners.get(this)?.onData(chunk);
+  }
+
+  private static socketDrain(this: Socket): void {
+    const client = owners.get(this);
+    if (client === undefined) return;
+    client.blocked = false;
+    client.flush();
+  }
+
+  private static socketEnd(this: Socket): void {
+    owners.get(this)?.close('Connection closed', false);
+  }
+
+  private static socketError(this: Socket, error: NodeJS.ErrnoException): void {
+    // Reported as the quit reason others see, like any IRC server does; 'close' follows.
+    owners.get(this)?.close(`Read error: ${error.code ?? error.message}`, false);
+  }
+
+  private static socketClose(this: Socket): void {
+    owners.get(this)?.onSocketClose();
   }
 
   private onData(chunk: Buffer): void {

@@ -126,7 +126,7 @@ export const TOO_LONG: InboundLine = Buffer.alloc(0);
  * token is due); what it had already sent waits here, and {@link RecvQueue.overLimit} tells
  * the client when that exceeds the RecvQ bound (`Excess Flood`).
  */
-export class RecvQueue {
+export class RecvQueue implements LineFramerHandlers {
   private readonly framer: LineFramer;
   private lines: Buffer[] = [];
   private head = 0;
@@ -146,7 +146,18 @@ export class RecvQueue {
     private readonly limit: number,
     private readonly deliver: (line: InboundLine) => void,
   ) {
-    this.framer = new LineFramer({ line: (line) => this.queue(line), tooLong: () => this.queue(TOO_LONG) });
+    // This queue is its framer's handlers: no handler object and closures per connection.
+    this.framer = new LineFramer(this);
+  }
+
+  /** @internal the framer's: a complete line, queued. */
+  line(line: Buffer): void {
+    this.queue(line);
+  }
+
+  /** @internal the framer's: a line was too long, queued as {@link TOO_LONG} to be answered in order. */
+  tooLong(): void {
+    this.queue(TOO_LONG);
   }
 
   /** Whether what waits exceeds the bound (the client should be dropped with `Excess Flood`). */

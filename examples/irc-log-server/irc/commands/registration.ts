@@ -114,8 +114,8 @@ export const cap: Handler = (ctx, client, params) => {
         return;
       }
       for (const name of names) {
-        if (name.startsWith('-')) client.caps.delete(name.slice(1));
-        else client.caps.add(name);
+        if (name.startsWith('-')) client.negotiatedCaps.delete(name.slice(1));
+        else client.negotiatedCaps.add(name);
       }
       send('ACK', requested);
       return;
