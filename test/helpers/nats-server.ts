@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { findBinary, spawnServer, stopChild, succeeds, waitUntil } from './processes.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { describeWithBinary, freePort } from './redis-server.js';
 
 const INSTALL_HINT = 'nats-server is not installed: `apt-get install -y nats-server` (Debian/Ubuntu) to run these tests';
@@ -165,5 +166,54 @@ export async function startNatsCluster(binary: string, options: NatsClusterOptio
       for (const proxy of proxies) await proxy.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Something a test opened on the cluster and the fixture closes after it. */
+interface Closable {
+  close(): Promise<unknown>;
+}
+
+/** What {@link useNatsCluster} gives a `describe` block. */
+export interface NatsClusterFixture {
+  /** The running cluster (set before the first test). */
+  readonly cluster: NatsCluster;
+  /** Connections and bridges a test opened: closed after it, bridges first. */
+  readonly connections: Closable[];
+  readonly bridges: Closable[];
+  /** A subject prefix no other test of the run uses (`tag` tells the files apart). */
+  nextPrefix(): string;
+}
+
+/**
+ * A cluster of `size` routed servers shared by the tests of a `describe` block: started
+ * before them and closed after them. After each test, what it opened is closed and a server
+ * it killed is started again, so the next test starts with the whole cluster.
+ */
+export function useNatsCluster(binary: string, size: number, tag: string): NatsClusterFixture {
+  let cluster: NatsCluster | undefined;
+  let prefixes = 0;
+  const connections: Closable[] = [];
+  const bridges: Closable[] = [];
+  beforeAll(async () => {
+    cluster = await startNatsCluster(binary, { size });
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  afterEach(async () => {
+    for (const bridge of bridges.splice(0)) await bridge.close();
+    for (const connection of connections.splice(0)) await connection.close();
+    if (cluster === undefined) return;
+    for (let i = 0; i < cluster.servers.length; i++) if (!cluster.servers[i].running) await cluster.start(i);
+  });
+  return {
+    get cluster(): NatsCluster {
+      if (cluster === undefined) throw new Error('the NATS cluster is not started yet (use it inside a test)');
+      return cluster;
+    },
+    connections,
+    bridges,
+    nextPrefix: () => `${tag}${process.pid}.n${++prefixes}`,
   };
 }

@@ -1,8 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { PubSubBroker } from 'logcaster';
 import { NatsBridge, type DisconnectInfo, type GapInfo, type ReconnectInfo } from 'logcaster/nats';
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { describeWithNats, startNatsCluster, type NatsCluster } from '../helpers/nats-server.js';
+import { expect, it, vi } from 'vitest';
+import { describeWithNats, useNatsCluster } from '../helpers/nats-server.js';
 
 interface Tally {
   published: number;
@@ -12,29 +12,14 @@ interface Tally {
 }
 
 describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', (binary) => {
-  let cluster: NatsCluster;
-  const connections: NatsConnection[] = [];
-  const bridges: Array<NatsBridge<unknown>> = [];
-  let prefixes = 0;
-
-  beforeAll(async () => {
-    cluster = await startNatsCluster(binary, { size: 3 });
-  });
-  afterAll(async () => {
-    await cluster?.close();
-  });
-  afterEach(async () => {
-    for (const bridge of bridges.splice(0)) await bridge.close();
-    for (const connection of connections.splice(0)) await connection.close();
-    // The next test starts with the whole cluster again.
-    for (let i = 0; i < cluster.servers.length; i++) if (!cluster.servers[i].running) await cluster.start(i);
-  });
+  const nats = useNatsCluster(binary, 3, 'f');
+  const { connections, bridges, nextPrefix } = nats;
 
   /** A node on server `first` that knows every server, to fail over to another one quickly. */
   const node = async (first: number, prefix: string) => {
     const order = [first, ...[0, 1, 2].filter((i) => i !== first)];
     const connection = await connect({
-      servers: order.map((i) => cluster.urls[i]),
+      servers: order.map((i) => nats.cluster.urls[i]),
       noRandomize: true,
       reconnectTimeWait: 100,
       maxReconnectAttempts: -1,
@@ -113,10 +98,10 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
   };
 
   it("the publisher's server dies: its client fails over, and every message is delivered or reported lost", async ({ annotate }) => {
-    const prefix = `f${process.pid}.${++prefixes}`;
+    const prefix = nextPrefix();
     const receiver = await node(1, prefix);
     const sender = await node(0, prefix);
-    const tally = await pump(sender, receiver, () => cluster.stop(0, 'SIGKILL'));
+    const tally = await pump(sender, receiver, () => nats.cluster.stop(0, 'SIGKILL'));
     expect(sender.events.disconnects.map((d) => [d.connection, d.reason])).toEqual([['connection', 'lost']]);
     expect(sender.events.reconnects).toHaveLength(1);
     expect(receiver.events.disconnects).toHaveLength(0);
@@ -125,10 +110,10 @@ describeWithNats('NatsBridge when a server of the cluster is killed (kill -9)', 
   }, 40_000);
 
   it("the receiver's server dies: it fails over, catches up, and reports what it missed as gaps", async ({ annotate }) => {
-    const prefix = `f${process.pid}.${++prefixes}`;
+    const prefix = nextPrefix();
     const receiver = await node(2, prefix);
     const sender = await node(0, prefix);
-    const tally = await pump(sender, receiver, () => cluster.stop(2, 'SIGKILL'));
+    const tally = await pump(sender, receiver, () => nats.cluster.stop(2, 'SIGKILL'));
     expect(receiver.events.disconnects.map((d) => d.reason)).toEqual(['lost']);
     expect(receiver.events.reconnects).toHaveLength(1);
     // It was away: messages sent meanwhile were lost to it, and it said so.

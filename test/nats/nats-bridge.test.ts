@@ -1,8 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { PubSubBroker } from 'logcaster';
 import { NatsBridge, bufferCodec, type NatsBridgeOptions } from 'logcaster/nats';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeWithNats, startNatsCluster, type NatsCluster } from '../helpers/nats-server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { describeWithNats, useNatsCluster } from '../helpers/nats-server.js';
 import { referenceMatches } from '../helpers/reference-matcher.js';
 
 interface Msg {
@@ -12,27 +12,13 @@ interface Msg {
 }
 
 describeWithNats('NatsBridge on a real 3-server NATS cluster', (binary) => {
-  let cluster: NatsCluster;
-  const connections: NatsConnection[] = [];
-  const bridges: Array<NatsBridge<unknown>> = [];
-  let prefixes = 0;
+  const nats = useNatsCluster(binary, 3, 't');
+  const { connections, bridges, nextPrefix } = nats;
 
-  beforeAll(async () => {
-    cluster = await startNatsCluster(binary, { size: 3 });
-  });
-  afterAll(async () => {
-    await cluster?.close();
-  });
-  afterEach(async () => {
-    for (const bridge of bridges.splice(0)) await bridge.close();
-    for (const connection of connections.splice(0)) await connection.close();
-  });
-
-  const nextPrefix = (): string => `t${process.pid}.n${++prefixes}`;
 
   /** A node connected to server `server` of the cluster: its own broker, connection and bridge. */
   const node = async <T = Msg>(server: number, prefix: string, options: Partial<NatsBridgeOptions<T>> = {}) => {
-    const connection = await connect({ servers: cluster.urls[server] });
+    const connection = await connect({ servers: nats.cluster.urls[server] });
     connections.push(connection);
     const broker = new PubSubBroker<T>();
     const bridge = new NatsBridge<T>(broker, { connection, prefix, ...options });
@@ -169,7 +155,7 @@ describeWithNats('NatsBridge on a real 3-server NATS cluster', (binary) => {
       const broker = new PubSubBroker<string>({ syntax: 'mqtt' });
       const other = new PubSubBroker<string>({ syntax: 'mqtt' });
       await a.bridge.close();
-      const connection = await connect({ servers: cluster.urls[1] });
+      const connection = await connect({ servers: nats.cluster.urls[1] });
       connections.push(connection);
       const bridgeB = new NatsBridge(broker, { connection, prefix });
       bridges.push(bridgeB as NatsBridge<unknown>);
@@ -188,7 +174,7 @@ describeWithNats('NatsBridge on a real 3-server NATS cluster', (binary) => {
   describe('subscriptions follow local interest', () => {
     /** The subjects a server knows this connection's subscriptions by (monitoring's /connz). */
     const subjectsOn = async (server: number, prefix: string): Promise<string[]> => {
-      const response = await fetch(`http://127.0.0.1:${cluster.servers[server].monitorPort}/connz?subs=1`);
+      const response = await fetch(`http://127.0.0.1:${nats.cluster.servers[server].monitorPort}/connz?subs=1`);
       const body = (await response.json()) as { connections: Array<{ subscriptions_list?: string[] }> };
       const all = body.connections.flatMap((c) => c.subscriptions_list ?? []);
       return all.filter((s) => s.startsWith(`${prefix}.`)).sort();

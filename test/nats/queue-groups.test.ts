@@ -1,8 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { PubSubBroker } from 'logcaster';
 import { NatsBridge } from 'logcaster/nats';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeWithNats, startNatsCluster, type NatsCluster } from '../helpers/nats-server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { describeWithNats, useNatsCluster } from '../helpers/nats-server.js';
 
 /** A job: who published it and its number there. */
 interface Job {
@@ -13,25 +13,9 @@ interface Job {
 const key = (job: Job): string => `${job.from}:${job.n}`;
 
 describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary) => {
-  let cluster: NatsCluster;
-  const connections: NatsConnection[] = [];
-  const bridges: Array<NatsBridge<unknown>> = [];
-  let prefixes = 0;
+  const nats = useNatsCluster(binary, 2, 'g');
+  const { connections, bridges, nextPrefix } = nats;
 
-  beforeAll(async () => {
-    cluster = await startNatsCluster(binary, { size: 2 });
-  });
-  afterAll(async () => {
-    await cluster?.close();
-  });
-  afterEach(async () => {
-    for (const bridge of bridges.splice(0)) await bridge.close();
-    for (const connection of connections.splice(0)) await connection.close();
-    // The next test starts with the whole cluster again.
-    for (let i = 0; i < cluster.servers.length; i++) if (!cluster.servers[i].running) await cluster.start(i);
-  });
-
-  const nextPrefix = (): string => `g${process.pid}.n${++prefixes}`;
 
   /**
    * A node on server `server`: its broker and bridge, and (beside the bridge, on its
@@ -39,7 +23,7 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
    */
   const node = async (name: string, server: number, prefix: string, failover = false) => {
     // With `failover`, it knows the other server too and goes there when its own one dies.
-    const servers = failover ? [cluster.urls[server], ...cluster.urls.filter((_, i) => i !== server)] : cluster.urls[server];
+    const servers = failover ? [nats.cluster.urls[server], ...nats.cluster.urls.filter((_, i) => i !== server)] : nats.cluster.urls[server];
     const connection = await connect({ servers, noRandomize: true, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
     connections.push(connection);
     const broker = new PubSubBroker<Job>();
@@ -157,7 +141,7 @@ describeWithNats('queue groups across nodes on a 2-server NATS cluster', (binary
     const plainB = recorder(b.broker, 'jobs/#');
     await Promise.all([a.bridge.ready({ timeoutMs: 5000 }), b.bridge.ready({ timeoutMs: 5000 })]);
     const reconnected = new Promise((resolve) => a.bridge.once('reconnect', resolve));
-    await cluster.stop(0, 'SIGKILL');
+    await nats.cluster.stop(0, 'SIGKILL');
     await reconnected;
     // Its client subscribed again on server 1 (queue subscriptions included); ready() confirms it.
     await Promise.all([a.bridge.ready({ timeoutMs: 5000 }), b.bridge.ready({ timeoutMs: 5000 })]);
