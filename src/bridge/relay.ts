@@ -150,14 +150,8 @@ export class Relay<T, R> {
 
   /** Handles an envelope received on `route`: filter, decode, deliver locally. */
   receive(route: R, data: Buffer): void {
-    this.received++;
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(data, this.origins);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
+    const envelope = this.open(data);
+    if (envelope === undefined) return;
     if (envelope.origin === this.nodeId) {
       this.ownEchoes++;
       return;
@@ -184,16 +178,9 @@ export class Relay<T, R> {
    * given to `deliver`, which answers whether a live member was there to take it.
    */
   receiveShare(data: Buffer, deliver: (topic: string, message: T) => boolean): void {
-    this.received++;
     this.groupShares++;
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(data, this.origins);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    if (this.broker.closed) return;
+    const envelope = this.open(data);
+    if (envelope === undefined || this.broker.closed) return;
     const message = this.decodePayload(envelope);
     if (message === UNDECODABLE) return;
     try {
@@ -202,6 +189,17 @@ export class Relay<T, R> {
     } catch (error) {
       // A topic this broker's syntax rejects: the nodes disagree on their topic syntax.
       this.fail(error);
+    }
+  }
+
+  /** Counts a received envelope and decodes it; reports one that is malformed and returns `undefined`. */
+  private open(data: Buffer): Envelope | undefined {
+    this.received++;
+    try {
+      return decodeEnvelope(data, this.origins);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
     }
   }
 
