@@ -308,7 +308,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
         tapped: (topic, message) => {
           tap.tapped(topic, message);
           // Not reached when the tap throws: that publish stops here and takes no id.
-          this.groupsSkippedBy = this.published + 1;
+          this.leaveGroupsOutOfNextPublish();
         },
       };
       tap.carryGroups(this.groupDeliveryFor(tap));
@@ -340,11 +340,7 @@ export class PubSubBroker<T> extends FanOut<T> implements Disposable, AsyncDispo
   /** @internal The delivery a tap that carries groups uses; inert once `tap` is no longer attached. */
   private groupDeliveryFor(tap: PublishTap<T>): GroupDelivery<T> {
     // A tap that sends nothing: it only marks the publish, once admitted, as leaving groups out.
-    const ungrouped: PublishTap<T> = {
-      tapped: () => {
-        this.groupsSkippedBy = this.published + 1;
-      },
-    };
+    const ungrouped: PublishTap<T> = { tapped: () => this.leaveGroupsOutOfNextPublish() };
     return {
       publishUngrouped: (topic, message) => {
         if (this.attachedTap !== tap) return 0;

@@ -68,6 +68,14 @@ export abstract class FanOut<T> extends DeliveryLedger<T> {
   }
 
   /**
+   * @internal Marks the publish about to take its id as leaving queue groups out: called
+   * from a tap's `tapped`, which runs after `admit` and just before the id is taken.
+   */
+  protected leaveGroupsOutOfNextPublish(): void {
+    this.groupsSkippedBy = this.published + 1;
+  }
+
+  /**
    * @internal `publish` and `publishLocal`: the tap (if any) sees the message before local
    * delivery.
    *
