@@ -4,7 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mustBe, numberRule, requireFunction, requireNumber } from '../internal/checks.js';
+import { BYTE_BOUND, COUNT_FROM_1, mustBe, requireFunction, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys, type OptionKeys } from '../internal/options.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
@@ -93,9 +93,6 @@ export const OUTBOX_OPTION_KEYS = /* @__PURE__ */ optionKeys<OutboxOptions>({ ma
 /** The code of the warning `outbox.limit` gives (once per process). */
 export const OUTBOX_LIMIT_DEPRECATION = 'LOGCASTER_DEP_OUTBOX_LIMIT';
 
-const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
-
 let warnedOutboxLimit = false;
 
 /**
@@ -138,13 +135,13 @@ export function resolveBridgeOptions<T>(options: BridgeOptions<T>, where: string
   }
   const outbox: OutboxOptions = options.outbox === undefined ? {} : options.outbox;
   checkOptions(where, outbox, OUTBOX_OPTION_KEYS, 'outbox');
-  const outboxMaxItems = requireNumber('outbox.maxItems', outboxItems(outbox) ?? 10_000, COUNT_RULE);
-  const outboxMaxBytes = requireNumber('outbox.maxBytes', outbox.maxBytes ?? Infinity, MAX_BYTES_RULE);
+  const outboxMaxItems = requireNumber('outbox.maxItems', outboxItems(outbox) ?? 10_000, COUNT_FROM_1);
+  const outboxMaxBytes = requireNumber('outbox.maxBytes', outbox.maxBytes ?? Infinity, BYTE_BOUND);
   const outboxPolicy = outbox.policy ?? 'drop-oldest';
   if (outboxPolicy !== 'drop-oldest' && outboxPolicy !== 'drop-newest') {
     throw invalidArgValue(mustBe('outbox.policy', "'drop-oldest' or 'drop-newest'", outboxPolicy), 'range');
   }
-  const maxOrigins = requireNumber('maxOrigins', options.maxOrigins ?? 1024, COUNT_RULE);
+  const maxOrigins = requireNumber('maxOrigins', options.maxOrigins ?? 1024, COUNT_FROM_1);
   const now = requireFunction('now', options.now ?? (() => performance.now()));
   return { nodeId, codec, outboxMaxItems, outboxMaxBytes, outboxPolicy, maxOrigins, now };
 }
@@ -163,5 +160,5 @@ function outboxItems(outbox: OutboxOptions): number | undefined {
     });
   }
   // The old name's message names the option as given.
-  return requireNumber('outbox.limit', outbox.limit, COUNT_RULE);
+  return requireNumber('outbox.limit', outbox.limit, COUNT_FROM_1);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { DropReason } from '../flow/bounded-queue.js';
-import { numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_1, requireNumber } from '../internal/checks.js';
 import type { Delivery } from './delivery.js';
 import type { Subscription } from './subscription.js';
 
@@ -103,8 +103,6 @@ export class ObserverSet<T> implements BrokerObserver<T> {
   }
 }
 
-const SAMPLE_EVERY_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-
 /** @internal How a handler call is watched: not at all, by the observer, or timed as well. */
 export type Watch = 0 | 1 | 2;
 /** @internal Begun without an observer: nobody is told when it ends. */
@@ -136,7 +134,7 @@ export class Observers<T> {
    *   (TypeError `ERR_INVALID_ARG_TYPE` when it is not a number).
    */
   attach(observer: BrokerObserver<T>): () => void {
-    requireNumber('observer.sampleEvery', observer.sampleEvery ?? 1, SAMPLE_EVERY_RULE);
+    requireNumber('observer.sampleEvery', observer.sampleEvery ?? 1, COUNT_FROM_1);
     this.#attached.push(observer);
     this.#rebuild();
     return () => {

@@ -9,7 +9,7 @@
  * @module
  */
 import { ClosedError, TimeoutError } from '../errors.js';
-import { mustBe, numberRule, optionalSignal, requireBoolean, requireFunction, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_0, COUNT_FROM_1, mustBe, optionalSignal, requireBoolean, requireFunction, requireNumber } from '../internal/checks.js';
 import { invalidArgType } from '../internal/coded-errors.js';
 import { checkOptions } from '../internal/options.js';
 import { TIMEOUT_RULE } from '../internal/timers.js';
@@ -49,9 +49,6 @@ export type {
 } from './broker-options.js';
 
 const noop = (): undefined => undefined;
-
-const COUNT_FROM_0 = /* @__PURE__ */ numberRule({ min: 0, integer: true });
-const COUNT_FROM_1 = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** `timeoutMs` checked; `Infinity` when not given. */
 function checkTimeout(timeoutMs: number | undefined): number {

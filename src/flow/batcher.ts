@@ -6,7 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { ClosedError, TimeoutError, reportError } from '../errors.js';
 import { invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
-import { mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
+import { BYTE_BOUND, COUNT_FROM_1, mustBe, numberRule, optionalFunction, requireBoolean, requireFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { MAX_TIMER_MS, TIMEOUT_RULE, unrefTimer, type Timer } from '../internal/timers.js';
 import { CLOSE_OPTION_KEYS, DRAIN_OPTION_KEYS, type CloseOptions, type DrainOptions } from '../lifecycle.js';
@@ -90,9 +90,6 @@ export interface BatcherEvents<T> {
   drop: [count: number, reason: 'closed'];
 }
 
-
-const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
 const MAX_DELAY_RULE = /* @__PURE__ */ numberRule({ min: 0, max: MAX_TIMER_MS });
 
 const PRIORITIES: Record<'high' | 'normal' | 'low', number> = { high: 2, normal: 1, low: 0 };
@@ -170,8 +167,8 @@ export class Batcher<T> extends EventEmitter<BatcherEvents<T>> implements AsyncD
     super();
     checkOptions('new Batcher', options, BATCHER_OPTION_KEYS);
     this.flushFn = requireFunction('flush', options.flush);
-    this.maxItems = requireNumber('maxItems', options.maxItems ?? 100, MAX_ITEMS_RULE);
-    this.maxBytes = requireNumber('maxBytes', options.maxBytes ?? 65_536, MAX_BYTES_RULE);
+    this.maxItems = requireNumber('maxItems', options.maxItems ?? 100, COUNT_FROM_1);
+    this.maxBytes = requireNumber('maxBytes', options.maxBytes ?? 65_536, BYTE_BOUND);
     this.maxDelayMs = requireNumber('maxDelayMs', options.maxDelayMs ?? 100, MAX_DELAY_RULE);
     const sizeOf = optionalFunction('sizeOf', options.sizeOf);
     this.sizeOf = sizeOf ?? defaultMessageSize;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mustBe, numberRule, optionalFunction, requireNumber } from '../internal/checks.js';
+import { BYTE_BOUND, COUNT_FROM_0, COUNT_FROM_1, mustBe, optionalFunction, requireNumber } from '../internal/checks.js';
 import { invalidArgType, invalidArgValue, outOfRange } from '../internal/coded-errors.js';
 
 /**
@@ -125,7 +125,6 @@ export interface BoundedQueueStats {
   overflows: number;
 }
 
-
 /** @internal A count per {@link DropReason}, all 0: what every queue's `droppedBy` starts as. */
 export const noDrops = (): Record<DropReason, number> => ({
   'drop-newest': 0,
@@ -136,10 +135,6 @@ export const noDrops = (): Record<DropReason, number> => ({
 });
 
 const POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'drop-lowest-priority', 'disconnect'];
-
-const MAX_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-const LOW_WATER_ITEMS_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
-const MAX_BYTES_RULE = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
 
 /** A number option checked for its type only: the range is the caller's (it depends on another option). */
 function requireNumberType(name: string, value: unknown, expected: string): number {
@@ -179,10 +174,10 @@ export interface QueueSettings<T> {
  *   `priorityOf` is not a function.
  */
 export function checkQueueOptions<T>(options: BoundedQueueOptions<T>): QueueSettings<T> {
-  const hwm = requireNumber('maxItems', options.maxItems ?? 1000, MAX_ITEMS_RULE);
-  const lwm = requireNumber('lowWaterItems', options.lowWaterItems ?? Math.min(100, hwm), LOW_WATER_ITEMS_RULE);
+  const hwm = requireNumber('maxItems', options.maxItems ?? 1000, COUNT_FROM_1);
+  const lwm = requireNumber('lowWaterItems', options.lowWaterItems ?? Math.min(100, hwm), COUNT_FROM_0);
   if (lwm > hwm) throw outOfRange(`maxItems must be >= lowWaterItems (got ${hwm} < ${lwm})`);
-  const maxBytes = requireNumber('maxBytes', options.maxBytes ?? Infinity, MAX_BYTES_RULE);
+  const maxBytes = requireNumber('maxBytes', options.maxBytes ?? Infinity, BYTE_BOUND);
   const lowBytesExpected = `a number from 0 to maxBytes (${maxBytes})`;
   const lowBytes = requireNumberType('lowWaterBytes', options.lowWaterBytes ?? (maxBytes === Infinity ? 0 : maxBytes / 10), lowBytesExpected);
   if (!(lowBytes >= 0) || lowBytes > maxBytes) throw outOfRange(mustBe('lowWaterBytes', lowBytesExpected, lowBytes));

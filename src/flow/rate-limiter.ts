@@ -6,7 +6,7 @@
  */
 import { invalidArgType, invalidReturnValue } from '../internal/coded-errors.js';
 import { BoundedMap } from '../internal/bounded-map.js';
-import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
+import { COUNT_FROM_1, mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import type { LoadMonitor } from './load-monitor.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- in scope for the {@link} in the `now` option's JSDoc.
@@ -84,7 +84,6 @@ export const RATE_LIMITER_OPTION_KEYS = /* @__PURE__ */ optionKeys<RateLimiterOp
 /** The keys of {@link RateLimit}, the limit {@link RateLimiter.configure} takes. */
 export const RATE_LIMIT_KEYS = /* @__PURE__ */ optionKeys<RateLimit>({ capacity: true, refillPerSecond: true, initialTokens: true });
 
-const MAX_KEYS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 const FACTOR_RULE = /* @__PURE__ */ numberRule({ min: 0, max: 1 });
 const COST_RULE = /* @__PURE__ */ numberRule({ min: 0 });
 
@@ -200,7 +199,7 @@ export class RateLimiter {
       refillPerSecond: options.refillPerSecond ?? 50,
       initialTokens: options.initialTokens ?? capacity,
     });
-    this.keys = new BoundedMap(requireNumber('maxKeys', options.maxKeys ?? 10_000, MAX_KEYS_RULE));
+    this.keys = new BoundedMap(requireNumber('maxKeys', options.maxKeys ?? 10_000, COUNT_FROM_1));
     this.minFactor = requireNumber('minRefillFactor', options.minRefillFactor ?? 0.1, FACTOR_RULE);
     const load = options.load;
     if (load === undefined || typeof load === 'function') {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { numberRule, requireNumber } from './checks.js';
+import { COUNT_FROM_1, requireNumber } from './checks.js';
 
 /** Options of {@link BoundedMap}. */
 export interface BoundedMapOptions<V> {
@@ -25,7 +25,6 @@ export interface BoundedMapOptions<V> {
 const FREE = 0;
 const LIVE = 1;
 const REFERENCED = 2;
-const MAX_ENTRIES_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** Slot states allocated at first; the array doubles as slots are taken, up to the entry bound. */
 const INITIAL_SLOTS = 64;
@@ -60,7 +59,7 @@ export class BoundedMap<K, V> {
 
   /** @throws RangeError when `maxEntries` is not an integer >= 1. */
   constructor(maxEntries: number, options: BoundedMapOptions<V> = {}) {
-    requireNumber('maxEntries', maxEntries, MAX_ENTRIES_RULE);
+    requireNumber('maxEntries', maxEntries, COUNT_FROM_1);
     this.bound = maxEntries;
     // Not `maxEntries` bytes up front: a generous bound (a limiter's `maxKeys`) costs nothing
     // until it is used.
@@ -208,7 +207,7 @@ export class BoundedMap<K, V> {
 
   /** Changes the entry bound; shrinking empties the map first. */
   resize(maxEntries: number): void {
-    requireNumber('maxEntries', maxEntries, MAX_ENTRIES_RULE);
+    requireNumber('maxEntries', maxEntries, COUNT_FROM_1);
     if (maxEntries < this.bound) {
       this.clear();
       if (this.state.length > maxEntries) this.state = new Uint8Array(Math.min(maxEntries, INITIAL_SLOTS));

@@ -86,6 +86,13 @@ export function numberRule(spec: NumberRuleSpec): NumberRule {
   };
 }
 
+/** The rules most options share: a count of at least 1 (`maxItems`, `maxKeys`, …). */
+export const COUNT_FROM_1 = /* @__PURE__ */ numberRule({ min: 1, integer: true });
+/** A count that may be 0 (`cacheSize`, a low-water mark, …). */
+export const COUNT_FROM_0 = /* @__PURE__ */ numberRule({ min: 0, integer: true });
+/** A bound in bytes (`maxBytes`): above 0, or `Infinity` for none. */
+export const BYTE_BOUND = /* @__PURE__ */ numberRule({ min: 0, exclusive: true, orInfinity: true });
+
 /** How a rule reads in a message: `a finite number > 0`, `an integer >= 1 or Infinity`, `a number from 0 to 1`. */
 function expectation(rule: NumberRule): string {
   const bounded = rule.max !== Infinity;

@@ -9,7 +9,7 @@ import type { DropReason } from '../flow/bounded-queue.js';
 import type { BrokerStats, PubSubBroker } from '../broker/broker.js';
 import { ClosedError, reportError } from '../errors.js';
 import { invalidArgType, invalidArgValue, invalidReturnValue } from '../internal/coded-errors.js';
-import { mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
+import { COUNT_FROM_1, mustBe, numberRule, optionalFunction, requireNumber, show } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { MAX_TIMER_MS, unrefTimer, type Timer } from '../internal/timers.js';
 import type { BrokerObserver } from '../broker/broker-observer.js';
@@ -56,7 +56,6 @@ export const METRICS_OPTION_KEYS = /* @__PURE__ */ optionKeys<MetricsOptions<unk
   sampleEvery: true,
 });
 
-const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 const INTERVAL_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS });
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -234,11 +233,11 @@ export class BroadcastMetrics<T> extends EventEmitter<MetricsEvents> implements 
   constructor(broker: PubSubBroker<T>, options: MetricsOptions<T> = {}) {
     super();
     checkOptions('new BroadcastMetrics', options, METRICS_OPTION_KEYS);
-    const maxPatterns = requireNumber('maxPatterns', options.maxPatterns ?? 100, COUNT_RULE);
+    const maxPatterns = requireNumber('maxPatterns', options.maxPatterns ?? 100, COUNT_FROM_1);
     const prefix = options.prefix ?? 'logcaster';
     if (typeof prefix !== 'string') throw invalidArgType(mustBe('prefix', 'a string', prefix));
     if (!METRIC_NAME.test(prefix)) throw invalidArgValue(mustBe('prefix', 'a string matching [a-zA-Z_:][a-zA-Z0-9_:]*', prefix));
-    const sampleEvery = requireNumber('sampleEvery', options.sampleEvery ?? 16, COUNT_RULE);
+    const sampleEvery = requireNumber('sampleEvery', options.sampleEvery ?? 16, COUNT_FROM_1);
     this.broker = broker;
     this.maxPatterns = maxPatterns;
     this.sizeOf = optionalFunction('sizeOf', options.sizeOf);

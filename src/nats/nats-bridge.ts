@@ -8,7 +8,7 @@ import type { PubSubBroker } from 'logcaster';
 import { BridgeBase } from '../bridge/bridge-base.js';
 import { invalidArgType } from '../internal/coded-errors.js';
 import { BRIDGE_OPTION_KEYS, checkBridgeOptions, type BridgeOptions } from '../bridge/options.js';
-import { numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_1, numberRule, requireNumber } from '../internal/checks.js';
 import { optionKeys } from '../internal/options.js';
 import { MAX_TIMER_MS } from '../internal/timers.js';
 import type { NatsClient, NatsMessage, NatsSubscription } from './client.js';
@@ -63,7 +63,6 @@ export const NATS_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<NatsBridgeOpti
   probeTimeoutMs: true,
 });
 
-const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 const PROBE_TIMEOUT_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS, integer: true });
 
 function checkConnection(connection: unknown): NatsClient {
@@ -166,7 +165,7 @@ export class NatsBridge<T> extends BridgeBase<T, string> {
     checkBridgeOptions('new NatsBridge', options, NATS_BRIDGE_OPTION_KEYS);
     const connection = checkConnection(options.connection);
     const subjects = new SubjectMap(options.prefix ?? 'logcaster', broker.syntax);
-    const maxTopics = requireNumber('maxTopics', options.maxTopics ?? 65_536, COUNT_RULE);
+    const maxTopics = requireNumber('maxTopics', options.maxTopics ?? 65_536, COUNT_FROM_1);
     const probeTimeoutMs = requireNumber('probeTimeoutMs', options.probeTimeoutMs ?? 2000, PROBE_TIMEOUT_RULE);
     const link = new NatsLink(connection);
     const interest = new SubjectInterest<T>(subjects);

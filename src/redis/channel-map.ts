@@ -6,7 +6,7 @@
  */
 import { resolveTopicSyntax, type TopicSyntax } from 'logcaster/adapter';
 import { invalidArgType, outOfRange } from '../internal/coded-errors.js';
-import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_1, mustBe, numberRule, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 
 /** Options of {@link ChannelMap}. Every node of a cluster must use the same values. */
@@ -39,7 +39,6 @@ export interface ChannelMapOptions {
 export const CHANNEL_MAP_OPTION_KEYS = /* @__PURE__ */ optionKeys<ChannelMapOptions>({ prefix: true, channels: true, levels: true });
 
 const CHANNELS_RULE = /* @__PURE__ */ numberRule({ min: 1, max: 65_536, integer: true });
-const LEVELS_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text` from `start` to `end`. */
 function fnv1a(text: string, start: number, end: number): number {
@@ -122,7 +121,7 @@ export class ChannelMap {
     const prefix = options.prefix ?? 'logcaster';
     if (typeof prefix !== 'string' || prefix.length === 0) throw invalidArgType(mustBe('prefix', 'a non-empty string', prefix));
     const channels = requireNumber('channels', options.channels ?? 64, CHANNELS_RULE);
-    const levels = requireNumber('levels', options.levels ?? 2, LEVELS_RULE);
+    const levels = requireNumber('levels', options.levels ?? 2, COUNT_FROM_1);
     this.prefix = prefix;
     this.channels = channels;
     this.levels = levels;

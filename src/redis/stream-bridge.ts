@@ -13,7 +13,7 @@ import { invalidArgType } from '../internal/coded-errors.js';
 import type { ConnectionRole } from '../bridge/events.js';
 import { checkBridgeOptions } from '../bridge/options.js';
 import { UNDECODABLE } from '../bridge/relay.js';
-import { numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_0, COUNT_FROM_1, numberRule, requireNumber } from '../internal/checks.js';
 import { optionKeys } from '../internal/options.js';
 import { MAX_TIMER_MS } from '../internal/timers.js';
 import { CHANNEL_BRIDGE_OPTION_KEYS, ChannelBridge, channelMapOptions, type ChannelBridgeOptions } from './channel-bridge.js';
@@ -82,8 +82,6 @@ export const REDIS_STREAM_BRIDGE_OPTION_KEYS = /* @__PURE__ */ optionKeys<RedisS
   readCount: true,
 });
 
-const COUNT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
-const HISTORY_COUNT_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
 const BLOCK_RULE = /* @__PURE__ */ numberRule({ min: 1, max: MAX_TIMER_MS, integer: true });
 
 /**
@@ -144,9 +142,9 @@ export class RedisStreamBridge<T> extends ChannelBridge<T> {
     if (options.publisher === options.reader) {
       throw invalidArgType('publisher and reader must be two connections (use publisher.duplicate())');
     }
-    const maxLen = requireNumber('maxLen', options.maxLen ?? 10_000, COUNT_RULE);
+    const maxLen = requireNumber('maxLen', options.maxLen ?? 10_000, COUNT_FROM_1);
     const blockMs = requireNumber('blockMs', options.blockMs ?? 1000, BLOCK_RULE);
-    const readCount = requireNumber('readCount', options.readCount ?? 512, COUNT_RULE);
+    const readCount = requireNumber('readCount', options.readCount ?? 512, COUNT_FROM_1);
     const map = new ChannelMap(channelMapOptions(options), broker.syntax);
     super({
       name: 'RedisStreamBridge',
@@ -178,7 +176,7 @@ export class RedisStreamBridge<T> extends ChannelBridge<T> {
    * (`ERR_OUT_OF_RANGE`) or `TypeError` (`ERR_INVALID_ARG_TYPE`) for a bad count, or the client's error when Redis cannot be reached.
    */
   async history(topic: string, count: number): Promise<Array<HistoryEntry<T>>> {
-    requireNumber('count', count, HISTORY_COUNT_RULE);
+    requireNumber('count', count, COUNT_FROM_0);
     parseTopic(topic, this.channelMap.syntax);
     const found: Array<HistoryEntry<T>> = [];
     if (count === 0) return found;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_0, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 import { TOPIC_OPTION_KEYS, buildTopicSyntax, parsePattern, scanTopic, type TopicOptions, type TopicSyntax } from './topic.js';
 import { TopicCache } from './topic-cache.js';
@@ -27,8 +27,6 @@ export interface TopicTrieOptions extends TopicOptions {
 
 /** The keys of {@link TopicTrieOptions}, for the check of unknown keys. */
 export const TOPIC_TRIE_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicTrieOptions>({ ...TOPIC_OPTION_KEYS, cacheSize: true });
-
-const CACHE_SIZE_RULE = /* @__PURE__ */ numberRule({ min: 0, integer: true });
 
 /**
  * One node per distinct pattern prefix. Children are created lazily so a leaf costs one
@@ -100,7 +98,7 @@ export class TopicTrie<V> implements Iterable<[pattern: string, value: V]> {
   constructor(options: TopicTrieOptions = {}) {
     checkOptions('new TopicTrie', options, TOPIC_TRIE_OPTION_KEYS);
     this.syntax = buildTopicSyntax(options);
-    const cacheSize = requireNumber('cacheSize', options.cacheSize ?? 16_384, CACHE_SIZE_RULE);
+    const cacheSize = requireNumber('cacheSize', options.cacheSize ?? 16_384, COUNT_FROM_0);
     this.cache = cacheSize === 0 ? undefined : new TopicCache<V[]>(cacheSize, this.syntax);
   }
 

@@ -7,7 +7,7 @@
 
 import { TopicError } from '../errors.js';
 import { invalidArgType, invalidArgValue } from '../internal/coded-errors.js';
-import { mustBe, numberRule, requireNumber } from '../internal/checks.js';
+import { COUNT_FROM_1, mustBe, requireNumber } from '../internal/checks.js';
 import { checkOptions, optionKeys } from '../internal/options.js';
 
 /**
@@ -75,8 +75,6 @@ export const SYNTAX_OPTION_KEYS = /* @__PURE__ */ optionKeys<TopicSyntaxOptions>
   multiLevelWildcard: true,
   allowForeignWildcards: true,
 });
-
-const LIMIT_RULE = /* @__PURE__ */ numberRule({ min: 1, integer: true });
 
 /** {@link TopicOptions} with every default filled in: what `broker.syntax` returns. */
 export interface TopicSyntax {
@@ -170,8 +168,8 @@ export function buildTopicSyntax(options: TopicOptions): TopicSyntax {
     if (typeof value !== 'string') throw invalidArgType(mustBe(`syntax.${key}`, 'a non-empty string', value));
     if (value.length === 0) throw invalidArgValue(mustBe(`syntax.${key}`, 'a non-empty string', value), 'range');
   }
-  requireNumber('maxLevels', syntax.maxLevels, LIMIT_RULE);
-  requireNumber('maxLength', syntax.maxLength, LIMIT_RULE);
+  requireNumber('maxLevels', syntax.maxLevels, COUNT_FROM_1);
+  requireNumber('maxLength', syntax.maxLength, COUNT_FROM_1);
   const { separator: sep, singleLevelWildcard: one, multiLevelWildcard: many } = syntax;
   if (one === many) {
     throw invalidArgValue(`singleLevelWildcard and multiLevelWildcard must differ (both ${JSON.stringify(one)})`, 'range');
