@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { BridgeStats, ReadyOptions } from 'logcaster/redis';
+import type { BridgeBase, BridgeStats, ReadyOptions } from 'logcaster/redis';
 import type { SharedHistory } from '../logs/stream-history.js';
 import type { ClusterLink, LinkNickClaims } from './link.js';
-import type { Reachability } from './reachability.js';
+import { Reachability, type ReachabilityOptions } from './reachability.js';
 
 /** What the link needs of a bridge (every bridge of the library has it). */
 export interface LinkBridge {
@@ -44,6 +44,22 @@ export const plural = (count: number, one: string, many: string): string => `${c
 export function outboxWaiting(bridge: LinkBridge): string {
   const { outboxPending, outboxDropped } = bridge.stats();
   return `${plural(outboxPending, 'message', 'messages')} for the other nodes wait${outboxPending === 1 ? 's' : ''} in the outbox (${outboxDropped} dropped)`;
+}
+
+/**
+ * The engine's {@link Reachability} (what waits meanwhile is the bridge's outbox), and the
+ * bridge's trouble said on the log: a gap always, an error only while the engine is up (while
+ * it is away, its errors are the outage, already said). Made before the start waits for the
+ * engine, so that no error of the bridge goes unheard meanwhile.
+ */
+export function watchEngine<T, R>(bridge: BridgeBase<T, R>, options: Omit<ReachabilityOptions, 'waiting'>): Reachability {
+  const { engine, log } = options;
+  const reach = new Reachability({ ...options, waiting: () => outboxWaiting(bridge) });
+  bridge.on('gap', ({ origin, missing }) => log(`${engine}: lost ${missing} messages from node ${origin}`));
+  bridge.on('error', (error) => {
+    if (reach.up) log(`${engine}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return reach;
 }
 
 /** Assembles the link. */

@@ -21,10 +21,9 @@ import { NatsBridge } from 'logcaster/nats';
 import type { LogEntry } from '../logs/entry.js';
 import { connectJetStreamHistory } from '../logs/jetstream-history.js';
 import type { SharedHistory } from '../logs/stream-history.js';
-import { bridgedLink, outboxWaiting } from './bridged-link.js';
+import { bridgedLink, watchEngine } from './bridged-link.js';
 import { KvNickClaims } from './kv-nick-claims.js';
 import type { ClusterLink } from './link.js';
-import { Reachability } from './reachability.js';
 import { noticeMsOf, type RedisLinkOptions } from './redis-link.js';
 
 /** Options of {@link connectNats}. */
@@ -125,11 +124,7 @@ export async function connectNats(url: string, broker: PubSubBroker<LogEntry>, o
   }
   const state = new NatsConnectionState(connection);
   const bridge = new NatsBridge(broker, { connection });
-  const reach = new Reachability({ engine: 'nats', where: url, connections: [state], noticeMs, log, waiting: () => outboxWaiting(bridge) });
-  bridge.on('gap', ({ origin, missing }) => log(`nats: lost ${missing} messages from node ${origin}`));
-  bridge.on('error', (error) => {
-    if (reach.up) log(`nats: ${error instanceof Error ? error.message : String(error)}`);
-  });
+  const reach = watchEngine(bridge, { engine: 'nats', where: url, connections: [state], noticeMs, log });
   reach.start();
   const connected = (): boolean => state.status === 'ready';
   return bridgedLink({

@@ -17,10 +17,9 @@ import type { PubSubBroker } from 'logcaster';
 import { RedisShardedBridge } from 'logcaster/redis';
 import type { LogEntry } from '../logs/entry.js';
 import { connectStreamHistory } from '../logs/stream-history.js';
-import { bridgedLink, outboxWaiting } from './bridged-link.js';
+import { bridgedLink, watchEngine } from './bridged-link.js';
 import type { ClusterLink } from './link.js';
 import { RedisNickClaims } from './nick-claims.js';
-import { Reachability } from './reachability.js';
 import { letGo, noticeMsOf, retryDelay, type RedisLinkOptions } from './redis-link.js';
 
 /** `host:port,host:port` (as `--redis-cluster` takes it) as ioredis's startup nodes. */
@@ -53,11 +52,7 @@ export async function connectRedisCluster(list: string, broker: PubSubBroker<Log
   const nodes = parseClusterNodes(list);
   const cluster = new Cluster(nodes, { ...clusterOptions(null), shardedSubscribers: true });
   const bridge = new RedisShardedBridge(broker, { cluster });
-  const reach = new Reachability({ engine: 'redis cluster', where: list, connections: [cluster], noticeMs, log, waiting: () => outboxWaiting(bridge) });
-  bridge.on('gap', ({ origin, missing }) => log(`redis cluster: lost ${missing} messages from node ${origin}`));
-  bridge.on('error', (error) => {
-    if (reach.up) log(`redis cluster: ${error instanceof Error ? error.message : String(error)}`);
-  });
+  const reach = watchEngine(bridge, { engine: 'redis cluster', where: list, connections: [cluster], noticeMs, log });
   await reach.whenUp(options.startTimeoutMs ?? 3000);
   reach.start();
   return bridgedLink({

@@ -15,10 +15,9 @@ import type { PubSubBroker } from 'logcaster';
 import { RedisBridge } from 'logcaster/redis';
 import type { LogEntry } from '../logs/entry.js';
 import { connectStreamHistory } from '../logs/stream-history.js';
-import { bridgedLink, outboxWaiting } from './bridged-link.js';
+import { bridgedLink, watchEngine } from './bridged-link.js';
 import type { ClusterLink } from './link.js';
 import { RedisNickClaims } from './nick-claims.js';
-import { Reachability } from './reachability.js';
 
 /** Options of {@link connectRedis} (and of `connectRedisCluster`). */
 export interface RedisLinkOptions {
@@ -66,12 +65,7 @@ export async function connectRedis(url: string, broker: PubSubBroker<LogEntry>, 
   const publisher = new Redis(url, CLIENT_OPTIONS);
   const subscriber = new Redis(url, CLIENT_OPTIONS);
   const bridge = new RedisBridge(broker, { publisher, subscriber });
-  const reach = new Reachability({ engine: 'redis', where: url, connections: [publisher, subscriber], noticeMs, log, waiting: () => outboxWaiting(bridge) });
-  bridge.on('gap', ({ origin, missing }) => log(`redis: lost ${missing} messages from node ${origin}`));
-  bridge.on('error', (error) => {
-    // While Redis is away its errors are the outage, already said.
-    if (reach.up) log(`redis: ${error instanceof Error ? error.message : String(error)}`);
-  });
+  const reach = watchEngine(bridge, { engine: 'redis', where: url, connections: [publisher, subscriber], noticeMs, log });
   await reach.whenUp(options.startTimeoutMs ?? 3000);
   reach.start();
   return bridgedLink({
