@@ -292,15 +292,15 @@ describe('the packed package in a browser bundle (esbuild --bundle --minify --pl
     expect(tokenBucket).toBeLessThan(whole / 10);
   });
 
-  it('keeps what PubSubBroker needs and not the rest: under 60 KiB, less than 75% of the whole entry', async () => {
+  it('keeps what PubSubBroker needs and not the rest: under 54 KiB, less than 75% of the whole entry', async () => {
     const whole = await bundle(`import * as lc from 'logcaster'; globalThis.kept = lc;`);
     const broker = await alone('PubSubBroker');
-    expect(broker).toBeLessThanOrEqual(60 * KiB);
+    expect(broker).toBeLessThanOrEqual(54 * KiB);
     expect(broker).toBeLessThan(whole * 0.75);
   });
 
-  // Issue 22's target. Not met yet: ~53 KiB, of which eventemitter3 and denque are 8.5 KiB and
-  // BoundedQueue (for queue options the broker's ring cannot serve) 9 KiB. `it.fails` passes
+  // Issue 22's target. Not met yet: 53.7 KiB, of which eventemitter3 is 2.7 KiB and BoundedQueue
+  // with its options and priority index (for queue options the broker's ring cannot serve) 7.8 KiB. `it.fails` passes
   // while the bundle is over; when it is under, this fails: drop `.fails` then.
   it.fails('PubSubBroker alone is at most 50 KiB', async () => {
     expect(await alone('PubSubBroker')).toBeLessThanOrEqual(50 * KiB);

@@ -1,6 +1,6 @@
 /**
  * Scenario 5, queues: `BoundedQueue` push/shift (bounds, counters, pause/resume marks)
- * against the structures it would replace: a plain array and denque (which it is built on).
+ * against the structures it would replace: a plain array and denque (which it was built on until its own ring replaced it).
  *
  * Two shapes: steady (a subscriber keeping up: about 100 items queued, one in, one out) and
  * burst (1,000 items arrive at once, then the consumer drains them all).

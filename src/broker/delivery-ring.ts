@@ -43,7 +43,7 @@ const MAX_KEPT_RING = 1024;
  * without what nobody observes on a subscriber's queue: events, byte and priority
  * bookkeeping. Instead of events it tells its owner two things: drops, and that it has work.
  * Why: a publish to 1,000 queued subscribers is 1,000 pushes, and here a push is a store into
- * a ring on one object instead of a walk through a queue, its emitter and its denque.
+ * a ring on one object instead of a walk through a queue, its emitter and its ring.
  *
  * It keeps its broker's {@link PendingWork} in step: a delivery it takes is pending, one it
  * discards is settled here; one it hands out with `shift` stays pending until the consumer

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import Denque from 'denque';
 import { EventEmitter } from 'eventemitter3';
 import { SlowConsumerError, reportUnheard } from '../errors.js';
 import { show } from '../internal/checks.js';
 import { invalidReturnValue, outOfRange } from '../internal/coded-errors.js';
 import { checkOptions } from '../internal/options.js';
+import { Ring } from '../internal/ring.js';
 import { BOUNDED_QUEUE_OPTION_KEYS } from './bounded-queue-keys.js';
 import {
   checkQueueOptions,
@@ -43,7 +43,7 @@ export interface BoundedQueueEvents<T> {
 }
 
 /**
- * A bounded FIFO on denque for one consumer: a subscriber's queue, a client's SendQ.
+ * A bounded FIFO for one consumer: a subscriber's queue, a client's SendQ.
  *
  * Bounded in items (`maxItems`) and optionally bytes (`maxBytes`); a push that finds it
  * full is resolved by the {@link OverflowPolicy}. Every dropped item is counted (`dropped`,
@@ -52,7 +52,7 @@ export interface BoundedQueueEvents<T> {
  * hovering around its bound does not flap. Surviving items always keep FIFO order:
  * priority only chooses what to drop.
  *
- * The hot path (`push`/`shift` with room to spare) allocates nothing beyond denque's own
+ * The hot path (`push`/`shift` with room to spare) allocates nothing beyond its ring's
  * growth, calls `sizeOf` only when bytes are counted, and `priorityOf` only when the policy
  * needs every item's priority.
  *
@@ -68,9 +68,9 @@ export interface BoundedQueueEvents<T> {
 export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> implements Disposable {
   // TypeScript `private`, not `#private`: a `#` field costs a byte more of bytecode per access
   // and a private method a brand check, which took `push` from 319 to 374 bytes; near V8's
-  // inlining limits that made the burst benchmark flip between 0.82× and 0.57× of denque.
-  private readonly items = new Denque<T>();
-  /** `items.length`, kept as a field: denque computes its length on every read. */
+  // inlining limits that made the burst benchmark flip between 0.82× and 0.57× of denque, which it was then built on.
+  private readonly items = new Ring<T>();
+  /** `items.length`, kept beside it: the bound every push checks, read without a second load. */
   private count = 0;
   /** `maxItems`, the bound every push checks; the other settings are read on rarer paths. */
   private readonly hwm: number;
@@ -78,7 +78,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
   /** `sizeOf` (or the default) when bytes are counted. */
   private readonly sizeOf: ((item: T) => number) | undefined;
   /** Sizes, parallel to `items`; only when bytes are counted. */
-  private readonly sizes: Denque<number> | undefined;
+  private readonly sizes: Ring<number> | undefined;
   /** Priorities, parallel to `items`; only when the policy needs every item's priority. */
   private readonly priorities: PriorityIndex | undefined;
 
@@ -113,7 +113,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
     // Byte accounting costs a call and a parallel slot per item: only when bytes matter.
     if (sizeOf !== undefined || maxBytes !== Infinity) {
       this.sizeOf = sizeOf ?? defaultMessageSize;
-      this.sizes = new Denque<number>();
+      this.sizes = new Ring<number>();
     }
     // Every item's priority is needed only to choose victims among items of mixed priority.
     // Otherwise all queued items are alike for eviction and the incoming item's priority
@@ -221,7 +221,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   /** The oldest item, without taking it out; `undefined` when empty. */
   peek(): T | undefined {
-    return this.items.peekFront();
+    return this.items.peek();
   }
 
   /** Drops counted since the previous call (for "you missed N lines" notices). Resets only this counter. */
@@ -320,9 +320,9 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
 
   private removeAt(index: number): T {
     if (index === 0) return this.removeFront();
-    const item = this.items.removeOne(index) as T;
+    const item = this.items.removeAt(index);
     this.count--;
-    const size = this.sizes?.removeOne(index) ?? 0;
+    const size = this.sizes?.removeAt(index) ?? 0;
     this.priorities?.removeAt(index, size);
     this.removedBytes(size);
     return item;
@@ -434,7 +434,7 @@ export class BoundedQueue<T> extends EventEmitter<BoundedQueueEvents<T>> impleme
    *
    * Why this is cheap enough: it runs only when the queue is full and the policy evicts, and
    * the {@link PriorityIndex} finds the victim from the front, where the usual victims (old,
-   * low-priority items) sit; denque removes near either end cheaply. A queue whose victims
+   * low-priority items) sit; the ring removes near either end cheaply. A queue whose victims
    * sit at the back costs O(length) per eviction, never worse.
    *
    * @returns whether an item was evicted.

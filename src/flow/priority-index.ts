@@ -4,7 +4,7 @@
  *
  * @module
  */
-import Denque from 'denque';
+import { Ring } from '../internal/ring.js';
 
 /** Items with the same priority: how many are queued and their bytes. */
 interface PriorityBucket {
@@ -21,7 +21,7 @@ interface PriorityBucket {
  * @internal
  */
 export class PriorityIndex {
-  readonly #priorities = new Denque<number>();
+  readonly #priorities = new Ring<number>();
   readonly #buckets = new Map<number, PriorityBucket>();
   /** What {@link PriorityIndex.measureBelow} found (fields, so the full path allocates nothing). */
   belowCount = 0;
@@ -46,7 +46,7 @@ export class PriorityIndex {
 
   /** The item at `index`, of `size` bytes, was taken out. */
   removeAt(index: number, size: number): void {
-    this.#forget(index === 0 ? this.#priorities.shift() : this.#priorities.removeOne(index), size);
+    this.#forget(index === 0 ? this.#priorities.shift() : this.#priorities.removeAt(index), size);
   }
 
   clear(): void {
@@ -72,7 +72,7 @@ export class PriorityIndex {
   oldestBelow(limit: number): number {
     const priorities = this.#priorities;
     for (let i = 0; i < priorities.length; i++) {
-      if ((priorities.peekAt(i) as number) < limit) return i;
+      if (priorities.at(i) < limit) return i;
     }
     return -1;
   }
@@ -91,7 +91,7 @@ export class PriorityIndex {
     if (!(lowest < limit)) return -1;
     const priorities = this.#priorities;
     for (let i = 0; i < priorities.length; i++) {
-      if (priorities.peekAt(i) === lowest) return i;
+      if (priorities.at(i) === lowest) return i;
     }
     return -1;
   }
