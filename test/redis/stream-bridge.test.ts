@@ -89,6 +89,10 @@ for (const { name: clientName, Redis: RedisClient } of REDIS_CLIENTS) describeWi
       const a = await node(prefix);
       const b = await node(prefix);
       a.bridge.publish('chat/room/line', { from: 'a', n: 1 });
+      // The XADD is handed to a's publisher connection; a PING behind it on the same connection
+      // answers once Redis has applied it, so 1 is in the stream before b starts reading.
+      expect(a.bridge.stats().sent).toBe(1);
+      await a.publisher.ping();
       const got: number[] = [];
       b.broker.subscribe('chat/room/#', (m) => void got.push(m.n));
       await b.bridge.ready();
