@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     dash >= 0 ? process.argv.slice(dash + 1) : ['--no-demo', '--http-port', String(await freePort()), '--max-clients-per-ip', String(clients + 10)];
   const dir = mkdtempSync(join(tmpdir(), 'irc-heap-'));
   // As package.json's demo script starts it, plus the snapshot signal.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', '--import', PROBE, entry, '--irc-port', String(port), ...flags], {
+  const child = spawn(process.execPath, ['--single-threaded', '--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', '--import', PROBE, entry, '--irc-port', String(port), ...flags], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
