@@ -370,7 +370,7 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     botMask,
     chatRelayed: 0,
     // Names this node to the others. Alone it only prefixes client ids: a UUID would load
-    // node:crypto (~1.7 MiB resident, node-crypto.ts) for nothing.
+    // node:crypto (node-crypto.ts) for nothing.
     node: link === undefined ? 'local' : nodeCrypto().randomUUID(),
     passwordGuard,
     stats,

@@ -133,7 +133,7 @@ const PAGE_FILE = new URL('./page.html', import.meta.url);
 /**
  * The page, read now (a missing file fails the start, not the first visit), and its
  * Content-Security-Policy, computed on the first visit: its SHA-256 hashes would load
- * node:crypto (~1.7 MiB resident, node-crypto.ts) in every server, browsers or not.
+ * node:crypto (node-crypto.ts) in every server, browsers or not.
  */
 class Page {
   readonly html = readFileSync(PAGE_FILE);
