@@ -31,7 +31,6 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { BackpressureManager, PubSubBroker, TokenBucket } from 'logcaster';
 import { handleBotMessage } from './bot.js';
 import { connectCluster, type ClusterLink } from './cluster/link.js';
@@ -50,6 +49,7 @@ import type { LogEntry } from './logs/entry.js';
 import { LogHistory } from './logs/history.js';
 import { LogChannelDirectory, filteredChannels } from './logs/log-channels.js';
 import { startSources, type LogSources } from './logs/sources/index.js';
+import { nodeCrypto } from './node-crypto.js';
 import type { ServerStats } from './stats.js';
 
 export type { ServerStats } from './stats.js';
@@ -369,7 +369,9 @@ async function startParts(config: ServerConfig, teardown: Teardown): Promise<Run
     version: SERVER_VERSION,
     botMask,
     chatRelayed: 0,
-    node: randomUUID(),
+    // Names this node to the others. Alone it only prefixes client ids: a UUID would load
+    // node:crypto (node-crypto.ts) for nothing.
+    node: link === undefined ? 'local' : nodeCrypto().randomUUID(),
     passwordGuard,
     stats,
     botMessage: (client, text) => handleBotMessage({ config, botMask, stats, redisReady: () => link?.ready() ?? Promise.resolve(true) }, client, text),

@@ -4,7 +4,8 @@
  * connects N idle clients that register and join `#logs-all` (as the e2e-vs-ircd bench's
  * clients do), takes a heap snapshot, disconnects them, takes another, and prints the difference
  * by constructor (bytes per client), and the process's RSS before and after the clients came
- * (read before any snapshot: taking one grows RSS by far more than the clients do).
+ * (read before any snapshot: taking one grows RSS by far more than the clients do), and where that
+ * RSS is by kind of mapping (rss-by-mapping.ts), next to a bare `node` process's.
  *
  *   npm run predemo && npx tsx examples/irc-log-server/bench/heap-by-constructor.ts [clients] [-- server flags]
  *
@@ -21,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../../bench/lib/irc-servers.js';
+import { mappingTable, rssByMapping } from './rss-by-mapping.js';
 
 const entry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -130,6 +132,17 @@ function idleClient(port: number, index: number): Promise<Socket> {
   });
 }
 
+/** A bare `node` process, idle, for the mapping table's first column. */
+async function bareNode(): Promise<ReturnType<typeof rssByMapping>> {
+  const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return rssByMapping(bare.pid as number);
+  } finally {
+    bare.kill();
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run predemo first`);
   const dash = process.argv.indexOf('--');
@@ -139,7 +152,7 @@ async function main(): Promise<void> {
     dash >= 0 ? process.argv.slice(dash + 1) : ['--no-demo', '--http-port', String(await freePort()), '--max-clients-per-ip', String(clients + 10)];
   const dir = mkdtempSync(join(tmpdir(), 'irc-heap-'));
   // As package.json's demo script starts it, plus the snapshot signal.
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', '--import', PROBE, entry, '--irc-port', String(port), ...flags], {
+  const child = spawn(process.execPath, ['--single-threaded', '--max-semi-space-size=1', '--heapsnapshot-signal=SIGUSR2', '--import', PROBE, entry, '--irc-port', String(port), ...flags], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -161,6 +174,7 @@ async function main(): Promise<void> {
     const seen = new Set<string>();
     // RSS first: taking a snapshot grows the process's memory by far more than the clients do.
     const rssEmpty = rss(pid);
+    const mapsEmpty = rssByMapping(pid);
     const before = await probe(child);
     for (let i = 0; i < clients; i += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, clients - i) }, (_, j) => idleClient(port, i + j)));
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rssFull = rss(pid);
+    const mapsFull = rssByMapping(pid);
     const after = await probe(child);
     const full = bytesByKind(await snapshot(pid, dir, seen));
     // The empty heap after the clients left: code compiled while they came is in both snapshots.
@@ -186,6 +201,13 @@ async function main(): Promise<void> {
     const growth = sum(full) - sum(empty);
     console.log(`server: node ${entry} --irc-port ${port} ${flags.join(' ')}`);
     console.log(`RSS: ${(rssEmpty / 2 ** 20).toFixed(1)} MiB with no client, ${(rssFull / 2 ** 20).toFixed(1)} MiB with ${clients} (${((rssFull - rssEmpty) / clients / 1024).toFixed(2)} KB per client)`);
+    console.log('');
+    console.log(mappingTable([
+      { name: 'bare node', kinds: await bareNode() },
+      { name: 'server, no client', kinds: mapsEmpty },
+      { name: `server, ${clients} clients`, kinds: mapsFull },
+    ]));
+    console.log('');
     console.log(describe('no client', before));
     console.log(describe(`${clients} clients`, after));
     console.log(`live JS heap (snapshot): ${(sum(empty) / 2 ** 20).toFixed(2)} MiB with no client, ${(sum(full) / 2 ** 20).toFixed(2)} MiB with ${clients}: ${(growth / clients).toFixed(0)} B per client`);

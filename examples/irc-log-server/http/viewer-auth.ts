@@ -9,10 +9,11 @@
  *
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { nodeCrypto } from '../node-crypto.js';
 
-const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
+const digest = (secret: string): Buffer => nodeCrypto().createHash('sha256').update(secret, 'utf8').digest();
+const timingSafeEqual = (a: Buffer, b: Buffer): boolean => nodeCrypto().timingSafeEqual(a, b);
 
 /** The `WWW-Authenticate` header of a 401, which makes a browser ask for the password. */
 export const BASIC_CHALLENGE = 'Basic realm="logcaster web viewer", charset="UTF-8"';

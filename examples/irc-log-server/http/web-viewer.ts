@@ -24,7 +24,6 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +32,7 @@ import { FILTERED_CHANNELS, PATTERN_PREFIX, type FilteredChannelDefinition } fro
 import type { LogEntry } from '../logs/entry.js';
 import type { LogHistory } from '../logs/history.js';
 import type { PasswordGuard } from '../irc/password-guard.js';
+import { nodeCrypto } from '../node-crypto.js';
 import { BASIC_CHALLENGE, ViewerAuth } from './viewer-auth.js';
 import { ViewerConnection, type ViewerCounters } from './viewer-connection.js';
 import { ViewerTopicError, resolveViewerTopic, type ViewerTopic } from './viewer-topic.js';
@@ -130,17 +130,30 @@ export interface WebViewer {
 
 const PAGE_FILE = new URL('./page.html', import.meta.url);
 
-/** The page, and a Content-Security-Policy that allows exactly its inline script and style. */
-function loadPage(): { html: Buffer; csp: string } {
-  const html = readFileSync(PAGE_FILE, 'utf8');
+/**
+ * The page, read now (a missing file fails the start, not the first visit), and its
+ * Content-Security-Policy, computed on the first visit: its SHA-256 hashes would load
+ * node:crypto (node-crypto.ts) in every server, browsers or not.
+ */
+class Page {
+  readonly html = readFileSync(PAGE_FILE);
+  private policy: string | undefined;
+
+  /** The Content-Security-Policy header that allows exactly the page's inline script and style. */
+  get csp(): string {
+    return (this.policy ??= pagePolicy(this.html.toString('utf8')));
+  }
+}
+
+function pagePolicy(html: string): string {
   const hashes = (tag: string): string => {
     const found: string[] = [];
     for (const match of html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))) {
-      found.push(`'sha256-${createHash('sha256').update(match[1], 'utf8').digest('base64')}'`);
+      found.push(`'sha256-${nodeCrypto().createHash('sha256').update(match[1], 'utf8').digest('base64')}'`);
     }
     return found.join(' ');
   };
-  const csp = [
+  return [
     "default-src 'none'",
     `script-src ${hashes('script')}`,
     `style-src ${hashes('style')}`,
@@ -150,7 +163,6 @@ function loadPage(): { html: Buffer; csp: string } {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-  return { html: Buffer.from(html, 'utf8'), csp };
 }
 
 const LOOPBACK_BIND = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -214,7 +226,7 @@ class ViewerRoutes {
   /** Open streams per remote address. */
   private readonly perAddress = new Map<string, number>();
   private readonly auth: ViewerAuth;
-  private readonly page = loadPage();
+  private readonly page = new Page();
   private readonly checkHost: boolean;
   private readonly idOf: ((entry: LogEntry) => number | undefined) | undefined;
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../node-crypto.js';
 import type { Client } from './client.js';
 import { MAX_LINE_BYTES, MAX_TAG_BYTES, formatMessage } from './message.js';
 import { CHAT_PRIORITY, type OutLine } from './client.js';
@@ -90,7 +90,7 @@ export function clientTagsOf(tags: ReadonlyMap<string, string>): string {
  * coordination (IRCv3 message-ids lists RFC 4122 UUIDs among suitable formats).
  */
 export function newMsgid(): string {
-  return randomUUID();
+  return nodeCrypto().randomUUID();
 }
 
 /** A chat line encoded lazily, once per variant, shared by every recipient of that variant. */

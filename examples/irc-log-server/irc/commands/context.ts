@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../node-crypto.js';
 import type { Channel } from '../channel.js';
 import type { ChannelRouter } from '../channel-router.js';
 import { ChatChannel } from '../chat-channel.js';
@@ -142,6 +142,7 @@ export function splitList(value: string): string[] {
 
 /** Compares two secrets in constant time. */
 export function sameSecret(given: string, expected: string): boolean {
+  const { createHash, timingSafeEqual } = nodeCrypto();
   const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

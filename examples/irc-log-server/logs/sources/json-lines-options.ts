@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../node-crypto.js';
 import { RateLimiter } from 'logcaster';
 import type { PasswordGuard } from '../../irc/password-guard.js';
 import type { LogEntry } from '../entry.js';
@@ -128,7 +128,7 @@ export function positiveInteger(name: string, value: number | undefined, fallbac
 
 /** SHA-256 of a secret, for constant-time comparison. */
 export function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return nodeCrypto().createHash('sha256').update(secret, 'utf8').digest();
 }
 
 /** The options, checked and with their defaults. */

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { nodeCrypto } from '../../node-crypto.js';
 import type { LogEntry } from '../entry.js';
 import { parseLine } from '../formats/index.js';
 import { EntryJoiner } from '../formats/multiline.js';
@@ -45,7 +45,7 @@ function isToken(text: string, tokenDigest: Buffer): boolean {
   }
   if (typeof value !== 'object' || value === null || !('token' in value)) return false;
   const token = (value as { token: unknown }).token;
-  return typeof token === 'string' && timingSafeEqual(digest(token), tokenDigest);
+  return typeof token === 'string' && nodeCrypto().timingSafeEqual(digest(token), tokenDigest);
 }
 
 /**
